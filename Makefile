@@ -1,0 +1,51 @@
+# Batang OPD research notebooks. `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SEED ?= 20200
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,dask]"
+	$(VENV)/bin/nbstripout --install --keep-id 2>/dev/null || $(VENV)/bin/nbstripout --install || true
+	@touch $(STAMP)
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## create .venv and install the package with its dependencies
+
+.PHONY: data
+data: $(STAMP) ## build the processed tables (public + simulated seed $(SEED) + user data)
+	$(PY) -m analysis build --seed $(SEED)
+
+.PHONY: all
+all: data ## the main job: build the data, then print what was built
+	$(PY) -m analysis summary
+
+.PHONY: test
+test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(PY) -m pytest
+
+.PHONY: lint
+lint: $(STAMP) ## ruff over package, tests and notebooks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+
+.PHONY: kernel
+kernel: $(STAMP) ## register the project's Jupyter kernel ("Python (batang-analysis)")
+	$(PY) -m analysis kernel
+
+.PHONY: lab
+lab: kernel ## start JupyterLab with the project's kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+.PHONY: clean
+clean: ## remove built data and rendered reports (never raw or external data)
+	rm -rf data/processed reports/*

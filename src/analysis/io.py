@@ -1,0 +1,77 @@
+"""Reading and writing the processed tables (``data/processed/*.parquet``).
+
+Writing is all-or-nothing: every table goes to a temporary sibling folder first, and only when
+all of them are written does that folder replace ``processed/``. A failed build therefore
+leaves the previous processed data exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import config
+
+MANIFEST = "manifest.json"
+
+
+class NotBuiltError(FileNotFoundError):
+    """The processed data has not been built (or lacks a table)."""
+
+
+def write_processed(tables: dict[str, pd.DataFrame], json_files: dict[str, object],
+                    out_dir: Path) -> None:
+    """Write ``tables`` as Parquet and ``json_files`` as JSON into ``out_dir``, atomically."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=out_dir.parent))
+    tmp.chmod(0o755)
+    try:
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        for name, obj in json_files.items():
+            (tmp / name).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str),
+                                    encoding="utf-8")
+        old = None
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=".processed-old-", dir=out_dir.parent))
+            os.rmdir(old)
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def processed_path(data_dir: Path | str | None = None) -> Path:
+    return config.processed_dir(data_dir)
+
+
+def load_table(name: str, data_dir: Path | str | None = None,
+               filters: list | None = None) -> pd.DataFrame:
+    """Read one processed table. ``filters`` are pyarrow filters, e.g.
+    ``[("unit_id", "==", "dinkes")]``, so a report reads only its slice."""
+    path = processed_path(data_dir) / f"{name}.parquet"
+    if not path.is_file():
+        raise NotBuiltError(
+            f"processed table '{name}' not found at {path}; build it with "
+            "`python -m analysis build` (or `make data`)")
+    return pd.read_parquet(path, filters=filters)
+
+
+def load_json(name: str, data_dir: Path | str | None = None) -> dict:
+    path = processed_path(data_dir) / name
+    if not path.is_file():
+        raise NotBuiltError(f"{path} not found; build it with `python -m analysis build`")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_manifest(data_dir: Path | str | None = None) -> dict:
+    return load_json(MANIFEST, data_dir)

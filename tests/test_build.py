@@ -1,0 +1,187 @@
+"""The build: validated Parquet tables, written all-or-nothing; bad input names file, row,
+column and rule, and leaves the previous processed data untouched."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import build, io
+from analysis.schema import InputError
+
+INNOV = "external/batang/batang_innovation_profiles_iid2021.csv"
+REF = "external/batang/batang_reference.csv"
+
+
+def snapshot(d: Path) -> dict[str, str]:
+    out = d / "processed"
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir())}
+
+
+def good_budget_rows() -> pd.DataFrame:
+    return pd.DataFrame({
+        "region_code": ["33.25", "33.25"],
+        "unit_id": ["dinkes", "dinkes"],
+        "year": [2022, 2022],
+        "stage": ["realisasi", "realisasi"],
+        "programme_class": ["penunjang", "urusan"],
+        "spending_type": ["pegawai", "barang_jasa"],
+        "amount_idr": [1.0e10, 2.5e10],
+        "provenance": ["user", "user"],
+        "source": ["LRA Dinkes 2022", "LRA Dinkes 2022"],
+    })
+
+
+def test_build_writes_every_table_and_a_manifest(data_dir):
+    res = build.build(data_dir)
+    out = data_dir / "processed"
+    for name in ["units", "reference", "region_finance", "innovations", "service", "budget",
+                 "skm_responses", "leadership"]:
+        assert (out / f"{name}.parquet").is_file(), name
+    man = io.load_manifest(data_dir)
+    assert man["tables"]["units"] == 54
+    assert man["provenance"]["budget"].get("simulated", 0) > 0
+    assert (out / build.TRUTH_FILE).is_file()
+    assert res.tables["innovations"]["provenance"].isin(["public", "simulated"]).all()
+    # round trip: what is read back is what was validated
+    back = io.load_table("innovations", data_dir)
+    assert len(back) == len(res.tables["innovations"])
+
+
+def test_public_only_build(data_dir):
+    res = build.build(data_dir, simulated=False)
+    assert "budget" not in res.tables
+    assert set(res.manifest["provenance"]["units"]) == {"public"}
+
+
+def test_user_rows_replace_simulated_rows_of_the_same_unit_and_year(data_dir):
+    good_budget_rows().to_parquet(data_dir / "user" / "budget.parquet")
+    res = build.build(data_dir)
+    b = res.tables["budget"]
+    cell = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022)]
+    assert set(cell["provenance"]) == {"user"} and len(cell) == 2
+    other = b[(b["unit_id"] == "dinkes") & (b["year"] == 2021)]
+    assert set(other["provenance"]) == {"simulated"}
+
+
+def _drop_column(d: Path):
+    p = d / INNOV
+    pd.read_csv(p).drop(columns=["opd_normalized"]).to_csv(p, index=False)
+
+
+def _wrong_type(d: Path):
+    p = d / REF
+    df = pd.read_csv(p, dtype=str)
+    df.loc[4, "year"] = "20x2"
+    df.to_csv(p, index=False)
+
+
+def _empty_file(d: Path):
+    p = d / INNOV
+    p.write_text(p.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+
+
+def _unknown_opd(d: Path):
+    p = d / INNOV
+    df = pd.read_csv(p, dtype=str)
+    df.loc[2, "opd_normalized"] = "Dinas Urusan Fiktif"
+    df.to_csv(p, index=False)
+
+
+def _wrong_encoding(d: Path):
+    p = d / INNOV
+    p.write_bytes(p.read_text(encoding="utf-8").replace("Dinas", "Dinas\u00e9").encode("latin-1",
+                                                                                         "replace"))
+
+
+def _user_budget(mutate):
+    def write(d: Path):
+        df = good_budget_rows()
+        df = mutate(df)
+        df.to_parquet(d / "user" / "budget.parquet")
+    return write
+
+
+def _negative(df):
+    df["amount_idr"] = [-5.0, 2.5e10]
+    return df
+
+
+def _unknown_unit(df):
+    df["unit_id"] = ["dinas-fiktif", "dinkes"]
+    return df
+
+
+def _duplicate(df):
+    df["programme_class"] = ["urusan", "urusan"]
+    df["spending_type"] = ["modal", "modal"]
+    return df
+
+
+def _indonesian_number(df):
+    df["amount_idr"] = ["1.234.567.890,50", "2.000"]
+    return df
+
+
+BAD_INPUTS = [
+    ("missing column", _drop_column, ["batang_innovation_profiles_iid2021.csv",
+                                      "'opd_normalized'", "required column is missing"]),
+    ("wrong type", _wrong_type, ["batang_reference.csv", "row 6", "'year'", "4-digit"]),
+    ("empty file", _empty_file, ["batang_innovation_profiles_iid2021.csv", "no data rows"]),
+    ("unknown OPD name", _unknown_opd, ["row 4", "'opd_normalized'", "Dinas Urusan Fiktif"]),
+    ("wrong encoding", _wrong_encoding, ["batang_innovation_profiles_iid2021.csv", "UTF-8"]),
+    ("negative amount", _user_budget(_negative), ["budget.parquet", "row 1", "'amount_idr'",
+                                                  "greater_than_or_equal_to(0)"]),
+    ("unknown unit id", _user_budget(_unknown_unit), ["budget.parquet", "row 1", "'unit_id'",
+                                                      "unknown unit id", "dinas-fiktif"]),
+    ("duplicate key", _user_budget(_duplicate), ["budget.parquet", "row 1", "row 2",
+                                                 "duplicate key"]),
+    ("Indonesian number", _user_budget(_indonesian_number),
+     ["budget.parquet", "row 1", "'amount_idr'", "Indonesian-formatted number"]),
+]
+
+
+@pytest.mark.parametrize("case,corrupt,expected", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_names_file_row_column_and_leaves_processed_data_untouched(
+        data_dir, case, corrupt, expected):
+    build.build(data_dir, simulated=False)
+    before = snapshot(data_dir)
+    corrupt(data_dir)
+    with pytest.raises(InputError) as err:
+        build.build(data_dir, simulated=False)
+    msg = str(err.value)
+    for part in expected:
+        assert part in msg, f"{case}: {part!r} not in\n{msg}"
+    assert snapshot(data_dir) == before
+    assert not list(data_dir.glob(".processed-*")), "temporary folders left behind"
+
+
+def test_a_crash_while_writing_leaves_previous_tables(data_dir, monkeypatch):
+    build.build(data_dir, simulated=False)
+    before = snapshot(data_dir)
+
+    def boom(self, *a, **k):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    with pytest.raises(OSError, match="disk full"):
+        build.build(data_dir, simulated=False)
+    assert snapshot(data_dir) == before
+    assert not list(data_dir.glob(".processed-*"))
+
+
+def test_missing_processed_table_gives_a_clear_message(data_dir):
+    with pytest.raises(io.NotBuiltError, match="python -m analysis build"):
+        io.load_table("units", data_dir)
+
+
+def test_cli_build_and_summary(data_dir, capsys):
+    from analysis.cli import main
+
+    assert main(["build", "--no-simulated", "--data-dir", str(data_dir)]) == 0
+    assert main(["summary", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "units" in out and "public" in out
