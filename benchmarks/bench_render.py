@@ -1,0 +1,185 @@
+"""Benchmark: the plain CLI loop vs ``analysis.render.render_reports`` (not a test).
+
+    python benchmarks/bench_render.py [--template T] [--units N] [--data-dir D] [--workers W]
+
+renders the same N units three ways and prints a table:
+
+a. plain: per unit one ``papermill`` CLI subprocess, then one ``jupyter nbconvert --to html
+   --no-input`` CLI subprocess, in a loop (what people do first);
+b. ``render_reports(..., force=True)`` into a fresh folder, in a fresh Python process (so its
+   time includes interpreter start and imports, as the CLI loop's does);
+c. the same call again with nothing changed (every report skipped, no kernel started).
+
+Default template: the tiny test fixture (tests/fixtures/render/report_fixture.ipynb), with
+synthetic unit ids, so the benchmark runs before the real report template exists. With another
+template, the unit ids are the first N OPDs of processed/units.parquet (or --ids a,b,c).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "render" / "report_fixture.ipynb"
+
+
+def _bin(name: str) -> list[str]:
+    """The console script next to this interpreter (the plain way), else ``python -m``."""
+    exe = Path(sys.executable).with_name(name)
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-m", {"jupyter": "jupyter", "papermill": "papermill"}[name]]
+
+
+def unit_ids(args) -> list[str]:
+    if args.ids:
+        return [u.strip() for u in args.ids.split(",") if u.strip()][: args.units]
+    if Path(args.template).resolve() == FIXTURE.resolve():
+        return [f"u-{i:02d}" for i in range(1, args.units + 1)]
+    import pandas as pd
+
+    from analysis import config
+
+    units = pd.read_parquet(config.processed_dir() / "units.parquet", columns=["unit_id", "is_opd"])
+    return [str(u) for u in units.loc[units["is_opd"].astype(bool), "unit_id"]][: args.units]
+
+
+def plain_loop(template: str, ids: list[str], params: dict, kernel: str, work: Path) -> float:
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for uid in ids:
+        nb = work / f"{uid}.ipynb"
+        cmd = [
+            *_bin("papermill"),
+            template,
+            str(nb),
+            "-p",
+            "unit_id",
+            uid,
+            "-k",
+            kernel,
+            "--no-progress-bar",
+        ]
+        for k, v in params.items():
+            cmd += ["-p", k, str(v)]
+        subprocess.run(cmd, check=False, capture_output=True)
+        subprocess.run(
+            [
+                *_bin("jupyter"),
+                "nbconvert",
+                "--to",
+                "html",
+                "--no-input",
+                "--output-dir",
+                str(work),
+                str(nb),
+            ],
+            check=False,
+            capture_output=True,
+        )
+    return time.perf_counter() - t0
+
+
+def api_run(
+    template: str, ids: list[str], params: dict, out: Path, workers: int | None, force: bool
+) -> tuple[float, dict]:
+    code = (
+        "import json, sys\n"
+        "from analysis.render import render_reports\n"
+        "a = json.loads(sys.argv[1])\n"
+        "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
+        "                   workers=a['workers'], force=a['force'], progress=False)\n"
+        "print(json.dumps({'total': r.total_seconds, 'counts': r.counts, 'workers': r.workers}))\n"
+    )
+    payload = json.dumps(
+        {
+            "ids": ids,
+            "template": template,
+            "out": str(out),
+            "params": params,
+            "workers": workers,
+            "force": force,
+        }
+    )
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"render_reports failed (exit {proc.returncode})")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--template", default=str(FIXTURE), help="template notebook (default: test fixture)"
+    )
+    ap.add_argument("--units", type=int, default=8, help="number of units (default: 8)")
+    ap.add_argument("--ids", default=None, help="explicit comma-separated unit ids")
+    ap.add_argument("--data-dir", default=None, help="passed to the template as data_dir")
+    ap.add_argument("--lang", default=None, help="passed to the template as lang")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="render_reports workers (default: cores)"
+    )
+    ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow CLI loop")
+    ap.add_argument("--keep", action="store_true", help="keep the output folder")
+    args = ap.parse_args(argv)
+
+    from analysis.kernel import ensure_kernel
+
+    kernel = ensure_kernel()
+    template = str(Path(args.template).resolve())
+    ids = unit_ids(args)
+    params: dict = {}
+    if args.data_dir:
+        params["data_dir"] = str(Path(args.data_dir).resolve())
+    if args.lang:
+        params["lang"] = args.lang
+    work = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    print(
+        f"template {template}\n{len(ids)} units, {os.cpu_count()} cores, work dir {work}",
+        flush=True,
+    )
+
+    rows = []
+    a = None
+    if not args.skip_plain:
+        a = plain_loop(template, ids, params, kernel, work / "plain")
+        n_html = len(list((work / "plain").glob("*.html")))
+        rows.append(("a  papermill CLI + nbconvert CLI loop", a, f"{n_html} html"))
+    b, info_b = api_run(template, ids, params, work / "api", args.workers, force=True)
+    rows.append((f"b  render_reports, {info_b['workers']} workers", b, f"{info_b['counts']}"))
+    c, info_c = api_run(template, ids, params, work / "api", args.workers, force=False)
+    rows.append(("c  render_reports again, nothing changed", c, f"{info_c['counts']}"))
+
+    n = len(ids)
+    print(f"\n{'method':<44} {'total s':>9} {'s/report':>9}  notes")
+    print("-" * 90)
+    for name, secs, note in rows:
+        print(f"{name:<44} {secs:>9.2f} {secs / n:>9.3f}  {note}")
+    print("-" * 90)
+    if a is not None:
+        print(f"ratio a/b = {a / b:.1f}x   (b/a = {b / a:.2f})")
+    print(
+        f"in-process totals from the manifest: b {info_b['total']:.2f} s, c {info_c['total']:.3f} s"
+    )
+    if args.keep:
+        print(f"outputs kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1150 @@
+"""Batch renderer: one HTML report per unit from one parameterized papermill template.
+
+``render_reports`` (and ``python -m analysis render``) runs the template once per unit with
+papermill (``unit_id`` plus shared parameters such as ``data_dir`` and ``lang``), converts the
+executed notebook to HTML in the same worker process (code cells and prompts hidden, no CDN
+scripts), and writes into ``out_dir``:
+
+- ``<unit_id>.html``: one report per unit, written atomically (temp file + ``os.replace``);
+- ``<unit_id>.hash``: sidecar with the content hash the report was rendered from;
+- ``manifest.json`` and ``manifest.csv``: what ran, how long, what failed and why;
+- ``index.html``: links to every report and a summary table sortable in the browser.
+
+Units run in parallel behind one small executor interface: a local process pool (default) or a
+Dask cluster (``scheduler="local"`` or ``"tcp://host:8786"``), with the same task function.
+A failing unit never stops the batch; only kernel-start failures are retried.
+A unit is skipped when its report exists and the hash of (template bytes, the unit's
+parameters, its title, the data fingerprint, the package version) is unchanged.
+
+See docs/rendering.md for the manifest format and the incremental rules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import hashlib
+import html
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis import __version__, config
+from analysis.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
+
+UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
+"""Unit ids become file names: lowercase slug, 2-41 characters, no dots or slashes."""
+
+RENDERER_VERSION = "1"
+"""Part of every content hash: bump when the HTML conversion changes, to re-render all."""
+
+MAX_KERNEL_START_RETRIES = 2
+MANIFEST_JSON = "manifest.json"
+MANIFEST_CSV = "manifest.csv"
+INDEX_HTML = "index.html"
+HASH_SUFFIX = ".hash"
+LOCK_NAME = ".render.lock"
+MANIFEST_SCHEMA = 1
+
+CSV_FIELDS = [
+    "unit_id",
+    "title",
+    "status",
+    "seconds",
+    "started",
+    "html",
+    "content_hash",
+    "attempts",
+    "cell_index",
+    "exec_count",
+    "ename",
+    "evalue",
+    "html_bytes",
+    "in_run",
+]
+
+# Error messages of a kernel that failed to start (jupyter_client, zmq port races); only these
+# are retried. A cell error (PapermillExecutionError) or timeout is never retried.
+_KERNEL_START_MESSAGES = (
+    "kernel didn't respond",
+    "kernel died before replying to kernel_info",
+    "address already in use",
+)
+
+_TMP_RE = re.compile(r"^\.[A-Za-z0-9][A-Za-z0-9._-]*\.(?:html|hash|json|csv)\.[A-Za-z0-9_]+\.tmp$")
+
+
+class InvalidUnitError(ValueError):
+    """A unit id is malformed or unknown; raised before anything runs or is written."""
+
+
+class RenderLockedError(RuntimeError):
+    """Another render is writing into the same output folder."""
+
+
+# --------------------------------------------------------------------------- result types
+
+
+@dataclass
+class RunResult:
+    """Outcome of one ``render_reports`` call."""
+
+    rows: list[dict]
+    """Manifest rows of the units of this run, in the order they were asked for."""
+    out_dir: Path
+    total_seconds: float
+    workers: int
+    executor: str
+    manifest_path: Path
+    index_path: Path
+    all_rows: list[dict] = field(default_factory=list)
+    """Every row in the manifest (this run plus reports kept from earlier runs)."""
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.rows if r["status"] == "failed"]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "failed": 0, "skipped": 0}
+        for r in self.rows:
+            out[r["status"]] = out.get(r["status"], 0) + 1
+        return out
+
+    @property
+    def exit_status(self) -> int:
+        """0 when no unit of this run failed, else 1 (the CLI's exit code)."""
+        return 1 if self.failed else 0
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_unit_ids(unit_ids: Iterable[str], registry: Iterable[str] | None = None) -> list[str]:
+    """Return the ids (deduplicated, in order) or raise InvalidUnitError naming every bad one."""
+    if isinstance(unit_ids, str):
+        unit_ids = [unit_ids]
+    known = set(registry) if registry is not None else None
+    ids: list[str] = []
+    bad: list[str] = []
+    for uid in unit_ids:
+        if not isinstance(uid, str) or not UNIT_ID_RE.match(uid):
+            bad.append(f"{uid!r} (must match {UNIT_ID_RE.pattern})")
+        elif known is not None and uid not in known:
+            bad.append(f"{uid!r} (not in the unit registry)")
+        elif uid not in ids:
+            ids.append(uid)
+    if bad:
+        raise InvalidUnitError("invalid unit id(s): " + "; ".join(bad))
+    if not ids:
+        raise InvalidUnitError("no unit ids to render")
+    return ids
+
+
+def safe_output_path(out_dir: Path, unit_id: str, suffix: str = ".html") -> Path:
+    """``out_dir/<unit_id><suffix>``, checked to resolve inside ``out_dir``."""
+    if not UNIT_ID_RE.match(unit_id):
+        raise InvalidUnitError(f"invalid unit id {unit_id!r}")
+    root = Path(out_dir).resolve()
+    path = (root / f"{unit_id}{suffix}").resolve()
+    if path.parent != root:
+        raise InvalidUnitError(f"output path for {unit_id!r} escapes {root}")
+    return path
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+def data_fingerprint(data_dir: str | os.PathLike | None, exclude: Iterable[Path] = ()) -> str:
+    """Hash of (relative name, size, mtime_ns) of every file under ``data_dir``, plus the
+    package version. Cheap (no file is read). Folders in ``exclude`` are not walked."""
+    h = hashlib.sha256(f"analysis {__version__}\n".encode())
+    if not data_dir:
+        h.update(b"no data_dir\n")
+        return h.hexdigest()
+    root = Path(data_dir).expanduser().resolve()
+    skip = {Path(p).resolve() for p in exclude}
+    if root.is_file():
+        st = root.stat()
+        h.update(f"{root.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    elif root.is_dir():
+        for dirpath, dirnames, filenames in os.walk(root):
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if (here / d).resolve() not in skip)
+            for name in sorted(filenames):
+                p = here / name
+                try:
+                    st = p.stat()
+                except OSError:
+                    continue
+                rel = p.relative_to(root).as_posix()
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    else:
+        h.update(f"missing {root}\n".encode())
+    return h.hexdigest()
+
+
+def content_hash(
+    template_bytes: bytes, parameters: Mapping[str, Any], fingerprint: str, title: str | None = None
+) -> str:
+    """The incremental key of one report (see docs/rendering.md)."""
+    payload = {
+        "renderer": RENDERER_VERSION,
+        "package": __version__,
+        "template": hashlib.sha256(template_bytes).hexdigest(),
+        "parameters": parameters,
+        "data": fingerprint,
+        "title": title,
+    }
+    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def _write_all(fh, data: bytes, path: Path) -> None:
+    """Write ``data`` to the open temp file for ``path`` (a seam for the interruption test)."""
+    fh.write(data)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``path`` via a temp file in the same folder and ``os.replace``: readers see the old
+    file or the new one, never half of one. A leftover ``.<name>.*.tmp`` (hard kill) is removed
+    by the next render."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_all(fh, data, path)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _clean_stale_tmp(out_dir: Path) -> list[Path]:
+    removed = []
+    for p in out_dir.iterdir():
+        if p.is_file() and _TMP_RE.match(p.name):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+@contextlib.contextmanager
+def _out_dir_lock(out_dir: Path):
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    with open(out_dir / LOCK_NAME, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RenderLockedError(f"another render is writing into {out_dir}") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# --------------------------------------------------------------------------- worker side
+
+_EXPORTER = None
+_KERNELS_ENSURED: set[str] = set()
+
+# nbconvert's lab template with the CDN scripts removed (require.js, MathJax, mermaid): the
+# matplotlib/pandas reports need none of them, and the page then opens offline from file://.
+# The lab CSS is inlined by nbconvert itself. LaTeX in markdown shows as source text.
+_REPORT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def _exporter():
+    """One HTMLExporter per worker process, built on first use and reused."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(
+            exclude_input=True,
+            exclude_output_prompt=True,
+            exclude_input_prompt=True,
+            extra_loaders=[DictLoader({"batang_report.html.j2": _REPORT_TEMPLATE})],
+            template_file="batang_report.html.j2",
+        )
+    return _EXPORTER
+
+
+def notebook_to_html(nb, title: str, lang: str = "id") -> str:
+    """Convert an executed notebook to report HTML (no code, no prompts, no CDN scripts)."""
+    exporter = _exporter()
+    exporter.language_code = lang if lang in ("id", "en") else "id"
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def is_kernel_start_failure(exc: BaseException) -> bool:
+    """True for the kernel-start races worth a retry (never for a cell error)."""
+    msg = str(exc).lower()
+    if type(exc).__name__ == "PapermillExecutionError":
+        return False
+    if type(exc).__name__ == "ZMQError" and "address" in msg and "in use" in msg:
+        return True
+    return isinstance(exc, RuntimeError | OSError | TimeoutError) and any(
+        m in msg for m in _KERNEL_START_MESSAGES
+    )
+
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _traceback_tail(lines: Iterable[str] | None, n: int = 30) -> str:
+    text = "\n".join(_ANSI_RE.sub("", str(x)) for x in (lines or []))
+    return "\n".join(text.splitlines()[-n:])
+
+
+def render_unit(task: Mapping[str, Any]) -> dict:
+    """The task function run by every executor: execute one unit's notebook and convert it.
+
+    Never raises for a unit's failure: returns a dict with ``status`` ("ok" / "failed"), the
+    HTML text when ok, and papermill's error details when not. Runs in a worker process
+    (process pool or Dask worker), so everything it needs is in ``task``; the parent writes
+    the files (one place for atomic writes and path checks).
+    """
+    started = _now()
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {
+        "unit_id": task["unit_id"],
+        "started": started,
+        "attempts": 0,
+        "status": "failed",
+        "html": None,
+        "cell_index": None,
+        "exec_count": None,
+        "ename": None,
+        "evalue": None,
+        "traceback": None,
+    }
+    try:
+        import nbformat
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        kernel_name = task["kernel_name"]
+        if task.get("ensure_kernel", True) and kernel_name not in _KERNELS_ENSURED:
+            ensure_kernel(kernel_name)  # remote Dask workers install it for their interpreter
+            _KERNELS_ENSURED.add(kernel_name)
+        template = nbformat.reads(task["template_text"], as_version=4)
+        params = {"unit_id": task["unit_id"], **task["parameters"]}
+        retries = int(task.get("max_retries", MAX_KERNEL_START_RETRIES))
+        nb = None
+        for attempt in range(retries + 1):
+            out["attempts"] = attempt + 1
+            try:
+                nb = pm.execute_notebook(
+                    nbformat.from_dict(template),  # a fresh copy per attempt
+                    None,  # no .ipynb written: the HTML is built from the returned node
+                    parameters=params,
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,
+                    start_timeout=task.get("start_timeout", 60),
+                    execution_timeout=task.get("timeout"),
+                    # engine kwargs, passed through papermill to nbclient's NotebookClient:
+                    shutdown_kernel="immediate",
+                    extra_arguments=list(BATCH_KERNEL_ARGS),
+                )
+                break
+            except PapermillExecutionError:
+                raise
+            except Exception as exc:
+                if attempt < retries and is_kernel_start_failure(exc):
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                raise
+        out["html"] = notebook_to_html(
+            nb, task.get("title") or task["unit_id"], task["parameters"].get("lang", "id")
+        )
+        out["status"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - a unit's failure is data, not a crash
+        out["ename"] = getattr(exc, "ename", None) or type(exc).__name__
+        out["evalue"] = str(getattr(exc, "evalue", None) or exc)
+        if type(exc).__name__ == "PapermillExecutionError":
+            out["cell_index"] = exc.cell_index
+            out["exec_count"] = exc.exec_count
+            out["traceback"] = _traceback_tail(exc.traceback)
+        else:
+            import traceback as _tb
+
+            out["traceback"] = _traceback_tail(_tb.format_exception(exc))
+    out["seconds"] = round(time.perf_counter() - t0, 3)
+    return out
+
+
+# --------------------------------------------------------------------------- executors
+
+
+class TaskExecutor(Protocol):
+    """Runs ``fn(task)`` for every task and yields ``(task, result)`` as each one finishes.
+
+    ``fn`` never raises for a unit's failure; an executor turns infrastructure failures
+    (a worker process died, a lost Dask worker) into failed results itself.
+    """
+
+    name: str
+    workers: int
+
+    def __enter__(self) -> TaskExecutor: ...
+    def __exit__(self, *exc) -> None: ...
+    def run(self, fn: Callable[[dict], dict], tasks: list[dict]) -> Iterator[tuple[dict, dict]]:
+        """Submit every task now; return an iterator of results in completion order."""
+        ...
+
+
+def _infra_failure(task: dict, exc: BaseException) -> dict:
+    return {
+        "unit_id": task["unit_id"],
+        "status": "failed",
+        "html": None,
+        "seconds": None,
+        "started": None,
+        "attempts": 1,
+        "cell_index": None,
+        "exec_count": None,
+        "ename": type(exc).__name__,
+        "evalue": str(exc) or type(exc).__name__,
+        "traceback": None,
+    }
+
+
+class ProcessPoolTaskExecutor:
+    """``concurrent.futures.ProcessPoolExecutor``, one unit per task, ``workers`` processes."""
+
+    name = "process-pool"
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._pool = None
+
+    def __enter__(self):
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = None
+        if "fork" in mp.get_all_start_methods() and sys.platform.startswith("linux"):
+            # Import the heavy modules once, before forking, so workers inherit them.
+            import nbconvert  # noqa: F401
+            import papermill  # noqa: F401
+
+            ctx = mp.get_context("fork")
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, fn, tasks):
+        from concurrent.futures import as_completed
+
+        futures = {self._pool.submit(fn, t): t for t in tasks}  # submitted (forked) now
+
+        def _results():
+            for fut in as_completed(futures):
+                task = futures[fut]
+                try:
+                    yield task, fut.result()
+                except Exception as exc:  # BrokenProcessPool, pickling errors
+                    yield task, _infra_failure(task, exc)
+
+        return _results()
+
+
+class DaskTaskExecutor:
+    """A Dask ``distributed.Client``: ``"local"`` starts a LocalCluster of ``workers``
+    single-threaded processes; any other value is a scheduler address (``tcp://host:8786``)."""
+
+    def __init__(self, scheduler: str, workers: int):
+        self.scheduler = scheduler
+        self.workers = max(1, int(workers))
+        self.name = "dask-local" if scheduler == "local" else f"dask:{scheduler}"
+        self._cluster = None
+        self._client = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+
+        if self.scheduler == "local":
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+            )
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(self.scheduler)
+            self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
+        return self
+
+    def __exit__(self, *exc):
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+        self._client = self._cluster = None
+
+    def run(self, fn, tasks):
+        import uuid
+
+        from distributed import as_completed
+
+        token = uuid.uuid4().hex[:8]
+        futures = {}
+        for t in tasks:
+            fut = self._client.submit(fn, t, key=f"render-{t['unit_id']}-{token}", pure=False)
+            futures[fut] = t
+
+        def _results():
+            for fut in as_completed(list(futures)):
+                task = futures[fut]
+                try:
+                    yield task, fut.result()
+                except Exception as exc:  # lost worker, KilledWorker
+                    yield task, _infra_failure(task, exc)
+                finally:
+                    fut.release()
+
+        return _results()
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> TaskExecutor:
+    """The one place that chooses how units run."""
+    n = workers or os.cpu_count() or 1
+    if scheduler:
+        return DaskTaskExecutor(scheduler, n)
+    return ProcessPoolTaskExecutor(n)
+
+
+# --------------------------------------------------------------------------- manifest & index
+
+
+def _load_previous_manifest(out_dir: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((out_dir / MANIFEST_JSON).read_text(encoding="utf-8"))
+        return {
+            r["unit_id"]: r
+            for r in data.get("units", [])
+            if isinstance(r, dict)
+            and isinstance(r.get("unit_id"), str)
+            and UNIT_ID_RE.match(r["unit_id"])
+        }
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}
+
+
+def _read_sidecar(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_LABELS = {
+    "id": {
+        "title": "Laporan per OPD",
+        "unit": "Kode",
+        "name": "Nama unit",
+        "status": "Status",
+        "seconds": "Detik",
+        "message": "Pesan",
+        "ok": "berhasil",
+        "failed": "gagal",
+        "skipped": "tidak berubah",
+        "generated": "Dibuat",
+        "sort": "Klik judul kolom untuk mengurutkan.",
+        "summary": "{ok} berhasil, {skipped} tidak berubah, {failed} gagal, dari {n} laporan",
+        "cell": "sel",
+    },
+    "en": {
+        "title": "Unit reports",
+        "unit": "Id",
+        "name": "Unit name",
+        "status": "Status",
+        "seconds": "Seconds",
+        "message": "Message",
+        "ok": "ok",
+        "failed": "failed",
+        "skipped": "unchanged",
+        "generated": "Generated",
+        "sort": "Click a column header to sort.",
+        "summary": "{ok} ok, {skipped} unchanged, {failed} failed, of {n} reports",
+        "cell": "cell",
+    },
+}
+
+_INDEX_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1d2327}
+h1{font-size:1.5rem;margin:0 0 .5rem}
+.banner{background:#b3261e;color:#fff;font-weight:700;padding:.6rem 1rem;margin:0 0 1rem;
+ border-radius:4px;letter-spacing:.03em}
+.meta{color:#555;font-size:.9rem;margin:.25rem 0 1rem}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left;vertical-align:top}
+th{background:#f3f4f6;cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
+th:focus{outline:2px solid #2563eb}
+th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::after{content:" \\25BC"}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.failed td{background:#fdecea}
+.st-ok{color:#137333}.st-skipped{color:#555}.st-failed{color:#b3261e;font-weight:700}
+.msg{white-space:pre-wrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;
+ max-width:40rem}
+"""
+
+# Inline vanilla JS: sort the table by the clicked header (numbers numerically, text by locale).
+_INDEX_JS = """
+(function(){
+  function key(td){
+    var v = td.getAttribute('data-sort');
+    if (v === null) v = td.textContent.trim();
+    var n = Number(v);
+    return (v !== '' && isFinite(n)) ? n : v.toLowerCase();
+  }
+  function cmp(x, y){
+    if (typeof x === typeof y) return x < y ? -1 : (x > y ? 1 : 0);
+    return typeof x === 'number' ? -1 : 1;
+  }
+  document.querySelectorAll('table.sortable').forEach(function(table){
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function(th, col){
+      function sort(){
+        var asc = th.getAttribute('aria-sort') !== 'ascending';
+        Array.prototype.forEach.call(heads, function(h){ h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function(a, b){
+          var r = cmp(key(a.cells[col]), key(b.cells[col]));
+          return asc ? r : -r;
+        });
+        rows.forEach(function(r){ body.appendChild(r); });
+      }
+      th.tabIndex = 0;
+      th.addEventListener('click', sort);
+      th.addEventListener('keydown', function(e){ if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
+    });
+  });
+})();
+"""
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _fmt_value(value: Any) -> tuple[str, str | None]:
+    """(display text, numeric sort key or None)."""
+    if isinstance(value, bool) or value is None:
+        return ("" if value is None else str(value)), None
+    if isinstance(value, int):
+        return f"{value}", str(value)
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "", None
+        return f"{value:.6g}", repr(value)
+    return str(value), None
+
+
+def build_index_html(
+    rows: list[dict],
+    *,
+    lang: str = "id",
+    banner: str | None = None,
+    title: str | None = None,
+    generated: str | None = None,
+) -> str:
+    """The index page: banner, counts, and a sortable table of every report. Every value
+    from data (titles, messages, summary cells, column names) is HTML-escaped."""
+    lab = _LABELS.get(lang, _LABELS["id"])
+    summary_cols: list[str] = []
+    for r in rows:
+        for k in r.get("summary") or {}:
+            if k not in summary_cols:
+                summary_cols.append(k)
+    counts = {"ok": 0, "failed": 0, "skipped": 0}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    heads = [lab["unit"], lab["name"], lab["status"], *summary_cols, lab["seconds"], lab["message"]]
+    out = io.StringIO()
+    w = out.write
+    page_title = title or lab["title"]
+    w(f'<!DOCTYPE html>\n<html lang="{_esc(lang)}">\n<head>\n<meta charset="utf-8">\n')
+    w('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
+    w(f"<title>{_esc(page_title)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n")
+    if banner:
+        w(f'<div class="banner" role="alert">{_esc(banner)}</div>\n')
+    w(f"<h1>{_esc(page_title)}</h1>\n")
+    w(f'<p class="meta">{_esc(lab["summary"].format(n=len(rows), **counts))}. ')
+    if generated:
+        w(f"{_esc(lab['generated'])}: {_esc(generated)}. ")
+    w(f"{_esc(lab['sort'])}</p>\n")
+    w('<table class="sortable">\n<thead><tr>')
+    for h in heads:
+        w(f'<th scope="col">{_esc(h)}</th>')
+    w("</tr></thead>\n<tbody>\n")
+    for r in rows:
+        status = r["status"]
+        w(f'<tr class="{_esc(status)}">')
+        uid = r["unit_id"]
+        href = r.get("html") if status in ("ok", "skipped") else None
+        if href:
+            w(f'<td><a href="{_esc(href)}">{_esc(uid)}</a></td>')
+            w(f'<td><a href="{_esc(href)}">{_esc(r.get("title") or uid)}</a></td>')
+        else:
+            w(f"<td>{_esc(uid)}</td><td>{_esc(r.get('title') or uid)}</td>")
+        w(f'<td class="st-{_esc(status)}">{_esc(lab.get(status, status))}</td>')
+        summ = r.get("summary") or {}
+        for col in summary_cols:
+            text, key = _fmt_value(summ.get(col))
+            attr = f' data-sort="{_esc(key)}"' if key is not None else ""
+            cls = ' class="num"' if key is not None else ""
+            w(f"<td{cls}{attr}>{_esc(text)}</td>")
+        secs = r.get("seconds")
+        if isinstance(secs, int | float) and status != "skipped":
+            w(f'<td class="num" data-sort="{secs!r}">{secs:.1f}</td>')
+        else:
+            w("<td></td>")
+        msg = ""
+        if status == "failed":
+            where = ""
+            if r.get("cell_index") is not None:
+                where = f" [{lab['cell']} {r['cell_index']}, In [{r.get('exec_count')}]]"
+            msg = f"{r.get('ename') or 'Error'}{where}: {r.get('evalue') or ''}"
+        w(f'<td class="msg">{_esc(msg)}</td>')
+        w("</tr>\n")
+    w("</tbody>\n</table>\n")
+    w(f"<script>{_INDEX_JS}</script>\n</body>\n</html>\n")
+    return out.getvalue()
+
+
+def _manifest_csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in CSV_FIELDS})
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def default_template() -> Path:
+    return config.notebooks_dir() / "reports" / "opd_report.ipynb"
+
+
+def default_out_dir() -> Path:
+    return config.reports_dir() / "opd"
+
+
+def _make_progress(total: int, enabled: bool):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(
+        total=total,
+        file=sys.stderr,
+        unit="report",
+        desc="render",
+        disable=(not enabled) or None,
+        dynamic_ncols=True,
+    )
+
+
+def render_reports(
+    unit_ids: Iterable[str],
+    template: str | os.PathLike | None = None,
+    out_dir: str | os.PathLike | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    timeout: int | None = 120,
+    scheduler: str | None = None,
+    progress: bool = True,
+    registry: Iterable[str] | None = None,
+    titles: Mapping[str, str] | None = None,
+    summary: Mapping[str, Mapping[str, Any]] | None = None,
+    banner: str | None = None,
+    kernel_name: str = DEFAULT_KERNEL_NAME,
+    start_timeout: int = 60,
+    executor: TaskExecutor | None = None,
+) -> RunResult:
+    """Render one HTML report per unit; return the manifest rows and the exit status.
+
+    ``parameters`` are shared by every unit (e.g. ``data_dir``, ``lang``) and must be
+    JSON-serializable literals; ``unit_id`` is added per unit. ``timeout`` is per cell.
+    ``scheduler``: None for a local process pool of ``workers`` processes (default: one per
+    core), ``"local"`` for a Dask LocalCluster, or a Dask scheduler address. ``executor``
+    overrides both (any object with the TaskExecutor interface). Unit ids are checked against
+    ``registry`` (when given) and UNIT_ID_RE before anything runs.
+    """
+    t_start = time.perf_counter()
+    ids = validate_unit_ids(unit_ids, registry)
+    params = dict(parameters or {})
+    if "unit_id" in params:
+        raise ValueError("parameters must not contain unit_id: it is set per unit")
+    try:
+        json.dumps(params)
+    except TypeError as exc:
+        raise ValueError(f"parameters must be JSON-serializable literals: {exc}") from exc
+    lang = str(params.get("lang", "id"))
+    titles = dict(titles or {})
+    summary = dict(summary or {})
+
+    template_path = Path(template or default_template()).expanduser().resolve()
+    if not template_path.is_file():
+        raise FileNotFoundError(f"report template not found: {template_path}")
+    template_bytes = template_path.read_bytes()
+    template_text = template_bytes.decode("utf-8")
+    json.loads(template_text)  # fail early (and in the parent) on a corrupt template
+
+    out = Path(out_dir or default_out_dir()).expanduser().resolve()
+    paths = {
+        uid: (safe_output_path(out, uid), safe_output_path(out, uid, HASH_SUFFIX)) for uid in ids
+    }
+    out.mkdir(parents=True, exist_ok=True)
+
+    with _out_dir_lock(out):
+        _clean_stale_tmp(out)
+        previous = _load_previous_manifest(out)
+        fingerprint = data_fingerprint(params.get("data_dir"), exclude=[out])
+
+        rows: dict[str, dict] = {}
+        tasks: list[dict] = []
+        for uid in ids:
+            html_path, hash_path = paths[uid]
+            title = titles.get(uid) or (previous.get(uid) or {}).get("title") or uid
+            unit_params = {"unit_id": uid, **params}
+            h = content_hash(template_bytes, unit_params, fingerprint, title)
+            prev = previous.get(uid) or {}
+            unchanged = html_path.is_file() and (
+                _read_sidecar(hash_path) == h
+                or (prev.get("content_hash") == h and prev.get("status") in ("ok", "skipped"))
+            )
+            if unchanged and not force:
+                rows[uid] = {
+                    "unit_id": uid,
+                    "title": title,
+                    "status": "skipped",
+                    "seconds": 0.0,
+                    "started": None,
+                    "html": html_path.name,
+                    "content_hash": h,
+                    "attempts": 0,
+                    "cell_index": None,
+                    "exec_count": None,
+                    "ename": None,
+                    "evalue": None,
+                    "html_bytes": html_path.stat().st_size,
+                    "rendered_at": prev.get("rendered_at"),
+                    "in_run": True,
+                }
+                continue
+            tasks.append(
+                {
+                    "unit_id": uid,
+                    "title": title,
+                    "parameters": params,
+                    "content_hash": h,
+                    "template_text": template_text,
+                    "kernel_name": kernel_name,
+                    "timeout": timeout,
+                    "start_timeout": start_timeout,
+                    "max_retries": MAX_KERNEL_START_RETRIES,
+                }
+            )
+
+        ex_name, n_workers = "none", 0
+        if tasks:
+            ensure_kernel(kernel_name)
+            ex = executor or make_executor(
+                min(workers or os.cpu_count() or 1, len(tasks)), scheduler
+            )
+            ex_name, n_workers = ex.name, ex.workers
+            bar = None
+            try:
+                with ex:
+                    results = ex.run(render_unit, tasks)
+                    bar = _make_progress(len(tasks), progress)
+                    for task, res in results:
+                        rows[task["unit_id"]] = _store_result(task, res, paths[task["unit_id"]])
+                        if bar is not None:
+                            bar.update(1)
+                            nfail = sum(r["status"] == "failed" for r in rows.values())
+                            if nfail:
+                                bar.set_postfix(failed=nfail)
+            finally:
+                if bar is not None:
+                    bar.close()
+
+        run_rows = [rows[uid] for uid in ids]
+        for uid in ids:
+            if uid in summary:
+                rows[uid]["summary"] = {str(k): _jsonable(v) for k, v in summary[uid].items()}
+            elif previous.get(uid, {}).get("summary") and rows[uid]["status"] == "skipped":
+                rows[uid]["summary"] = previous[uid]["summary"]
+        known = set(registry) if registry is not None else None
+        carried = []
+        for uid, prev in previous.items():
+            if uid in rows or (known is not None and uid not in known):
+                continue
+            try:
+                html_path = safe_output_path(out, uid)
+            except InvalidUnitError:
+                continue
+            if prev.get("status") in ("ok", "skipped") and not html_path.is_file():
+                continue
+            carried.append({**prev, "in_run": False})
+        all_rows = run_rows + carried
+
+        total = round(time.perf_counter() - t_start, 3)
+        counts = {"ok": 0, "failed": 0, "skipped": 0}
+        for r in run_rows:
+            counts[r["status"]] += 1
+        generated = _now()
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "generated": generated,
+            "template": str(template_path),
+            "template_sha256": hashlib.sha256(template_bytes).hexdigest(),
+            "parameters": params,
+            "data_fingerprint": fingerprint,
+            "package_version": __version__,
+            "renderer_version": RENDERER_VERSION,
+            "kernel": kernel_name,
+            "executor": ex_name,
+            "workers": n_workers,
+            "total_seconds": total,
+            "counts": counts,
+            "exit_status": 1 if counts["failed"] else 0,
+            "units": all_rows,
+        }
+        manifest_path = out / MANIFEST_JSON
+        index_path = out / INDEX_HTML
+        atomic_write(manifest_path, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+        atomic_write(out / MANIFEST_CSV, _manifest_csv(all_rows))
+        atomic_write(
+            index_path, build_index_html(all_rows, lang=lang, banner=banner, generated=generated)
+        )
+
+    return RunResult(
+        rows=run_rows,
+        out_dir=out,
+        total_seconds=total,
+        workers=n_workers,
+        executor=ex_name,
+        manifest_path=manifest_path,
+        index_path=index_path,
+        all_rows=all_rows,
+    )
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        return None if v != v else v
+    if hasattr(v, "item"):  # numpy scalars
+        with contextlib.suppress(Exception):
+            return _jsonable(v.item())
+    return str(v)
+
+
+def _store_result(task: dict, res: dict, paths: tuple[Path, Path]) -> dict:
+    """Write one finished unit's files (parent side) and return its manifest row."""
+    html_path, hash_path = paths
+    uid = task["unit_id"]
+    row = {
+        "unit_id": uid,
+        "title": task["title"],
+        "status": res.get("status", "failed"),
+        "seconds": res.get("seconds"),
+        "started": res.get("started"),
+        "html": None,
+        "content_hash": task["content_hash"],
+        "attempts": res.get("attempts"),
+        "cell_index": res.get("cell_index"),
+        "exec_count": res.get("exec_count"),
+        "ename": res.get("ename"),
+        "evalue": res.get("evalue"),
+        "html_bytes": None,
+        "rendered_at": None,
+        "in_run": True,
+    }
+    if row["status"] == "ok" and res.get("html"):
+        try:
+            data = res["html"].encode("utf-8")
+            atomic_write(html_path, data)
+            atomic_write(hash_path, task["content_hash"] + "\n")
+            row.update(html=html_path.name, html_bytes=len(data), rendered_at=_now())
+            return row
+        except OSError as exc:
+            row.update(status="failed", ename=type(exc).__name__, evalue=str(exc))
+    elif row["status"] == "ok":
+        row.update(status="failed", ename="EmptyReport", evalue="the conversion returned no HTML")
+    row["status"] = "failed"
+    row["traceback"] = res.get("traceback")
+    # A failed unit keeps no report from an earlier run: the index must not link stale content,
+    # and the missing file makes the next run try again.
+    for p in (html_path, hash_path):
+        with contextlib.suppress(OSError):
+            p.unlink()
+    return row
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@dataclass
+class UnitTable:
+    """What the CLI needs from the units table: ids in order, display names, optional banner."""
+
+    names: dict[str, str]
+    banner: str | None = None
+
+
+def load_opd_units(lang: str = "id") -> UnitTable:
+    """Default unit list and registry: OPD rows of ``processed/units.parquet``."""
+    import pandas as pd
+
+    path = config.processed_dir() / "units.parquet"
+    if not path.is_file():
+        raise FileNotFoundError(f"units table not found: {path} (run `python -m analysis build`)")
+    units = pd.read_parquet(path, columns=["unit_id", "name", "is_opd"])
+    units = units[units["is_opd"].astype(bool)]
+    names = {str(u): str(n) for u, n in zip(units["unit_id"], units["name"], strict=True)}
+    banner = None
+    try:
+        built = json.loads((config.processed_dir() / "manifest.json").read_text(encoding="utf-8"))
+        if built.get("simulated"):
+            banner = (
+                "DATA SIMULASI: angka dalam laporan ini bukan temuan tentang kantor nyata."
+                if lang == "id"
+                else "SIMULATED DATA: the numbers in these reports are not findings about real offices."
+            )
+    except (OSError, ValueError):
+        pass
+    return UnitTable(names=names, banner=banner)
+
+
+def _cli_render(args) -> int:
+    loader: Callable[..., UnitTable] = args.units_loader
+    try:
+        table = loader(lang=args.lang)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    units = (
+        [u.strip() for u in args.units.split(",") if u.strip()] if args.units else list(table.names)
+    )
+    params: dict[str, Any] = {"lang": args.lang}
+    params["data_dir"] = str(
+        Path(args.data_dir).expanduser().resolve() if args.data_dir else config.data_dir()
+    )
+    try:
+        result = render_reports(
+            units,
+            template=args.template,
+            out_dir=args.out,
+            parameters=params,
+            workers=args.workers,
+            force=args.force,
+            timeout=args.timeout,
+            scheduler=args.scheduler,
+            progress=not args.no_progress,
+            registry=set(table.names),
+            titles=table.names,
+            banner=args.banner if args.banner is not None else table.banner,
+        )
+    except (InvalidUnitError, FileNotFoundError, RenderLockedError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    c = result.counts
+    print(
+        f"{c['ok']} rendered, {c['skipped']} unchanged, {c['failed']} failed "
+        f"in {result.total_seconds:.1f} s ({result.executor}, {result.workers} workers) "
+        f"-> {result.index_path}"
+    )
+    for r in result.failed:
+        where = f" cell {r['cell_index']}" if r.get("cell_index") is not None else ""
+        print(
+            f"  FAILED {r['unit_id']}{where}: {r.get('ename')}: {r.get('evalue')}", file=sys.stderr
+        )
+    return result.exit_status
+
+
+def register_cli(subparsers, units_loader: Callable[..., UnitTable] = load_opd_units) -> None:
+    p = subparsers.add_parser(
+        "render",
+        help="render one HTML report per OPD from the papermill template",
+        description="Run the report template once per unit (papermill), convert to HTML without "
+        "code, and write an index page and a run manifest. Unchanged reports are skipped. "
+        "Exit status 1 if any unit failed.",
+    )
+    p.add_argument("--units", help="comma-separated unit ids (default: every OPD in units.parquet)")
+    p.add_argument(
+        "--lang", choices=["id", "en"], default="id", help="report language (default: id)"
+    )
+    p.add_argument(
+        "--workers", type=int, default=None, help="parallel workers (default: one per core)"
+    )
+    p.add_argument("--force", action="store_true", help="re-render even unchanged reports")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler address (tcp://host:8786) or 'local' for a LocalCluster",
+    )
+    p.add_argument("--out", default=None, help=f"output folder (default: {default_out_dir()})")
+    p.add_argument(
+        "--template", default=None, help=f"template notebook (default: {default_template()})"
+    )
+    p.add_argument(
+        "--timeout", type=int, default=120, help="per-cell timeout in seconds (default: 120)"
+    )
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="data folder passed as data_dir (default: config.data_dir())",
+    )
+    p.add_argument("--banner", default=None, help="banner text at the top of the index page")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cli_render, units_loader=units_loader)

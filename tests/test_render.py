@@ -1,0 +1,386 @@
+"""Tests of the batch renderer (analysis.render) and the project kernel (analysis.kernel).
+
+The slow tests run real kernels on a tiny fixture template (tests/fixtures/render/); they use
+explicit unit ids, never the project's units table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis import kernel, render
+from analysis.render import InvalidUnitError, build_index_html, render_reports
+
+FIXTURE = Path(__file__).parent / "fixtures" / "render" / "report_fixture.ipynb"
+HOSTILE = "<script>alert(1)</script> \"quoted\" 'single'\nnewline ../../etc"
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def _no_raw_script(text: str) -> None:
+    """The only <script> in the page is the index's own sorter."""
+    assert "<script>alert" not in text
+    assert text.count("<script") == 1
+
+
+# ---------------------------------------------------------------- fast tests (no kernel)
+
+
+@pytest.mark.parametrize(
+    "bad", ["../x", "a b", "A1", "x", "a/b", "..", "-ab", "a" * 42, "ab.html", ""]
+)
+def test_bad_unit_ids_are_rejected_before_anything_is_written(tmp_path, bad):
+    out = tmp_path / "out"
+    with pytest.raises(InvalidUnitError, match="invalid unit id"):
+        render_reports(["ok-1", bad], FIXTURE, out, progress=False)
+    assert not out.exists()
+    assert _files(tmp_path) == set()
+
+
+def test_unknown_unit_is_rejected_by_registry(tmp_path):
+    with pytest.raises(InvalidUnitError, match="not in the unit registry"):
+        render_reports(["dinkes", "nope"], FIXTURE, tmp_path / "out", registry={"dinkes"})
+    assert not (tmp_path / "out").exists()
+
+
+def test_safe_output_path_stays_inside(tmp_path):
+    assert render.safe_output_path(tmp_path, "dinkes") == (tmp_path / "dinkes.html").resolve()
+    for bad in ("../x", "..", "a/../../b"):
+        with pytest.raises(InvalidUnitError):
+            render.safe_output_path(tmp_path, bad)
+
+
+def test_parameters_must_not_override_unit_id(tmp_path):
+    with pytest.raises(ValueError, match="unit_id"):
+        render_reports(["ab"], FIXTURE, tmp_path / "o", parameters={"unit_id": "x"})
+    with pytest.raises(ValueError, match="JSON"):
+        render_reports(["ab"], FIXTURE, tmp_path / "o", parameters={"x": object()})
+
+
+def test_index_escapes_hostile_titles_messages_and_summary():
+    rows = [
+        {
+            "unit_id": "u-a",
+            "title": HOSTILE,
+            "status": "ok",
+            "seconds": 1.5,
+            "html": "u-a.html",
+            "summary": {HOSTILE: HOSTILE, "score": 81.25},
+        },
+        {
+            "unit_id": "u-b",
+            "title": "../../etc/passwd",
+            "status": "failed",
+            "seconds": 0.7,
+            "html": None,
+            "cell_index": 3,
+            "exec_count": 3,
+            "ename": "<b>E</b>",
+            "evalue": HOSTILE,
+            "summary": {"score": 12},
+        },
+    ]
+    page = build_index_html(rows, lang="en", banner="DATA SIMULASI <i>x</i> & co")
+    _no_raw_script(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#x27;single&#x27;" in page
+    assert "&lt;b&gt;E&lt;/b&gt; [cell 3, In [3]]" in page
+    assert "DATA SIMULASI &lt;i&gt;x&lt;/i&gt; &amp; co" in page
+    assert 'href="u-a.html"' in page and "u-b.html" not in page  # failed: no link
+    assert 'data-sort="81.25"' in page
+    assert "http" not in page  # offline: no CDN
+
+
+def test_content_hash_and_data_fingerprint(tmp_path):
+    data = tmp_path / "data"
+    (data / "processed").mkdir(parents=True)
+    f = data / "processed" / "t.parquet"
+    f.write_bytes(b"1")
+    fp1 = render.data_fingerprint(data)
+    assert render.data_fingerprint(data) == fp1
+    f.write_bytes(b"22")
+    fp2 = render.data_fingerprint(data)
+    assert fp2 != fp1
+    assert render.data_fingerprint(data, exclude=[data / "processed"]) != fp2
+    h = render.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp2)
+    assert h == render.content_hash(b"tpl", {"lang": "id", "unit_id": "a"}, fp2)
+    assert h != render.content_hash(b"tpl2", {"unit_id": "a", "lang": "id"}, fp2)
+    assert h != render.content_hash(b"tpl", {"unit_id": "a", "lang": "en"}, fp2)
+    assert h != render.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp1)
+
+
+def test_ensure_kernel_is_idempotent(tmp_path):
+    assert kernel.ensure_kernel("batang-test", prefix=tmp_path) == "batang-test"
+    spec_file = tmp_path / "share" / "jupyter" / "kernels" / "batang-test" / "kernel.json"
+    spec = json.loads(spec_file.read_text())
+    assert spec["argv"][0] == __import__("sys").executable
+    assert spec["display_name"] == "Python (batang-analysis)"
+    mtime = spec_file.stat().st_mtime_ns
+    kernel.ensure_kernel("batang-test", prefix=tmp_path)
+    assert spec_file.stat().st_mtime_ns == mtime
+    with pytest.raises(ValueError):
+        kernel.ensure_kernel("../evil", prefix=tmp_path)
+
+
+def test_kernel_start_failures_are_retried_cell_errors_are_not(monkeypatch):
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return nbformat.v4.new_notebook()
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    monkeypatch.setattr(render.time, "sleep", lambda s: None)
+    task = {
+        "unit_id": "u-a",
+        "title": "A",
+        "parameters": {},
+        "template_text": FIXTURE.read_text(),
+        "kernel_name": "batang-analysis",
+        "ensure_kernel": False,
+    }
+    res = render.render_unit(task)
+    assert res["status"] == "ok" and res["attempts"] == 2 and res["html"]
+    assert calls[0]["shutdown_kernel"] == "immediate"
+    assert "--HistoryManager.enabled=False" in calls[0]["extra_arguments"]
+
+    def cell_error(*args, **kwargs):
+        calls.append(kwargs)
+        raise PapermillExecutionError(4, 2, "x", "ValueError", "bad", ["tb"])
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", cell_error)
+    res = render.render_unit(task)
+    assert len(calls) == 1
+    assert (res["status"], res["cell_index"], res["exec_count"], res["ename"]) == (
+        "failed",
+        4,
+        2,
+        "ValueError",
+    )
+
+    def always_down(*args, **kwargs):
+        calls.append(kwargs)
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", always_down)
+    res = render.render_unit(task)
+    assert len(calls) == 1 + render.MAX_KERNEL_START_RETRIES and res["status"] == "failed"
+
+
+# ---------------------------------------------------------------- slow tests (real kernels)
+
+
+@pytest.mark.slow
+def test_batch_with_failure_then_incremental_then_force(tmp_path):
+    out = tmp_path / "reports"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "units.csv").write_text("unit_id\nu-a\n")
+    params = {"fail_unit": "u-b", "data_dir": str(data), "lang": "en"}
+    titles = {"u-a": HOSTILE, "u-b": "Dinas <B>", "u-c": "../../etc"}
+    summary = {"u-a": {"IKM": 81.5, "<th>": "<td>x</td>"}, "u-c": {"IKM": 77}}
+
+    res = render_reports(
+        ["u-a", "u-b", "u-c"],
+        FIXTURE,
+        out,
+        parameters=params,
+        workers=2,
+        progress=False,
+        titles=titles,
+        summary=summary,
+        banner="DATA SIMULASI",
+    )
+    by = {r["unit_id"]: r for r in res.rows}
+    assert [r["unit_id"] for r in res.rows] == ["u-a", "u-b", "u-c"]
+    assert by["u-a"]["status"] == by["u-c"]["status"] == "ok"
+    assert by["u-b"]["status"] == "failed"
+    assert by["u-b"]["ename"] == "ValueError"
+    assert by["u-b"]["cell_index"] == 3  # markdown, parameters, injected-parameters, failing cell
+    assert by["u-b"]["exec_count"] == 3
+    assert "planted failure for u-b" in by["u-b"]["evalue"]
+    assert res.exit_status == 1
+
+    names = _files(out)
+    assert {
+        "u-a.html",
+        "u-c.html",
+        "u-a.hash",
+        "index.html",
+        "manifest.json",
+        "manifest.csv",
+    } <= names
+    assert "u-b.html" not in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    assert all(p.resolve().parent == out.resolve() for p in out.iterdir())
+    assert not (tmp_path / "etc").exists()
+
+    html_a = (out / "u-a.html").read_text()
+    assert "unit: u-a" in html_a and "data:image/png;base64" in html_a
+    assert "fail_unit" not in html_a  # code cells hidden
+    assert "<script src=" not in html_a and "cdnjs" not in html_a and "require.js" not in html_a
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;" in html_a
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["executor"] == "process-pool" and manifest["workers"] == 2
+    assert manifest["exit_status"] == 1 and manifest["total_seconds"] > 0
+    m_b = next(r for r in manifest["units"] if r["unit_id"] == "u-b")
+    assert (m_b["cell_index"], m_b["ename"]) == (3, "ValueError")
+    m_a = next(r for r in manifest["units"] if r["unit_id"] == "u-a")
+    assert m_a["html"] == "u-a.html" and len(m_a["content_hash"]) == 64 and m_a["started"]
+    assert m_a["seconds"] > 0
+    with open(out / "manifest.csv", newline="") as fh:
+        assert [r["status"] for r in csv.DictReader(fh)] == ["ok", "failed", "ok"]
+
+    index = (out / "index.html").read_text()
+    _no_raw_script(index)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+    assert "planted failure for u-b: &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot;" in index
+    assert (
+        "Dinas &lt;B&gt;" in index and "&lt;th&gt;" in index and "&lt;td&gt;x&lt;/td&gt;" in index
+    )
+    assert "DATA SIMULASI" in index and 'href="u-a.html"' in index
+
+    # Nothing changed: the two good reports are skipped without a kernel; the failed one retries.
+    mtime = (out / "u-a.html").stat().st_mtime_ns
+    res2 = render_reports(
+        ["u-a", "u-b", "u-c"],
+        FIXTURE,
+        out,
+        parameters=params,
+        workers=2,
+        progress=False,
+        titles=titles,
+    )
+    assert [r["status"] for r in res2.rows] == ["skipped", "failed", "skipped"]
+    assert (out / "u-a.html").stat().st_mtime_ns == mtime
+
+    # Only unchanged units: no kernel at all, fast, exit 0.
+    res3 = render_reports(
+        ["u-a", "u-c"], FIXTURE, out, parameters=params, progress=False, titles=titles
+    )
+    assert [r["status"] for r in res3.rows] == ["skipped", "skipped"]
+    assert res3.exit_status == 0 and res3.executor == "none" and res3.total_seconds < 3
+    assert {r["unit_id"] for r in res3.all_rows} == {"u-a", "u-b", "u-c"}  # index keeps u-b
+
+    # force re-renders an unchanged unit; a data change invalidates every unit.
+    res4 = render_reports(
+        ["u-a"], FIXTURE, out, parameters=params, progress=False, titles=titles, force=True
+    )
+    assert res4.rows[0]["status"] == "ok"
+    assert (out / "u-a.html").stat().st_mtime_ns != mtime
+    (data / "new.csv").write_text("x\n")
+    res5 = render_reports(["u-c"], FIXTURE, out, parameters=params, progress=False, titles=titles)
+    assert res5.rows[0]["status"] == "ok"
+
+
+@pytest.mark.slow
+def test_interrupted_run_leaves_no_partial_report_and_next_run_completes(tmp_path, monkeypatch):
+    out = tmp_path / "reports"
+
+    class Killed(BaseException):
+        pass
+
+    real_write = render._write_all
+
+    def dying_write(fh, data, path):
+        if path.name == "u-b.html":
+            fh.write(data[: len(data) // 2])  # half a report on disk, then "the power goes"
+            raise Killed()
+        real_write(fh, data, path)
+
+    monkeypatch.setattr(render, "_write_all", dying_write)
+    with pytest.raises(Killed):
+        render_reports(["u-a", "u-b", "u-c"], FIXTURE, out, workers=2, progress=False)
+    assert "u-b.html" not in _files(out)
+    assert not [n for n in _files(out) if n.endswith(".tmp")]
+
+    # A hard kill (no cleanup at all) would leave a temp file: it never counts as a report.
+    (out / ".u-c.html.abc123.tmp").write_text("<html>half")
+    monkeypatch.setattr(render, "_write_all", real_write)
+    res = render_reports(["u-a", "u-b", "u-c"], FIXTURE, out, workers=2, progress=False)
+    assert res.exit_status == 0
+    assert {r["status"] for r in res.rows} <= {"ok", "skipped"}
+    assert next(r for r in res.rows if r["unit_id"] == "u-b")["status"] == "ok"
+    names = _files(out)
+    assert {"u-a.html", "u-b.html", "u-c.html"} <= names
+    assert not [n for n in names if n.endswith(".tmp")]
+    for uid in ("u-a", "u-b", "u-c"):
+        assert (out / f"{uid}.html").read_text().rstrip().endswith("</html>")
+
+
+@pytest.mark.slow
+def test_cli_render_exit_status_and_injected_units_loader(tmp_path, capsys):
+    import nbformat
+
+    tpl = tmp_path / "tpl.ipynb"
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells[1].source = nb.cells[1].source.replace('fail_unit = ""', 'fail_unit = "u-b"')
+    nbformat.write(nb, tpl)
+
+    def loader(lang="id"):
+        return render.UnitTable(names={"u-a": "Unit A", "u-b": "Unit B"}, banner="SIM")
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    render.register_cli(sub, units_loader=loader)
+    kernel.register_cli(sub)
+    out = tmp_path / "out"
+    base = [
+        "render",
+        "--template",
+        str(tpl),
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path),
+        "--no-progress",
+        "--workers",
+        "2",
+    ]
+
+    args = parser.parse_args(base + ["--units", "u-a,../x"])
+    assert args.func(args) == 2
+    assert "invalid unit id" in capsys.readouterr().err and not out.exists()
+
+    args = parser.parse_args(base)  # default units: all from the loader
+    assert args.func(args) == 1
+    captured = capsys.readouterr()
+    assert "FAILED u-b" in captured.err and "1 rendered" in captured.out
+    index = (out / "index.html").read_text()
+    assert "Unit A" in index and "SIM" in index
+
+    args = parser.parse_args(["kernel"])
+    assert args.func(args) == 0
+    assert "batang-analysis" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_renders_two_units(tmp_path):
+    pytest.importorskip("distributed")
+    out = tmp_path / "reports"
+    res = render_reports(["u-a", "u-b"], FIXTURE, out, workers=2, scheduler="local", progress=False)
+    assert res.executor == "dask-local"
+    assert [r["status"] for r in res.rows] == ["ok", "ok"]
+    assert "unit: u-b" in (out / "u-b.html").read_text()
+    assert json.loads((out / "manifest.json").read_text())["executor"] == "dask-local"
+
+
+def test_fixture_template_is_parameterized():
+    nb = json.loads(FIXTURE.read_text())
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1 and "fail_unit" in "".join(tagged[0]["source"])
