@@ -32,7 +32,10 @@ TRUTH_FILE = "simulation_truth.json"
 # Derived steps run after the base tables are assembled ("compute once, render many"). Each is
 # "module:function" taking (tables, truth) and returning a dict of extra tables; a module that
 # does not exist yet is skipped, so the build works while the package grows.
-DERIVED_STEPS: list[str] = []
+DERIVED_STEPS: list[str] = [
+    "analysis.measures:build_panel",
+    "analysis.report:summary_tables",
+]
 
 
 @dataclass

@@ -299,6 +299,11 @@ def _exporter():
             extra_loaders=[DictLoader({"batang_report.html.j2": _REPORT_TEMPLATE})],
             template_file="batang_report.html.j2",
         )
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        # Cells tagged "remove_cell" (the template's notes for its readers) stay out of reports.
+        _EXPORTER.register_preprocessor(
+            TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True)
     return _EXPORTER
 
 
