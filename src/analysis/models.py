@@ -1,0 +1,797 @@
+"""Models of the OPD x year panel: fixed-effects regressions, an event study around the 2020
+cut, leadership effects, a typology of OPDs, resilience scores and planning scenarios.
+
+Every estimator comes from a maintained library (pyfixest for OLS/Poisson with fixed effects,
+``i()`` interactions and Wald tests; statsmodels for intervals; scikit-learn for clustering);
+this module only prepares the data, checks it, and turns results into one tidy format::
+
+    model, outcome, term, estimate, std_error, ci_low, ci_high, p_value, n, n_clusters, note
+
+``n`` is the number of observations actually used, ``n_clusters`` the number of OPDs (the
+clustering unit) and ``note`` says, in words, the standard-error type (CRV1), rows that were
+dropped and why, and a small-sample caveat when there are fewer than 30 clusters or 100
+observations. Nothing returns an unexplained NaN: a model that cannot be estimated raises a
+``ValueError`` saying why, or (in the multi-outcome helpers) returns a row whose note begins
+with "not estimable:". See ``docs/methods.md``.
+
+``fit_all(tables, truth)`` is the build's derived step (``"analysis.models:fit_all"``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+TIDY_COLUMNS = ["model", "outcome", "term", "estimate", "std_error", "ci_low", "ci_high",
+                "p_value", "n", "n_clusters", "note"]
+FEW_CLUSTERS = 30
+SMALL_N = 100
+EVENT_YEAR = 2020
+COUNT_OUTCOMES = ("innovations", "complaints", "innov_implementasi", "innov_inisiatif",
+                  "innov_uji_coba", "innov_digital", "innov_pelayanan_publik",
+                  "innov_tata_kelola", "innov_lainnya", "head_changes")
+CUT_X_POST = "cut_2020_x_post"
+VCOV_LABEL = {"CRV1": "CRV1", "CRV3": "CRV3 (cluster jackknife)"}
+
+# main specifications fitted by fit_all (and used by resilience / scenario)
+MAIN_SPECS = [
+    # (model, outcome, regressors)
+    ("fe_poisson", "innovations", ("dlog_budget", "acting_share", CUT_X_POST)),
+    ("fe_ols", "ikm", ("dlog_budget_lag1", "acting_share")),
+    ("fe_poisson", "complaints", ("dlog_budget",)),
+    ("fe_ols", "ombudsman_score", ("dlog_budget",)),
+    ("fe_ols", "log_service_days", ("dlog_budget",)),
+]
+
+
+# =================================================================================================
+# data preparation
+# =================================================================================================
+
+def add_model_columns(panel: pd.DataFrame, event_year: int = EVENT_YEAR) -> pd.DataFrame:
+    """Columns the models need that are simple functions of panel columns: ``post``
+    (year >= event_year), ``cut_2020_x_post`` and ``log_<x>`` for positive outcomes. Also a
+    unit key that is unique across regions when the panel has more than one region."""
+    p = panel.copy()
+    if "year" in p:
+        p["post"] = (p["year"] >= event_year).astype(float)
+        if "cut_2020" in p:
+            p[CUT_X_POST] = p["cut_2020"] * p["post"]
+    for col in ("service_days", "complaints", "innovations"):
+        if col in p and f"log_{col}" not in p:
+            v = p[col].astype(float)
+            p[f"log_{col}"] = np.log(v.where(v > 0))
+    if "region_code" in p and "unit_id" in p and p["region_code"].nunique() > 1:
+        p["unit_key"] = p["region_code"].astype(str) + ":" + p["unit_id"].astype(str)
+    return p
+
+
+def _prepare(panel: pd.DataFrame, outcome: str, regressors, fe, cluster) -> tuple[
+        pd.DataFrame, list[str]]:
+    """Estimation frame (complete cases, index 0..n-1) and notes on what was dropped."""
+    if panel is None or len(panel) == 0:
+        raise ValueError("the panel is empty: nothing to estimate")
+    p = panel
+    need_derived = [c for c in [outcome, *regressors] if c not in p.columns]
+    if need_derived:
+        p = add_model_columns(p)
+    cols = list(dict.fromkeys([outcome, *regressors, *fe, cluster]))
+    missing = [c for c in cols if c not in p.columns]
+    if missing:
+        raise ValueError(f"panel lacks column(s) {', '.join(missing)} needed for the model of "
+                         f"{outcome!r}")
+    d = p[cols].copy()
+    for c in [outcome, *regressors]:
+        d[c] = pd.to_numeric(d[c], errors="coerce").astype(float)
+    d = d.replace([np.inf, -np.inf], np.nan)
+    notes = []
+    bad = d.isna().any(axis=1)
+    if bad.all():
+        raise ValueError(f"no complete rows for {outcome!r} ~ {' + '.join(regressors)}: every "
+                         "row misses the outcome or a regressor")
+    if bad.any():
+        notes.append(f"{int(bad.sum())} row(s) with a missing value dropped (never imputed)")
+    d = d[~bad].reset_index(drop=True)
+    if d[cluster].nunique() < 2:
+        raise ValueError(f"only {d[cluster].nunique()} {cluster} with complete data for "
+                         f"{outcome!r}: cluster-robust errors need at least 2 clusters")
+    for r in regressors:
+        if d[r].nunique() < 2:
+            raise ValueError(f"regressor {r!r} does not vary in the data for {outcome!r}: "
+                             "its effect cannot be estimated")
+    return d, notes
+
+
+def _caveats(n: int, g: int, cluster: str) -> list[str]:
+    out = []
+    if g < FEW_CLUSTERS:
+        out.append(f"few clusters ({g}): cluster-robust SEs may be too small")
+    if n < SMALL_N:
+        out.append(f"small sample (n={n}): treat intervals as approximate")
+    return out
+
+
+def _n_clusters(fit) -> int:
+    g = getattr(fit, "_G", None)
+    if g is None:
+        return 0
+    return int(np.min(np.atleast_1d(g)))
+
+
+def _tidy(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: float = 0.05,
+          terms: list[str] | None = None, vcov: str = "CRV1") -> pd.DataFrame:
+    t = fit.tidy(alpha=alpha)
+    lo, hi = t.columns[-2], t.columns[-1]
+    n, g = int(fit._N), _n_clusters(fit)
+    label = VCOV_LABEL.get(vcov, vcov)
+    note = "; ".join([f"{label} cluster-robust SE by {cluster}", *notes, *_caveats(n, g, cluster)])
+    out = pd.DataFrame({
+        "model": model, "outcome": outcome, "term": [str(x) for x in t.index],
+        "estimate": t["Estimate"].to_numpy(float), "std_error": t["Std. Error"].to_numpy(float),
+        "ci_low": t[lo].to_numpy(float), "ci_high": t[hi].to_numpy(float),
+        "p_value": t["Pr(>|t|)"].to_numpy(float), "n": n, "n_clusters": g, "note": note,
+    })
+    if terms is not None:
+        lost = [x for x in terms if x not in set(out["term"])]
+        if len(lost) == len(terms):
+            raise ValueError(f"none of {terms} could be estimated for {outcome!r} (collinear with "
+                             "the fixed effects)")
+        if lost:
+            out["note"] = out["note"] + f"; dropped as collinear with the fixed effects: " \
+                                        f"{', '.join(lost)}"
+    return out[TIDY_COLUMNS]
+
+
+def _formula(outcome: str, rhs: str, fe) -> str:
+    return f"{outcome} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
+
+
+def _fit_ols(d, fml, cluster, ssc=None, vcov="CRV1"):
+    import pyfixest as pf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pf.feols(fml, data=d, vcov={vcov: cluster}, ssc=ssc)
+
+
+def _fit_pois(d, fml, cluster, vcov="CRV1"):
+    import pyfixest as pf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pf.fepois(fml, data=d, vcov={vcov: cluster})
+
+
+def _unit_col(panel: pd.DataFrame, fe, cluster):
+    """Swap unit_id for the cross-region key when the panel spans several regions."""
+    if "unit_key" in panel.columns or ("region_code" in panel and
+                                       panel["region_code"].nunique() > 1):
+        fe = tuple("unit_key" if f == "unit_id" else f for f in fe)
+        cluster = "unit_key" if cluster == "unit_id" else cluster
+    return fe, cluster
+
+
+# =================================================================================================
+# fixed-effects regressions
+# =================================================================================================
+
+def fe_ols(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "year"),
+           cluster: str = "unit_id", alpha: float = 0.05, model: str = "fe_ols",
+           ssc: dict | None = None, return_fit: bool = False):
+    """Linear model with unit and year fixed effects and CRV1 errors clustered by unit
+    (pyfixest ``feols``). ``outcome`` may be ``log_<col>`` for a positive column."""
+    regressors = list(regressors)
+    if "unit_key" not in panel.columns and "region_code" in panel and \
+            panel["region_code"].nunique() > 1:
+        panel = add_model_columns(panel)
+    fe, cluster = _unit_col(panel, fe, cluster)
+    d, notes = _prepare(panel, outcome, regressors, fe, cluster)
+    fit = _fit_ols(d, _formula(outcome, " + ".join(regressors), fe), cluster, ssc)
+    dropped = len(d) - int(fit._N)
+    if dropped:
+        notes.append(f"{dropped} singleton row(s) dropped (a unit or year with one observation)")
+    res = _tidy(fit, model, outcome, notes, cluster, alpha, regressors)
+    return (res, fit, d) if return_fit else res
+
+
+def fe_poisson(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "year"),
+               cluster: str = "unit_id", alpha: float = 0.05, model: str = "fe_poisson",
+               return_fit: bool = False):
+    """Poisson (PPML) model with unit and year fixed effects and CRV1 errors clustered by unit
+    (pyfixest ``fepois``). Units whose outcome is zero in every year carry no information
+    under unit fixed effects and are dropped; the note says how many."""
+    regressors = list(regressors)
+    if "unit_key" not in panel.columns and "region_code" in panel and \
+            panel["region_code"].nunique() > 1:
+        panel = add_model_columns(panel)
+    fe, cluster = _unit_col(panel, fe, cluster)
+    d, notes = _prepare(panel, outcome, regressors, fe, cluster)
+    if (d[outcome] < 0).any():
+        raise ValueError(f"{outcome!r} has negative values: a Poisson model needs counts")
+    if d[outcome].sum() == 0:
+        raise ValueError(f"{outcome!r} is zero in every row: no events, nothing to estimate")
+    unit = fe[0] if fe else cluster
+    zero_units = d.groupby(unit)[outcome].sum()
+    n_zero = int((zero_units == 0).sum())
+    fit = _fit_pois(d, _formula(outcome, " + ".join(regressors), fe), cluster)
+    dropped = len(d) - int(fit._N)
+    if n_zero:
+        notes.append(f"{n_zero} unit(s) with no {outcome} in any year dropped (Poisson FE "
+                     "cannot use them)")
+    if dropped:
+        notes.append(f"{dropped} row(s) dropped in total (all-zero units, separation, "
+                     "singletons)")
+    res = _tidy(fit, model, outcome, notes, cluster, alpha, regressors)
+    return (res, fit, d) if return_fit else res
+
+
+def is_count(panel: pd.DataFrame, outcome: str) -> bool:
+    if outcome in COUNT_OUTCOMES:
+        return True
+    v = pd.to_numeric(panel[outcome], errors="coerce").dropna()
+    return bool(len(v) and (v >= 0).all() and np.allclose(v, np.round(v)) and v.max() > 1)
+
+
+# =================================================================================================
+# event study
+# =================================================================================================
+
+def event_study(panel: pd.DataFrame, outcome: str = "innovations", intensity: str = "cut_2020",
+                ref_year: int = 2019, family: str = "poisson", controls=(),
+                fe=("unit_id", "year"), cluster: str = "unit_id", event_year: int = EVENT_YEAR,
+                alpha: float = 0.05, vcov: str = "CRV1") -> pd.DataFrame:
+    """Coefficients of ``intensity x 1[year = t]`` for every year but ``ref_year``, with unit
+    and year fixed effects (pyfixest ``i(year, intensity, ref=...)``).
+
+    Returns the tidy format plus ``year``, ``rel_year`` (year - event_year) and ``ref_year``;
+    the reference year is included as a row fixed at 0 (note says so). Errors are CRV1 by
+    default; with 44 OPDs and rare counts the CRV1 Wald test of the leads over-rejects (see
+    validation/recovery_results.md for the measured rate); ``vcov="CRV3"`` (cluster jackknife)
+    is closer to nominal but about 4 s per Poisson fit instead of 0.03 s. The
+    joint test of the
+    leads is computed at once and kept in ``result.attrs["pretrend"]`` and in the columns
+    ``pretrend_stat``, ``pretrend_p``, ``pretrend_flagged``; read it with
+    :func:`pretrend_test`.
+    """
+    if family not in ("poisson", "ols"):
+        raise ValueError("family must be 'poisson' or 'ols'")
+    controls = list(controls)
+    if "region_code" in panel and panel["region_code"].nunique() > 1 \
+            and "unit_key" not in panel.columns:
+        panel = add_model_columns(panel)
+    fe, cluster = _unit_col(panel, fe, cluster)
+    unit = fe[0]
+    d, notes = _prepare(panel, outcome, [intensity, *controls], fe, cluster)
+    if "year" not in d:
+        raise ValueError("event_study needs a 'year' column")
+    years = sorted(int(y) for y in d["year"].unique())
+    if ref_year not in years:
+        raise ValueError(f"reference year {ref_year} has no complete data for {outcome!r} "
+                         f"(years with data: {years})")
+    if d.groupby(unit)[intensity].nunique().max() > 1:
+        raise ValueError(f"{intensity!r} must be constant within each unit (a unit-level "
+                         "treatment intensity)")
+    if np.allclose(d[intensity], d[intensity].iloc[0]):
+        raise ValueError(f"{intensity!r} is the same for every unit (no unit was cut "
+                         "differently): the event study has nothing to compare")
+    d = d.copy()
+    d["year"] = d["year"].astype(int)
+    rhs = " + ".join([f"i(year, {intensity}, ref={ref_year})", *controls])
+    fml = _formula(outcome, rhs, fe)
+    if family == "poisson":
+        if d[outcome].sum() == 0:
+            raise ValueError(f"{outcome!r} is zero in every row: no events, nothing to estimate")
+        n_zero = int((d.groupby(unit)[outcome].sum() == 0).sum())
+        if n_zero:
+            notes.append(f"{n_zero} unit(s) with no {outcome} in any year dropped (Poisson FE "
+                         "cannot use them)")
+        fit = _fit_pois(d, fml, cluster, vcov=vcov)
+    else:
+        fit = _fit_ols(d, fml, cluster, vcov=vcov)
+    model = f"event_study_{family}"
+    res = _tidy(fit, model, outcome, notes, cluster, alpha, vcov=vcov)
+    is_es = res["term"].str.startswith("year::")
+    es = res[is_es].copy()
+    es["year"] = es["term"].str.extract(r"year::(\d+)")[0].astype(int)
+    estimated = set(es["year"])
+    lost = [y for y in years if y != ref_year and y not in estimated]
+    if lost:
+        es["note"] = es["note"] + f"; no estimate for year(s) {lost} (no variation)"
+    ref = pd.DataFrame([{
+        "model": model, "outcome": outcome, "term": f"year::{ref_year}:{intensity}",
+        "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": 1.0,
+        "n": int(fit._N), "n_clusters": _n_clusters(fit),
+        "note": "reference year: fixed at 0 by construction (not estimated)", "year": ref_year}])
+    es = pd.concat([es, ref], ignore_index=True).sort_values("year").reset_index(drop=True)
+    es["rel_year"] = es["year"] - event_year
+    es["ref_year"] = ref_year
+    pt = _pretrend(fit, [t for t in res["term"]], ref_year, event_year)
+    es["pretrend_stat"] = pt["statistic"]
+    es["pretrend_p"] = pt["p_value"]
+    es["pretrend_flagged"] = pt["flagged"]
+    es.attrs["pretrend"] = pt
+    es.attrs["controls"] = controls
+    return es
+
+
+def _pretrend(fit, terms: list[str], ref_year: int, event_year: int) -> dict:
+    """Joint Wald test that every lead (year < event_year, not the reference) is zero.
+
+    The Wald statistic W comes from pyfixest ``wald_test`` (the fit's cluster vcov); the p-value
+    used to flag is from F = W / q on (q, G - 1) degrees of freedom, as pyfixest does for a
+    clustered F test; the chi-square p-value is also reported.
+    """
+    from scipy import stats
+
+    leads = [i for i, t in enumerate(terms) if t.startswith("year::")
+             and int(t.split("::")[1].split(":")[0]) < event_year]
+    if not leads:
+        return {"statistic": np.nan, "df1": 0, "df2": 0, "p_value": np.nan, "chi2": np.nan,
+                "p_value_chi2": np.nan, "flagged": False, "n_leads": 0,
+                "note": f"no lead years before {event_year} besides the reference {ref_year}: "
+                        "nothing to test"}
+    R = np.zeros((len(leads), len(terms)))
+    for r, j in enumerate(leads):
+        R[r, j] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = fit.wald_test(R=R, distribution="chi2")
+    chi2 = float(w["statistic"])
+    q = len(leads)
+    g = _n_clusters(fit)
+    df2 = max(g - 1, 1)
+    fstat = chi2 / q
+    p = float(stats.f.sf(fstat, q, df2))
+    return {"statistic": fstat, "df1": q, "df2": df2, "p_value": p, "chi2": chi2,
+            "p_value_chi2": float(w["pvalue"]), "flagged": bool(p < 0.05), "n_leads": q,
+            "note": f"joint test of {q} lead(s), F({q}, {df2}) from the cluster-robust Wald "
+                    "statistic"}
+
+
+def pretrend_test(result: pd.DataFrame) -> dict:
+    """The joint test of all lead coefficients of an :func:`event_study` result:
+    ``statistic`` (F), ``p_value``, ``flagged`` (p < 0.05), ``chi2``, ``p_value_chi2``,
+    ``n_leads``, ``note``."""
+    pt = result.attrs.get("pretrend") if hasattr(result, "attrs") else None
+    if pt is None and "pretrend_p" in getattr(result, "columns", []):
+        r = result.iloc[0]
+        pt = {"statistic": float(r["pretrend_stat"]), "p_value": float(r["pretrend_p"]),
+              "flagged": bool(r["pretrend_flagged"])}
+    if pt is None:
+        raise ValueError("not an event_study result (no pre-trend test attached); call "
+                         "event_study(...) and pass its result")
+    if pt.get("n_leads", 1) == 0:
+        raise ValueError(pt["note"])
+    return dict(pt)
+
+
+# =================================================================================================
+# leadership
+# =================================================================================================
+
+def leadership_effect(panel: pd.DataFrame, outcomes=("innovations", "complaints", "ikm",
+                                                     "ombudsman_score", "log_service_days"),
+                      regressor: str = "acting_share", controls=(), alpha: float = 0.05
+                      ) -> pd.DataFrame:
+    """Within-unit change in each outcome when the unit is under an acting head (Plt), against
+    the same unit's years with a definitive head (unit and year fixed effects). Poisson for
+    counts (estimate = change in log rate), OLS otherwise. An outcome that cannot be estimated
+    gets one row whose note begins with "not estimable:"."""
+    rows = []
+    p = add_model_columns(panel)
+    for y in outcomes:
+        if y not in p.columns:
+            raise ValueError(f"panel has no outcome column {y!r}")
+        count = is_count(p, y)
+        try:
+            fn = fe_poisson if count else fe_ols
+            r = fn(p, y, [regressor, *controls], alpha=alpha,
+                   model="leadership_" + ("poisson" if count else "ols"))
+            rows.append(r[r["term"] == regressor])
+        except ValueError as exc:
+            rows.append(pd.DataFrame([{
+                "model": "leadership_" + ("poisson" if count else "ols"), "outcome": y,
+                "term": regressor, "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
+                "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
+                "note": f"not estimable: {exc}"}]))
+    return pd.concat(rows, ignore_index=True)[TIDY_COLUMNS]
+
+
+# =================================================================================================
+# typology
+# =================================================================================================
+
+DEFAULT_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_level",
+                    "ikm_trend", "penunjang_share")
+# phrase for a high (+) and a low (-) standardized centre value: (id, en)
+PHRASES = {
+    "cut_2020": {+1: ("anggaran naik 2020", "budget up in 2020"),
+                 -1: ("dipotong tajam 2020", "cut sharply in 2020")},
+    "mean_dlog_budget": {+1: ("anggaran tumbuh", "budget growing"),
+                         -1: ("anggaran menyusut", "budget shrinking")},
+    "innovation_trend": {+1: ("inovasi naik", "innovation rising"),
+                         -1: ("inovasi turun", "innovation falling")},
+    "innovation_level": {+1: ("banyak inovasi", "many innovations"),
+                         -1: ("sedikit inovasi", "few innovations")},
+    "ikm_level": {+1: ("IKM tinggi", "high IKM"), -1: ("IKM rendah", "low IKM")},
+    "ikm_trend": {+1: ("IKM membaik", "IKM improving"), -1: ("IKM memburuk", "IKM worsening")},
+    "penunjang_share": {+1: ("porsi rutin (penunjang) besar", "large routine (penunjang) share"),
+                        -1: ("porsi rutin (penunjang) kecil", "small routine (penunjang) share")},
+}
+
+
+@dataclass
+class Typology:
+    assignments: pd.DataFrame          # unit_id, cluster, description_id, description_en
+    k_table: pd.DataFrame              # k, silhouette, chosen
+    k: int
+    silhouette: float
+    clusters: pd.DataFrame             # cluster, n_units, description_id/en, centre z-values
+    features: pd.DataFrame             # per-unit raw features used
+    notes: list[str] = field(default_factory=list)
+
+
+def unit_features(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per-unit trajectory features: cut_2020, mean dlog_budget, innovation level and trend
+    (slope per year, least squares), IKM level and trend, mean penunjang share."""
+    unit = "unit_id"
+    rows = []
+    for uid, g in panel.sort_values("year").groupby(unit, sort=True):
+        rec = {unit: uid}
+        rec["cut_2020"] = g["cut_2020"].iloc[0] if "cut_2020" in g else np.nan
+        rec["mean_dlog_budget"] = g["dlog_budget"].mean() if "dlog_budget" in g else np.nan
+        for col, name in (("innovations", "innovation"), ("ikm", "ikm")):
+            if col not in g:
+                rec[f"{name}_level"] = rec[f"{name}_trend"] = np.nan
+                continue
+            s = g[["year", col]].dropna()
+            rec[f"{name}_level"] = s[col].mean() if len(s) else np.nan
+            rec[f"{name}_trend"] = (np.polyfit(s["year"], s[col], 1)[0] if s["year"].nunique()
+                                    >= 2 else np.nan)
+        rec["penunjang_share"] = g["penunjang_share"].mean() if "penunjang_share" in g \
+            else np.nan
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def _describe(z: pd.Series, threshold: float = 0.5) -> tuple[str, str]:
+    """Words for one standardized centre: up to three features beyond +/- threshold SD, the
+    strongest first; "sangat"/"strongly" beyond 1.5 SD."""
+    parts_id, parts_en = [], []
+    for feat in z.abs().sort_values(ascending=False).index:
+        v = z[feat]
+        if abs(v) < threshold or feat not in PHRASES or len(parts_id) == 3:
+            continue
+        pid, pen = PHRASES[feat][1 if v > 0 else -1]
+        if abs(v) >= 1.5:
+            pid, pen = "sangat " + pid, "strongly " + pen
+        parts_id.append(pid)
+        parts_en.append(pen)
+    if not parts_id:
+        return "mendekati rata-rata", "close to average"
+    return ", ".join(parts_id), ", ".join(parts_en)
+
+
+def typology(panel: pd.DataFrame, features=DEFAULT_FEATURES, k_range=range(2, 7),
+             seed: int = 0, n_init: int = 20) -> Typology:
+    """KMeans on standardized per-unit features, k chosen by the highest silhouette.
+
+    Units lacking an IKM feature (not front-line units: no SKM survey) are placed at the
+    average (z = 0) on those features, so they are clustered on the rest; units lacking any
+    other feature are left out. ``notes`` says how many of each. Descriptions are generated
+    from the sign and size of the standardized cluster centres."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import StandardScaler
+
+    feats = unit_features(panel)
+    features = list(features)
+    unknown = [f for f in features if f not in feats.columns]
+    if unknown:
+        raise ValueError(f"unknown typology feature(s) {unknown}; available: "
+                         f"{[c for c in feats.columns if c != 'unit_id']}")
+    notes = []
+    soft = [f for f in features if f.startswith("ikm_")]
+    X = feats[["unit_id", *features]].dropna(subset=[f for f in features if f not in soft])
+    n_soft = int(X[soft].isna().any(axis=1).sum()) if soft else 0
+    if n_soft:
+        notes.append(f"{n_soft} unit(s) without IKM data placed at the average IKM level/trend")
+    if len(X) < len(feats):
+        notes.append(f"{len(feats) - len(X)} unit(s) without all features left out "
+                     f"(of {len(feats)})")
+    flat = [f for f in features if X[f].nunique() < 2]
+    if flat:
+        raise ValueError(f"feature(s) {flat} are the same for every unit: drop them")
+    ks = [k for k in k_range if 2 <= k <= len(X) - 1]
+    if not ks:
+        raise ValueError(f"{len(X)} unit(s) with complete features: too few to form clusters "
+                         f"for k in {list(k_range)} (need at least k + 1 units)")
+    Z = StandardScaler().fit_transform(X[features].to_numpy(float))
+    Z = np.nan_to_num(Z, nan=0.0)   # missing IKM features at the mean (z = 0)
+    fits, rows = {}, []
+    for k in ks:
+        km = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(Z)
+        s = float(silhouette_score(Z, km.labels_))
+        fits[k] = km
+        rows.append({"k": k, "silhouette": s})
+    k_table = pd.DataFrame(rows)
+    best = int(k_table.loc[k_table["silhouette"].idxmax(), "k"])
+    k_table["chosen"] = k_table["k"] == best
+    k_table["n_units"] = len(X)
+    km = fits[best]
+    # stable cluster numbering: by size (largest first), then by first centre value
+    centres = pd.DataFrame(km.cluster_centers_, columns=features)
+    sizes = np.bincount(km.labels_, minlength=best)
+    order = sorted(range(best), key=lambda c: (-sizes[c], tuple(centres.iloc[c])))
+    relabel = {old: new + 1 for new, old in enumerate(order)}
+    labels = np.array([relabel[c] for c in km.labels_])
+    clusters = []
+    for old in order:
+        did, den = _describe(centres.iloc[old])
+        clusters.append({"cluster": relabel[old], "n_units": int(sizes[old]),
+                         "description_id": did, "description_en": den,
+                         **{f"z_{f}": float(centres.iloc[old][f]) for f in features}})
+    clusters = pd.DataFrame(clusters)
+    assign = pd.DataFrame({"unit_id": X["unit_id"].to_numpy(), "cluster": labels})
+    assign = assign.merge(clusters[["cluster", "description_id", "description_en"]],
+                          on="cluster", how="left")
+    return Typology(assign, k_table, best, float(k_table["silhouette"].max()), clusters,
+                    feats, notes)
+
+
+# =================================================================================================
+# resilience
+# =================================================================================================
+
+RESILIENCE_SPECS = {
+    "innovations": ("poisson", ("dlog_budget", "acting_share", CUT_X_POST)),
+    "ikm": ("ols", ("dlog_budget_lag1", "acting_share")),
+}
+
+
+def resilience(panel: pd.DataFrame, outcomes=("innovations", "ikm"), specs=None,
+               event_year: int = EVENT_YEAR, alpha: float = 0.05) -> pd.DataFrame:
+    """For units cut in 2020 (cut_2020 < 0) with data on the outcome: mean of (observed - model prediction) over the
+    years from ``event_year`` on, with a t interval over those years (statsmodels), ranked
+    within each outcome (rank 1 = held up best).
+
+    The prediction comes from the fitted FE model of the outcome (``RESILIENCE_SPECS``), which
+    already includes the unit's own level, the year effect, its budget change, acting heads
+    and the average effect of its cut; the score is what the unit did beyond that. Units are
+    "tidak dapat dibedakan / indistinguishable" when their interval includes 0.
+    Scores are in the outcome's units: innovations per year, IKM points."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    specs = {**RESILIENCE_SPECS, **(specs or {})}
+    p = add_model_columns(panel, event_year)
+    if "cut_2020" not in p:
+        raise ValueError("panel has no cut_2020 column")
+    cut_units = set(p.loc[p["cut_2020"] < 0, "unit_id"])
+    if not cut_units:
+        raise ValueError("no unit has cut_2020 < 0: no unit was cut in 2020, nothing to score")
+    out = []
+    for y in outcomes:
+        if y not in specs:
+            raise ValueError(f"no resilience specification for {y!r}; pass specs={{...}}")
+        family, regs = specs[y]
+        fn = fe_poisson if family == "poisson" else fe_ols
+        res, fit, d = fn(p, y, list(regs), return_fit=True)
+        used = d.loc[fit._data.index]
+        pred = fit.predict(type="response") if family == "poisson" else fit.predict()
+        used = used.assign(_resid=used[y].to_numpy(float) - np.asarray(pred, float))
+        post = used[(used["year"] >= event_year) & used["unit_id"].isin(cut_units)]
+        has_data = set(p.loc[p[y].notna(), "unit_id"]) if y in p else set()
+        missing = sorted((cut_units & has_data) - set(post["unit_id"]))
+        for uid, g in post.groupby("unit_id", sort=True):
+            r = g["_resid"].to_numpy(float)
+            n = len(r)
+            if n >= 2 and np.std(r) > 0:
+                lo, hi = DescrStatsW(r).tconfint_mean(alpha=alpha)
+            else:
+                lo = hi = np.nan
+            score = float(r.mean())
+            if np.isnan(lo):
+                note = ("hanya satu tahun setelah 2020: tanpa selang / only one post-2020 year: "
+                        "no interval")
+            elif lo <= 0 <= hi:
+                note = ("tidak dapat dibedakan dari prediksi model / indistinguishable from the "
+                        "model's prediction")
+            elif score > 0:
+                note = "di atas prediksi model / above the model's prediction"
+            else:
+                note = "di bawah prediksi model / below the model's prediction"
+            out.append({"outcome": y, "unit_id": uid, "score": score, "ci_low": float(lo),
+                        "ci_high": float(hi), "n_years": n, "note": note,
+                        "model_note": res["note"].iloc[0]})
+        for uid in missing:
+            out.append({"outcome": y, "unit_id": uid, "score": np.nan, "ci_low": np.nan,
+                        "ci_high": np.nan, "n_years": 0,
+                        "note": "not estimable: no post-2020 year in the model sample (no data, "
+                                "or an all-zero unit dropped by Poisson FE)",
+                        "model_note": res["note"].iloc[0]})
+    df = pd.DataFrame(out)
+    df["rank"] = df.groupby("outcome")["score"].rank(ascending=False, method="min")
+    df["rank"] = df["rank"].astype("Int64")
+    return df[["outcome", "unit_id", "score", "ci_low", "ci_high", "n_years", "rank", "note",
+               "model_note"]].sort_values(["outcome", "rank"]).reset_index(drop=True)
+
+
+# =================================================================================================
+# scenario
+# =================================================================================================
+
+def _coef(fits, model: str, outcome: str, term: str) -> pd.Series:
+    mr = fits["model_results"] if isinstance(fits, dict) else fits
+    hit = mr[(mr["model"] == model) & (mr["outcome"] == outcome) & (mr["term"] == term)]
+    if hit.empty:
+        raise ValueError(f"no fitted coefficient {model}/{outcome}/{term} in the results: run "
+                         "fit_all first")
+    return hit.iloc[0]
+
+
+def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = None
+             ) -> pd.DataFrame:
+    """What the evidence says if next year's budget of ``unit_id`` is cut by ``cut_pct`` %.
+
+    - innovations: percent change exp(b * log(1 - cut)) - 1, b = the Poisson semi-elasticity
+      on dlog_budget; interval from the coefficient's confidence interval.
+    - IKM: b_ikm * log(1 - cut) points the year after (the IKM model uses the lagged change).
+
+    ``fits`` is the ``model_results`` table (or fit_all's dict). With ``panel`` (or a "panel"
+    entry in ``fits``) the unit is checked and its latest level shown. ``statement_*`` says in
+    plain words when the evidence is too thin (interval spans 0, or fewer than 30 clusters).
+    """
+    cut = float(cut_pct) / 100.0
+    if not np.isfinite(cut) or cut >= 1.0 or cut <= -1.0:
+        raise ValueError(f"cut_pct must be between -100 and 100 (got {cut_pct}); a negative "
+                         "value means an increase")
+    if cut == 0:
+        raise ValueError("cut_pct is 0: no change to evaluate")
+    if panel is None and isinstance(fits, dict):
+        panel = fits.get("panel")
+    base = {}
+    if panel is not None:
+        pu = panel[panel["unit_id"] == unit_id]
+        if pu.empty:
+            raise ValueError(f"unknown unit_id {unit_id!r}: not in the panel")
+        last = pu.sort_values("year")
+        for col in ("innovations", "ikm"):
+            s = last[["year", col]].dropna() if col in last else pd.DataFrame()
+            base[col] = (float(s[col].iloc[-1]), int(s["year"].iloc[-1])) if len(s) else None
+    x = np.log1p(-cut)
+    rows = []
+    specs = [("innovations", "fe_poisson", "dlog_budget", "pct_change",
+              lambda b: 100 * (np.exp(b * x) - 1)),
+             ("ikm", "fe_ols", "dlog_budget_lag1", "points_next_year", lambda b: b * x)]
+    mr = fits["model_results"] if isinstance(fits, dict) else fits
+    dataset = str(mr["dataset"].iloc[0]) if "dataset" in mr else "unknown"
+    for outcome, model, term, measure, f in specs:
+        c = _coef(fits, model, outcome, term)
+        vals = sorted([f(c["ci_low"]), f(c["ci_high"])])
+        est = float(f(c["estimate"]))
+        spans = vals[0] <= 0 <= vals[1]
+        few = int(c["n_clusters"]) < FEW_CLUSTERS
+        unit_txt = "%" if measure == "pct_change" else " poin IKM"
+        unit_en = "%" if measure == "pct_change" else " IKM points"
+        what_id = "jumlah inovasi" if outcome == "innovations" else "IKM tahun berikutnya"
+        what_en = "innovations" if outcome == "innovations" else "IKM the following year"
+        rng_id = f"{est:+.1f}{unit_txt} (95%: {vals[0]:+.1f} s.d. {vals[1]:+.1f})"
+        rng_en = f"{est:+.1f}{unit_en} (95%: {vals[0]:+.1f} to {vals[1]:+.1f})"
+        if spans or few:
+            why_id, why_en = [], []
+            if spans:
+                why_id.append("selang kepercayaan mencakup nol")
+                why_en.append("the confidence interval includes zero")
+            if few:
+                why_id.append(f"hanya {int(c['n_clusters'])} OPD dalam model")
+                why_en.append(f"only {int(c['n_clusters'])} OPDs in the model")
+            sid = (f"Bukti terlalu tipis untuk {what_id}: {' dan '.join(why_id)}. "
+                   f"Perkiraan {rng_id}; jangan dijadikan dasar keputusan tanpa data lain.")
+            sen = (f"Evidence too thin for {what_en}: {' and '.join(why_en)}. "
+                   f"Estimate {rng_en}; do not base a decision on it alone.")
+            evidence = "thin"
+        else:
+            sid = f"Pemotongan {cut_pct:g}% diperkirakan mengubah {what_id} sebesar {rng_id}."
+            sen = f"A {cut_pct:g}% cut is estimated to change {what_en} by {rng_en}."
+            evidence = "adequate"
+        if dataset == "simulated":
+            sid += " (DATA SIMULASI: bukan temuan tentang OPD nyata.)"
+            sen += " (SIMULATED DATA: not a finding about a real office.)"
+        b = base.get(outcome)
+        rows.append({"unit_id": unit_id, "cut_pct": float(cut_pct), "outcome": outcome,
+                     "measure": measure, "estimate": est, "ci_low": float(vals[0]),
+                     "ci_high": float(vals[1]), "coef_term": term,
+                     "coef": float(c["estimate"]), "n": int(c["n"]),
+                     "n_clusters": int(c["n_clusters"]),
+                     "baseline": b[0] if b else np.nan, "baseline_year": b[1] if b else pd.NA,
+                     "evidence": evidence, "statement_id": sid, "statement_en": sen,
+                     "dataset": dataset})
+    return pd.DataFrame(rows)
+
+
+# =================================================================================================
+# the build step
+# =================================================================================================
+
+def simulated_panel(seed: int, pretrend: float = 0.0, years=None) -> pd.DataFrame:
+    """The model panel of the simulated Batang regency for one seed (for tests and the recovery
+    study): the same generator, calibration targets and panel builder as the build, without
+    public rows."""
+    from analysis import config, public
+    from analysis import simulate as sim
+    from analysis.measures import build_panel
+
+    years = years or config.DEFAULT_YEARS
+    ext = config.external_dir()
+    units = public.load_units(ext)
+    targets = public.calibration_targets(public.load_region_finance(public.load_reference(ext)))
+    targets = targets[targets["year"].between(*years)]
+    sp = sim.simulate(units, targets, seed=seed, years=years, pretrend=pretrend)
+    return build_panel({**sp.tables, "units": units}, sp.truth)["panel"]
+
+
+def dataset_label(panel: pd.DataFrame) -> str:
+    """"simulated" when any row is simulated (so nothing drawn from it can pass as real),
+    else "user"."""
+    prov = set(panel["provenance"].astype(str)) if "provenance" in panel else {"simulated"}
+    return "simulated" if any("simulated" in p for p in prov) else "user"
+
+
+def main_models(panel: pd.DataFrame) -> pd.DataFrame:
+    """The main specifications (``MAIN_SPECS``), the DiD ``cut_2020 x post`` term included in
+    the innovations model, and the leadership effects, as one tidy table."""
+    p = add_model_columns(panel)
+    out = []
+    for model, outcome, regs in MAIN_SPECS:
+        fn = fe_poisson if model == "fe_poisson" else fe_ols
+        try:
+            out.append(fn(p, outcome, list(regs), model=model))
+        except ValueError as exc:
+            out.append(pd.DataFrame([{
+                "model": model, "outcome": outcome, "term": " + ".join(regs),
+                "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "p_value": np.nan, "n": 0, "n_clusters": 0, "note": f"not estimable: {exc}"}]))
+    out.append(leadership_effect(p))
+    return pd.concat(out, ignore_index=True)[TIDY_COLUMNS]
+
+
+def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
+    """Derived build step: fit every model once and return the tables ``model_results``,
+    ``event_study``, ``typology``, ``typology_k`` and ``resilience`` (each with a ``dataset``
+    column: "simulated" or "user")."""
+    panel = tables.get("panel")
+    if panel is None:
+        from analysis.measures import build_panel
+
+        panel = build_panel(tables, truth).get("panel")
+    if panel is None or len(panel) == 0:
+        return {}
+    ds = dataset_label(panel)
+    p = add_model_columns(panel)
+    out = {"model_results": main_models(p)}
+    try:
+        es = event_study(p)
+    except ValueError as exc:
+        es = pd.DataFrame([{"model": "event_study_poisson", "outcome": "innovations",
+                            "note": f"not estimable: {exc}"}])
+    out["event_study"] = pd.DataFrame(es)
+    try:
+        ty = typology(p)
+        out["typology"] = ty.assignments.merge(
+            ty.clusters.drop(columns=["description_id", "description_en"]), on="cluster")
+        out["typology_k"] = ty.k_table
+    except ValueError as exc:
+        out["typology"] = pd.DataFrame({"unit_id": [], "cluster": []})
+        out["typology_k"] = pd.DataFrame([{"k": 0, "silhouette": np.nan, "chosen": False,
+                                           "n_units": 0, "note": f"not estimable: {exc}"}])
+    try:
+        out["resilience"] = resilience(p)
+    except ValueError as exc:
+        out["resilience"] = pd.DataFrame([{"outcome": "", "unit_id": "",
+                                           "note": f"not estimable: {exc}"}])
+    for k in out:
+        out[k] = out[k].assign(dataset=ds).reset_index(drop=True)
+    return out
