@@ -26,8 +26,13 @@ data: $(STAMP) ## build the processed tables (public + simulated seed $(SEED) + 
 	$(PY) -m analysis build --seed $(SEED)
 
 .PHONY: all
-all: data ## the main job: build the data, then print what was built
+all: data kernel ## the main job: build the data, then render every OPD report into reports/opd/
 	$(PY) -m analysis summary
+	$(PY) -m analysis render
+
+.PHONY: reports
+reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all)
+	$(PY) -m analysis render $(if $(FORCE),--force,)
 
 .PHONY: test
 test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)

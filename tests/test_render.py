@@ -332,8 +332,9 @@ def test_cli_render_exit_status_and_injected_units_loader(tmp_path, capsys):
     nb.cells[1].source = nb.cells[1].source.replace('fail_unit = ""', 'fail_unit = "u-b"')
     nbformat.write(nb, tpl)
 
-    def loader(lang="id"):
-        return render.UnitTable(names={"u-a": "Unit A", "u-b": "Unit B"}, banner="SIM")
+    def loader(lang="id", data_dir=None):
+        return render.UnitTable(names={"u-a": "Unit A", "u-b": "Unit B"}, banner="SIM",
+                                summary={"u-a": {"cut": -12.5}})
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")

@@ -194,6 +194,27 @@ def budget_path(df: pd.DataFrame, unit_id: str | None = None, lang: str = "id",
 
 
 @_styled
+def year_lines(df: pd.DataFrame, series: dict[str, str], lang: str = "id",
+               ax: Axes | None = None, simulated: bool | None = None,
+               ylabel_key: str | None = None, percent: bool = False) -> Figure:
+    """One line per column of ``df`` against ``year``; ``series`` maps column -> legend text.
+    ``percent`` shows fractions (0.25) as percentages on the y axis."""
+    check_lang(lang)
+    _require(df, ["year", *series], "year_lines")
+    fig, ax = _axes(ax)
+    scale = 100 if percent else 1
+    for col, text in series.items():
+        ax.plot(df["year"], df[col] * scale, marker="o", label=text)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(label("year", lang))
+    if ylabel_key:
+        ax.set_ylabel(label(ylabel_key, lang) + (" (%)" if percent else ""))
+    if len(series) > 1:
+        ax.legend()
+    return _finish(fig, _infer_simulated(simulated, df), lang)
+
+
+@_styled
 def bar_ranked(series: pd.Series, lang: str = "id", ax: Axes | None = None,
                simulated: bool | None = None, highlight: object = None,
                xlabel_key: str | None = None) -> Figure:

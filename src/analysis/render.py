@@ -1045,13 +1045,17 @@ class UnitTable:
 
     names: dict[str, str]
     banner: str | None = None
+    summary: dict[str, dict[str, Any]] | None = None
 
 
-def load_opd_units(lang: str = "id") -> UnitTable:
-    """Default unit list and registry: OPD rows of ``processed/units.parquet``."""
+def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
+    """Default unit list and registry: OPD rows of ``processed/units.parquet``, with the
+    per-unit summary columns of the index page (``analysis.report.index_summary``)."""
     import pandas as pd
 
-    path = config.processed_dir() / "units.parquet"
+    from analysis import report
+
+    path = config.processed_dir(data_dir) / "units.parquet"
     if not path.is_file():
         raise FileNotFoundError(f"units table not found: {path} (run `python -m analysis build`)")
     units = pd.read_parquet(path, columns=["unit_id", "name", "is_opd"])
@@ -1059,7 +1063,8 @@ def load_opd_units(lang: str = "id") -> UnitTable:
     names = {str(u): str(n) for u, n in zip(units["unit_id"], units["name"], strict=True)}
     banner = None
     try:
-        built = json.loads((config.processed_dir() / "manifest.json").read_text(encoding="utf-8"))
+        built = json.loads(
+            (config.processed_dir(data_dir) / "manifest.json").read_text(encoding="utf-8"))
         if built.get("simulated"):
             banner = (
                 "DATA SIMULASI: angka dalam laporan ini bukan temuan tentang kantor nyata."
@@ -1068,13 +1073,13 @@ def load_opd_units(lang: str = "id") -> UnitTable:
             )
     except (OSError, ValueError):
         pass
-    return UnitTable(names=names, banner=banner)
+    return UnitTable(names=names, banner=banner, summary=report.index_summary(data_dir, lang))
 
 
 def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
     try:
-        table = loader(lang=args.lang)
+        table = loader(lang=args.lang, data_dir=args.data_dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -1099,6 +1104,7 @@ def _cli_render(args) -> int:
             registry=set(table.names),
             titles=table.names,
             banner=args.banner if args.banner is not None else table.banner,
+            summary=table.summary,
         )
     except (InvalidUnitError, FileNotFoundError, RenderLockedError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -225,13 +225,14 @@ def budget_table(rep: UnitReport) -> str:
 
 
 def routine_figure(rep: UnitReport):
-    long = rep.panel[["year", "penunjang_share", "provenance"]].rename(
-        columns={"penunjang_share": "value"})
-    series = long.set_index("year")["value"] * 100
-    fig = plots.bar_ranked(series.sort_index(ascending=False), lang=rep.lang,
-                           simulated=rep.simulated, xlabel_key="penunjang_share")
-    fig.axes[0].set_xlabel(label("penunjang_share", rep.lang) + " (%)")
-    return fig
+    """This unit's routine (penunjang) share of actual spending against the median unit."""
+    df = rep.panel[["year", "penunjang_share"]].merge(rep.regency[["year", "penunjang_median"]],
+                                                      on="year", how="left")
+    names = {"penunjang_share": str(rep.unit.get("abbreviation") or rep.unit_id),
+             "penunjang_median": {"id": "Median semua unit", "en": "Median of all units"}[
+                 rep.lang]}
+    return plots.year_lines(df, names, lang=rep.lang, simulated=rep.simulated,
+                            ylabel_key="penunjang_share", percent=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,7 +460,11 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     regency = panel.groupby(["region_code", "year"])[["budget_murni", "budget_perubahan",
                                                       "budget_realisasi", "innovations"]].sum(
         min_count=1).reset_index()
+    regency = regency.merge(panel.groupby(["region_code", "year"])["penunjang_share"].median()
+                            .rename("penunjang_median").reset_index(), on=["region_code", "year"])
     regency = regency.sort_values(["region_code", "year"])
+    regency["provenance"] = ("simulated" if (panel["provenance"] == "simulated").any()
+                             else "user")
     regency["dlog_budget"] = np.log(regency["budget_realisasi"]
                                     / regency.groupby("region_code")["budget_realisasi"].shift(1))
     return {"unit_summary": s.reset_index(), "regency_year": regency}
@@ -474,3 +479,36 @@ def show(fig) -> None:
 
     display(fig)
     plt.close(fig)
+
+
+def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:
+    """Columns of the index page per unit (numbers, so the browser sorts them)."""
+    try:
+        s = io.load_table("unit_summary", data_dir or None)
+    except io.NotBuiltError:
+        return {}
+    cols = {
+        "cut": {"id": "Pemotongan 2020 (%)", "en": "2020 cut (%)"}[lang],
+        "inn": {"id": "Inovasi (jumlah)", "en": "Innovations (total)"}[lang],
+        "ikm": {"id": "IKM terakhir", "en": "Latest IKM"}[lang],
+        "grade": {"id": "Mutu", "en": "Grade"}[lang],
+        "cluster": {"id": "Kelompok", "en": "Cluster"}[lang],
+        "res": {"id": "Peringkat ketahanan", "en": "Resilience rank"}[lang],
+        "prov": {"id": "Sumber data", "en": "Data"}[lang],
+    }
+    out: dict[str, dict] = {}
+    for r in s.itertuples():
+        row = {
+            cols["cut"]: None if pd.isna(r.cut_2020) else round(float(np.expm1(r.cut_2020)) * 100, 1),
+            cols["inn"]: int(r.innovations_total),
+            cols["ikm"]: None if pd.isna(r.ikm_last) else round(float(r.ikm_last), 2),
+            cols["grade"]: r.ikm_grade_last if isinstance(r.ikm_grade_last, str) else None,
+        }
+        label_col = f"cluster_label_{lang}"
+        if hasattr(r, label_col):
+            row[cols["cluster"]] = getattr(r, label_col)
+        if hasattr(r, "resilience_rank") and not pd.isna(r.resilience_rank):
+            row[cols["res"]] = int(r.resilience_rank)
+        row[cols["prov"]] = r.provenance
+        out[str(r.unit_id)] = row
+    return out
