@@ -34,6 +34,7 @@ TRUTH_FILE = "simulation_truth.json"
 # does not exist yet is skipped, so the build works while the package grows.
 DERIVED_STEPS: list[str] = [
     "analysis.measures:build_panel",
+    "analysis.models:fit_all",
     "analysis.report:summary_tables",
 ]
 
@@ -141,8 +142,9 @@ def _run_derived(tables: dict, truth: dict) -> dict[str, pd.DataFrame]:
 def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
     out = {}
     for name, df in tables.items():
-        if "provenance" in df.columns:
-            out[name] = {str(k): int(v) for k, v in df["provenance"].value_counts().items()}
+        col = "provenance" if "provenance" in df.columns else "dataset"
+        if col in df.columns:
+            out[name] = {str(k): int(v) for k, v in df[col].value_counts().items()}
         else:
             out[name] = {"derived": len(df)}
     return out

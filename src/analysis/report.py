@@ -338,17 +338,26 @@ def peers_table(rep: UnitReport) -> str:
     row = s.loc[rep.unit_id]
     items = [({"id": "Pemotongan 2020", "en": "2020 cut"}, fmt.percent(np.expm1(row["cut_2020"]),
                                                                      lang))]
-    if "cluster_label" in s and isinstance(row.get("cluster_label_" + lang), str):
+    if isinstance(row.get("cluster_label_" + lang), str):
         items.append(({"id": "Kelompok (tipologi)", "en": "Cluster (typology)"},
-                      row["cluster_label_" + lang]))
-    if "resilience_score" in s and not pd.isna(row.get("resilience_score")):
-        items.append(({"id": "Skor ketahanan (interval 95%)",
-                       "en": "Resilience score (95% interval)"},
-                      f"{fmt.number(row['resilience_score'], lang)} "
-                      f"[{fmt.number(row['resilience_ci_low'], lang)}; "
-                      f"{fmt.number(row['resilience_ci_high'], lang)}]"))
-        items.append(({"id": "Peringkat ketahanan", "en": "Resilience rank"},
-                       f"{int(row['resilience_rank'])}"))
+                      f"{int(row['cluster'])}: {row['cluster_label_' + lang]}"))
+    for outcome in ("innovations", "ikm"):
+        col = f"resilience_{outcome}_score"
+        if col not in s or pd.isna(row.get(col)):
+            continue
+        n = int(s[col].notna().sum())
+        what = label(outcome, lang)
+        items.append(({"id": f"Ketahanan: {what} (selisih dari prediksi, interval 95%)",
+                       "en": f"Resilience: {what} (gap to prediction, 95% interval)"},
+                      f"{fmt.number(row[col], lang)} [{fmt.number(row[col.replace('score', 'ci_low')], lang)}; "
+                      f"{fmt.number(row[col.replace('score', 'ci_high')], lang)}], "
+                      + {"id": f"peringkat {int(row[col.replace('score', 'rank')])} dari {n}",
+                         "en": f"rank {int(row[col.replace('score', 'rank')])} of {n}"}[lang]))
+    if not any(str(k["en"]).startswith("Resilience") for k, _ in items):
+        items.append(({"id": "Ketahanan", "en": "Resilience"},
+                      {"id": "tidak dinilai: unit ini tidak dipotong pada 2020 atau datanya "
+                             "kurang",
+                       "en": "not assessed: the unit was not cut in 2020 or lacks data"}[lang]))
     body = "".join(f"<tr><th>{esc(k[lang])}</th><td>{esc(v)}</td></tr>" for k, v in items)
     return f'<table class="batang-kv">{body}</table>'
 
@@ -447,16 +456,17 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
         "provenance": g["provenance"].agg(lambda x: "+".join(sorted(set(x)))),
     })
     s["cut_rank"] = s["cut_2020"].rank(method="min")
-    for name, cols in (("typology", ["cluster", "cluster_label_id", "cluster_label_en"]),
-                       ("resilience", ["score", "ci_low", "ci_high", "rank", "note"])):
-        t = tables.get(name)
-        if t is None or t.empty:
-            continue
-        t = t.set_index(keys) if set(keys) <= set(t.columns) else t.set_index("unit_id")
-        avail = [c for c in cols if c in t.columns]
-        prefix = "" if name == "typology" else "resilience_"
-        part = t[avail].add_prefix(prefix)
-        s = s.join(part, on=t.index.names if len(t.index.names) > 1 else "unit_id")
+    typ = tables.get("typology")
+    if typ is not None and not typ.empty:
+        t = typ.set_index("unit_id")[["cluster", "description_id", "description_en"]]
+        t = t.rename(columns={"description_id": "cluster_label_id",
+                              "description_en": "cluster_label_en"})
+        s = s.join(t, on="unit_id")
+    res = tables.get("resilience")
+    if res is not None and not res.empty:
+        for outcome, r in res.groupby("outcome"):
+            part = r.set_index("unit_id")[["score", "ci_low", "ci_high", "rank", "note"]]
+            s = s.join(part.add_prefix(f"resilience_{outcome}_"), on="unit_id")
     regency = panel.groupby(["region_code", "year"])[["budget_murni", "budget_perubahan",
                                                       "budget_realisasi", "innovations"]].sum(
         min_count=1).reset_index()
@@ -493,7 +503,7 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         "ikm": {"id": "IKM terakhir", "en": "Latest IKM"}[lang],
         "grade": {"id": "Mutu", "en": "Grade"}[lang],
         "cluster": {"id": "Kelompok", "en": "Cluster"}[lang],
-        "res": {"id": "Peringkat ketahanan", "en": "Resilience rank"}[lang],
+        "res": {"id": "Peringkat ketahanan inovasi", "en": "Innovation resilience rank"}[lang],
         "prov": {"id": "Sumber data", "en": "Data"}[lang],
     }
     out: dict[str, dict] = {}
@@ -507,8 +517,9 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         label_col = f"cluster_label_{lang}"
         if hasattr(r, label_col):
             row[cols["cluster"]] = getattr(r, label_col)
-        if hasattr(r, "resilience_rank") and not pd.isna(r.resilience_rank):
-            row[cols["res"]] = int(r.resilience_rank)
+        rank = getattr(r, "resilience_innovations_rank", np.nan)
+        if not pd.isna(rank):
+            row[cols["res"]] = int(rank)
         row[cols["prov"]] = r.provenance
         out[str(r.unit_id)] = row
     return out
