@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.schema import SPENDING_TYPES
+from analysis.schema import INNOVATION_FORMS, INNOVATION_STAGES, SPENDING_TYPES
 
 KEYS = ["region_code", "unit_id", "year"]
 MODEL_PROVENANCE = ("simulated", "user")
@@ -127,9 +127,10 @@ def innovation_counts(innovations: pd.DataFrame, units_years: pd.DataFrame) -> p
     inn = inn.rename(columns={"reporting_year": "year"})
     g = inn.groupby(KEYS)
     out = pd.DataFrame({"innovations": g.size()})
-    for col, prefix in (("stage", "innov_"), ("form", "innov_")):
-        out = out.join(inn.pivot_table(index=KEYS, columns=col, values="innovation_id",
-                                       aggfunc="count").add_prefix(prefix))
+    for col, values in (("stage", INNOVATION_STAGES), ("form", INNOVATION_FORMS)):
+        counts = inn.pivot_table(index=KEYS, columns=col, values="innovation_id",
+                                 aggfunc="count").reindex(columns=values)
+        out = out.join(counts.add_prefix("innov_"))
     out["innov_digital"] = g["digital"].sum()
     out["maturity_mean"] = g["maturity"].mean()
     out = units_years[KEYS].merge(out.reset_index(), on=KEYS, how="left")
@@ -206,8 +207,10 @@ def build_panel(tables: dict[str, pd.DataFrame], truth: dict | None = None,
     panel = add_changes(panel)
     panel = panel.merge(units[["region_code", "unit_id", "name", "kind", "sector",
                                "front_line"]], on=["region_code", "unit_id"], how="left")
-    panel["provenance"] = np.where(panel["provenance_budget"].fillna("").str.contains(
-        "simulated"), "simulated", "user")
+    # a gap year (no budget rows) takes the provenance of the unit's other years
+    unit_prov = panel.groupby(["region_code", "unit_id"])["provenance_budget"].transform(
+        lambda s: "+".join(sorted({p for v in s.dropna() for p in v.split("+")})))
+    panel["provenance"] = np.where(unit_prov.str.contains("simulated"), "simulated", "user")
     return {"panel": panel}
 
 
