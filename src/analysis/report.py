@@ -480,15 +480,20 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     return {"unit_summary": s.reset_index(), "regency_year": regency}
 
 
-def show(fig) -> None:
-    """Display a figure once and release it (no duplicate from the inline backend)."""
+def show(fig, dpi: int = 100) -> None:
+    """Display a figure once as PNG and release it. One draw: the style's constrained layout
+    already fits the labels, so the inline backend's second, "tight" draw is not needed."""
     if fig is None:
         return
-    import matplotlib.pyplot as plt
-    from IPython.display import display
+    import io as _io
 
-    display(fig)
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buf = _io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None)
     plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
 
 
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:
