@@ -1,0 +1,2004 @@
+"""Everything the research notebooks (``notebooks/*.ipynb``) show, so the notebooks stay thin.
+
+Each notebook has a ``parameters`` cell (papermill) and then calls, in order:
+
+1. :func:`validate_params` -> a :class:`Context` (language, region, years, unit, options),
+   raising :class:`ParameterError` (a ``ValueError``) that lists what is allowed;
+2. :func:`load` -> the processed tables it needs, sliced to the region and years;
+3. one function per section, each returning a :class:`Result`: a title, sentences built from
+   the computed numbers, figures and an HTML table; :func:`show` displays it.
+
+Rules kept here, not in the notebooks:
+
+* every sentence is built from computed results, in Bahasa Indonesia or English
+  (``ctx.lang``), words from :mod:`analysis.labels`, numbers from :mod:`analysis.fmt`;
+* every figure drawn from simulated rows is made by :mod:`analysis.plots` with the simulated
+  mark, and every table from simulated rows has the simulated banner in its caption;
+* the public-record helpers (``public_*``) refuse any row whose provenance is not ``public``
+  (:class:`SimulatedDataError`), so notebook 4.0 cannot show a simulated number;
+* nothing depends on the working directory: paths come from :mod:`analysis.config` and the
+  ``data_dir`` parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import config, fmt, io, plots
+from analysis.labels import LANGS, label
+
+# =============================================================================================
+# parameters and context
+# =============================================================================================
+
+EXTRA_LABELS = {
+    # words the notebooks need that analysis.labels does not have (id, en)
+    "budget_realisasi": ("Realisasi anggaran", "Actual spending"),
+    "dlog_budget_lag1": ("Perubahan anggaran tahun lalu (log)", "Budget change, previous year (log)"),
+    "dlog_budget_lag2": ("Perubahan anggaran 2 tahun lalu (log)", "Budget change, 2 years before (log)"),
+    "dlog_budget_lag3": ("Perubahan anggaran 3 tahun lalu (log)", "Budget change, 3 years before (log)"),
+    "cut_2020_x_post": ("Pemotongan 2020 × sesudah 2020", "2020 cut × after 2020"),
+    "log_service_days": ("Waktu layanan (log hari)", "Service time (log days)"),
+    "head_changes": ("Pergantian kepala", "Changes of head"),
+    "digital_yes": ("Digital", "Digital"),
+    "digital_no": ("Non-digital", "Not digital"),
+}
+MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resilience")
+YEAR_COLUMN = {"innovations": "reporting_year"}
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is invalid; the message names it and lists what is allowed."""
+
+
+class SimulatedDataError(ValueError):
+    """A public-record helper was given rows that are not public (simulated or user data)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Validated notebook parameters."""
+
+    data_dir: str | None
+    region: str
+    years: tuple[int, int]
+    lang: str
+    unit_id: str | None = None
+    options: dict = field(default_factory=dict)
+
+    def t(self, id: str, en: str) -> str:  # noqa: A002 - short on purpose, used everywhere
+        """The text in the notebook's language."""
+        return id if self.lang == "id" else en
+
+    def label(self, key: str) -> str:
+        if key in EXTRA_LABELS:
+            return EXTRA_LABELS[key][0 if self.lang == "id" else 1]
+        return label(key, self.lang, default=key)
+
+    def pct(self, x, digits: int = 1) -> str:
+        return fmt.percent(x, self.lang, digits)
+
+    def num(self, x, digits: int = 2) -> str:
+        return fmt.number(x, self.lang, digits)
+
+    def rp(self, x) -> str:
+        return fmt.rupiah(x, self.lang)
+
+    @property
+    def span(self) -> str:
+        return f"{self.years[0]}–{self.years[1]}"
+
+
+def _allowed(values: Iterable[object], limit: int = 60) -> str:
+    vals = [str(v) for v in values]
+    more = f", … ({len(vals) - limit} more)" if len(vals) > limit else ""
+    return ", ".join(vals[:limit]) + more
+
+
+def _check_years(years, lo: int, hi: int, what: str) -> tuple[int, int]:
+    try:
+        y0, y1 = (int(y) for y in years)
+    except (TypeError, ValueError):
+        raise ParameterError(f"years must be [first, last], e.g. [{lo}, {hi}]; got {years!r}"
+                             ) from None
+    if y0 > y1:
+        raise ParameterError(f"years must be increasing ([first, last]); got {years!r}")
+    if y0 < lo or y1 > hi:
+        raise ParameterError(f"unknown year(s) in {years!r}: {what} has years {lo}–{hi}; "
+                             f"allowed: any [first, last] within {lo}–{hi}")
+    return y0, y1
+
+
+def validate_params(data_dir: str | Path | None = "", region: str = config.REGION_BATANG,
+                    years: Sequence[int] = config.DEFAULT_YEARS, lang: str = "id",
+                    unit_id: str | None = None, *, scope: str = "panel",
+                    cut_pct: float | None = None, cuts: Sequence[float] | None = None,
+                    top_n: int | None = None, max_lag: int | None = None) -> Context:
+    """Check a notebook's parameters against the processed data; return a :class:`Context`.
+
+    ``scope="panel"`` checks years and units against the OPD x year panel (simulated/user
+    data); ``scope="public"`` checks years against the public record (APBD/LRA, IID,
+    Ombudsman). Raises :class:`ParameterError` naming the bad value and listing the allowed
+    ones; :class:`analysis.io.NotBuiltError` when the processed data does not exist.
+    """
+    if lang not in LANGS:
+        raise ParameterError(f"unknown language {lang!r}; allowed: {_allowed(LANGS)}")
+    if scope not in ("panel", "public"):
+        raise ParameterError(f"unknown scope {scope!r}; allowed: panel, public")
+    dd = str(data_dir) if data_dir else None
+    units = io.load_table("units", dd)
+    regions = sorted(units["region_code"].unique())
+    if region not in regions:
+        raise ParameterError(f"unknown region {region!r}; allowed: {_allowed(regions)}")
+    if scope == "panel":
+        panel = io.load_table("panel", dd, filters=[("region_code", "==", region)])
+        if panel.empty:
+            raise ParameterError(f"region {region!r} has no OPD x year panel; build the data "
+                                 "with simulated or user data")
+        lo, hi = int(panel["year"].min()), int(panel["year"].max())
+        y0, y1 = _check_years(years, lo, hi, "the OPD x year panel")
+        known = sorted(panel["unit_id"].unique())
+    else:
+        yrs = pd.concat([io.load_table("region_finance", dd)["year"],
+                         _public(io.load_table("service", dd))["year"],
+                         _public(io.load_table("innovations", dd))["reporting_year"]])
+        y0, y1 = _check_years(years, int(yrs.min()), int(yrs.max()), "the public record")
+        known = sorted(units.loc[units["region_code"] == region, "unit_id"])
+    if unit_id is not None and unit_id not in known:
+        close = difflib.get_close_matches(str(unit_id), known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ParameterError(f"unknown unit {unit_id!r}{hint}; allowed: {_allowed(known)}")
+    options: dict = {}
+    if cut_pct is not None:
+        options["cut_pct"] = _check_cut(cut_pct, "cut_pct")
+    if cuts is not None:
+        if isinstance(cuts, str | bytes) or not isinstance(cuts, Sequence) or not cuts:
+            raise ParameterError(f"cuts must be a non-empty list of percentages; got {cuts!r}")
+        options["cuts"] = [_check_cut(c, "cuts") for c in cuts]
+    if top_n is not None:
+        if isinstance(top_n, bool) or not isinstance(top_n, int) or not 1 <= top_n <= len(known):
+            raise ParameterError(f"top_n must be a whole number from 1 to {len(known)}; "
+                                 f"got {top_n!r}")
+        options["top_n"] = top_n
+    if max_lag is not None:
+        if isinstance(max_lag, bool) or not isinstance(max_lag, int) or not 0 <= max_lag <= 3:
+            raise ParameterError(f"max_lag must be a whole number from 0 to 3; got {max_lag!r}")
+        options["max_lag"] = max_lag
+    plots.use_style()
+    return Context(dd, region, (y0, y1), lang, unit_id, options)
+
+
+def _check_cut(x, name: str) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number of percent (e.g. 10 for a 10 % cut); "
+                             f"got {x!r}") from None
+    if isinstance(x, bool) or not np.isfinite(v) or not -100 < v < 100 or v == 0:
+        raise ParameterError(f"{name} must be a percentage between -100 and 100, not 0 "
+                             f"(negative = increase); got {x!r}")
+    return v
+
+
+# =============================================================================================
+# loading
+# =============================================================================================
+
+def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
+    """The processed tables ``names`` sliced to the context's region and years.
+
+    Model tables (``model_results``, ``event_study``, ``typology``, ``typology_k``,
+    ``resilience``) are read when the build wrote them; otherwise they are fitted now from
+    the panel with :func:`analysis.models.fit_all` (a few seconds) and
+    ``attrs["computed_now"]`` says so.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    fitted: dict[str, pd.DataFrame] | None = None
+    for name in names:
+        if name in MODEL_TABLES:
+            try:
+                df = io.load_table(name, ctx.data_dir)
+            except io.NotBuiltError:
+                if fitted is None:
+                    fitted = _fit_models(ctx)
+                df = fitted[name].copy()
+                df.attrs["computed_now"] = True
+            out[name] = df
+            continue
+        df = io.load_table(name, ctx.data_dir)
+        if "region_code" in df.columns:
+            df = df[df["region_code"] == ctx.region]
+        ycol = YEAR_COLUMN.get(name, "year")
+        if name == "leadership":
+            df = df[df["date"].dt.year.between(*ctx.years)]
+        elif ycol in df.columns and name not in ("unit_summary",):
+            df = df[df[ycol].between(*ctx.years)]
+        out[name] = df.reset_index(drop=True)
+    return out
+
+
+def _fit_models(ctx: Context) -> dict[str, pd.DataFrame]:
+    from analysis import models
+
+    panel = io.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    units = io.load_table("units", ctx.data_dir)
+    return models.fit_all({"panel": panel, "units": units}, None)
+
+
+def load_truth(ctx: Context) -> dict:
+    """The simulation truth (planted effects), or {} when the data has no simulated panel."""
+    try:
+        return io.load_json("simulation_truth.json", ctx.data_dir)
+    except io.NotBuiltError:
+        return {}
+
+
+def is_simulated(*frames: pd.DataFrame) -> bool:
+    """Whether any frame holds simulated rows (``provenance`` or model ``dataset`` column)."""
+    for df in frames:
+        if df is None:
+            continue
+        for col in ("provenance", "dataset"):
+            if col in df.columns and df[col].astype(str).str.contains("simulated").any():
+                return True
+    return False
+
+
+# =============================================================================================
+# results and display
+# =============================================================================================
+
+@dataclass
+class Result:
+    """One section of a notebook: title, sentences, figures, an HTML table and the numbers."""
+
+    title: str
+    text: str = ""
+    figures: list = field(default_factory=list)
+    html: str = ""
+    data: pd.DataFrame | None = None
+    simulated: bool = False
+    facts: dict = field(default_factory=dict)
+
+
+def show(*results: Result) -> None:
+    """Display results: heading, sentences, figures (then closed), table."""
+    import matplotlib.pyplot as plt
+    from IPython.display import HTML, Markdown, display
+
+    for r in results:
+        display(Markdown(f"### {r.title}"))
+        if r.text:
+            display(Markdown(r.text))
+        for fig in r.figures:
+            display(fig)
+            plt.close(fig)
+        if r.html:
+            display(HTML(r.html))
+
+
+def esc(x: object) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
+        return fmt.MISSING
+    return html.escape(str(x))
+
+
+def table_html(head: Sequence[str], rows: Iterable[Sequence[object]], ctx: Context,
+               caption: str, simulated: bool) -> str:
+    """An HTML table with a caption; a simulated table carries the simulated banner in it."""
+    cap = esc(caption)
+    if simulated:
+        cap = (f'<span style="color:#b00;font-weight:bold">{esc(ctx.label("simulated_banner"))}'
+               f"</span><br>{cap}")
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return (f'<table class="batang-table"><caption style="caption-side:top;text-align:left">'
+            f"{cap}</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def banner(ctx: Context, simulated: bool) -> str:
+    """An HTML banner for the top of a notebook that uses simulated data ("" otherwise)."""
+    if not simulated:
+        return ""
+    extra = ctx.t("Angka per OPD (anggaran, inovasi per tahun, IKM, pengaduan, pimpinan) berasal "
+                  "dari panel simulasi yang dikalibrasi ke total APBD nyata Kabupaten Batang.",
+                  "Per-OPD figures (budget, yearly innovations, IKM, complaints, heads) come "
+                  "from a simulated panel calibrated to Kabupaten Batang's real APBD totals.")
+    return (f'<div style="border:3px solid #b00;background:#fff3f3;padding:8px 12px;'
+            f'font-weight:bold;color:#900">{esc(ctx.label("simulated_banner"))}'
+            f'<div style="font-weight:normal;color:#333">{esc(extra)}</div></div>')
+
+
+def bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"- {s}" for s in lines if s)
+
+
+def unit_names(ctx: Context) -> pd.Series:
+    u = io.load_table("units", ctx.data_dir)
+    u = u[u["region_code"] == ctx.region]
+    return u.set_index("unit_id")["name"]
+
+
+def _name(names: pd.Series, uid: str) -> str:
+    return str(names.get(uid, uid))
+
+
+def _line_figure(df: pd.DataFrame, x: str, ys: Sequence[str], ctx: Context, ylabel: str,
+                 simulated: bool, percent: bool = False):
+    """Lines of ``ys`` against ``x`` in the shared style (simulated mark when simulated)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    with plots.style_context():
+        fig, ax = plt.subplots()
+        for y in ys:
+            ax.plot(df[x], df[y], marker="o", label=ctx.label(y))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(ctx.label("year"))
+        ax.set_ylabel(ylabel)
+        if percent:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: ctx.pct(v, 0)))
+        if len(ys) > 1:
+            ax.legend()
+    return plots.mark_simulated(fig, ctx.lang) if simulated else fig
+
+
+def caveats(ctx: Context, simulated: bool, n_units: int | None = None,
+            n_years: int | None = None, extra: Iterable[str] = ()) -> Result:
+    """Caveats on sample size and simulated data, as sentences."""
+    lines = []
+    if simulated:
+        lines.append(ctx.t(
+            "**Data simulasi.** Angka per OPD di sini berasal dari panel simulasi berbenih yang "
+            "dikalibrasi ke total APBD nyata dan memuat hubungan yang *sengaja ditanam*. Ini "
+            "bukan temuan tentang kantor nyata; impor data SIPD/LRA/SKM sendiri untuk "
+            "menggantikannya.",
+            "**Simulated data.** The per-OPD figures here come from a seeded simulated panel "
+            "calibrated to the real APBD totals, with *planted* relationships. They are not a "
+            "finding about any real office; import the regency's own SIPD/LRA/SKM files to "
+            "replace them."))
+    if n_units is not None:
+        lines.append(ctx.t(
+            f"Ukuran sampel: {n_units} OPD" + (f" × {n_years} tahun" if n_years else "")
+            + ". Dengan sedikit unit, interval kepercayaan lebar dan galat baku berkelompok "
+            "bisa terlalu sempit (di bawah 30 kelompok).",
+            f"Sample size: {n_units} OPDs" + (f" × {n_years} years" if n_years else "")
+            + ". With few units, intervals are wide and clustered standard errors can be too "
+            "narrow (below 30 clusters)."))
+    lines.extend(extra)
+    return Result(ctx.t("Catatan dan keterbatasan", "Caveats"), bullets(lines),
+                  simulated=simulated)
+
+
+# =============================================================================================
+# 0.0 data overview
+# =============================================================================================
+
+def build_info(ctx: Context) -> Result:
+    """What was built, when, with which seed; rows per table and provenance."""
+    m = io.load_manifest(ctx.data_dir)
+    kinds = ["public", "simulated", "user", "derived"]
+    rows, data = [], []
+    for name, counts in m["provenance"].items():
+        vals = [int(counts.get(k, 0)) for k in kinds]
+        rows.append([name, *[fmt.number(v, ctx.lang, 0) for v in vals],
+                     fmt.number(sum(vals), ctx.lang, 0)])
+        data.append([name, *vals, sum(vals)])
+    df = pd.DataFrame(data, columns=["table", *kinds, "total"])
+    tot = df[kinds].sum()
+    share_sim = tot["simulated"] / max(tot[["public", "simulated", "user"]].sum(), 1)
+    seed = m.get("seed")
+    when = str(m.get("built_at", ""))[:19].replace("T", " ")
+    text = ctx.t(
+        f"Data olahan dibangun {when} UTC (paket versi {m.get('package_version')}): "
+        f"{len(df)} tabel. {ctx.pct(share_sim)} baris data dasar bersifat simulasi"
+        + (f" (benih {seed})" if seed is not None else "") + f", {int(tot['public'])} baris "
+        f"publik dan {int(tot['user'])} baris data pengguna.",
+        f"The processed data was built {when} UTC (package version "
+        f"{m.get('package_version')}): {len(df)} tables. {ctx.pct(share_sim)} of the base rows "
+        "are simulated" + (f" (seed {seed})" if seed is not None else "")
+        + f", {int(tot['public'])} rows are public and {int(tot['user'])} are user data.")
+    head = [ctx.t("Tabel", "Table"), ctx.label("public"), ctx.label("simulated"),
+            ctx.label("user"), ctx.t("Turunan", "Derived"), ctx.t("Total", "Total")]
+    cap = ctx.t("Baris per tabel dan asal data (manifest build)",
+                "Rows per table and provenance (build manifest)")
+    return Result(ctx.t("Apa yang dimuat", "What is loaded"), text,
+                  html=table_html(head, rows, ctx, cap, False), data=df,
+                  facts={"tables": len(df), "share_simulated": float(share_sim),
+                         "seed": seed, "public_rows": int(tot["public"])})
+
+
+def unit_registry(ctx: Context, units: pd.DataFrame, panel: pd.DataFrame) -> Result:
+    """Units by kind: in the registry, front-line, and with panel data."""
+    in_panel = set(panel["unit_id"])
+    u = units.assign(in_panel=units["unit_id"].isin(in_panel))
+    g = u.groupby("kind").agg(n=("unit_id", "size"), front_line=("front_line", "sum"),
+                              in_panel=("in_panel", "sum")).reset_index()
+    g = g.sort_values("n", ascending=False)
+    head = [ctx.t("Jenis", "Kind"), ctx.t("Unit", "Units"),
+            ctx.t("Layanan garis depan", "Front-line"), ctx.t("Dengan data panel",
+                                                                "With panel data")]
+    rows = [[r.kind, r.n, int(r.front_line), int(r.in_panel)] for r in g.itertuples()]
+    left_out = u.loc[~u["in_panel"], "kind"].value_counts()
+    lo_txt = ", ".join(f"{v} {k}" for k, v in left_out.items()) or "–"
+    text = ctx.t(
+        f"Registri memuat {len(u)} unit; {len(in_panel)} OPD punya data panel "
+        f"{ctx.span}, {int(u['front_line'].sum())} ditandai layanan garis depan (survei SKM). "
+        f"Tanpa data panel: {lo_txt}.",
+        f"The registry holds {len(u)} units; {len(in_panel)} OPDs have panel data "
+        f"{ctx.span}, {int(u['front_line'].sum())} are flagged front-line (SKM surveys). "
+        f"Without panel data: {lo_txt}.")
+    cap = ctx.t("Unit menurut jenis (registri unit: data publik)",
+                "Units by kind (unit registry: public data)")
+    return Result(ctx.t("Unit", "Units"), text, html=table_html(head, rows, ctx, cap, False),
+                  data=g, facts={"n_units": len(u), "n_panel": len(in_panel)})
+
+
+COVERAGE_MEASURES = ("budget_realisasi", "penunjang_share", "innovations", "ikm",
+                     "ombudsman_score", "complaints", "service_days", "acting_share")
+
+
+def coverage(ctx: Context, panel: pd.DataFrame) -> Result:
+    """Share of panel OPDs with a value, per measure and year; gaps in words."""
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in COVERAGE_MEASURES if c in panel.columns]
+    n_units = panel["unit_id"].nunique()
+    cov = panel.groupby("year")[cols].agg(lambda s: s.notna().sum()).T / n_units
+    sim = is_simulated(panel)
+    with plots.style_context():
+        fig, ax = plt.subplots(figsize=(8, 0.45 * len(cols) + 1.5))
+        im = ax.imshow(cov.to_numpy(float), vmin=0, vmax=1, cmap="Blues", aspect="auto")
+        ax.set_xticks(range(cov.shape[1]), [str(y) for y in cov.columns])
+        ax.set_yticks(range(len(cols)), [ctx.label(c) for c in cols])
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, label=ctx.t("Porsi OPD dengan data", "Share of OPDs with data"))
+        ax.set_xlabel(ctx.label("year"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Ukuran", "Measure"), *[str(y) for y in cov.columns]]
+    rows = [[ctx.label(c), *[ctx.pct(v, 0) for v in cov.loc[c]]] for c in cols]
+    partial = []
+    for c in cols:
+        full = cov.loc[c]
+        if full.min() < 1:
+            years_none = [str(y) for y, v in full.items() if v == 0]
+            part = ctx.t(f"{ctx.label(c)}: paling banyak {ctx.pct(full.max(), 0)} OPD",
+                         f"{ctx.label(c)}: at most {ctx.pct(full.max(), 0)} of OPDs")
+            if years_none:
+                part += ctx.t(f", tidak ada data {', '.join(years_none)}",
+                              f", no data in {', '.join(years_none)}")
+            partial.append(part)
+    text = ctx.t(
+        f"Panel: {n_units} OPD × {cov.shape[1]} tahun ({ctx.span}). Ukuran yang tidak lengkap "
+        "(indikator layanan hanya ada untuk unit garis depan; skor Ombudsman hanya untuk "
+        "sebagian unit dan tahun):",
+        f"Panel: {n_units} OPDs × {cov.shape[1]} years ({ctx.span}). Measures that are not "
+        "complete (service indicators exist only for front-line units; Ombudsman scores only "
+        "for some units and years):") + "\n\n" + bullets(partial or [ctx.t("tidak ada",
+                                                                             "none")])
+    cap = ctx.t("Porsi OPD dengan nilai, per ukuran dan tahun",
+                "Share of OPDs with a value, per measure and year")
+    return Result(ctx.t("Cakupan dan celah", "Coverage and gaps"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), cov, sim,
+                  {"n_years": cov.shape[1], "partial": len(partial)})
+
+
+def public_sources(ctx: Context, reference: pd.DataFrame, innovations: pd.DataFrame,
+                   service: pd.DataFrame) -> Result:
+    """The public parts: datasets of the reference file, IID profiles, Ombudsman scores."""
+    ref = _public(reference)
+    g = ref.groupby("dataset").agg(rows=("row", "size"), y0=("year", "min"),
+                                   y1=("year", "max"), sources=("source", "nunique"))
+    inn = _public(innovations)
+    svc = _public(service)
+    extra = pd.DataFrame({
+        "rows": [len(inn), len(svc)],
+        "y0": [inn["reporting_year"].min(), svc["year"].min()],
+        "y1": [inn["reporting_year"].max(), svc["year"].max()],
+        "sources": [inn["source"].nunique(), svc["source"].nunique()]},
+        index=[ctx.t("Profil inovasi IID 2021 (tabel innovations)",
+                     "IID 2021 innovation profiles (innovations table)"),
+               ctx.t("Skor kepatuhan Ombudsman (tabel service)",
+                     "Ombudsman compliance scores (service table)")])
+    g = pd.concat([g, extra]).sort_values("rows", ascending=False)
+    head = [ctx.t("Set data", "Dataset"), ctx.t("Baris", "Rows"), ctx.t("Tahun", "Years"),
+            ctx.t("Sumber berbeda", "Distinct sources")]
+    rows = [[k, int(r.rows), f"{_int(r.y0)}–{_int(r.y1)}", int(r.sources)]
+            for k, r in g.iterrows()]
+    text = ctx.t(
+        f"Data publik: {len(ref)} baris rujukan dalam {ref['dataset'].nunique()} set data, "
+        f"{len(inn)} profil inovasi IID 2021 dan {len(svc)} skor Ombudsman, masing-masing "
+        "dengan sumbernya. Hanya bagian ini (dan notebook 4.0) yang berisi angka nyata.",
+        f"Public data: {len(ref)} reference rows in {ref['dataset'].nunique()} datasets, "
+        f"{len(inn)} IID 2021 innovation profiles and {len(svc)} Ombudsman scores, each with "
+        "its source. Only this part (and notebook 4.0) holds real figures.")
+    cap = ctx.t("Data publik menurut set data (provenance = public)",
+                "Public data by dataset (provenance = public)")
+    return Result(ctx.t("Bagian publik", "Public parts"), text,
+                  html=table_html(head, rows, ctx, cap, False), data=g,
+                  facts={"reference_rows": len(ref), "profiles": len(inn)})
+
+
+def _int(x) -> str:
+    return "–" if pd.isna(x) else str(int(x))
+
+
+def planted_effects(ctx: Context, truth: dict) -> Result:
+    """The effects planted in the simulated panel (what the models should recover)."""
+    eff = pd.DataFrame(truth.get("effects", []))
+    if eff.empty:
+        return Result(ctx.t("Efek yang ditanam", "Planted effects"),
+                      ctx.t("Data ini tidak memuat panel simulasi.",
+                            "This data has no simulated panel."))
+    head = [ctx.t("Nama", "Name"), ctx.t("Hasil", "Outcome"), ctx.t("Regresor", "Regressor"),
+            ctx.t("Nilai", "Value"), ctx.t("Keterangan", "Description")]
+    rows = [[r.name, ctx.label(r.outcome), r.regressor, ctx.num(r.value),
+             r.description] for r in eff.itertuples()]
+    text = ctx.t(
+        f"Panel simulasi (benih {truth.get('seed')}) menanam {len(eff)} efek yang diketahui; "
+        "notebook 2.0, 2.1 dan 3.0 memeriksa apakah model menemukannya kembali.",
+        f"The simulated panel (seed {truth.get('seed')}) plants {len(eff)} known effects; "
+        "notebooks 2.0, 2.1 and 3.0 check whether the models recover them.")
+    cap = ctx.t("Efek yang ditanam pada data simulasi (simulation_truth.json)",
+                "Effects planted in the simulated data (simulation_truth.json)")
+    return Result(ctx.t("Efek yang ditanam (kebenaran simulasi)",
+                        "Planted effects (simulation truth)"), text,
+                  html=table_html(head, rows, ctx, cap, True), data=eff, simulated=True,
+                  facts={"n_effects": len(eff)})
+
+
+def overview_conclusions(ctx: Context, *results: Result) -> Result:
+    """Conclusions of notebook 0.0, from the facts of its sections."""
+    f = _facts(*results)
+    lines = [
+        ctx.t(f"{f['n_panel']} dari {f['n_units']} unit punya panel OPD × tahun "
+              f"({f['n_years']} tahun); {f['partial']} ukuran tidak lengkap.",
+              f"{f['n_panel']} of {f['n_units']} units have an OPD × year panel "
+              f"({f['n_years']} years); {f['partial']} measures are incomplete."),
+        ctx.t(f"{ctx.pct(f['share_simulated'])} baris data dasar adalah simulasi: setiap "
+              "gambar dan tabel dari baris tersebut diberi tanda.",
+              f"{ctx.pct(f['share_simulated'])} of the base rows are simulated: every figure "
+              "and table drawn from them is marked."),
+        ctx.t(f"Catatan publik nyata: {f['reference_rows']} baris rujukan dan "
+              f"{f['profiles']} profil inovasi, dirangkum di notebook 4.0.",
+              f"Real public record: {f['reference_rows']} reference rows and {f['profiles']} "
+              "innovation profiles, summarised in notebook 4.0."),
+    ]
+    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines), facts=f)
+
+
+# =============================================================================================
+# 1.0 budget cuts
+# =============================================================================================
+
+def _to_bn(df: pd.DataFrame, col: str = "amount_idr") -> pd.DataFrame:
+    return df.assign(amount_bn=df[col] / 1e9)
+
+
+def _yoy(s: pd.Series, a: int, b: int) -> float:
+    """Relative change of s from year a to year b (NaN when either is missing)."""
+    if a in s.index and b in s.index and s[a] > 0:
+        return float(s[b] / s[a] - 1)
+    return float("nan")
+
+
+def regency_budget(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Result:
+    """Regency totals by year and stage; the 2020 refocusing in words."""
+    sim = is_simulated(budget)
+    w = budget.groupby(["year", "stage"])["amount_idr"].sum().unstack("stage")
+    w = w.reindex(columns=["murni", "perubahan", "realisasi"])
+    w["refocus"] = w["perubahan"] / w["murni"] - 1
+    w["yoy"] = w["realisasi"].pct_change(fill_method=None)
+    fig = plots.budget_path(budget, lang=ctx.lang, simulated=sim)
+    head = [ctx.label("year"), ctx.label("murni"), ctx.label("perubahan"),
+            ctx.label("realisasi"), ctx.t("Perubahan vs murni", "Revised vs original"),
+            ctx.t("Realisasi vs tahun lalu", "Actual vs previous year")]
+    rows = [[y, ctx.rp(r.murni), ctx.rp(r.perubahan), ctx.rp(r.realisasi), ctx.pct(r.refocus),
+             ctx.pct(r.yoy)] for y, r in w.iterrows()]
+    cuts = panel.groupby("unit_id")["cut_2020"].first()
+    n_cut, n = int((cuts < 0).sum()), int(cuts.notna().sum())
+    facts = {"n_cut": n_cut, "n_units": n,
+             "chg_2020": _yoy(w["realisasi"], 2019, 2020),
+             "refocus_2020": float(w["refocus"].get(2020, np.nan))}
+    if 2020 in w.index:
+        text = ctx.t(
+            f"Pada 2020 APBD perubahan {ctx.pct(facts['refocus_2020'])} terhadap APBD murni "
+            f"(refocusing), dan realisasi berubah {ctx.pct(facts['chg_2020'])} dibanding 2019. "
+            f"{n_cut} dari {n} OPD dibelanjakan di bawah tren sebelum 2020.",
+            f"In 2020 the revised budget was {ctx.pct(facts['refocus_2020'])} against the "
+            f"original (the refocusing), and actual spending changed "
+            f"{ctx.pct(facts['chg_2020'])} on 2019. {n_cut} of {n} OPDs spent below their "
+            "pre-2020 trend.")
+    else:
+        text = ctx.t(f"Tahun 2020 di luar rentang {ctx.span}; {n_cut} dari {n} OPD dibelanjakan "
+                     "di bawah tren sebelum 2020 pada tahun itu.",
+                     f"2020 is outside {ctx.span}; that year {n_cut} of {n} OPDs spent below "
+                     "their pre-2020 trend.")
+    cap = ctx.t("Total seluruh OPD per tahun dan tahap anggaran",
+                "Total over all OPDs per year and budget stage")
+    return Result(ctx.t("Anggaran kabupaten dan refocusing 2020",
+                        "Regency budget and the 2020 refocusing"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), w.reset_index(), sim, facts)
+
+
+def _unit_cuts(panel: pd.DataFrame) -> pd.DataFrame:
+    g = panel.sort_values("year").groupby("unit_id")
+    out = pd.DataFrame({"name": g["name"].first(), "cut_2020": g["cut_2020"].first()})
+    p20 = panel[panel["year"] == 2020].set_index("unit_id")
+    out["refocus_2020"] = np.expm1(p20["refocus"]).reindex(out.index)
+    out["chg_2020"] = np.expm1(p20["dlog_budget"]).reindex(out.index)
+    p19 = panel[panel["year"] == 2019].set_index("unit_id")
+    out["penunjang_2019"] = p19["penunjang_share"].reindex(out.index)
+    out["cut_pct"] = np.expm1(out["cut_2020"])
+    return out
+
+
+def cuts_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
+    """The 2020 cut of each OPD against its own pre-2020 trend; the hardest cut."""
+    sim = is_simulated(panel)
+    u = _unit_cuts(panel).dropna(subset=["cut_2020"]).sort_values("cut_2020")
+    fig = plots.bar_ranked(u["cut_pct"] * 100, lang=ctx.lang, simulated=sim,
+                           highlight=ctx.unit_id if ctx.unit_id in u.index else None,
+                           xlabel_key="cut_2020")
+    fig.axes[0].set_xlabel(ctx.label("cut_2020") + ctx.t(" (% terhadap tren)",
+                                                         " (% against trend)"))
+    fig.set_size_inches(7.5, max(4.0, 0.2 * len(u) + 1))
+    top = u.head(top_n)
+    head = [ctx.label("unit"), ctx.t("Nama", "Name"), ctx.t("Terhadap tren 2016–2019",
+                                                             "Against 2016–2019 trend"),
+            ctx.t("APBD-P vs murni 2020", "Revised vs original 2020"),
+            ctx.t("Realisasi 2020 vs 2019", "Actual 2020 vs 2019"),
+            ctx.t("Porsi penunjang 2019", "Routine share 2019")]
+    rows = [[r.Index, r.name, ctx.pct(r.cut_pct), ctx.pct(r.refocus_2020), ctx.pct(r.chg_2020),
+             ctx.pct(r.penunjang_2019)] for r in top.itertuples()]
+    worst = ", ".join(f"{r.name} ({ctx.pct(r.cut_pct)})" for r in top.head(3).itertuples())
+    up = u[u["cut_2020"] > 0]
+    text = ctx.t(
+        f"Pemotongan terdalam terhadap tren sebelum 2020: {worst}. Median seluruh "
+        f"{len(u)} OPD: {ctx.pct(u['cut_pct'].median())}; {len(up)} OPD justru naik "
+        f"(antara lain {', '.join(up['name'].head(4))}).",
+        f"Deepest cuts against the pre-2020 trend: {worst}. Median of all {len(u)} OPDs: "
+        f"{ctx.pct(u['cut_pct'].median())}; {len(up)} OPDs went up instead "
+        f"(among them {', '.join(up['name'].head(4))}).")
+    if ctx.unit_id in u.index:
+        r = u.loc[ctx.unit_id]
+        rank = int(u.index.get_loc(ctx.unit_id)) + 1
+        text += ctx.t(f" {r['name']} (disorot): {ctx.pct(r['cut_pct'])}, peringkat {rank} "
+                      f"dari {len(u)} (1 = terdalam).",
+                      f" {r['name']} (highlighted): {ctx.pct(r['cut_pct'])}, rank {rank} of "
+                      f"{len(u)} (1 = deepest).")
+    cap = ctx.t(f"{top_n} OPD dengan pemotongan 2020 terdalam",
+                f"The {top_n} OPDs cut hardest in 2020")
+    return Result(ctx.t("OPD mana yang paling dipotong", "Which OPDs were cut hardest"), text,
+                  [fig], table_html(head, rows, ctx, cap, sim), u, sim,
+                  {"median_cut": float(u["cut_pct"].median()), "n_up": len(up),
+                   "hardest": list(top.index[:3])})
+
+
+def cuts_by_type(ctx: Context, budget: pd.DataFrame) -> Result:
+    """Actual spending by spending type per year; which types fell in 2020."""
+    sim = is_simulated(budget)
+    real = _to_bn(budget[budget["stage"] == "realisasi"])
+    w = real.groupby(["spending_type", "year"])["amount_idr"].sum().unstack("year")
+    w = w[w.sum(axis=1) > 0]
+    fig = plots.counts_stacked(real, lang=ctx.lang, simulated=sim, category="spending_type",
+                               value="amount_bn", ylabel_key="realisasi")
+    fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
+    chg20 = w.apply(lambda s: _yoy(s, 2019, 2020), axis=1)
+    chg21 = w.apply(lambda s: _yoy(s, 2020, 2021), axis=1)
+    head = [ctx.t("Jenis belanja", "Spending type"), *[str(c) for c in w.columns],
+            "2019→2020", "2020→2021"]
+    rows = [[ctx.label(t), *[fmt.number(v / 1e9, ctx.lang, 1) for v in w.loc[t]],
+             ctx.pct(chg20[t]), ctx.pct(chg21[t])] for t in w.index]
+    if chg20.notna().any():
+        lo, hi = chg20.idxmin(), chg20.idxmax()
+        text = ctx.t(
+            f"Dari 2019 ke 2020 {ctx.label(lo).lower()} turun paling dalam "
+            f"({ctx.pct(chg20[lo])}); {ctx.label(hi).lower()} berubah "
+            f"{ctx.pct(chg20[hi])}.",
+            f"From 2019 to 2020 {ctx.label(lo).lower()} fell most ({ctx.pct(chg20[lo])}); "
+            f"{ctx.label(hi).lower()} changed {ctx.pct(chg20[hi])}.")
+    else:
+        lo = hi = None
+        text = ctx.t("Rentang tahun tidak memuat 2019 dan 2020.",
+                     "The year range does not include both 2019 and 2020.")
+    cap = ctx.t(f"Realisasi menurut jenis belanja ({fmt.rupiah_unit_label(ctx.lang)})",
+                f"Actual spending by type ({fmt.rupiah_unit_label(ctx.lang)})")
+    return Result(ctx.t("Menurut jenis belanja", "By spending type"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), w, sim,
+                  {"fell_most": lo, "rose_most": hi,
+                   "chg_2020": chg20.to_dict()})
+
+
+def later_years(ctx: Context, panel: pd.DataFrame, regency: pd.DataFrame) -> Result:
+    """Cuts after 2020: how many OPDs spent less than the year before, year by year."""
+    sim = is_simulated(panel)
+    d = panel.dropna(subset=["dlog_budget"])
+    g = d.groupby("year").agg(n=("unit_id", "size"),
+                              n_cut=("dlog_budget", lambda s: int((s < 0).sum())),
+                              med=("dlog_budget", "median"))
+    g["regency"] = regency.set_index("year")["dlog_budget"].reindex(g.index)
+    head = [ctx.label("year"), ctx.t("OPD dengan realisasi turun", "OPDs with lower spending"),
+            ctx.t("Median perubahan OPD", "Median OPD change"),
+            ctx.t("Perubahan kabupaten", "Regency change")]
+    rows = [[y, f"{int(r.n_cut)}/{int(r.n)}", ctx.pct(np.expm1(r.med)),
+             ctx.pct(np.expm1(r.regency))] for y, r in g.iterrows()]
+    after = g[g.index > 2020]
+    if len(after):
+        y = int(after["n_cut"].idxmax())
+        text = ctx.t(
+            f"Setelah 2020, tahun dengan paling banyak OPD yang realisasinya turun adalah {y} "
+            f"({int(after.loc[y, 'n_cut'])} dari {int(after.loc[y, 'n'])} OPD).",
+            f"After 2020, the year with most OPDs spending less than the year before was {y} "
+            f"({int(after.loc[y, 'n_cut'])} of {int(after.loc[y, 'n'])} OPDs).")
+    else:
+        y = None
+        text = ctx.t("Rentang tahun tidak memuat tahun setelah 2020.",
+                     "The year range has no year after 2020.")
+    cap = ctx.t("Perubahan realisasi per tahun (log, ditampilkan sebagai %)",
+                "Change in actual spending per year (log, shown as %)")
+    return Result(ctx.t("Tahun-tahun berikutnya", "Later years"), text, [],
+                  table_html(head, rows, ctx, cap, sim), g.reset_index(), sim,
+                  {"worst_later_year": y})
+
+
+def routine_share(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Result:
+    """Routine (program penunjang) against service programmes: the share and how it moved."""
+    sim = is_simulated(budget)
+    real = _to_bn(budget[budget["stage"] == "realisasi"])
+    w = real.groupby(["year", "programme_class"])["amount_idr"].sum().unstack()
+    w = w.reindex(columns=["penunjang", "urusan"]).fillna(0.0)
+    w["share"] = w["penunjang"] / (w["penunjang"] + w["urusan"])
+    w["opd_median"] = panel.groupby("year")["penunjang_share"].median().reindex(w.index)
+    fig = plots.counts_stacked(real, lang=ctx.lang, simulated=sim, category="programme_class",
+                               value="amount_bn", ylabel_key="realisasi")
+    fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
+    head = [ctx.label("year"), ctx.label("penunjang"), ctx.label("urusan"),
+            ctx.label("penunjang_share"), ctx.t("Median OPD", "OPD median")]
+    rows = [[y, ctx.rp(r.penunjang), ctx.rp(r.urusan), ctx.pct(r.share),
+             ctx.pct(r.opd_median)] for y, r in w.iterrows()]
+    y0, y1 = int(w.index.min()), int(w.index.max())
+    pen20, urs20 = _yoy(w["penunjang"], 2019, 2020), _yoy(w["urusan"], 2019, 2020)
+    text = ctx.t(
+        f"Porsi program penunjang (rutin) dalam realisasi: {ctx.pct(w.loc[y0, 'share'])} pada "
+        f"{y0}, {ctx.pct(w.loc[y1, 'share'])} pada {y1}.",
+        f"Share of the routine support programme (penunjang) in actual spending: "
+        f"{ctx.pct(w.loc[y0, 'share'])} in {y0}, {ctx.pct(w.loc[y1, 'share'])} in {y1}.")
+    if not np.isnan(pen20):
+        more = pen20 < urs20
+        text += ctx.t(
+            f" Dari 2019 ke 2020 belanja rutin berubah {ctx.pct(pen20)} dan program layanan "
+            f"{ctx.pct(urs20)}: pemotongan {'lebih' if more else 'kurang'} mengenai belanja "
+            "rutin dibanding layanan.",
+            f" From 2019 to 2020 routine spending changed {ctx.pct(pen20)} and service "
+            f"programmes {ctx.pct(urs20)}: the cut fell {'more' if more else 'less'} on routine "
+            "than on service spending.")
+    cap = ctx.t("Realisasi program penunjang (rutin) dan program urusan (layanan)",
+                "Actual spending on the routine and the service programmes")
+    return Result(ctx.t("Belanja rutin (program penunjang)", "Routine spending (penunjang)"),
+                  text, [fig], table_html(head, rows, ctx, cap, sim), w.reset_index(), sim,
+                  {"share_first": float(w.loc[y0, "share"]),
+                   "share_last": float(w.loc[y1, "share"]), "penunjang_2020": pen20,
+                   "urusan_2020": urs20})
+
+
+def routine_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
+    """OPDs with the largest routine share, and how each share moved over the years."""
+    sim = is_simulated(panel)
+    p = panel.sort_values("year")
+    g = p.groupby("unit_id")
+    s = pd.DataFrame({"name": g["name"].first(), "avg": g["penunjang_share"].mean(),
+                      "first_share": g["penunjang_share"].first(),
+                      "last_share": g["penunjang_share"].last()})
+    s["change"] = s["last_share"] - s["first_share"]
+    s = s.sort_values("avg", ascending=False)
+    fig = plots.bar_ranked(s["avg"].head(max(top_n, 15)) * 100, lang=ctx.lang, simulated=sim,
+                           highlight=ctx.unit_id if ctx.unit_id in s.index[:max(top_n, 15)]
+                           else None, xlabel_key="penunjang_share")
+    fig.axes[0].set_xlabel(ctx.label("penunjang_share") + " (%)")
+    head = [ctx.label("unit"), ctx.t("Nama", "Name"), ctx.t("Rata-rata", "Mean"),
+            str(ctx.years[0]), str(ctx.years[1]), ctx.t("Perubahan (poin %)", "Change (pp)")]
+    rows = [[r.Index, r.name, ctx.pct(r.avg), ctx.pct(r.first_share), ctx.pct(r.last_share),
+             ctx.num(r.change * 100, 1)] for r in s.head(top_n).itertuples()]
+    n_down = int((s["change"] < 0).sum())
+    text = ctx.t(
+        f"Porsi rutin tertinggi: {s['name'].iloc[0]} ({ctx.pct(s['avg'].iloc[0])} rata-rata "
+        f"{ctx.span}). Porsi rutin turun pada {n_down} dari {len(s)} OPD antara "
+        f"{ctx.years[0]} dan {ctx.years[1]}.",
+        f"Highest routine share: {s['name'].iloc[0]} ({ctx.pct(s['avg'].iloc[0])} on average "
+        f"{ctx.span}). The routine share fell in {n_down} of {len(s)} OPDs between "
+        f"{ctx.years[0]} and {ctx.years[1]}.")
+    cap = ctx.t(f"{top_n} OPD dengan porsi program penunjang terbesar",
+                f"The {top_n} OPDs with the largest routine (penunjang) share")
+    return Result(ctx.t("Porsi rutin per OPD", "Routine share by OPD"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), s, sim,
+                  {"n_down": n_down, "top": s.index[0]})
+
+
+def _facts(*results: Result) -> dict:
+    out: dict = {}
+    for r in results:
+        out.update(r.facts)
+    return out
+
+
+def budget_conclusions(ctx: Context, *results: Result) -> Result:
+    """Conclusions of notebook 1.0, from the facts of its sections."""
+    f = _facts(*results)
+    lines = [
+        ctx.t(f"{f['n_cut']} dari {f['n_units']} OPD dibelanjakan di bawah tren sebelum 2020 "
+              f"pada 2020 (median {ctx.pct(f['median_cut'])}); {f['n_up']} OPD naik.",
+              f"{f['n_cut']} of {f['n_units']} OPDs spent below their pre-2020 trend in 2020 "
+              f"(median {ctx.pct(f['median_cut'])}); {f['n_up']} OPDs went up."),
+    ]
+    if f.get("fell_most"):
+        lines.append(ctx.t(f"Jenis belanja yang paling dipotong 2020: "
+                           f"{ctx.label(f['fell_most']).lower()}.",
+                           f"Spending type cut most in 2020: "
+                           f"{ctx.label(f['fell_most']).lower()}."))
+    if not np.isnan(f.get("penunjang_2020", np.nan)):
+        lines.append(ctx.t(
+            f"Belanja rutin 2020: {ctx.pct(f['penunjang_2020'])}; layanan: "
+            f"{ctx.pct(f['urusan_2020'])} (terhadap 2019).",
+            f"Routine spending 2020: {ctx.pct(f['penunjang_2020'])}; service programmes: "
+            f"{ctx.pct(f['urusan_2020'])} (against 2019)."))
+    lines.append(ctx.t(
+        f"Porsi rutin kabupaten bergerak dari {ctx.pct(f['share_first'])} ke "
+        f"{ctx.pct(f['share_last'])} ({ctx.span}).",
+        f"The regency's routine share moved from {ctx.pct(f['share_first'])} to "
+        f"{ctx.pct(f['share_last'])} ({ctx.span})."))
+    if f.get("worst_later_year"):
+        lines.append(ctx.t(f"Sesudah 2020, pemotongan paling luas terjadi pada "
+                           f"{f['worst_later_year']}.",
+                           f"After 2020, cuts were most widespread in "
+                           f"{f['worst_later_year']}."))
+    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
+                  simulated=any(r.simulated for r in results), facts=f)
+
+
+# =============================================================================================
+# 4.0 public record (real, cited data only)
+# =============================================================================================
+
+def _public(df: pd.DataFrame) -> pd.DataFrame:
+    """Select the public rows of a table (what the public-record helpers may receive)."""
+    return df[df["provenance"] == "public"].reset_index(drop=True)
+
+
+def public_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The public rows of a table; pass these to the ``public_*`` helpers."""
+    return _public(df)
+
+
+def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Return ``df`` if every row is public and cited; raise :class:`SimulatedDataError`
+    otherwise (a simulated or user row must never reach the public record)."""
+    if "provenance" not in df.columns:
+        raise SimulatedDataError(f"{what}: rows have no provenance column; the public record "
+                                 "shows only rows marked provenance='public'")
+    bad = df["provenance"].astype(str) != "public"
+    if bad.any():
+        kinds = sorted(set(df.loc[bad, "provenance"].astype(str)))
+        raise SimulatedDataError(f"{what}: {int(bad.sum())} row(s) with provenance "
+                                 f"{kinds}; the public record shows only real, cited rows "
+                                 "(select them with explore.public_rows)")
+    if "source" in df.columns and df["source"].isna().any():
+        raise SimulatedDataError(f"{what}: {int(df['source'].isna().sum())} public row(s) "
+                                 "without a source")
+    return df
+
+
+def _best_documents(rf: pd.DataFrame) -> pd.DataFrame:
+    """One row per (year, stage, indicator_key): the enacted document before drafts, exact
+    figures before derived before rounded (as public.calibration_targets does)."""
+    from analysis.public import DOCUMENT_RANK, PRECISION_RANK
+
+    t = rf.assign(_d=rf["document"].map(DOCUMENT_RANK).fillna(9),
+                  _p=rf["precision"].map(PRECISION_RANK))
+    t = t.sort_values(["year", "stage", "indicator_key", "_d", "_p"])
+    return t.drop_duplicates(["year", "stage", "indicator_key"]).drop(columns=["_d", "_p"])
+
+
+def public_finance(ctx: Context, region_finance: pd.DataFrame) -> Result:
+    """APBD (murni, perubahan) and LRA realisation totals by year, each row cited."""
+    rf = require_public(region_finance, "public_finance")
+    best = _best_documents(rf[rf["indicator_key"].isin(["belanja_total", "pendapatan_total"])])
+    spend = best[best["indicator_key"] == "belanja_total"]
+    fig = plots.budget_path(spend.rename(columns={"value_idr": "amount_idr"}), lang=ctx.lang,
+                            simulated=False)
+    fig.axes[0].set_title(ctx.t("Belanja daerah (total): APBD dan LRA",
+                                "Total regional spending: APBD and LRA"))
+    key_label = {"belanja_total": ctx.t("Belanja (total)", "Spending (total)"),
+                 "pendapatan_total": ctx.t("Pendapatan (total)", "Revenue (total)")}
+    head = [ctx.label("year"), ctx.label("stage"), ctx.t("Indikator", "Indicator"),
+            ctx.t("Nilai", "Value"), ctx.t("Dokumen", "Document"),
+            ctx.t("Ketelitian", "Precision"), ctx.t("Sumber", "Source")]
+    rows = [[r.year, ctx.label(r.stage), key_label[r.indicator_key], ctx.rp(r.value_idr),
+             r.document, r.precision, r.source]
+            for r in best.sort_values(["indicator_key", "year", "stage"]).itertuples()]
+    v = best.set_index(["indicator_key", "stage", "year"])["value_idr"]
+
+    def get(k, s, y):
+        return float(v.get((k, s, y), np.nan))
+
+    lines = []
+    rev19, rev20 = get("pendapatan_total", "realisasi", 2019), get("pendapatan_total",
+                                                                      "realisasi", 2020)
+    if not np.isnan(rev19 + rev20):
+        lines.append(ctx.t(
+            f"Realisasi pendapatan daerah 2020 {ctx.rp(rev20)}, {ctx.pct(rev20 / rev19 - 1)} "
+            f"dibanding 2019 ({ctx.rp(rev19)}).",
+            f"Realised regional revenue 2020 was {ctx.rp(rev20)}, {ctx.pct(rev20 / rev19 - 1)} "
+            f"against 2019 ({ctx.rp(rev19)})."))
+    p19, r20 = get("belanja_total", "perubahan", 2019), get("belanja_total", "realisasi", 2020)
+    if not np.isnan(p19 + r20):
+        lines.append(ctx.t(
+            f"Realisasi belanja 2020 {ctx.rp(r20)}: {ctx.pct(r20 / p19 - 1)} terhadap APBD-P "
+            f"2019 ({ctx.rp(p19)}; dokumen berbeda tahap, bukan perbandingan realisasi dengan "
+            "realisasi).",
+            f"Realised spending 2020 was {ctx.rp(r20)}: {ctx.pct(r20 / p19 - 1)} against the "
+            f"2019 revised budget ({ctx.rp(p19)}; different stages, not actual against "
+            "actual)."))
+    r21 = get("belanja_total", "realisasi", 2021)
+    if not np.isnan(r20 + r21):
+        lines.append(ctx.t(f"Realisasi belanja 2021 {ctx.rp(r21)} "
+                           f"({ctx.pct(r21 / r20 - 1)} terhadap 2020).",
+                           f"Realised spending 2021 was {ctx.rp(r21)} "
+                           f"({ctx.pct(r21 / r20 - 1)} on 2020)."))
+    m = spend[spend["stage"] == "murni"].set_index("year")["value_idr"]
+    if len(m) >= 2:
+        lines.append(ctx.t(
+            f"APBD murni belanja: {ctx.rp(m.iloc[0])} ({m.index[0]}) hingga "
+            f"{ctx.rp(m.iloc[-1])} ({m.index[-1]}).",
+            f"Original budget (murni) spending: {ctx.rp(m.iloc[0])} ({m.index[0]}) to "
+            f"{ctx.rp(m.iloc[-1])} ({m.index[-1]})."))
+    missing = [y for y in range(ctx.years[0], ctx.years[1] + 1) if y not in set(spend["year"])]
+    if missing:
+        lines.append(ctx.t(f"Tanpa angka belanja publik: {', '.join(map(str, missing))}.",
+                           f"No public spending figure for: {', '.join(map(str, missing))}."))
+    cap = ctx.t("APBD dan LRA Kabupaten (data publik, bersumber; satu dokumen per tahun dan tahap)",
+                "Regency APBD and LRA (public, cited data; one document per year and stage)")
+    return Result(ctx.t("APBD dan realisasi", "APBD and realisation"), bullets(lines), [fig],
+                  table_html(head, rows, ctx, cap, False), best, False,
+                  {"rev_change_2020": (rev20 / rev19 - 1) if rev19 else np.nan,
+                   "missing_years": missing})
+
+
+def _owner(ctx: Context, r, names: pd.Series) -> str:
+    if isinstance(r.unit_id, str):
+        return _name(names, r.unit_id)
+    return ctx.t("Akun tanpa atribusi OPD", "Account not attributed to an OPD")
+
+
+def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame) -> Result:
+    """The IID 2021 innovation profiles by OPD, stage and digital (duplicates left out)."""
+    inn = require_public(innovations, "public_innovations_by_opd")
+    names = unit_names(ctx)
+    d = inn[~inn["is_duplicate"]].copy()
+    d["owner"] = [_owner(ctx, r, names) for r in d.itertuples()]
+    g = d.groupby("owner").agg(total=("innovation_id", "size"),
+                               impl=("stage", lambda s: int((s == "implementasi").sum())),
+                               trial=("stage", lambda s: int((s == "uji_coba").sum())),
+                               init=("stage", lambda s: int((s == "inisiatif").sum())),
+                               digital=("digital", "sum")).sort_values("total", ascending=False)
+    head = [ctx.label("unit"), ctx.label("innovations"), ctx.label("implementasi"),
+            ctx.label("uji_coba"), ctx.label("inisiatif"), ctx.label("innovations_digital")]
+    rows = [[k, int(r.total), int(r.impl), int(r.trial), int(r.init), int(r.digital)]
+            for k, r in g.iterrows()]
+    n_dup = int(inn["is_duplicate"].sum())
+    attributed = d[d["unit_id"].notna()]
+    text = ctx.t(
+        f"{len(inn)} profil inovasi IID 2021; {n_dup} kemungkinan duplikat disisihkan, sisa "
+        f"{len(d)} dari {attributed['unit_id'].nunique()} unit. Terbanyak: {g.index[0]} "
+        f"({int(g['total'].iloc[0])}). {ctx.pct(d['digital'].mean())} digital; "
+        f"{ctx.pct((d['stage'] == 'implementasi').mean())} sudah tahap implementasi.",
+        f"{len(inn)} IID 2021 innovation profiles; {n_dup} possible duplicates set aside, "
+        f"leaving {len(d)} from {attributed['unit_id'].nunique()} units. Most: {g.index[0]} "
+        f"({int(g['total'].iloc[0])}). {ctx.pct(d['digital'].mean())} are digital; "
+        f"{ctx.pct((d['stage'] == 'implementasi').mean())} are at the implementation stage.")
+    cap = ctx.t("Profil inovasi IID 2021 per unit (data publik, bersumber)",
+                "IID 2021 innovation profiles by unit (public, cited data)")
+    return Result(ctx.t("Inovasi 2021 per OPD", "2021 innovations by OPD"), text, [],
+                  table_html(head, rows, ctx, cap, False), g.reset_index(), False,
+                  {"profiles": len(inn), "kept": len(d), "digital_share":
+                   float(d["digital"].mean())})
+
+
+def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame) -> Result:
+    """IID 2021 profiles by form, digital or not, and year of implementation."""
+    inn = require_public(innovations, "public_innovations_by_form")
+    d = inn[~inn["is_duplicate"]].copy()
+    d["impl_year"] = d["implementation_date"].dt.year
+    dd = d.dropna(subset=["impl_year"]).astype({"impl_year": int})
+    fig = plots.counts_stacked(dd, lang=ctx.lang, simulated=False, category="form",
+                               year="impl_year")
+    fig.axes[0].set_xlabel(ctx.t("Tahun implementasi", "Year of implementation"))
+    fig.axes[0].set_title(ctx.t("Profil IID 2021 menurut bentuk", "IID 2021 profiles by form"))
+    g = d.groupby("form").agg(n=("innovation_id", "size"), digital=("digital", "sum"))
+    years = dd.groupby("impl_year").size()
+    head = [ctx.t("Bentuk", "Form"), ctx.label("count"), ctx.label("innovations_digital"),
+            ctx.t("Porsi digital", "Digital share")]
+    rows = [[ctx.label(f), int(r.n), int(r.digital), ctx.pct(r.digital / r.n)]
+            for f, r in g.sort_values("n", ascending=False).iterrows()]
+    top = g["n"].idxmax()
+    text = ctx.t(
+        f"Bentuk terbanyak: {ctx.label(top).lower()} ({int(g.loc[top, 'n'])} dari {len(d)}). "
+        f"Tahun implementasi {int(years.index.min())}–{int(years.index.max())}, terbanyak "
+        f"{int(years.idxmax())} ({int(years.max())}). Tahun implementasi berasal dari profil "
+        "yang dilaporkan pada 2021, jadi inovasi yang berhenti sebelum 2021 tidak tercatat.",
+        f"Most common form: {ctx.label(top).lower()} ({int(g.loc[top, 'n'])} of {len(d)}). "
+        f"Implementation years {int(years.index.min())}–{int(years.index.max())}, most in "
+        f"{int(years.idxmax())} ({int(years.max())}). Implementation years come from profiles "
+        "reported in 2021, so innovations that stopped before 2021 are not recorded.")
+    cap = ctx.t("Profil IID 2021 menurut bentuk dan digital (data publik)",
+                "IID 2021 profiles by form and digital (public data)")
+    return Result(ctx.t("Bentuk, digital dan tahun implementasi",
+                        "Form, digital and year of implementation"), text, [fig],
+                  table_html(head, rows, ctx, cap, False), g.reset_index(), False,
+                  {"top_form": top, "peak_year": int(years.idxmax())})
+
+
+def public_ombudsman(ctx: Context, service: pd.DataFrame, reference: pd.DataFrame) -> Result:
+    """Ombudsman compliance: numeric scores (service table) and category findings, cited."""
+    svc = require_public(service[service["indicator"] == "ombudsman_score"], "public_ombudsman")
+    ref = require_public(reference, "public_ombudsman")
+    cat = ref[(ref["dataset"] == "Ombudsman kepatuhan") & ref["value_num"].isna()]
+    rows_df = pd.concat([
+        pd.DataFrame({"year": svc["year"], "entity": svc["entity"],
+                      "value": [ctx.num(x) for x in svc["value"]], "source": svc["source"]}),
+        pd.DataFrame({"year": cat["year"], "entity": cat["entity"], "value": cat["value"],
+                      "source": cat["source"]})]).sort_values(["year", "entity"],
+                                                              ascending=[False, True])
+    head = [ctx.label("year"), ctx.t("Entitas", "Entity"), ctx.label("ombudsman_score"),
+            ctx.t("Sumber", "Source")]
+    rows = rows_df.to_numpy().tolist()
+    reg = svc[svc["unit_id"].isna()].set_index("year")["value"].sort_index()
+    units = svc[svc["unit_id"].notna()]
+    lines = []
+    if len(reg):
+        lines.append(ctx.t(
+            "Skor kabupaten: " + ", ".join(f"{ctx.num(v)} ({y})" for y, v in reg.items()) + ".",
+            "Regency score: " + ", ".join(f"{ctx.num(v)} ({y})" for y, v in reg.items()) + "."))
+    if len(units):
+        best = units.loc[units["value"].idxmax()]
+        lines.append(ctx.t(
+            f"{len(units)} unit layanan dinilai ({', '.join(map(str, sorted(units['year'].unique())))}"
+            f"); tertinggi {best['entity']} ({ctx.num(best['value'])}), terendah "
+            f"{ctx.num(units['value'].min())}.",
+            f"{len(units)} service units scored ({', '.join(map(str, sorted(units['year'].unique())))}"
+            f"); highest {best['entity']} ({ctx.num(best['value'])}), lowest "
+            f"{ctx.num(units['value'].min())}."))
+    if len(cat):
+        lines.append(ctx.t("Tahun sebelumnya hanya punya kategori (zona/predikat), bukan skor.",
+                           "Earlier years have only a category (zone/predicate), not a score."))
+    if not lines:
+        lines.append(ctx.t(f"Tidak ada catatan Ombudsman dalam {ctx.span}.",
+                           f"No Ombudsman record in {ctx.span}."))
+    cap = ctx.t("Kepatuhan standar pelayanan publik, Ombudsman RI (data publik, bersumber)",
+                "Compliance with public-service standards, Ombudsman RI (public, cited data)")
+    return Result(ctx.t("Kepatuhan Ombudsman", "Ombudsman compliance"), bullets(lines), [],
+                  table_html(head, rows, ctx, cap, False), rows_df, False,
+                  {"n_scores": len(svc)})
+
+
+def public_source_list(ctx: Context, *frames: pd.DataFrame) -> Result:
+    """Every source cited in the public record, with the number of rows it supports."""
+    for i, df in enumerate(frames):
+        require_public(df, f"public_source_list (table {i + 1})")
+    src = pd.concat([df["source"] for df in frames]).value_counts()
+    head = [ctx.t("Sumber", "Source"), ctx.t("Baris", "Rows")]
+    rows = [[s, int(n)] for s, n in src.items()]
+    text = ctx.t(f"{len(src)} sumber berbeda mendukung angka di notebook ini.",
+                 f"{len(src)} distinct sources support the figures in this notebook.")
+    cap = ctx.t("Sumber yang dikutip", "Sources cited")
+    return Result(ctx.t("Sumber", "Sources"), text, [], table_html(head, rows, ctx, cap, False),
+                  src.rename_axis("source").reset_index(name="rows"), False,
+                  {"n_sources": len(src)})
+
+
+def public_conclusions(ctx: Context, *results: Result) -> Result:
+    """Conclusions of notebook 4.0, from the facts of its sections (all public)."""
+    f = _facts(*results)
+    lines = []
+    if not np.isnan(f.get("rev_change_2020", np.nan)):
+        lines.append(ctx.t(f"Pendapatan daerah yang terealisasi berubah "
+                           f"{ctx.pct(f['rev_change_2020'])} dari 2019 ke 2020: dasar nyata "
+                           "dari pemotongan.",
+                           f"Realised regional revenue changed {ctx.pct(f['rev_change_2020'])} "
+                           "from 2019 to 2020: the real ground of the cuts."))
+    lines += [
+        ctx.t(f"{f['kept']} profil inovasi 2021 (tanpa duplikat), "
+              f"{ctx.pct(f['digital_share'])} digital; bentuk terbanyak "
+              f"{ctx.label(f['top_form']).lower()}; puncak implementasi {f['peak_year']}.",
+              f"{f['kept']} innovation profiles of 2021 (duplicates removed), "
+              f"{ctx.pct(f['digital_share'])} digital; most common form "
+              f"{ctx.label(f['top_form']).lower()}; implementations peak in {f['peak_year']}."),
+        ctx.t(f"Tidak ada data publik per OPD per tahun untuk anggaran, IKM atau pengaduan; "
+              f"karena itu notebook lain memakai panel simulasi. {f['n_sources']} sumber dikutip.",
+              "There is no public per-OPD per-year data on budgets, IKM or complaints; that is "
+              f"why the other notebooks use a simulated panel. {f['n_sources']} sources cited."),
+    ]
+    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines), facts=f)
+
+
+# =============================================================================================
+# model tables: shared helpers
+# =============================================================================================
+
+TRUTH_TERMS = {"cut_2020 x post": "cut_2020_x_post", "dlog_budget (lag 1)": "dlog_budget_lag1"}
+
+
+def planted(truth: dict, outcome: str, term: str) -> float:
+    """The value planted in the simulation for (outcome, term), NaN when none."""
+    for e in truth.get("effects", []):
+        reg = TRUTH_TERMS.get(e["regressor"], e["regressor"])
+        out = e["outcome"]
+        if outcome == "log_service_days" and out == "service_days":
+            out = outcome
+        if out == outcome and reg == term:
+            return float(e["value"])
+    return float("nan")
+
+
+def _ci(ctx: Context, lo, hi, digits: int = 2) -> str:
+    return f"[{ctx.num(lo, digits)}; {ctx.num(hi, digits)}]"
+
+
+def _covers(lo, hi, v) -> bool | None:
+    if any(pd.isna(x) for x in (lo, hi, v)):
+        return None
+    return bool(lo <= v <= hi)
+
+
+def _p(ctx: Context, p) -> str:
+    if pd.isna(p):
+        return fmt.MISSING
+    return "< 0,001" if p < 0.001 and ctx.lang == "id" else ("< 0.001" if p < 0.001
+                                                              else ctx.num(p, 3))
+
+
+def _model_rows(ctx: Context, mr: pd.DataFrame, truth: dict, caption: str, simulated: bool
+                ) -> str:
+    head = [ctx.t("Hasil", "Outcome"), ctx.label("term"), ctx.label("estimate"),
+            ctx.t("Interval 95%", "95% interval"), "p", "n", ctx.t("OPD", "OPDs"),
+            ctx.t("Nilai tanam (simulasi)", "Planted value (simulation)"),
+            ctx.t("Catatan", "Note")]
+    rows = [[ctx.label(r.outcome), ctx.label(r.term), ctx.num(r.estimate, 3),
+             _ci(ctx, r.ci_low, r.ci_high, 3), _p(ctx, r.p_value), int(r.n), int(r.n_clusters),
+             ctx.num(planted(truth, r.outcome, r.term), 1) if simulated else fmt.MISSING,
+             r.note] for r in mr.itertuples()]
+    return table_html(head, rows, ctx, caption, simulated)
+
+
+def _computed_note(ctx: Context, *frames: pd.DataFrame) -> str:
+    if any(df.attrs.get("computed_now") for df in frames):
+        return ctx.t(" (Model dihitung sekarang karena build tidak menyimpannya.)",
+                     " (Models fitted now because the build did not store them.)")
+    return ""
+
+
+def _models_years(ctx: Context, panel: pd.DataFrame) -> str:
+    y0, y1 = int(panel["year"].min()), int(panel["year"].max())
+    return ctx.t(f"Model ditaksir sekali oleh build pada seluruh panel ({y0}–{y1}); parameter "
+                 "`years` hanya membatasi tabel dan gambar deskriptif.",
+                 f"Models are fitted once by the build on the whole panel ({y0}–{y1}); the "
+                 "`years` parameter limits the descriptive tables and figures only.")
+
+
+# =============================================================================================
+# 2.0 innovation and budget
+# =============================================================================================
+
+def _panel_innovations(innovations: pd.DataFrame) -> pd.DataFrame:
+    from analysis.measures import MODEL_PROVENANCE
+
+    inn = innovations[innovations["provenance"].isin(MODEL_PROVENANCE)
+                      & ~innovations["is_duplicate"] & innovations["unit_id"].notna()]
+    return inn.assign(digital_label=np.where(inn["digital"], "digital_yes", "digital_no"))
+
+
+def innovation_trends(ctx: Context, innovations: pd.DataFrame) -> Result:
+    """Counts of new innovations per year by stage, form and digital (panel data)."""
+    inn = _panel_innovations(innovations)
+    sim = is_simulated(inn)
+    figs = []
+    for cat in ("stage", "form", "digital_label"):
+        fig = plots.counts_stacked(inn, lang=ctx.lang, simulated=sim, category=cat,
+                                   year="reporting_year", ylabel_key="innovations")
+        if cat == "digital_label":
+            ax = fig.axes[0]
+            ax.legend(ax.get_legend_handles_labels()[0],
+                      [ctx.label(t.get_text()) for t in ax.get_legend().get_texts()])
+        figs.append(fig)
+    g = inn.groupby("reporting_year")
+    t = pd.DataFrame({"total": g.size(), "digital": g["digital"].mean()})
+    for st in ("inisiatif", "uji_coba", "implementasi"):
+        t[st] = g["stage"].apply(lambda s, st=st: int((s == st).sum()))
+    t["public_service"] = g["form"].apply(lambda s: float((s == "pelayanan_publik").mean()))
+    head = [ctx.label("year"), ctx.label("innovations"), ctx.label("inisiatif"),
+            ctx.label("uji_coba"), ctx.label("implementasi"),
+            ctx.t("Porsi digital", "Digital share"),
+            ctx.t("Porsi pelayanan publik", "Public-service share")]
+    rows = [[y, int(r.total), int(r.inisiatif), int(r.uji_coba), int(r.implementasi),
+             ctx.pct(r.digital), ctx.pct(r.public_service)] for y, r in t.iterrows()]
+    y0, y1 = int(t.index.min()), int(t.index.max())
+    pre = t.loc[t.index < 2020, "total"].mean()
+    post = t.loc[t.index >= 2020, "total"].mean()
+    text = ctx.t(
+        f"{int(t['total'].sum())} inovasi baru dari {inn['unit_id'].nunique()} OPD, "
+        f"{y0}–{y1}: {int(t.loc[y0, 'total'])} pada {y0}, {int(t.loc[y1, 'total'])} pada {y1}; "
+        f"rata-rata {ctx.num(pre, 1)} per tahun sebelum 2020 dan {ctx.num(post, 1)} sejak 2020. "
+        f"Porsi digital naik dari {ctx.pct(t.loc[y0, 'digital'])} ke "
+        f"{ctx.pct(t.loc[y1, 'digital'])}.",
+        f"{int(t['total'].sum())} new innovations from {inn['unit_id'].nunique()} OPDs, "
+        f"{y0}–{y1}: {int(t.loc[y0, 'total'])} in {y0}, {int(t.loc[y1, 'total'])} in {y1}; "
+        f"on average {ctx.num(pre, 1)} a year before 2020 and {ctx.num(post, 1)} from 2020. "
+        f"The digital share went from {ctx.pct(t.loc[y0, 'digital'])} to "
+        f"{ctx.pct(t.loc[y1, 'digital'])}.")
+    cap = ctx.t("Inovasi baru per tahun menurut tahap, digital dan bentuk",
+                "New innovations per year by stage, digital and form")
+    return Result(ctx.t("Inovasi menurut tahap, bentuk dan digital",
+                        "Innovations by stage, form and digital"), text, figs,
+                  table_html(head, rows, ctx, cap, sim), t.reset_index(), sim,
+                  {"pre_mean": float(pre), "post_mean": float(post),
+                   "digital_first": float(t.loc[y0, "digital"]),
+                   "digital_last": float(t.loc[y1, "digital"])})
+
+
+def innovation_models(ctx: Context, model_results: pd.DataFrame, truth: dict,
+                      panel: pd.DataFrame) -> Result:
+    """The Poisson fixed-effects model of innovation counts, with intervals, in words."""
+    mr = model_results[(model_results["model"] == "fe_poisson")
+                       & (model_results["outcome"] == "innovations")].dropna(subset=["estimate"])
+    sim = is_simulated(model_results)
+    fig = plots.coef_plot(mr, lang=ctx.lang, simulated=sim)
+    fig.axes[0].set_title(ctx.t("Poisson efek tetap: jumlah inovasi",
+                                "Poisson fixed effects: innovation count"))
+    lines = []
+    for r in mr.itertuples():
+        if r.term == "dlog_budget":
+            f = lambda b: np.exp(b * np.log(1.1)) - 1  # noqa: E731 - 10 % more budget
+            lines.append(ctx.t(
+                f"Anggaran 10% lebih besar pada tahun yang sama sejalan dengan perubahan "
+                f"jumlah inovasi sebesar {ctx.pct(f(r.estimate))} (interval 95%: "
+                f"{ctx.pct(f(r.ci_low))} s.d. {ctx.pct(f(r.ci_high))}).",
+                f"A 10% larger budget in the same year goes with a change of "
+                f"{ctx.pct(f(r.estimate))} in the number of innovations (95% interval: "
+                f"{ctx.pct(f(r.ci_low))} to {ctx.pct(f(r.ci_high))})."))
+        elif r.term == "acting_share":
+            lines.append(ctx.t(
+                f"Setahun penuh di bawah Plt sejalan dengan perubahan jumlah inovasi sebesar "
+                f"{ctx.pct(np.expm1(r.estimate))} (interval: {ctx.pct(np.expm1(r.ci_low))} s.d. "
+                f"{ctx.pct(np.expm1(r.ci_high))}).",
+                f"A full year under an acting head goes with a change of "
+                f"{ctx.pct(np.expm1(r.estimate))} in the number of innovations (interval: "
+                f"{ctx.pct(np.expm1(r.ci_low))} to {ctx.pct(np.expm1(r.ci_high))})."))
+        elif r.term == "cut_2020_x_post":
+            f = lambda b: np.exp(-0.2 * b) - 1  # noqa: E731 - a 20 % deeper 2020 cut
+            lines.append(ctx.t(
+                f"Sesudah 2020, OPD yang dipotong 0,2 log (~18%) lebih dalam pada 2020 "
+                f"mencatat perubahan jumlah inovasi per tahun sebesar {ctx.pct(f(r.estimate))} "
+                f"(interval: "
+                f"{ctx.pct(min(f(r.ci_low), f(r.ci_high)))} s.d. "
+                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))}).",
+                f"After 2020, an OPD cut 0.2 log (~18%) deeper in 2020 records a change of "
+                f"{ctx.pct(f(r.estimate))} in innovations a year (interval: "
+                f"{ctx.pct(min(f(r.ci_low), f(r.ci_high)))} to "
+                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))})."))
+    covered = [(r.term, _covers(r.ci_low, r.ci_high, planted(truth, r.outcome, r.term)))
+               for r in mr.itertuples()]
+    if sim:
+        ok = [ctx.label(t) for t, c in covered if c]
+        miss = [ctx.label(t) for t, c in covered if c is False]
+        lines.append(ctx.t(
+            f"Pemeriksaan simulasi: interval memuat nilai yang ditanam untuk "
+            f"{', '.join(ok) or 'tidak satu pun'}"
+            + (f"; tidak untuk {', '.join(miss)}" if miss else "") + ".",
+            f"Simulation check: the interval covers the planted value for "
+            f"{', '.join(ok) or 'none'}" + (f"; not for {', '.join(miss)}" if miss else "")
+            + "."))
+    n = int(mr["n"].iloc[0]) if len(mr) else 0
+    g = int(mr["n_clusters"].iloc[0]) if len(mr) else 0
+    lines.append(ctx.t(f"n = {n} OPD-tahun, {g} OPD; galat baku berkelompok per OPD. ",
+                       f"n = {n} OPD-years, {g} OPDs; standard errors clustered by OPD. ")
+                 + _models_years(ctx, panel) + _computed_note(ctx, model_results))
+    cap = ctx.t("Poisson efek tetap (OPD dan tahun): koefisien log-laju inovasi",
+                "Poisson fixed effects (OPD and year): log innovation-rate coefficients")
+    return Result(ctx.t("Model Poisson efek tetap", "Poisson fixed-effects model"),
+                  bullets(lines), [fig], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
+                  {"n": n, "n_clusters": g, "covered": dict(covered),
+                   "budget_ci_spans_zero": bool(_covers(*mr.loc[mr["term"] == "dlog_budget",
+                                                                 ["ci_low", "ci_high"]].iloc[0],
+                                                        0.0)) if "dlog_budget" in
+                   set(mr["term"]) else None})
+
+
+def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> Result:
+    """The event study around 2020 (cut intensity x year), with the pre-trend test."""
+    es = event_study.dropna(subset=["estimate"]).sort_values("year")
+    sim = is_simulated(event_study)
+    fig = plots.event_study_plot(es, lang=ctx.lang, simulated=sim, x="rel_year")
+    fig.axes[0].set_title(ctx.t("Studi peristiwa: intensitas pemotongan 2020 × tahun",
+                                "Event study: 2020 cut intensity × year"))
+    ref = int(es["ref_year"].iloc[0])
+    tr = truth.get("event_study", {}).get("total_relative_to_reference", {})
+    head = [ctx.label("year"), ctx.label("relative_year"), ctx.label("estimate"),
+            ctx.t("Interval 95%", "95% interval"), "p",
+            ctx.t("Nilai tanam relatif (simulasi)", "Planted, relative (simulation)")]
+    rows = [[int(r.year), int(r.rel_year), ctx.num(r.estimate, 3),
+             _ci(ctx, r.ci_low, r.ci_high, 3), _p(ctx, r.p_value),
+             ctx.num(tr.get(str(int(r.year))), 2) if sim and tr else fmt.MISSING]
+            for r in es.itertuples()]
+    pre_p = float(es["pretrend_p"].iloc[0])
+    flagged = bool(es["pretrend_flagged"].iloc[0])
+    post = es[es["year"] >= 2020]
+    n_sig = int(((post["ci_low"] > 0) | (post["ci_high"] < 0)).sum())
+    lines = [
+        ctx.t(f"Uji bersama tren sebelum 2020 (tahun acuan {ref}): p = {ctx.num(pre_p, 3)}; "
+              + ("**tren awal terdeteksi**: hasil sesudah 2020 tidak bisa dibaca sebagai efek."
+                 if flagged else "tidak ada tren awal yang terdeteksi (bukan bukti tidak ada)."),
+              f"Joint test of the pre-2020 leads (reference year {ref}): p = "
+              f"{ctx.num(pre_p, 3)}; " + ("**a pre-trend is detected**: the post-2020 "
+                                          "estimates cannot be read as effects." if flagged
+                                          else "no pre-trend detected (not proof of none).")),
+        ctx.t(f"Rata-rata koefisien 2020 dan sesudahnya: {ctx.num(post['estimate'].mean(), 2)}; "
+              f"{n_sig} dari {len(post)} interval tahunan tidak memuat nol.",
+              f"Mean coefficient from 2020: {ctx.num(post['estimate'].mean(), 2)}; {n_sig} of "
+              f"{len(post)} yearly intervals exclude zero."),
+        ctx.t("Koefisien positif berarti OPD yang dipotong *lebih dalam* (cut_2020 lebih "
+              "negatif) mencatat lebih *sedikit* inovasi relatif terhadap tahun acuan.",
+              "A positive coefficient means OPDs cut *deeper* (more negative cut_2020) record "
+              "*fewer* innovations relative to the reference year."),
+    ]
+    cap = ctx.t(f"Studi peristiwa Poisson (acuan {ref}, n = {int(es['n'].iloc[0])}, "
+                f"{int(es['n_clusters'].iloc[0])} OPD)",
+                f"Poisson event study (reference {ref}, n = {int(es['n'].iloc[0])}, "
+                f"{int(es['n_clusters'].iloc[0])} OPDs)")
+    return Result(ctx.t("Studi peristiwa sekitar 2020", "Event study around 2020"),
+                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), es, sim,
+                  {"pretrend_p": pre_p, "pretrend_flagged": flagged, "post_sig": n_sig,
+                   "post_n": len(post)})
+
+
+def innovation_says(ctx: Context, models_res: Result, es_res: Result,
+                    trends: Result) -> Result:
+    """What the innovation results say and do not say, from their facts."""
+    f = _facts(trends, models_res, es_res)
+    says = [
+        ctx.t(f"Jumlah inovasi rata-rata {ctx.num(f['pre_mean'], 1)} per tahun sebelum 2020 "
+              f"dan {ctx.num(f['post_mean'], 1)} sesudahnya.",
+              f"Innovation counts averaged {ctx.num(f['pre_mean'], 1)} a year before 2020 and "
+              f"{ctx.num(f['post_mean'], 1)} after."),
+        ctx.t("Model membandingkan setiap OPD dengan dirinya sendiri dari tahun ke tahun, "
+              "setelah guncangan bersama tiap tahun dihapus.",
+              "The models compare each OPD with itself over time, after removing shocks "
+              "common to all OPDs in a year."),
+    ]
+    if f.get("budget_ci_spans_zero"):
+        says.append(ctx.t("Interval koefisien anggaran memuat nol: data ini tidak cukup untuk "
+                          "memastikan arah hubungan anggaran dengan jumlah inovasi tahun yang "
+                          "sama.",
+                          "The budget coefficient's interval includes zero: this data cannot "
+                          "pin down the sign of the same-year budget–innovation link."))
+    not_say = [
+        ctx.t("Bukan bukti sebab-akibat: pemotongan 2020 tidak acak antar OPD.",
+              "Not proof of cause: the 2020 cuts were not random across OPDs."),
+        ctx.t("Tidak menilai mutu atau dampak inovasi, hanya jumlahnya.",
+              "Nothing about the quality or impact of innovations, only their number."),
+        ctx.t(f"Dengan {f['n_clusters']} OPD dan jumlah per OPD yang kecil, interval lebar.",
+              f"With {f['n_clusters']} OPDs and small counts per OPD, intervals are wide."),
+    ]
+    if f.get("pretrend_flagged"):
+        not_say.append(ctx.t("Tren awal terdeteksi: studi peristiwa tidak dapat dibaca "
+                             "sebagai efek.", "A pre-trend was detected: the event study "
+                             "cannot be read as an effect."))
+    text = (ctx.t("**Yang dikatakan hasil ini**", "**What the results say**") + "\n\n"
+            + bullets(says) + "\n\n" + ctx.t("**Yang tidak dikatakan**",
+                                             "**What they do not say**") + "\n\n"
+            + bullets(not_say))
+    return Result(ctx.t("Kesimpulan", "Conclusions"), text, simulated=models_res.simulated,
+                  facts=f)
+
+
+# =============================================================================================
+# 2.1 service and budget
+# =============================================================================================
+
+SERVICE_OUTCOMES = ("ikm", "ombudsman_score", "complaints")
+
+
+def service_trends(ctx: Context, panel: pd.DataFrame) -> Result:
+    """IKM, Ombudsman compliance and complaints per year (units that report them)."""
+    sim = is_simulated(panel)
+    g = panel.groupby("year")
+    t = pd.DataFrame({"ikm": g["ikm"].mean(), "n_ikm": g["ikm"].count(),
+                      "ombudsman_score": g["ombudsman_score"].mean(),
+                      "n_omb": g["ombudsman_score"].count(),
+                      "complaints": g["complaints"].sum(min_count=1),
+                      "n_compl": g["complaints"].count(),
+                      "budget": g["dlog_budget"].median()}).reset_index()
+    fig = _line_figure(t, "year", ["ikm", "ombudsman_score"], ctx,
+                       ctx.t("Rata-rata unit (0–100)", "Mean over units (0–100)"), sim)
+    head = [ctx.label("year"), ctx.label("ikm"), "n", ctx.label("ombudsman_score"), "n",
+            ctx.label("complaints"), "n", ctx.t("Median perubahan anggaran",
+                                                "Median budget change")]
+    rows = [[int(r.year), ctx.num(r.ikm), int(r.n_ikm), ctx.num(r.ombudsman_score),
+             int(r.n_omb), fmt.number(r.complaints, ctx.lang, 0), int(r.n_compl),
+             ctx.pct(np.expm1(r.budget))] for r in t.itertuples()]
+    ik = t.dropna(subset=["ikm"]).set_index("year")["ikm"]
+    text = ctx.t(
+        f"IKM rata-rata {ctx.num(ik.iloc[0])} ({ik.index[0]}) dan {ctx.num(ik.iloc[-1])} "
+        f"({ik.index[-1]}), terendah {ctx.num(ik.min())} pada {ik.idxmin()}. Skor Ombudsman "
+        f"tersedia untuk paling banyak {int(t['n_omb'].max())} unit per tahun.",
+        f"Mean IKM {ctx.num(ik.iloc[0])} ({ik.index[0]}) and {ctx.num(ik.iloc[-1])} "
+        f"({ik.index[-1]}), lowest {ctx.num(ik.min())} in {ik.idxmin()}. Ombudsman scores "
+        f"exist for at most {int(t['n_omb'].max())} units a year.")
+    cap = ctx.t("Indikator layanan per tahun (unit garis depan)",
+                "Service indicators per year (front-line units)")
+    return Result(ctx.t("Indikator layanan dari tahun ke tahun", "Service indicators over time"),
+                  text, [fig], table_html(head, rows, ctx, cap, sim), t, sim,
+                  {"ikm_low_year": int(ik.idxmin()), "n_omb_max": int(t["n_omb"].max())})
+
+
+BUDGET_GROUPS = (("cut", -np.inf, np.log(0.95)), ("stable", np.log(0.95), np.log(1.05)),
+                 ("increase", np.log(1.05), np.inf))
+
+
+def service_by_budget_change(ctx: Context, panel: pd.DataFrame) -> Result:
+    """Change of each service indicator in the year after a budget cut, stable year or
+    increase (descriptive, before any model)."""
+    sim = is_simulated(panel)
+    d = panel.dropna(subset=["dlog_budget_lag1"])
+    words = {"cut": ctx.t("Dipotong >5% tahun lalu", "Cut >5% the year before"),
+             "stable": ctx.t("Stabil (±5%)", "Stable (±5%)"),
+             "increase": ctx.t("Naik >5% tahun lalu", "Up >5% the year before")}
+    rows, data = [], []
+    for key, lo, hi in BUDGET_GROUPS:
+        g = d[(d["dlog_budget_lag1"] > lo) & (d["dlog_budget_lag1"] <= hi)]
+        vals = {c: (g[f"d_{c}"].mean(), int(g[f"d_{c}"].count())) for c in SERVICE_OUTCOMES}
+        data.append({"group": key, **{f"d_{c}": v[0] for c, v in vals.items()},
+                     **{f"n_{c}": v[1] for c, v in vals.items()}})
+        rows.append([words[key], *[f"{ctx.num(v[0])} (n={v[1]})" for v in vals.values()]])
+    t = pd.DataFrame(data).set_index("group")
+    head = [ctx.t("Anggaran tahun lalu", "Budget the year before"),
+            *[ctx.t("Perubahan ", "Change in ") + ctx.label(c) for c in SERVICE_OUTCOMES]]
+    diff = t.loc["cut", "d_ikm"] - t.loc["increase", "d_ikm"]
+    text = ctx.t(
+        f"Setahun setelah pemotongan >5%, IKM berubah rata-rata {ctx.num(t.loc['cut', 'd_ikm'])} "
+        f"poin; setelah kenaikan >5%, {ctx.num(t.loc['increase', 'd_ikm'])} poin (selisih "
+        f"{ctx.num(diff)}). Perbandingan mentah ini belum memisahkan guncangan tahunan "
+        "bersama; model di bawah melakukannya.",
+        f"The year after a >5% cut, IKM changed by {ctx.num(t.loc['cut', 'd_ikm'])} points on "
+        f"average; after a >5% increase, by {ctx.num(t.loc['increase', 'd_ikm'])} points "
+        f"(difference {ctx.num(diff)}). This raw comparison does not remove shocks common "
+        "to a year; the models below do.")
+    cap = ctx.t("Perubahan indikator layanan menurut perubahan anggaran tahun sebelumnya",
+                "Change in service indicators by the previous year's budget change")
+    return Result(ctx.t("Setelah dipotong, stabil atau naik", "After a cut, a stable year or "
+                        "an increase"), text, [], table_html(head, rows, ctx, cap, sim),
+                  t.reset_index(), sim, {"ikm_cut_minus_increase": float(diff)})
+
+
+def add_budget_lags(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
+    """``dlog_budget_lag0..max_lag`` (lag 0 = the same year), within unit, NaN across gaps."""
+    p = panel.sort_values(["region_code", "unit_id", "year"]).copy()
+    g = p.groupby(["region_code", "unit_id"])
+    for k in range(max_lag + 1):
+        shifted = g["dlog_budget"].shift(k)
+        year_ok = g["year"].shift(k) == p["year"] - k
+        p[f"dlog_budget_lag{k}"] = shifted.where(year_ok)
+    return p
+
+
+def service_lags(ctx: Context, panel: pd.DataFrame, max_lag: int, truth: dict) -> Result:
+    """Fixed-effects models of each service indicator on the budget change 0..max_lag years
+    before (one model per lag; unit and year effects; Poisson for complaints)."""
+    from analysis import models
+
+    sim = is_simulated(panel)
+    p = add_budget_lags(panel, max_lag)
+    out = []
+    for outcome in SERVICE_OUTCOMES:
+        fn = models.fe_poisson if models.is_count(p, outcome) else models.fe_ols
+        for k in range(max_lag + 1):
+            term = f"dlog_budget_lag{k}"
+            try:
+                r = fn(p, outcome, [term])
+                r = r[r["term"] == term].assign(lag=k)
+            except ValueError as exc:
+                r = pd.DataFrame([{"model": fn.__name__, "outcome": outcome, "term": term,
+                                   "lag": k, "n": 0, "n_clusters": 0,
+                                   "note": f"not estimable: {exc}"}])
+            out.append(r)
+    res = pd.concat(out, ignore_index=True)
+    ok = res.dropna(subset=["estimate"])
+    plot_df = ok.assign(term=[f"{ctx.label(o)} · lag {k}" for o, k in
+                              zip(ok["outcome"], ok["lag"], strict=True)])
+    fig = plots.coef_plot(plot_df, lang=ctx.lang, simulated=sim)
+    fig.axes[0].set_title(ctx.t("Koefisien perubahan anggaran (log) menurut jeda",
+                                "Budget-change (log) coefficient by lag"))
+    head = [ctx.t("Hasil", "Outcome"), ctx.t("Jeda (tahun)", "Lag (years)"),
+            ctx.label("estimate"), ctx.t("Interval 95%", "95% interval"), "p", "n",
+            ctx.t("OPD", "OPDs"), ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"),
+            ctx.t("Catatan", "Note")]
+    truth_term = {"ikm": "dlog_budget_lag1"}
+    rows, lines = [], []
+    for r in res.itertuples():
+        tv = planted(truth, r.outcome, truth_term.get(r.outcome, "dlog_budget"))
+        plant = ctx.num(tv, 1) if sim and r.lag == (1 if r.outcome == "ikm" else 0) else "–"
+        rows.append([ctx.label(r.outcome), r.lag, ctx.num(r.estimate, 2),
+                     _ci(ctx, r.ci_low, r.ci_high), _p(ctx, r.p_value), int(r.n),
+                     int(r.n_clusters), plant, r.note])
+    facts = {}
+    for outcome, g in ok.groupby("outcome", sort=False):
+        excl = g[(g["ci_low"] > 0) | (g["ci_high"] < 0)]
+        if excl.empty:
+            lines.append(ctx.t(f"{ctx.label(outcome)}: tidak ada jeda yang intervalnya tidak "
+                               f"memuat nol (n = {int(g['n'].max())}).",
+                               f"{ctx.label(outcome)}: no lag has an interval excluding zero "
+                               f"(n = {int(g['n'].max())})."))
+            facts[outcome] = None
+            continue
+        best = excl.loc[(excl["estimate"] / excl["std_error"]).abs().idxmax()]
+        unit = ctx.t(" (log-laju)", " (log rate)") if outcome == "complaints" else ""
+        when = ctx.t(f"pada jeda {int(best['lag'])} tahun", f"at a lag of {int(best['lag'])} "
+                     "year(s)") if best["lag"] else ctx.t("pada tahun yang sama",
+                                                          "in the same year")
+        lines.append(ctx.t(
+            f"{ctx.label(outcome)}: hubungan paling jelas {when}: "
+            f"{ctx.num(best['estimate'])}{unit} per satu satuan log perubahan anggaran "
+            f"(interval {_ci(ctx, best['ci_low'], best['ci_high'])}, "
+            f"{int(best['n_clusters'])} OPD).",
+            f"{ctx.label(outcome)}: clearest link {when}: "
+            f"{ctx.num(best['estimate'])}{unit} per unit of log budget change (interval "
+            f"{_ci(ctx, best['ci_low'], best['ci_high'])}, {int(best['n_clusters'])} OPDs)."))
+        facts[outcome] = int(best["lag"])
+    lines.append(ctx.t("Satu model per jeda; jeda yang berdekatan saling berkorelasi, jadi "
+                       "jangan menjumlahkannya.",
+                       "One model per lag; neighbouring lags are correlated, so do not add "
+                       "them up."))
+    cap = ctx.t("Efek tetap OPD dan tahun; galat baku berkelompok per OPD",
+                "OPD and year fixed effects; standard errors clustered by OPD")
+    return Result(ctx.t("Anggaran dan layanan dengan jeda", "Budget and service, with lags"),
+                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), res, sim,
+                  {"best_lag": facts, "n_clusters_service": int(ok["n_clusters"].max())
+                   if len(ok) else 0})
+
+
+def service_conclusions(ctx: Context, *results: Result) -> Result:
+    f = _facts(*results)
+    lines = []
+    for outcome, lag in f.get("best_lag", {}).items():
+        lines.append(ctx.t(
+            f"{ctx.label(outcome)}: " + (f"hubungan dengan anggaran paling jelas pada jeda {lag} "
+                                         "tahun." if lag is not None else
+                                         "tidak ada hubungan yang jelas dengan anggaran."),
+            f"{ctx.label(outcome)}: " + (f"the link with the budget is clearest at a lag of "
+                                         f"{lag} year(s)." if lag is not None else
+                                         "no clear link with the budget.")))
+    lines.append(ctx.t(
+        f"Indikator layanan hanya ada untuk unit garis depan ({f.get('n_clusters_service', 0)} "
+        f"OPD dalam model); skor Ombudsman untuk paling banyak {f.get('n_omb_max', 0)} unit "
+        "per tahun, jadi hasil Ombudsman paling rapuh.",
+        f"Service indicators exist only for front-line units ({f.get('n_clusters_service', 0)} "
+        f"OPDs in the models); Ombudsman scores for at most {f.get('n_omb_max', 0)} units a "
+        "year, so the Ombudsman results are the most fragile."))
+    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
+                  simulated=any(r.simulated for r in results), facts=f)
+
+
+# =============================================================================================
+# 3.0 typology, resilience, leadership
+# =============================================================================================
+
+def typology_choice(ctx: Context, typology_k: pd.DataFrame) -> Result:
+    """The choice of k for the clusters, with its silhouette."""
+    sim = is_simulated(typology_k)
+    k = typology_k.dropna(subset=["silhouette"])
+    if k.empty:
+        note = typology_k["note"].iloc[0] if "note" in typology_k else ""
+        return Result(ctx.t("Pilihan jumlah kelompok", "Choice of the number of clusters"),
+                      ctx.t(f"Tipologi tidak dapat dihitung: {note}",
+                            f"The typology cannot be computed: {note}"), simulated=sim)
+    best = k[k["chosen"]].iloc[0]
+    strength = (ctx.t("struktur lemah: kelompok adalah ringkasan yang berguna, bukan kelompok "
+                      "alami", "weak structure: the clusters are a useful summary, not natural "
+                      "groups") if best["silhouette"] < 0.25 else
+                ctx.t("struktur sedang", "moderate structure") if best["silhouette"] < 0.5 else
+                ctx.t("struktur kuat", "strong structure"))
+    text = ctx.t(
+        f"k = {int(best['k'])} dipilih karena siluetnya tertinggi ({ctx.num(best['silhouette'], 3)}"
+        f", {int(best['n_units'])} OPD): {strength}. KMeans pada ciri lintasan yang "
+        "dibakukan (pemotongan 2020, pertumbuhan anggaran, tren inovasi, tingkat dan tren IKM, "
+        "porsi rutin).",
+        f"k = {int(best['k'])} is chosen for the highest silhouette "
+        f"({ctx.num(best['silhouette'], 3)}, {int(best['n_units'])} OPDs): {strength}. KMeans "
+        "on standardized trajectory features (2020 cut, budget growth, innovation trend, IKM "
+        "level and trend, routine share).")
+    head = ["k", ctx.t("Siluet", "Silhouette"), ctx.t("Dipilih", "Chosen")]
+    rows = [[int(r.k), ctx.num(r.silhouette, 3), "✓" if r.chosen else ""]
+            for r in k.itertuples()]
+    cap = ctx.t("Siluet menurut jumlah kelompok k", "Silhouette by number of clusters k")
+    return Result(ctx.t("Pilihan jumlah kelompok", "Choice of the number of clusters"), text,
+                  [], table_html(head, rows, ctx, cap, sim), k, sim,
+                  {"k": int(best["k"]), "silhouette": float(best["silhouette"])})
+
+
+def typology_clusters(ctx: Context, typology: pd.DataFrame) -> Result:
+    """The clusters: size, description, members and standardized centres."""
+    import matplotlib.pyplot as plt
+
+    sim = is_simulated(typology)
+    names = unit_names(ctx)
+    zcols = [c for c in typology.columns if c.startswith("z_")]
+    cl = typology.groupby("cluster").agg(n=("unit_id", "size"),
+                                         desc=(f"description_{ctx.lang}", "first"),
+                                         members=("unit_id", lambda s: ", ".join(sorted(s))))
+    centres = typology.groupby("cluster")[zcols].first()
+    with plots.style_context():
+        fig, ax = plt.subplots(figsize=(8, 0.6 * len(cl) + 2))
+        im = ax.imshow(centres.to_numpy(float), cmap="RdBu_r", vmin=-2, vmax=2, aspect="auto")
+        ax.set_xticks(range(len(zcols)), [ctx.label(c[2:]) for c in zcols], rotation=30,
+                      ha="right")
+        ax.set_yticks(range(len(cl)), [f"{ctx.t('Kelompok', 'Cluster')} {c} (n={int(n)})"
+                                       for c, n in cl["n"].items()])
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, label=ctx.t("Pusat kelompok (simpangan baku)",
+                                            "Cluster centre (standard deviations)"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Kelompok", "Cluster"), "n", ctx.t("Ciri", "Profile"),
+            ctx.t("Anggota", "Members")]
+    rows = [[c, int(r.n), r.desc, r.members] for c, r in cl.iterrows()]
+    lines = [ctx.t(f"Kelompok {c} ({int(r.n)} OPD): {r.desc}.",
+                   f"Cluster {c} ({int(r.n)} OPDs): {r.desc}.") for c, r in cl.iterrows()]
+    facts = {"n_clusters_typology": len(cl)}
+    if ctx.unit_id in set(typology["unit_id"]):
+        c = int(typology.loc[typology["unit_id"] == ctx.unit_id, "cluster"].iloc[0])
+        lines.append(ctx.t(f"{_name(names, ctx.unit_id)} ada di kelompok {c}.",
+                           f"{_name(names, ctx.unit_id)} is in cluster {c}."))
+        facts["unit_cluster"] = c
+    cap = ctx.t("Kelompok OPD (KMeans pada ciri lintasan yang dibakukan)",
+                "Clusters of OPDs (KMeans on standardized trajectory features)")
+    return Result(ctx.t("Tipologi OPD", "Typology of OPDs"), bullets(lines), [fig],
+                  table_html(head, rows, ctx, cap, sim), cl.reset_index(), sim, facts)
+
+
+def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10) -> Result:
+    """Which OPDs cut in 2020 held up beyond what the model predicts, with intervals."""
+    sim = is_simulated(resilience)
+    names = unit_names(ctx)
+    res = resilience.dropna(subset=["score"])
+    figs, rows, lines = [], [], []
+    unit_words = {"innovations": ctx.t("inovasi per tahun", "innovations a year"),
+                  "ikm": ctx.t("poin IKM", "IKM points")}
+    facts: dict = {}
+    for outcome, g in res.groupby("outcome", sort=True):
+        g = g.sort_values("score", ascending=False)
+        show_df = pd.concat([g.head(top_n), g.tail(top_n)]).drop_duplicates("unit_id")
+        fig = plots.coef_plot(show_df.assign(term=show_df["unit_id"],
+                                             estimate=show_df["score"]).fillna(
+            {"ci_low": show_df["score"], "ci_high": show_df["score"]}),
+            lang=ctx.lang, simulated=sim)
+        fig.axes[0].set_xlabel(ctx.t(f"Skor ketahanan: {unit_words[outcome]} di atas prediksi "
+                                     "model (interval 95%)",
+                                     f"Resilience score: {unit_words[outcome]} above the "
+                                     "model's prediction (95% interval)"))
+        fig.axes[0].set_title(ctx.label(outcome))
+        figs.append(fig)
+        above = g[g["ci_low"] > 0]
+        below = g[g["ci_high"] < 0]
+        lines.append(ctx.t(
+            f"{ctx.label(outcome)}: {len(g)} OPD yang dipotong pada 2020 dinilai; {len(above)} "
+            f"jelas di atas prediksi model ({', '.join(_name(names, u) for u in above['unit_id'][:5]) or '–'}), "
+            f"{len(below)} jelas di bawah; sisanya tidak dapat dibedakan dari prediksi.",
+            f"{ctx.label(outcome)}: {len(g)} OPDs cut in 2020 scored; {len(above)} clearly "
+            f"above the model's prediction ({', '.join(_name(names, u) for u in above['unit_id'][:5]) or '–'}), "
+            f"{len(below)} clearly below; the rest are indistinguishable from the prediction."))
+        facts[f"above_{outcome}"] = len(above)
+        facts[f"below_{outcome}"] = len(below)
+        for r in g.itertuples():
+            rows.append([ctx.label(outcome), int(r.rank), _name(names, r.unit_id),
+                         ctx.num(r.score), _ci(ctx, r.ci_low, r.ci_high), int(r.n_years),
+                         r.note])
+    if ctx.unit_id is not None:
+        mine = res[res["unit_id"] == ctx.unit_id]
+        if mine.empty:
+            lines.append(ctx.t(f"{_name(names, ctx.unit_id)} tidak dinilai (tidak dipotong "
+                               "pada 2020 atau tanpa data).",
+                               f"{_name(names, ctx.unit_id)} is not scored (not cut in 2020 or "
+                               "no data)."))
+        for r in mine.itertuples():
+            lines.append(ctx.t(f"{_name(names, r.unit_id)}: peringkat {int(r.rank)} untuk "
+                               f"{ctx.label(r.outcome)}, skor {ctx.num(r.score)} "
+                               f"{_ci(ctx, r.ci_low, r.ci_high)}.",
+                               f"{_name(names, r.unit_id)}: rank {int(r.rank)} on "
+                               f"{ctx.label(r.outcome)}, score {ctx.num(r.score)} "
+                               f"{_ci(ctx, r.ci_low, r.ci_high)}."))
+    head = [ctx.t("Hasil", "Outcome"), ctx.t("Peringkat", "Rank"), ctx.label("unit"),
+            ctx.t("Skor", "Score"), ctx.t("Interval 95%", "95% interval"),
+            ctx.t("Tahun", "Years"), ctx.t("Catatan", "Note")]
+    cap = ctx.t("Ketahanan: selisih rata-rata hasil nyata terhadap prediksi model sejak 2020 "
+                "(1 = paling tahan)",
+                "Resilience: mean of observed minus model prediction from 2020 (1 = held up "
+                "best)")
+    return Result(ctx.t("Ketahanan OPD yang dipotong", "Resilience of the OPDs that were cut"),
+                  bullets(lines), figs, table_html(head, rows, ctx, cap, sim), res, sim, facts)
+
+
+def leadership_events(ctx: Context, leadership: pd.DataFrame, panel: pd.DataFrame) -> Result:
+    """Changes of head by kind and year; how long OPDs were under acting heads."""
+    sim = is_simulated(leadership)
+    ev = leadership.assign(year=leadership["date"].dt.year)
+    first = ev.sort_values("date").groupby("unit_id").head(1).index
+    changes = ev.drop(index=first)
+    t = changes.groupby(["year", "event"]).size().unstack(fill_value=0)
+    t = t.reindex(columns=["definitive", "acting", "rotation"], fill_value=0)
+    fig = plots.counts_stacked(changes, lang=ctx.lang, simulated=sim, category="event",
+                               year="year", ylabel_key="count")
+    fig.axes[0].set_ylabel(ctx.label("head_changes"))
+    acting = panel.groupby("unit_id")["acting_share"].sum()
+    n_acting = int((acting > 0).sum())
+    head = [ctx.label("year"), ctx.label("definitive"), ctx.label("acting"),
+            ctx.label("rotation")]
+    rows = [[y, *map(int, r)] for y, r in t.iterrows()]
+    text = ctx.t(
+        f"{len(changes)} pergantian kepala {ctx.span} (tidak termasuk kepala awal): "
+        f"{int(t['acting'].sum())} Plt, {int(t['rotation'].sum())} rotasi, "
+        f"{int(t['definitive'].sum())} pengangkatan definitif. {n_acting} dari "
+        f"{panel['unit_id'].nunique()} OPD pernah dipimpin Plt, rata-rata "
+        f"{ctx.num(acting[acting > 0].mean() * 12, 1)} bulan.",
+        f"{len(changes)} changes of head {ctx.span} (first heads not counted): "
+        f"{int(t['acting'].sum())} acting, {int(t['rotation'].sum())} rotations, "
+        f"{int(t['definitive'].sum())} definitive appointments. {n_acting} of "
+        f"{panel['unit_id'].nunique()} OPDs had an acting head, for "
+        f"{ctx.num(acting[acting > 0].mean() * 12, 1)} months on average.")
+    cap = ctx.t("Pergantian kepala per tahun menurut jenis", "Changes of head per year by kind")
+    return Result(ctx.t("Pergantian pimpinan", "Changes of head"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), t.reset_index(), sim,
+                  {"n_acting_units": n_acting, "n_changes": len(changes)})
+
+
+def leadership_followup(ctx: Context, model_results: pd.DataFrame, truth: dict,
+                        panel: pd.DataFrame) -> Result:
+    """What followed an acting head: within-OPD model estimates and a plain comparison."""
+    sim = is_simulated(model_results)
+    mr = model_results[model_results["model"].str.startswith("leadership_")]
+    ok = mr.dropna(subset=["estimate"])
+    lines = []
+    for r in ok.itertuples():
+        scale = ctx.t("log-laju", "log rate") if "poisson" in r.model else ctx.t("poin",
+                                                                                 "points")
+        clear = not _covers(r.ci_low, r.ci_high, 0.0)
+        lines.append(ctx.t(
+            f"{ctx.label(r.outcome)}: setahun penuh di bawah Plt {ctx.num(r.estimate)} {scale} "
+            f"{_ci(ctx, r.ci_low, r.ci_high)}; " + ("interval tidak memuat nol" if clear else
+                                                    "interval memuat nol")
+            + f" ({int(r.n_clusters)} OPD).",
+            f"{ctx.label(r.outcome)}: a full year under an acting head {ctx.num(r.estimate)} "
+            f"{scale} {_ci(ctx, r.ci_low, r.ci_high)}; " + ("interval excludes zero" if clear
+                                                            else "interval includes zero")
+            + f" ({int(r.n_clusters)} OPDs)."))
+    p = panel.assign(acting=panel["acting_share"] > 0)
+    ever = p.groupby("unit_id")["acting"].transform("any")
+    comp = p[ever].groupby("acting")[["innovations", "ikm"]].mean()
+    if len(comp) == 2:
+        lines.append(ctx.t(
+            f"Perbandingan sederhana pada OPD yang pernah dipimpin Plt: rata-rata "
+            f"{ctx.num(comp.loc[True, 'innovations'], 2)} inovasi pada tahun dengan Plt, "
+            f"{ctx.num(comp.loc[False, 'innovations'], 2)} pada tahun lain.",
+            f"Plain comparison within OPDs that ever had an acting head: "
+            f"{ctx.num(comp.loc[True, 'innovations'], 2)} innovations on average in years with "
+            f"one, {ctx.num(comp.loc[False, 'innovations'], 2)} in other years."))
+    lines.append(ctx.t("Plt sering ditunjuk karena masalah yang sudah ada; hubungan ini bukan "
+                       "bukti bahwa Plt menyebabkan penurunan.",
+                       "Acting heads are often appointed because of existing problems; this "
+                       "link is not proof that acting heads cause a decline."))
+    cap = ctx.t("Efek tetap OPD dan tahun: porsi tahun di bawah Plt",
+                "OPD and year fixed effects: share of the year under an acting head")
+    return Result(ctx.t("Apa yang terjadi sesudah Plt", "What followed an acting head"),
+                  bullets(lines), [], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
+                  {"acting_clear": [r.outcome for r in ok.itertuples()
+                                    if not _covers(r.ci_low, r.ci_high, 0.0)]})
+
+
+def typology_conclusions(ctx: Context, *results: Result) -> Result:
+    f = _facts(*results)
+    lines = [
+        ctx.t(f"{f.get('n_clusters_typology', 0)} kelompok OPD (siluet "
+              f"{ctx.num(f.get('silhouette', np.nan), 3)}).",
+              f"{f.get('n_clusters_typology', 0)} clusters of OPDs (silhouette "
+              f"{ctx.num(f.get('silhouette', np.nan), 3)})."),
+        ctx.t(f"Ketahanan inovasi: {f.get('above_innovations', 0)} OPD jelas di atas prediksi, "
+              f"{f.get('below_innovations', 0)} jelas di bawah; IKM: {f.get('above_ikm', 0)} di "
+              f"atas, {f.get('below_ikm', 0)} di bawah.",
+              f"Innovation resilience: {f.get('above_innovations', 0)} OPDs clearly above "
+              f"prediction, {f.get('below_innovations', 0)} clearly below; IKM: "
+              f"{f.get('above_ikm', 0)} above, {f.get('below_ikm', 0)} below."),
+        ctx.t(f"{f.get('n_acting_units', 0)} OPD pernah dipimpin Plt; interval tidak memuat nol "
+              f"untuk: {', '.join(ctx.label(o) for o in f.get('acting_clear', [])) or '–'}.",
+              f"{f.get('n_acting_units', 0)} OPDs had an acting head; the interval excludes "
+              f"zero for: {', '.join(ctx.label(o) for o in f.get('acting_clear', [])) or '–'}."),
+    ]
+    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
+                  simulated=any(r.simulated for r in results), facts=f)
+
+
+# =============================================================================================
+# 5.0 planning scenarios
+# =============================================================================================
+
+def scenario_unit(ctx: Context, panel: pd.DataFrame) -> Result:
+    """The unit the scenario is about: its latest budget, innovations and IKM."""
+    sim = is_simulated(panel)
+    pu = panel[panel["unit_id"] == ctx.unit_id].sort_values("year")
+    last = pu.iloc[-1]
+    ikm = pu.dropna(subset=["ikm"])
+    text = ctx.t(
+        f"**{last['name']}** ({ctx.unit_id}): realisasi {int(last['year'])} "
+        f"{ctx.rp(last['budget_realisasi'])}, inovasi baru: {int(last['innovations'])}; rata-rata "
+        f"{ctx.num(pu['innovations'].mean(), 1)} inovasi per tahun {ctx.span}. "
+        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
+           if len(ikm) else "Tanpa IKM (bukan unit garis depan)."),
+        f"**{last['name']}** ({ctx.unit_id}): actual spending {int(last['year'])} "
+        f"{ctx.rp(last['budget_realisasi'])}, new innovations: {int(last['innovations'])}; on "
+        f"average {ctx.num(pu['innovations'].mean(), 1)} innovations a year {ctx.span}. "
+        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
+           if len(ikm) else "No IKM (not a front-line unit)."))
+    fig = plots.budget_path(
+        pu.melt(id_vars=["year", "provenance"], value_vars=["budget_murni", "budget_perubahan",
+                                                             "budget_realisasi"],
+                var_name="stage", value_name="amount_idr").assign(
+            stage=lambda d: d["stage"].str.removeprefix("budget_")),
+        lang=ctx.lang, simulated=sim)
+    fig.axes[0].set_title(str(last["name"]))
+    return Result(ctx.t("Unit yang dibahas", "The unit"), text, [fig], simulated=sim,
+                  facts={"mean_innovations": float(pu["innovations"].mean()),
+                         "has_ikm": bool(len(ikm))})
+
+
+def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
+                    cut_pct: float) -> Result:
+    """``models.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
+    import matplotlib.pyplot as plt
+
+    from analysis import models
+
+    sim = is_simulated(model_results)
+    sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+    with plots.style_context():
+        fig, axes = plt.subplots(1, len(sc), figsize=(9, 3.0))
+    for ax, r in zip(np.atleast_1d(axes), sc.itertuples(), strict=True):
+        plots.coef_plot(pd.DataFrame({"term": [""], "estimate": [r.estimate],
+                                      "ci_low": [r.ci_low], "ci_high": [r.ci_high]}),
+                        lang=ctx.lang, ax=ax, simulated=sim)
+        ax.set_title(ctx.label(r.outcome))
+        ax.set_xlabel(ctx.t("% perubahan jumlah inovasi", "% change in innovations")
+                      if r.measure == "pct_change" else
+                      ctx.t("Poin IKM tahun berikutnya", "IKM points the following year"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Hasil", "Outcome"), ctx.t("Perkiraan", "Estimate"),
+            ctx.t("Interval 95%", "95% interval"), ctx.t("Tingkat terakhir", "Latest level"),
+            ctx.t("Bukti", "Evidence"), "n", ctx.t("OPD", "OPDs")]
+    ev_word = {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}
+    rows = []
+    for r in sc.itertuples():
+        unit = "%" if r.measure == "pct_change" else ctx.t(" poin", " points")
+        rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
+                     _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
+                     ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
+    lines = [scenario_statement(ctx, r) for r in sc.itertuples()]
+    inn = sc[sc["outcome"] == "innovations"]
+    if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
+        b = float(inn["baseline"].iloc[0])
+        r = inn.iloc[0]
+        lines.append(ctx.t(
+            f"Dari {ctx.num(b, 0)} inovasi pada {r['baseline_year']}, itu sekitar "
+            f"{ctx.num(b * r['estimate'] / 100, 2)} inovasi per tahun (interval "
+            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)}).",
+            f"From {ctx.num(b, 0)} innovations in {r['baseline_year']}, that is about "
+            f"{ctx.num(b * r['estimate'] / 100, 2)} innovations a year (interval "
+            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)})."))
+    cap = ctx.t(f"Skenario: anggaran {ctx.unit_id} dipotong {ctx.num(cut_pct, 1)}%",
+                f"Scenario: the budget of {ctx.unit_id} cut by {ctx.num(cut_pct, 1)}%")
+    return Result(ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
+                        f"If the budget is cut by {ctx.num(cut_pct, 1)}%"),
+                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
+                  {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
+
+
+def scenario_statement(ctx: Context, r) -> str:
+    """One scenario row (from ``models.scenario``) in words, with the reasons the evidence is
+    thin when it is."""
+    from analysis.models import FEW_CLUSTERS
+
+    what = {"innovations": ctx.t("jumlah inovasi", "the number of innovations"),
+            "ikm": ctx.t("IKM tahun berikutnya", "the following year's IKM")}.get(
+        r.outcome, ctx.label(r.outcome))
+    unit = "%" if r.measure == "pct_change" else ctx.t(" poin", " points")
+    rng = ctx.t(f"{ctx.num(r.estimate, 1)}{unit} (interval 95%: {ctx.num(r.ci_low, 1)} s.d. "
+                f"{ctx.num(r.ci_high, 1)})",
+                f"{ctx.num(r.estimate, 1)}{unit} (95% interval: {ctx.num(r.ci_low, 1)} to "
+                f"{ctx.num(r.ci_high, 1)})")
+    why = []
+    if r.ci_low <= 0 <= r.ci_high:
+        why.append(ctx.t("intervalnya memuat nol", "the interval includes zero"))
+    if r.n_clusters < FEW_CLUSTERS:
+        why.append(ctx.t(f"hanya {int(r.n_clusters)} OPD dalam model",
+                         f"only {int(r.n_clusters)} OPDs in the model"))
+    text = ctx.t(f"Pemotongan {ctx.num(r.cut_pct, 1)}% sejalan dengan perubahan {what} "
+                 f"sebesar {rng}.",
+                 f"A {ctx.num(r.cut_pct, 1)}% cut goes with a change in {what} of {rng}.")
+    if why:
+        text += ctx.t(f" **Bukti tipis**: {' dan '.join(why)}; jangan dijadikan satu-satunya "
+                      "dasar keputusan.",
+                      f" **Thin evidence**: {' and '.join(why)}; do not base a decision on it "
+                      "alone.")
+    return text
+
+
+def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
+                  cuts: Sequence[float]) -> Result:
+    """The same scenario for several cut sizes: how the predicted effect and its interval
+    grow with the cut."""
+    import matplotlib.pyplot as plt
+
+    from analysis import models
+
+    sim = is_simulated(model_results)
+    sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
+                   ignore_index=True).sort_values(["outcome", "cut_pct"])
+    outcomes = list(dict.fromkeys(sc["outcome"]))
+    with plots.style_context():
+        fig, axes = plt.subplots(1, len(outcomes), figsize=(9, 3.4))
+        for ax, o in zip(np.atleast_1d(axes), outcomes, strict=True):
+            d = sc[sc["outcome"] == o]
+            ax.axhline(0, color="#555555", linewidth=1)
+            ax.fill_between(d["cut_pct"], d["ci_low"], d["ci_high"], alpha=0.2, linewidth=0)
+            ax.plot(d["cut_pct"], d["estimate"], marker="o")
+            ax.set_title(ctx.label(o))
+            ax.set_xlabel(ctx.t("Pemotongan (%)", "Cut (%)"))
+            ax.set_ylabel(ctx.t("% perubahan", "% change") if d["measure"].iloc[0]
+                          == "pct_change" else ctx.t("Poin IKM", "IKM points"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Pemotongan", "Cut"), ctx.t("Hasil", "Outcome"),
+            ctx.t("Perkiraan", "Estimate"), ctx.t("Interval 95%", "95% interval"),
+            ctx.t("Bukti", "Evidence")]
+    rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),
+             _ci(ctx, r.ci_low, r.ci_high, 1), r.evidence] for r in sc.itertuples()]
+    thin = sc.groupby("outcome")["evidence"].apply(lambda s: bool((s == "thin").all()))
+    text = ctx.t(
+        "Perkiraan dan intervalnya membesar sebanding dengan pemotongan; "
+        + ", ".join(f"{ctx.label(o)}: bukti {'tipis' if t else 'memadai'}"
+                    for o, t in thin.items()) + ".",
+        "The estimate and its interval grow with the cut; "
+        + ", ".join(f"{ctx.label(o)}: evidence {'thin' if t else 'adequate'}"
+                    for o, t in thin.items()) + ".")
+    cap = ctx.t("Skenario untuk beberapa besaran pemotongan",
+                "Scenarios for several cut sizes")
+    return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), sc, sim,
+                  {"thin": thin.to_dict()})
+
+
+def scenario_caveats(ctx: Context, res: Result, panel: pd.DataFrame) -> Result:
+    extra = [
+        ctx.t("Skenario memakai koefisien rata-rata semua OPD; OPD tertentu bisa bereaksi "
+              "berbeda.",
+              "The scenario uses coefficients averaged over all OPDs; a given OPD may react "
+              "differently."),
+        ctx.t("Ini asosiasi dari masa lalu (terutama 2020), bukan ramalan sebab-akibat.",
+              "This is an association from the past (mostly 2020), not a causal forecast."),
+    ]
+    return caveats(ctx, res.simulated, panel["unit_id"].nunique(), panel["year"].nunique(),
+                   extra)
