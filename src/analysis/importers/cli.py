@@ -1,0 +1,56 @@
+"""``python -m analysis import``: the one command for the regency's own files."""
+
+from __future__ import annotations
+
+import sys
+
+from analysis import config
+from analysis.importers.mapping import MappingError, available
+from analysis.schema import InputError
+
+
+def _cmd_import(args) -> int:
+    from analysis.importers.store import describe_problems, import_files
+
+    try:
+        report = import_files(args.kind, args.files, region=args.region, unit=args.unit,
+                              year=args.year, mapping=args.mapping, sheet=args.sheet,
+                              dry_run=args.dry_run, data_dir=args.data_dir)
+    except InputError as exc:
+        rep = getattr(exc, "report", None)
+        if rep is not None:
+            print(rep.format())
+        print(describe_problems(exc), file=sys.stderr)
+        print("Nothing was imported; the processed tables are unchanged.", file=sys.stderr)
+        return 1
+    except (MappingError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.format())
+    return 0
+
+
+def register_cli(sub) -> None:
+    p = sub.add_parser(
+        "import", help="import the regency's own files (budget, innovations, skm, service, "
+                       "leadership) as user data and rebuild",
+        description="Validate CSV/XLSX files, write data/user/<table>.parquet (provenance "
+                    "user; same unit-year rows replaced) and rebuild the processed tables; "
+                    "all or nothing. Mappings: " + ", ".join(available()) + ".")
+    p.add_argument("kind", choices=["budget", "innovations", "skm", "service", "leadership"],
+                   help="what the files hold")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".csv or .xlsx files")
+    p.add_argument("--region", default=config.REGION_BATANG,
+                   help=f"Kemendagri region code (default {config.REGION_BATANG})")
+    p.add_argument("--unit", default=None,
+                   help="unit of every row without its own unit column (id, name or "
+                        "abbreviation, e.g. dinkes)")
+    p.add_argument("--year", type=int, default=None,
+                   help="year of every row without its own year column")
+    p.add_argument("--mapping", default=None,
+                   help="layout mapping name or path to a .toml (default: the kind's layout)")
+    p.add_argument("--sheet", default=None, help="read only this sheet of .xlsx files")
+    p.add_argument("--dry-run", action="store_true",
+                   help="check and show what would change; write nothing")
+    p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
+    p.set_defaults(func=_cmd_import)

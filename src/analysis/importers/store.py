@@ -1,0 +1,303 @@
+"""Running an import: read, convert, validate, merge with what was imported before, rebuild
+the processed tables, and only then replace the user table: all or nothing.
+
+How nothing already imported can be damaged by a failed import:
+
+1. Everything is checked first (cells, units, the canonical schema). Any problem rejects the
+   whole import; nothing is written.
+2. The merged user table is written into a private staging folder (``data/interim/.import-*``,
+   holding a copy of ``external/`` and of the current user tables) and the processed tables
+   are built there with the settings of the last build (seed, simulated or not, years).
+3. Only when that build succeeds: the user table is replaced (one atomic rename), then the
+   staged ``processed/`` replaces the old one (rename; the old is kept aside until the new is
+   in place). If this step fails the previous user table is put back.
+4. ``--dry-run`` runs step 1 and the merge, reports what would change, and stops: it writes
+   nothing and does not rebuild (so it is quick to iterate on a file).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import build, config, io
+from analysis.importers import kinds
+from analysis.importers.mapping import Mapping, load, locate
+from analysis.importers.read import ReadError, norm, read_file
+from analysis.importers.report import Report
+from analysis.importers.units import UnitResolver
+from analysis.schema import SCHEMAS, InputError, Problem, validate
+
+# Rows of a new import replace the previously imported rows that share these columns: a file
+# that covers a unit and year (and stage / indicator) covers it completely.
+REPLACE_KEYS = {
+    "budget": ["region_code", "unit_id", "year", "stage"],
+    "service": ["region_code", "unit_id", "year", "indicator"],
+    "skm_responses": ["region_code", "unit_id", "year"],
+    "innovations": ["region_code", "unit_id", "reporting_year"],
+    "leadership": ["region_code", "unit_id", "date"],
+}
+KINDS = list(kinds.CONVERTERS)
+
+
+def _fail(report: Report, table: str) -> InputError:
+    err = InputError(table, list(report.problems))
+    err.report = report  # type: ignore[attr-defined]
+    return err
+
+
+def _year_of(df: pd.DataFrame, table: str) -> pd.Series:
+    if table == "innovations":
+        return df["reporting_year"]
+    if table == "leadership":
+        return pd.to_datetime(df["date"]).dt.year
+    return df["year"]
+
+
+def _keys(df: pd.DataFrame, cols: list[str]) -> pd.Series:
+    parts = [df[c].astype(str).where(df[c].notna(), "") for c in cols]
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "\x1f" + p
+    return out
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if len(a) != len(b):
+        return False
+    cols = sorted(a.columns)
+    sa = a[cols].astype(str).sort_values(cols).reset_index(drop=True)
+    sb = b[cols].astype(str).sort_values(cols).reset_index(drop=True)
+    return sa.equals(sb)
+
+
+def merge(old: pd.DataFrame | None, new: pd.DataFrame, table: str
+          ) -> tuple[pd.DataFrame, list[dict]]:
+    """The user table after the import, and what changed per unit and year."""
+    rk = REPLACE_KEYS[table]
+    uniq = SCHEMAS[table].unique or []
+    if old is None or old.empty:
+        old = new.iloc[0:0]
+    hit = _keys(old, rk).isin(set(_keys(new, rk)))
+    if uniq:
+        hit |= _keys(old, list(uniq)).isin(set(_keys(new, list(uniq))))
+    changes = []
+    ny, oy = _year_of(new, table), _year_of(old, table)
+    nu, ou = new["unit_id"].fillna("(unattributed)"), old["unit_id"].fillna("(unattributed)")
+    for (u, y), g in new.groupby([nu, ny], sort=True):
+        before = old[hit & (ou == u) & (oy == y)]
+        action = ("added" if before.empty else
+                  "unchanged" if _same(before, g) else "replaced")
+        changes.append({"unit_id": u, "year": int(y), "action": action, "rows": len(g),
+                        "before": len(before)})
+    merged = pd.concat([old[~hit], new], ignore_index=True)
+    return merged, changes
+
+
+def _build_settings(data_dir: Path) -> dict:
+    try:
+        man = io.load_manifest(data_dir)
+    except (io.NotBuiltError, ValueError):
+        return {}
+    out: dict = {}
+    if man.get("seed") is not None:
+        out["seed"] = int(man["seed"])
+    if "simulated" in man:
+        out["simulated"] = bool(man["simulated"])
+    if man.get("years"):
+        out["years"] = tuple(int(y) for y in man["years"])
+    return out
+
+
+def _stage(data_dir: Path, table: str, merged: pd.DataFrame) -> Path:
+    (data_dir / "interim").mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir / "interim"))
+    shutil.copytree(data_dir / "external", stage / "external")
+    (stage / "user").mkdir()
+    udir = data_dir / "user"
+    if udir.is_dir():
+        for p in udir.glob("*.parquet"):
+            shutil.copy2(p, stage / "user" / p.name)
+    merged.to_parquet(stage / "user" / f"{table}.parquet", index=False)
+    return stage
+
+
+def _commit(data_dir: Path, stage: Path, table: str) -> None:
+    udir = data_dir / "user"
+    udir.mkdir(parents=True, exist_ok=True)
+    target = udir / f"{table}.parquet"
+    backup = None
+    if target.exists():
+        backup = udir / f".{table}.parquet.before-import"
+        shutil.copy2(target, backup)
+    out = config.processed_dir(data_dir)
+    old = None
+    try:
+        os.replace(stage / "user" / f"{table}.parquet", target)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=".processed-old-", dir=out.parent))
+            os.rmdir(old)
+            os.replace(out, old)
+        try:
+            os.replace(stage / "processed", out)
+        except BaseException:
+            if old is not None:
+                os.replace(old, out)
+                old = None
+            raise
+    except BaseException:
+        if backup is not None:
+            os.replace(backup, target)
+            backup = None
+        else:
+            target.unlink(missing_ok=True)
+        raise
+    finally:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _wide_extra(mapping: Mapping) -> dict[str, str]:
+    ctx_map = kinds.Context(None, "", None, None, None, mapping)  # type: ignore[arg-type]
+    syn, _ = kinds.indicator_tables(ctx_map)
+    return {k: f"ind:{v}" for k, v in syn.items()}
+
+
+def _locate_any(sheet, mappings: list[Mapping]):
+    """The mapping whose header fits the sheet best (most columns found, no missing ones)."""
+    best = None
+    for m in mappings:
+        extra = _wide_extra(m) if m.raw.get("wide") else None
+        loc, probs = locate(sheet, m, extra)
+        score = (not probs, len(loc.columns) if loc else -1)
+        if best is None or score > best[0]:
+            best = (score, m, loc, probs)
+    _, m, loc, probs = best
+    return m, loc, probs
+
+
+def import_files(kind: str, files: list[str | Path], *, region: str = config.REGION_BATANG,
+                 unit: str | None = None, year: int | None = None, mapping: str | None = None,
+                 sheet: str | None = None, dry_run: bool = False,
+                 data_dir: str | Path | None = None) -> Report:
+    """Import ``files`` of ``kind`` (budget, innovations, skm, service, leadership).
+
+    Returns the :class:`Report`. Raises :class:`~analysis.schema.InputError` (with the
+    report as ``.report``) when any row is rejected; then nothing is written.
+    """
+    if kind not in kinds.CONVERTERS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    data_dir = Path(data_dir).expanduser().resolve() if data_dir else config.data_dir()
+    table, convert = kinds.CONVERTERS[kind]
+    if mapping:
+        mappings = [load(mapping)]
+    elif kind == "service":
+        mappings = [load("service_long"), load("service_wide")]
+    else:
+        mappings = [load(kinds.DEFAULT_MAPPING[kind])]
+    for m in mappings:
+        if m.kind != kind:
+            raise ValueError(f"mapping '{m.name}' is for kind '{m.kind}', not '{kind}'")
+    report = Report(kind, table, ", ".join(m.name for m in mappings), dry_run=dry_run)
+    report.files = [str(f) for f in files]
+    resolver = UnitResolver.from_external(data_dir / "external" / "batang", region)
+    unit_id = None
+    if unit:
+        m = resolver.resolve(unit)
+        if m is None or m.unit_id is None:
+            report.unknown_units[unit] = resolver.suggest(unit)
+            report.problem("--unit", "-", None, unit, resolver.unknown_text(unit))
+            raise _fail(report, table)
+        unit_id = m.unit_id
+
+    groups: dict[str, tuple[Mapping, list[kinds.Part]]] = {}
+    for f in files:
+        try:
+            sheets = read_file(Path(f), sheet)
+        except ReadError as exc:
+            report.problems.append(exc.problem)
+            continue
+        for sh in sheets:
+            report.warnings += sh.warnings
+            if sh.is_empty():
+                if len(sheets) == 1:
+                    report.problem(sh.label, "-", None, None, "the sheet is empty (no data)")
+                else:
+                    report.notes.append(f"{sh.label}: empty sheet, skipped")
+                continue
+            m, loc, probs = _locate_any(sh, mappings)
+            if probs:
+                report.problems += probs
+                continue
+            report.sheets.append(sh.label)
+            if loc.ignored:
+                report.notes.append(f"{sh.label}: columns not used: "
+                                    + ", ".join(repr(t) for t in loc.ignored))
+            groups.setdefault(m.name, (m, []))[1].append(kinds.Part(sh, loc))
+    frames = []
+    for m, parts in groups.values():
+        ctx = kinds.Context(resolver, region, unit_id, year, report, m)
+        df = convert(parts, ctx)
+        if not df.empty:
+            frames.append(df)
+    if len(groups) > 1 or (mappings and len(mappings) > 1 and groups):
+        report.mapping = ", ".join(groups)
+    if report.problems:
+        raise _fail(report, table)
+    new = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if new.empty:
+        report.problem(", ".join(report.files), "-", None, None,
+                       "no data rows found under the header")
+        raise _fail(report, table)
+    try:
+        new = validate(new, table, "<import>")
+    except InputError as exc:
+        report.problems += exc.problems
+        raise _fail(report, table) from None
+    report.rows_out = len(new)
+    report.data = new
+
+    udir = data_dir / "user"
+    old_path = udir / f"{table}.parquet"
+    old = pd.read_parquet(old_path) if old_path.is_file() else None
+    merged, report.changes = merge(old, new, table)
+    try:
+        merged = validate(merged, table, f"{old_path} + import")
+    except InputError as exc:
+        report.problems += exc.problems
+        raise _fail(report, table) from None
+
+    if dry_run:
+        return report
+    if old is not None and all(c["action"] == "unchanged" for c in report.changes):
+        report.notes.append("the imported rows equal what was imported before: nothing "
+                            "written, processed tables left as they are")
+        return report
+    stage = _stage(data_dir, table, merged)
+    try:
+        try:
+            build.build(stage, **_build_settings(data_dir))
+        except InputError as exc:
+            report.problems += exc.problems
+            raise _fail(report, table) from None
+        _commit(data_dir, stage, table)
+        report.written = True
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return report
+
+
+def describe_problems(err: InputError) -> str:
+    """Every problem, one per line (InputError's own text stops after 25)."""
+    return "\n".join([f"{len(err.problems)} problem(s) in table '{err.table}':",
+                      *(f"  - {p}" for p in err.problems)])
+
+
+__all__ = ["KINDS", "REPLACE_KEYS", "import_files", "merge", "describe_problems", "Problem",
+           "norm"]
