@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "analysis.build",
     "analysis.render",
     "analysis.kernel",
+    "analysis.importers",
 ]
 
 

@@ -207,10 +207,12 @@ def build_panel(tables: dict[str, pd.DataFrame], truth: dict | None = None,
     panel = add_changes(panel)
     panel = panel.merge(units[["region_code", "unit_id", "name", "kind", "sector",
                                "front_line"]], on=["region_code", "unit_id"], how="left")
-    # a gap year (no budget rows) takes the provenance of the unit's other years
+    # a row is user data only when none of its budget rows is simulated; a gap year (no
+    # budget rows) takes the provenance of the unit's other years
     unit_prov = panel.groupby(["region_code", "unit_id"])["provenance_budget"].transform(
         lambda s: "+".join(sorted({p for v in s.dropna() for p in v.split("+")})))
-    panel["provenance"] = np.where(unit_prov.str.contains("simulated"), "simulated", "user")
+    own = panel["provenance_budget"].fillna(unit_prov)
+    panel["provenance"] = np.where(own.str.contains("simulated"), "simulated", "user")
     return {"panel": panel}
 
 
