@@ -105,6 +105,9 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
         "innovations": public.load_innovations(ext, aliases),
         "service": public.load_public_service(reference, aliases),
     }
+    from analysis.measures import load_deflator
+
+    tables["deflator"] = load_deflator(data_dir=data_dir)
     truth: dict = {}
     if simulated:
         from analysis import simulate as sim

@@ -38,18 +38,6 @@ from analysis.labels import LANGS, label
 # parameters and context
 # =============================================================================================
 
-EXTRA_LABELS = {
-    # words the notebooks need that analysis.labels does not have (id, en)
-    "budget_realisasi": ("Realisasi anggaran", "Actual spending"),
-    "dlog_budget_lag1": ("Perubahan anggaran tahun lalu (log)", "Budget change, previous year (log)"),
-    "dlog_budget_lag2": ("Perubahan anggaran 2 tahun lalu (log)", "Budget change, 2 years before (log)"),
-    "dlog_budget_lag3": ("Perubahan anggaran 3 tahun lalu (log)", "Budget change, 3 years before (log)"),
-    "cut_2020_x_post": ("Pemotongan 2020 × sesudah 2020", "2020 cut × after 2020"),
-    "log_service_days": ("Waktu layanan (log hari)", "Service time (log days)"),
-    "head_changes": ("Pergantian kepala", "Changes of head"),
-    "digital_yes": ("Digital", "Digital"),
-    "digital_no": ("Non-digital", "Not digital"),
-}
 MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resilience")
 YEAR_COLUMN = {"innovations": "reporting_year"}
 
@@ -78,8 +66,6 @@ class Context:
         return id if self.lang == "id" else en
 
     def label(self, key: str) -> str:
-        if key in EXTRA_LABELS:
-            return EXTRA_LABELS[key][0 if self.lang == "id" else 1]
         return label(key, self.lang, default=key)
 
     def pct(self, x, digits: int = 1) -> str:

@@ -20,6 +20,16 @@ DEFAULT_LANG = LANGS[0]
 _MISSING = object()
 
 LABELS: dict[str, dict[str, str]] = {
+    # --- words the notebooks need ------------------------------------------------------
+    "budget_realisasi": {"id": "Realisasi anggaran", "en": "Actual spending"},
+    "dlog_budget_lag1": {"id": "Perubahan anggaran tahun lalu (log)", "en": "Budget change, previous year (log)"},
+    "dlog_budget_lag2": {"id": "Perubahan anggaran 2 tahun lalu (log)", "en": "Budget change, 2 years before (log)"},
+    "dlog_budget_lag3": {"id": "Perubahan anggaran 3 tahun lalu (log)", "en": "Budget change, 3 years before (log)"},
+    "cut_2020_x_post": {"id": "Pemotongan 2020 × sesudah 2020", "en": "2020 cut × after 2020"},
+    "log_service_days": {"id": "Waktu layanan (log hari)", "en": "Service time (log days)"},
+    "head_changes": {"id": "Pergantian kepala", "en": "Changes of head"},
+    "digital_yes": {"id": "Digital", "en": "Digital"},
+    "digital_no": {"id": "Non-digital", "en": "Not digital"},
     # --- budget (APBD) -------------------------------------------------------------------
     "budget": {"id": "Anggaran", "en": "Budget"},
     "murni": {"id": "APBD murni", "en": "Original budget (murni)"},

@@ -23,6 +23,8 @@ Definitions (also in ``DEFINITIONS``, shown in notebooks):
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -46,13 +48,17 @@ DEFINITIONS = {
 }
 
 
-def load_deflator(path=None) -> pd.DataFrame:
-    """CPI deflator: year, inflation_pct, index (first year = 100)."""
-    path = path or config.data_dir() / "external" / "indonesia" / "deflator_cpi.csv"
+def load_deflator(path=None, data_dir=None) -> pd.DataFrame:
+    """CPI deflator: year, inflation_pct, index (first year = 100), source, provenance.
+    Default file: ``<data>/external/indonesia/deflator_cpi.csv`` (replace it to use another
+    deflator)."""
+    base = Path(data_dir) if data_dir else config.data_dir()
+    path = Path(path) if path else base / "external" / "indonesia" / "deflator_cpi.csv"
     d = pd.read_csv(path).sort_values("year")
     d["index"] = 100 * (1 + d["inflation_pct"] / 100).cumprod() / (1 + d["inflation_pct"].iloc[0]
                                                                     / 100)
-    return d[["year", "inflation_pct", "index"]]
+    d["provenance"] = "public"
+    return d[["year", "inflation_pct", "index", "source", "provenance"]]
 
 
 def budget_measures(budget: pd.DataFrame, deflator: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -192,7 +198,8 @@ def build_panel(tables: dict[str, pd.DataFrame], truth: dict | None = None,
     """The OPD x year panel and a per-unit summary (a derived build step)."""
     if "budget" not in tables or tables["budget"].empty:
         return {}
-    deflator = load_deflator() if deflator is None else deflator
+    if deflator is None:
+        deflator = tables["deflator"] if "deflator" in tables else load_deflator()
     units = tables["units"]
     m = budget_measures(tables["budget"], deflator)
     uy = m[KEYS]
