@@ -124,7 +124,9 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     for name in TABLES:
         if name in tables:
             tables[name] = validate(tables[name], name, f"<assembled {name}>")
-    inputs = {p.name: _file_digest(p) for p in sorted(ext.glob("*.csv"))}
+    base = Path(data_dir) if data_dir else config.data_dir()
+    files = sorted((base / "external").rglob("*.csv")) + sorted((base / "user").glob("*.parquet"))
+    inputs = {str(p.relative_to(base)): _file_digest(p) for p in files}
     return tables, truth, inputs
 
 
