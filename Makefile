@@ -54,3 +54,7 @@ lab: kernel ## start JupyterLab with the project's kernel
 .PHONY: clean
 clean: ## remove built data and rendered reports (never raw or external data)
 	rm -rf data/processed reports/*
+
+.PHONY: present
+present: data kernel ## slide deck, figures (PNG+SVG), one-page brief (HTML+PDF) into reports/ (PRESENT_LANG=en|all)
+	$(PY) -m analysis present --lang $(or $(PRESENT_LANG),id)

@@ -1,0 +1,251 @@
+"""The presentation command: a fresh build, then `present` into a temp folder, in both
+languages. Checks the deck (offline, one section per slide, no code, banner on every slide
+with simulated numbers), the figures (PNG 300 dpi + SVG, sorted names, simulated mark on the
+simulated ones and none on the public one), the brief (HTML, and a one-page PDF when Chromium
+is there: required in CI) and the sentences (generated, with intervals)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import build, config, fmt, kernel, plots, present
+
+CHROMIUM = present.find_chromium()
+NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    d = tmp_path_factory.mktemp("present")
+    data = d / "data"
+    shutil.copytree(config.project_root() / "data" / "external", data / "external")
+    (data / "user").mkdir()
+    old = os.environ.get("BATANG_DATA_DIR")
+    os.environ["BATANG_DATA_DIR"] = str(data)
+    try:
+        build.build(data)
+        kernel.ensure_kernel()
+    finally:
+        if old is None:
+            os.environ.pop("BATANG_DATA_DIR", None)
+        else:
+            os.environ["BATANG_DATA_DIR"] = old
+    return data
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    present.register_cli(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["present", *argv])
+    return args.func(args)
+
+
+@pytest.fixture(scope="module")
+def rendered_id(built, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports-id")
+    status = _run(["--lang", "id", "--out", str(out), "--data-dir", str(built),
+                   *([] if NEED_PDF else ["--no-pdf"])])
+    return status, out
+
+
+@pytest.fixture(scope="module")
+def rendered_en(built, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports-en")
+    status = _run(["--lang", "en", "--out", str(out), "--data-dir", str(built), "--no-pdf"])
+    return status, out
+
+
+def _slides(page: str) -> list[str]:
+    body = page.split('<div class="slides">', 1)[1]
+    parts = re.split(r"<section[^>]*>\s*<section[^>]*>", body)
+    return [p for p in parts[1:]]
+
+
+@pytest.mark.slow
+def test_present_writes_deck_figures_brief_and_manifest(rendered_id):
+    status, out = rendered_id
+    assert status == 0
+    for name in ("deck.id.html", "brief.id.html", "present.id.json",
+                 "figures/captions.id.md"):
+        assert (out / name).is_file(), name
+    if NEED_PDF:
+        assert (out / "brief.id.pdf").is_file()
+
+
+@pytest.mark.slow
+def test_deck_is_offline_code_free_and_marks_simulated_slides(rendered_id):
+    _, out = rendered_id
+    page = (out / "deck.id.html").read_text(encoding="utf-8")
+    # offline: no external script, stylesheet or image; everything inline
+    assert not re.search(r"<script[^>]+src=", page)
+    assert not re.search(r"<link[^>]+stylesheet", page)
+    assert not re.search(r"<img[^>]+src=\"(?!data:)", page)
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    assert "unpkg.com" not in text and "cdn" not in text.lower()
+    # no code on any slide
+    for marker in ("<pre", "input_area", "jp-InputArea", "jp-InputPrompt", "highlight-ipynb",
+                   "import ", "present.slide_"):
+        assert marker not in page, marker
+    slides = _slides(page)
+    assert len(slides) == 9
+    banner = "DATA SIMULASI"
+    public = [s for s in slides if "DATA PUBLIK" in s]
+    assert len(public) == 1 and banner not in public[0]  # the real-data slide
+    for s in slides:
+        if s not in public:
+            assert banner in s  # every slide showing simulated numbers says so
+    assert "Pertanyaan" in slides[0]
+    assert "Catatan dan keterbatasan" in slides[-1]
+    assert "ArrowRight" in page  # keyboard navigation is inline
+
+
+@pytest.mark.slow
+def test_figures_png_and_svg_sorted_and_marked(rendered_id):
+    from PIL import Image
+
+    _, out = rendered_id
+    figs = out / "figures"
+    pngs = sorted(p.name for p in figs.glob("*.png"))
+    svgs = sorted(p.name for p in figs.glob("*.svg"))
+    assert len(pngs) == len(present.FIGURES) == len(svgs)
+    assert [p[:2] for p in pngs] == [f"{i:02d}" for i in range(1, len(pngs) + 1)]
+    assert all(p.endswith(".id.png") for p in pngs)
+    banner = "DATA SIMULASI"
+    for png in pngs:
+        im = Image.open(figs / png)
+        assert round(im.info["dpi"][0]) == 300
+        svg = (figs / png.replace(".png", ".svg")).read_text(encoding="utf-8")
+        public = "-public." in png
+        desc = im.info.get("Description", "")
+        if public:
+            assert banner not in desc and plots.SIMULATED_GID not in svg, png
+        else:
+            assert banner in desc, png
+            assert plots.SIMULATED_GID in svg and banner in svg, png
+    captions = (figs / "captions.id.md").read_text(encoding="utf-8")
+    assert "http" in captions or "GitHub" in captions  # the real figure cites its sources
+
+
+def test_figure_objects_carry_the_mark(built):
+    res = present.load(built, "id")
+    pub = present.fig_public_spending(res)
+    assert not plots.is_simulated(pub)
+    assert plots.is_simulated(present.fig_cuts(res))
+    assert plots.is_simulated(present.fig_effects(res))
+    # axis labels in the chosen language
+    assert pub.axes[0].get_xlabel() == "Tahun"
+    assert "Rp miliar" in pub.axes[0].get_ylabel()
+    en = present.load(built, "en")
+    assert present.fig_public_spending(en).axes[0].get_xlabel() == "Year"
+
+
+@pytest.mark.slow
+def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id, built):
+    _, out = rendered_id
+    page = (out / "brief.id.html").read_text(encoding="utf-8")
+    assert "<pre" not in page and "jp-InputArea" not in page
+    assert "DATA SIMULASI" in page
+    items = re.findall(r"<li><b>", page)
+    assert len(items) == 5
+    assert page.count("95%") >= 5
+    assert "Paling tahan" in page and "Paling kurang tahan" in page
+    # the numbers are the results, not typed text
+    res = present.load(built, "id")
+    eff = present.effects_of_cut(res).set_index("outcome")
+    innov = eff.loc["innovations"]
+    assert present.signed(innov["estimate"], "id", 1, "%") in page
+    assert fmt.percent(present.cut_summary(res)["median"] / 100, "id") in page
+    best = present.resilience_frame(res).iloc[0]
+    assert res.name(best["unit_id"]) in page
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not NEED_PDF, reason="no Chromium and not in CI: the PDF is skipped")
+def test_brief_pdf_is_exactly_one_page(rendered_id):
+    _, out = rendered_id
+    assert present.pdf_pages(out / "brief.id.pdf") == 1
+    import json
+
+    manifest = json.loads((out / "present.id.json").read_text(encoding="utf-8"))
+    assert manifest["pdf_pages"] == 1 and manifest["pdf_error"] is None
+
+
+@pytest.mark.slow
+def test_english_deck_brief_and_figures(rendered_en):
+    status, out = rendered_en
+    assert status == 0
+    deck = (out / "deck.en.html").read_text(encoding="utf-8")
+    brief = (out / "brief.en.html").read_text(encoding="utf-8")
+    assert "SIMULATED DATA" in deck and "PUBLIC DATA" in deck and "Caveats" in deck
+    assert "Five findings that matter most" in brief and "Most resilient" in brief
+    assert 'lang="en"' in deck and "DATA SIMULASI" not in brief
+    assert sorted(p.name for p in (out / "figures").glob("*.en.png"))
+    assert not (out / "brief.en.pdf").exists()  # --no-pdf
+
+
+def test_missing_chromium_writes_html_and_exits_3(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(present, "find_chromium", lambda explicit=None: None)
+    monkeypatch.setattr(present, "run_template", _fake_run_template)
+    status = _run(["--out", str(tmp_path), "--data-dir", str(built)])
+    assert status == present.EXIT_NO_PDF
+    assert (tmp_path / "brief.id.html").is_file() and not (tmp_path / "brief.id.pdf").exists()
+    assert _run(["--out", str(tmp_path), "--data-dir", str(built), "--no-pdf"]) == 0
+
+
+def _fake_run_template(template: Path, parameters: dict, kernel_name: str, timeout: int = 120):
+    """Run the template's cells in-process (no kernel): fast, for the exit-status test."""
+    import nbformat
+    from IPython.display import HTML
+
+    nb = nbformat.read(template, as_version=4)
+    ns: dict = {}
+    shown: list[str] = []
+    import IPython.display as disp
+
+    real = disp.display
+    disp.display = lambda obj, *a, **k: shown.append(obj.data if isinstance(obj, HTML) else "")
+    try:
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            shown.clear()
+            src = cell.source
+            exec(src, ns)  # noqa: S102 - our own template
+            if "parameters" in cell.metadata.get("tags", []):
+                ns.update(parameters)
+            cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": h})
+                            for h in shown if h]
+    finally:
+        disp.display = real
+    return nb
+
+
+def test_bad_parameters_are_refused(built, tmp_path):
+    with pytest.raises(present.PresentParameterError, match="unknown language"):
+        present.validate_params("fr")
+    with pytest.raises(present.PresentParameterError, match="between 0 and 100"):
+        present.validate_params("id", 150)
+    with pytest.raises(present.PresentParameterError, match="did you mean dinkes"):
+        present.load(built, "id", 10, "dinkess")
+    assert _run(["--out", str(tmp_path), "--data-dir", str(built), "--unit", "nope",
+                 "--no-pdf"]) == present.EXIT_USAGE
+    assert _run(["--out", str(tmp_path), "--data-dir", str(tmp_path / "nodata"),
+                 "--no-pdf"]) == present.EXIT_USAGE
+
+
+def test_sentences_carry_intervals_in_both_languages(built):
+    for lang, word in (("id", "s.d."), ("en", " to ")):
+        res = present.load(built, lang)
+        fs = present.findings(res)
+        assert len(fs) == 5
+        for f in fs[1:]:
+            assert "95%" in f["sentence"] and word in f["sentence"], f
+        assert all(s for s in present.scenario_sentences(res))
+    id_text = present.findings(present.load(built, "id"))[1]["sentence"]
+    assert re.search(r"\d,\d", id_text)  # Indonesian decimal comma
