@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "analysis.render",
     "analysis.kernel",
     "analysis.importers",
+    "analysis.present",
 ]
 
 
