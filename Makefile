@@ -53,7 +53,8 @@ lab: kernel ## start JupyterLab with the project's kernel
 
 .PHONY: clean
 clean: ## remove built data and rendered reports (never raw or external data)
-	rm -rf data/processed reports/*
+	rm -rf data/processed
+	find reports -mindepth 1 -not -name .gitkeep -exec rm -rf {} +
 
 .PHONY: present
 present: data kernel ## slide deck, figures (PNG+SVG), one-page brief (HTML+PDF) into reports/ (PRESENT_LANG=en|all)
