@@ -211,8 +211,8 @@ def test_typology_reproducible_and_k_by_silhouette(panels):
 def test_describe_from_centres():
     z = pd.Series({"cut_2020": -1.8, "innovation_trend": -0.9, "ikm_level": 0.1})
     did, den = M._describe(z)
-    assert did == "sangat dipotong tajam 2020, inovasi turun"
-    assert den == "strongly cut sharply in 2020, innovation falling"
+    assert did == "dipotong sangat tajam 2020, inovasi turun"
+    assert den == "cut very sharply in 2020, innovation falling"
     assert M._describe(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
 
 

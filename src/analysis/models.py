@@ -486,19 +486,36 @@ def leadership_effect(panel: pd.DataFrame, outcomes=("innovations", "complaints"
 DEFAULT_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_level",
                     "ikm_trend", "penunjang_share")
 # phrase for a high (+) and a low (-) standardized centre value: (id, en)
+# Words for a cluster centre beyond 0.5 SD: (id, en), and the strong form beyond 1.5 SD.
 PHRASES = {
-    "cut_2020": {+1: ("anggaran naik 2020", "budget up in 2020"),
-                 -1: ("dipotong tajam 2020", "cut sharply in 2020")},
-    "mean_dlog_budget": {+1: ("anggaran tumbuh", "budget growing"),
-                         -1: ("anggaran menyusut", "budget shrinking")},
-    "innovation_trend": {+1: ("inovasi naik", "innovation rising"),
-                         -1: ("inovasi turun", "innovation falling")},
-    "innovation_level": {+1: ("banyak inovasi", "many innovations"),
-                         -1: ("sedikit inovasi", "few innovations")},
-    "ikm_level": {+1: ("IKM tinggi", "high IKM"), -1: ("IKM rendah", "low IKM")},
-    "ikm_trend": {+1: ("IKM membaik", "IKM improving"), -1: ("IKM memburuk", "IKM worsening")},
-    "penunjang_share": {+1: ("porsi rutin (penunjang) besar", "large routine (penunjang) share"),
-                        -1: ("porsi rutin (penunjang) kecil", "small routine (penunjang) share")},
+    "cut_2020": {+1: (("anggaran naik 2020", "budget up in 2020"),
+                      ("anggaran naik tajam 2020", "budget sharply up in 2020")),
+                 -1: (("dipotong 2020", "cut in 2020"),
+                      ("dipotong sangat tajam 2020", "cut very sharply in 2020"))},
+    "mean_dlog_budget": {+1: (("anggaran tumbuh", "budget growing"),
+                              ("anggaran tumbuh pesat", "budget growing fast")),
+                         -1: (("anggaran menyusut", "budget shrinking"),
+                              ("anggaran menyusut tajam", "budget shrinking fast"))},
+    "innovation_trend": {+1: (("inovasi naik", "innovation rising"),
+                              ("inovasi naik pesat", "innovation rising fast")),
+                         -1: (("inovasi turun", "innovation falling"),
+                              ("inovasi turun tajam", "innovation falling fast"))},
+    "innovation_level": {+1: (("inovasi banyak", "many innovations"),
+                              ("inovasi sangat banyak", "very many innovations")),
+                         -1: (("inovasi sedikit", "few innovations"),
+                              ("inovasi sangat sedikit", "very few innovations"))},
+    "ikm_level": {+1: (("IKM tinggi", "high IKM"), ("IKM sangat tinggi", "very high IKM")),
+                  -1: (("IKM rendah", "low IKM"), ("IKM sangat rendah", "very low IKM"))},
+    "ikm_trend": {+1: (("IKM membaik", "IKM improving"),
+                       ("IKM membaik pesat", "IKM improving fast")),
+                  -1: (("IKM memburuk", "IKM worsening"),
+                       ("IKM memburuk tajam", "IKM worsening fast"))},
+    "penunjang_share": {+1: (("porsi rutin (penunjang) besar", "large routine (penunjang) share"),
+                             ("porsi rutin (penunjang) sangat besar",
+                              "very large routine (penunjang) share")),
+                        -1: (("porsi rutin (penunjang) kecil", "small routine (penunjang) share"),
+                             ("porsi rutin (penunjang) sangat kecil",
+                              "very small routine (penunjang) share"))},
 }
 
 
@@ -538,15 +555,13 @@ def unit_features(panel: pd.DataFrame) -> pd.DataFrame:
 
 def _describe(z: pd.Series, threshold: float = 0.5) -> tuple[str, str]:
     """Words for one standardized centre: up to three features beyond +/- threshold SD, the
-    strongest first; "sangat"/"strongly" beyond 1.5 SD."""
+    strongest first; a strong form beyond 1.5 SD."""
     parts_id, parts_en = [], []
     for feat in z.abs().sort_values(ascending=False).index:
         v = z[feat]
         if abs(v) < threshold or feat not in PHRASES or len(parts_id) == 3:
             continue
-        pid, pen = PHRASES[feat][1 if v > 0 else -1]
-        if abs(v) >= 1.5:
-            pid, pen = "sangat " + pid, "strongly " + pen
+        pid, pen = PHRASES[feat][1 if v > 0 else -1][1 if abs(v) >= 1.5 else 0]
         parts_id.append(pid)
         parts_en.append(pen)
     if not parts_id:
@@ -711,6 +726,14 @@ def _coef(fits, model: str, outcome: str, term: str) -> pd.Series:
     return hit.iloc[0]
 
 
+def _signed(x: float, lang: str) -> str:
+    """+1,5 / −1,5 (id) or +1.5 / −1.5 (en), one decimal."""
+    from analysis import fmt
+
+    text = fmt.number(x, lang, 1)
+    return text if text.startswith(("−", "-")) or text in ("0,0", "0.0") else "+" + text
+
+
 def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = None
              ) -> pd.DataFrame:
     """What the evidence says if next year's budget of ``unit_id`` is cut by ``cut_pct`` %.
@@ -757,8 +780,10 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         unit_en = "%" if measure == "pct_change" else " IKM points"
         what_id = "jumlah inovasi" if outcome == "innovations" else "IKM tahun berikutnya"
         what_en = "innovations" if outcome == "innovations" else "IKM the following year"
-        rng_id = f"{est:+.1f}{unit_txt} (95%: {vals[0]:+.1f} s.d. {vals[1]:+.1f})"
-        rng_en = f"{est:+.1f}{unit_en} (95%: {vals[0]:+.1f} to {vals[1]:+.1f})"
+        rng_id = (f"{_signed(est, 'id')}{unit_txt} (95%: {_signed(vals[0], 'id')} s.d. "
+                  f"{_signed(vals[1], 'id')})")
+        rng_en = (f"{_signed(est, 'en')}{unit_en} (95%: {_signed(vals[0], 'en')} to "
+                  f"{_signed(vals[1], 'en')})")
         if spans or few:
             why_id, why_en = [], []
             if spans:
