@@ -1,14 +1,18 @@
 """Benchmark: the plain CLI loop vs ``analysis.render.render_reports`` (not a test).
 
     python benchmarks/bench_render.py [--template T] [--units N] [--data-dir D] [--workers W]
+                                      [--warm-workers 2,3] [--skip-plain]
 
-renders the same N units three ways and prints a table:
+renders the same N units these ways and prints a table:
 
 a. plain: per unit one ``papermill`` CLI subprocess, then one ``jupyter nbconvert --to html
    --no-input`` CLI subprocess, in a loop (what people do first);
 b. ``render_reports(..., force=True)`` into a fresh folder, in a fresh Python process (so its
    time includes interpreter start and imports, as the CLI loop's does);
-c. the same call again with nothing changed (every report skipped, no kernel started).
+c. the same call again with nothing changed (every report skipped, no kernel started);
+b-warm. ``render_reports(..., force=True, warm=True)`` (CLI ``--warm``: one persistent kernel
+   per worker, reset between reports) into another fresh folder, once per worker count of
+   ``--warm-workers`` (default 2 and 3; ``--warm-workers ""`` skips it).
 
 Default: the real OPD report template (notebooks/reports/opd_report.ipynb) on all 44 units of
 the project's processed data (run `make data` first). `--template fixture` uses the tiny test
@@ -16,7 +20,8 @@ fixture with synthetic unit ids instead. With a real template the unit ids are t
 of processed/units.parquet (or --ids a,b,c).
 
 Measured on the 2-core machine (2026-11-29, real template, 44 units): a 289.2 s (6.57 s/report),
-b 51.7 s (1.17 s/report, 2 workers), c 0.07 s; a/b = 5.6x.
+b 51.7 s (1.17 s/report, 2 workers), c 0.07 s; a/b = 5.6x. b-warm (--warm): 24.4 s (0.56 s/report)
+with 2 workers, 26.2 s (0.60) with 3.
 """
 
 from __future__ import annotations
@@ -94,14 +99,21 @@ def plain_loop(template: str, ids: list[str], params: dict, kernel: str, work: P
 
 
 def api_run(
-    template: str, ids: list[str], params: dict, out: Path, workers: int | None, force: bool
+    template: str,
+    ids: list[str],
+    params: dict,
+    out: Path,
+    workers: int | None,
+    force: bool,
+    warm: bool = False,
 ) -> tuple[float, dict]:
     code = (
         "import json, sys\n"
         "from analysis.render import render_reports\n"
         "a = json.loads(sys.argv[1])\n"
         "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
-        "                   workers=a['workers'], force=a['force'], progress=False)\n"
+        "                   workers=a['workers'], force=a['force'], progress=False,\n"
+        "                   warm=a['warm'])\n"
         "print(json.dumps({'total': r.total_seconds, 'counts': r.counts, 'workers': r.workers}))\n"
     )
     payload = json.dumps(
@@ -112,6 +124,7 @@ def api_run(
             "params": params,
             "workers": workers,
             "force": force,
+            "warm": warm,
         }
     )
     t0 = time.perf_counter()
@@ -137,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lang", default=None, help="passed to the template as lang")
     ap.add_argument(
         "--workers", type=int, default=None, help="render_reports workers (default: cores)"
+    )
+    ap.add_argument(
+        "--warm-workers",
+        default="2,3",
+        help="worker counts for the b-warm rows, comma-separated (default: 2,3; '' = none)",
     )
     ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow CLI loop")
     ap.add_argument("--keep", action="store_true", help="keep the output folder")
@@ -172,12 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((f"b  render_reports, {info_b['workers']} workers", b, f"{info_b['counts']}"))
     c, info_c = api_run(template, ids, params, work / "api", args.workers, force=False)
     rows.append(("c  render_reports again, nothing changed", c, f"{info_c['counts']}"))
+    for w in [int(x) for x in args.warm_workers.split(",") if x.strip()]:
+        bw, info_w = api_run(template, ids, params, work / f"warm{w}", w, force=True, warm=True)
+        rows.append(
+            (f"b-warm render_reports --warm, {info_w['workers']} workers", bw,
+             f"{info_w['counts']}")
+        )
 
     n = len(ids)
-    print(f"\n{'method':<44} {'total s':>9} {'s/report':>9}  notes")
+    print(f"\n{'method':<46} {'total s':>9} {'s/report':>9}  notes")
     print("-" * 90)
     for name, secs, note in rows:
-        print(f"{name:<44} {secs:>9.2f} {secs / n:>9.3f}  {note}")
+        print(f"{name:<46} {secs:>9.2f} {secs / n:>9.3f}  {note}")
     print("-" * 90)
     if a is not None:
         print(f"ratio a/b = {a / b:.1f}x   (b/a = {b / a:.2f})")

@@ -385,3 +385,135 @@ def test_fixture_template_is_parameterized():
     nb = json.loads(FIXTURE.read_text())
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1 and "fail_unit" in "".join(tagged[0]["source"])
+
+
+# ---------------------------------------------------------------- warm kernels
+
+# Added after the fixture's failing cell (so failures stay at cell 3): it fails when a global of
+# an earlier report, or its rcParams change, is visible, then leaves both behind, and prints the
+# kernel's pid so the test can tell reused kernels from fresh ones.
+_SENTINEL_CELL = """\
+import os
+import matplotlib
+assert "leak_sentinel" not in globals(), f"state leaked from report {leak_sentinel!r}"
+assert matplotlib.rcParams["lines.linewidth"] == matplotlib.rcParamsOrig["lines.linewidth"]
+leak_sentinel = unit_id
+matplotlib.rcParams["lines.linewidth"] = 7.0
+print(f"kernel pid: {os.getpid()}")
+"""
+
+
+def _sentinel_template(tmp_path: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.read(FIXTURE, as_version=4)
+    nb.cells.insert(3, nbformat.v4.new_code_cell(_SENTINEL_CELL))
+    tpl = tmp_path / "sentinel.ipynb"
+    nbformat.write(nb, tpl)
+    return tpl
+
+
+def _kernel_pid(html_text: str) -> int:
+    import re
+
+    return int(re.search(r"kernel pid: (\d+)", html_text).group(1))
+
+
+def _gone(pid: int) -> bool:
+    """True when the process no longer exists (or is a zombie waiting for init)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+def test_warm_with_scheduler_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="process pool only"):
+        render_reports(["u-a"], FIXTURE, tmp_path / "o", scheduler="local", warm=True)
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_rejects_warm_with_scheduler(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    render.register_cli(
+        parser.add_subparsers(dest="command"),
+        units_loader=lambda lang="id", data_dir=None: render.UnitTable(names={"u-a": "A"}),
+    )
+    out = tmp_path / "out"
+    args = parser.parse_args(
+        ["render", "--warm", "--scheduler", "local", "--out", str(out), "--template",
+         str(FIXTURE), "--data-dir", str(tmp_path), "--no-progress"]
+    )
+    assert args.func(args) == 2
+    assert "process pool only" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+def test_warm_kernels_reuse_isolate_replace_after_failure_and_leave_no_process(tmp_path):
+    tpl = _sentinel_template(tmp_path)
+    out = tmp_path / "reports"
+    ids = ["u-a", "u-b", "u-c", "u-d"]
+    # One worker, so the order is fixed: u-a and u-b share a kernel, u-b fails (its kernel is
+    # replaced), u-c and u-d share the new one.
+    res = render_reports(
+        ids, tpl, out, parameters={"fail_unit": "u-b"}, workers=1, progress=False, warm=True
+    )
+    by = {r["unit_id"]: r for r in res.rows}
+    assert [by[u]["status"] for u in ids] == ["ok", "failed", "ok", "ok"], by
+    assert (by["u-b"]["ename"], by["u-b"]["cell_index"], by["u-b"]["exec_count"]) == (
+        "ValueError", 3, 3)  # same as with a fresh kernel: counts restart at 1
+    pids = {u: _kernel_pid((out / f"{u}.html").read_text()) for u in ("u-a", "u-c", "u-d")}
+    assert pids["u-c"] == pids["u-d"], "warm: the kernel is reused after a success"
+    assert pids["u-a"] != pids["u-c"], "the kernel is replaced after a failed report"
+    html_d = (out / "u-d.html").read_text()
+    assert "unit: u-d" in html_d and "data:image/png;base64" in html_d and "unit: u-c" not in html_d
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["kernels"] == "warm" and manifest["executor"] == "process-pool"
+    # The workers shut their kernels down on exit: nothing is left running.
+    assert all(_gone(pid) for pid in pids.values()), pids
+
+    # Warm and fresh kernels give the same report (modulo random ids), so the hash is shared:
+    # nothing to re-render in fresh mode.
+    res2 = render_reports(ids, tpl, out, parameters={"fail_unit": "u-b"}, progress=False)
+    assert [r["status"] for r in res2.rows] == ["skipped", "failed", "skipped", "skipped"]
+
+
+@pytest.mark.slow
+def test_warm_batch_of_fixture_reports_matches_fresh(tmp_path):
+    import re
+
+    ids = ["u-a", "u-b", "u-c"]
+    fresh = render_reports(ids, FIXTURE, tmp_path / "fresh", workers=2, progress=False)
+    warm = render_reports(ids, FIXTURE, tmp_path / "warm", workers=2, progress=False, warm=True)
+    assert warm.exit_status == fresh.exit_status == 0
+    assert [r["content_hash"] for r in warm.rows] == [r["content_hash"] for r in fresh.rows]
+
+    def norm(p: Path) -> str:
+        return re.sub(r"\b(?:cell-id|id)=\"[^\"]*\"", "", p.read_text())
+
+    for uid in ids:
+        assert norm(tmp_path / "warm" / f"{uid}.html") == norm(tmp_path / "fresh" / f"{uid}.html")
+
+
+@pytest.mark.slow
+def test_warm_kernel_is_replaced_after_a_timeout_and_a_dead_kernel(tmp_path):
+    import nbformat
+
+    tpl = _sentinel_template(tmp_path)
+    nb = nbformat.read(tpl, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell(
+        'import time\nif unit_id == "u-b":\n    time.sleep(30)\n'
+        'if unit_id == "u-c":\n    os._exit(1)\n'
+    ))
+    nbformat.write(nb, tpl)
+    out = tmp_path / "reports"
+    ids = ["u-a", "u-b", "u-c", "u-d"]
+    res = render_reports(ids, tpl, out, workers=1, progress=False, warm=True, timeout=2)
+    by = {r["unit_id"]: r for r in res.rows}
+    assert [by[u]["status"] for u in ids] == ["ok", "failed", "failed", "ok"], by
+    assert by["u-b"]["ename"] == "CellTimeoutError" and by["u-c"]["ename"] == "DeadKernelError"
+    pid_a, pid_d = (_kernel_pid((out / f"{u}.html").read_text()) for u in ("u-a", "u-d"))
+    assert pid_a != pid_d and _gone(pid_a) and _gone(pid_d)
