@@ -28,11 +28,11 @@ data: $(STAMP) ## build the processed tables (public + simulated seed $(SEED) + 
 .PHONY: all
 all: data kernel ## the main job: build the data, then render every OPD report into reports/opd/
 	$(PY) -m analysis summary
-	$(PY) -m analysis render
+	$(PY) -m analysis render --warm
 
 .PHONY: reports
-reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all)
-	$(PY) -m analysis render $(if $(FORCE),--force,)
+reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all; warm kernels)
+	$(PY) -m analysis render --warm $(if $(FORCE),--force,)
 
 .PHONY: test
 test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
