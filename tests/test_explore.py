@@ -277,7 +277,7 @@ def test_scenario_sections(ctx, data):
     assert len(grid.data) == 6
     inn = grid.data[grid.data["outcome"] == "innovations"].sort_values("cut_pct")
     assert inn["estimate"].abs().is_monotonic_increasing  # a bigger cut, a bigger effect
-    assert ("Bukti tipis" in res.text) or ("Thin evidence" in res.text) or (
+    assert ("Bukti terlalu tipis" in res.text) or ("Evidence too thin" in res.text) or (
         "adequate" in set(res.data["evidence"]))
 
 

@@ -1882,7 +1882,8 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
                      _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
-    lines = [scenario_statement(ctx, r) for r in sc.itertuples()]
+    # the sentences come from models.scenario (one source of wording, in both languages)
+    lines = [getattr(r, f"statement_{ctx.lang}") for r in sc.itertuples()]
     inn = sc[sc["outcome"] == "innovations"]
     if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
         b = float(inn["baseline"].iloc[0])
@@ -1900,36 +1901,6 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
                         f"If the budget is cut by {ctx.num(cut_pct, 1)}%"),
                   bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
                   {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
-
-
-def scenario_statement(ctx: Context, r) -> str:
-    """One scenario row (from ``models.scenario``) in words, with the reasons the evidence is
-    thin when it is."""
-    from analysis.models import FEW_CLUSTERS
-
-    what = {"innovations": ctx.t("jumlah inovasi", "the number of innovations"),
-            "ikm": ctx.t("IKM tahun berikutnya", "the following year's IKM")}.get(
-        r.outcome, ctx.label(r.outcome))
-    unit = "%" if r.measure == "pct_change" else ctx.t(" poin", " points")
-    rng = ctx.t(f"{ctx.num(r.estimate, 1)}{unit} (interval 95%: {ctx.num(r.ci_low, 1)} s.d. "
-                f"{ctx.num(r.ci_high, 1)})",
-                f"{ctx.num(r.estimate, 1)}{unit} (95% interval: {ctx.num(r.ci_low, 1)} to "
-                f"{ctx.num(r.ci_high, 1)})")
-    why = []
-    if r.ci_low <= 0 <= r.ci_high:
-        why.append(ctx.t("intervalnya memuat nol", "the interval includes zero"))
-    if r.n_clusters < FEW_CLUSTERS:
-        why.append(ctx.t(f"hanya {int(r.n_clusters)} OPD dalam model",
-                         f"only {int(r.n_clusters)} OPDs in the model"))
-    text = ctx.t(f"Pemotongan {ctx.num(r.cut_pct, 1)}% sejalan dengan perubahan {what} "
-                 f"sebesar {rng}.",
-                 f"A {ctx.num(r.cut_pct, 1)}% cut goes with a change in {what} of {rng}.")
-    if why:
-        text += ctx.t(f" **Bukti tipis**: {' dan '.join(why)}; jangan dijadikan satu-satunya "
-                      "dasar keputusan.",
-                      f" **Thin evidence**: {' and '.join(why)}; do not base a decision on it "
-                      "alone.")
-    return text
 
 
 def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
