@@ -36,12 +36,12 @@ reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all; 
 
 .PHONY: test
 test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
 	$(PY) -m pytest
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over package, tests and notebooks
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
 
 .PHONY: kernel
 kernel: $(STAMP) ## register the project's Jupyter kernel ("Python (batang-analysis)")
