@@ -935,16 +935,21 @@ def _esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _fmt_value(value: Any) -> tuple[str, str | None]:
-    """(display text, numeric sort key or None)."""
+def _local(text: str, lang: str) -> str:
+    """A plain number as Bahasa Indonesia writes it: decimal comma, true minus sign."""
+    return text.replace("-", "\u2212").replace(".", ",") if lang == "id" else text
+
+
+def _fmt_value(value: Any, lang: str = "en") -> tuple[str, str | None]:
+    """(display text in the page's language, numeric sort key or None)."""
     if isinstance(value, bool) or value is None:
         return ("" if value is None else str(value)), None
     if isinstance(value, int):
-        return f"{value}", str(value)
+        return _local(f"{value}", lang), str(value)
     if isinstance(value, float):
         if value != value:  # NaN
             return "", None
-        return f"{value:.6g}", repr(value)
+        return _local(f"{value:.6g}", lang), repr(value)
     return str(value), None
 
 
@@ -998,13 +1003,13 @@ def build_index_html(
         w(f'<td class="st-{_esc(status)}">{_esc(lab.get(status, status))}</td>')
         summ = r.get("summary") or {}
         for col in summary_cols:
-            text, key = _fmt_value(summ.get(col))
+            text, key = _fmt_value(summ.get(col), lang)
             attr = f' data-sort="{_esc(key)}"' if key is not None else ""
             cls = ' class="num"' if key is not None else ""
             w(f"<td{cls}{attr}>{_esc(text)}</td>")
         secs = r.get("seconds")
         if isinstance(secs, int | float) and status != "skipped":
-            w(f'<td class="num" data-sort="{secs!r}">{secs:.1f}</td>')
+            w(f'<td class="num" data-sort="{secs!r}">{_local(f"{secs:.1f}", lang)}</td>')
         else:
             w("<td></td>")
         msg = ""
