@@ -123,6 +123,19 @@ def resolve_unit(ctx: Context, part: Part, row: int, column: str, value: object
     return True, m.unit_id, m.attribution
 
 
+def row_unit(ctx: Context, part: Part, row: int, cells: dict, default: str | None,
+             column_hint: str) -> str | None:
+    """The row's unit id: its own unit column when filled, else the sheet's/--unit default;
+    a problem is recorded (and None returned) when neither names a known unit."""
+    if not is_blank(cells.get("unit")):
+        _, uid, _ = resolve_unit(ctx, part, row, _header(part, "unit"), cells.get("unit"))
+        return uid
+    if default is None:
+        ctx.report.problem(part.sheet.label, row, None, None,
+                           f"unit unknown: give --unit or a unit column ({column_hint})")
+    return default
+
+
 def row_year(ctx: Context, part: Part, row: int, cells: dict, default: int | None
              ) -> int | None:
     raw = cells.get("year")
@@ -571,13 +584,7 @@ def convert_skm(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 continue   # a row with no answers at all is not a respondent
             rep.rows_read += 1
             n0 = len(rep.problems)
-            uid = unit_default
-            if not is_blank(cells.get("unit")):
-                ok, uid, _ = resolve_unit(ctx, part, rno, _header(part, "unit"),
-                                          cells.get("unit"))
-            elif uid is None:
-                rep.problem(label, rno, None, None,
-                            "unit unknown: give --unit or a unit column (OPD / Unit Layanan)")
+            uid = row_unit(ctx, part, rno, cells, unit_default, "OPD / Unit Layanan")
             year = row_year(ctx, part, rno, cells, year_default)
             if len(rep.problems) > n0 or uid is None or year is None:
                 continue
@@ -658,13 +665,7 @@ def convert_service(parts: list[Part], ctx: Context) -> pd.DataFrame:
         for rno, cells in data_rows(part):
             rep.rows_read += 1
             n0 = len(rep.problems)
-            uid = unit_default
-            if not is_blank(cells.get("unit")):
-                ok, uid, _ = resolve_unit(ctx, part, rno, _header(part, "unit"),
-                                          cells.get("unit"))
-            elif uid is None:
-                rep.problem(label, rno, None, None,
-                            "unit unknown: give --unit or a unit column (OPD)")
+            uid = row_unit(ctx, part, rno, cells, unit_default, "OPD")
             year = row_year(ctx, part, rno, cells, year_default)
             n = None
             if not is_blank(cells.get("n")):
