@@ -38,7 +38,8 @@ from analysis.labels import LANGS, label
 # parameters and context
 # =============================================================================================
 
-MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resilience")
+MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resilience",
+                "lag_results")
 YEAR_COLUMN = {"innovations": "reporting_year"}
 
 
@@ -177,26 +178,23 @@ def _check_cut(x, name: str) -> float:
 # loading
 # =============================================================================================
 
-def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
+def load(ctx: Context, *names: str, max_lag: int | None = None) -> dict[str, pd.DataFrame]:
     """The processed tables ``names`` sliced to the context's region and years.
 
     Model tables (``model_results``, ``event_study``, ``typology``, ``typology_k``,
-    ``resilience``) are read when the build wrote them; otherwise they are fitted now from
-    the panel with :func:`analysis.models.fit_all` (a few seconds) and
-    ``attrs["computed_now"]`` says so.
+    ``resilience``, ``lag_results``) honour the notebook's parameters: when ``years`` covers
+    the whole panel (and ``max_lag`` is the build's), they are the build's tables; otherwise
+    every model is refitted on the panel rows inside ``years`` (:func:`model_tables`, cached
+    under ``data/interim/models/``). ``attrs["fit"]`` of each model table says which (see
+    :func:`fit_scope`). A build that lacks the tables has them fitted now
+    (``attrs["computed_now"]``).
     """
     out: dict[str, pd.DataFrame] = {}
-    fitted: dict[str, pd.DataFrame] | None = None
+    wanted = [n for n in names if n in MODEL_TABLES]
+    if wanted:
+        out.update(model_tables(ctx, *wanted, max_lag=max_lag))
     for name in names:
         if name in MODEL_TABLES:
-            try:
-                df = io.load_table(name, ctx.data_dir)
-            except io.NotBuiltError:
-                if fitted is None:
-                    fitted = _fit_models(ctx)
-                df = fitted[name].copy()
-                df.attrs["computed_now"] = True
-            out[name] = df
             continue
         df = io.load_table(name, ctx.data_dir)
         if "region_code" in df.columns:
@@ -207,15 +205,277 @@ def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
         elif ycol in df.columns and name not in ("unit_summary",):
             df = df[df[ycol].between(*ctx.years)]
         out[name] = df.reset_index(drop=True)
+    return {n: out[n] for n in names}
+
+
+# ---------------------------------------------------------------- models on the notebook's window
+
+DEFAULT_MAX_LAG = 2
+LAG_OUTCOMES = ("ikm", "complaints", "ombudsman_score", "log_service_days")
+"""The longest budget lag of the build's ``lag_results`` table (models.lag_models default)."""
+
+
+def panel_years(ctx: Context) -> tuple[int, int]:
+    """First and last year of the region's whole panel (what the build fits on)."""
+    p = io.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    return int(p["year"].min()), int(p["year"].max())
+
+
+def _interim(ctx: Context) -> Path:
+    return (Path(ctx.data_dir) / "interim") if ctx.data_dir else config.interim_dir()
+
+
+def data_fingerprint(ctx: Context) -> str:
+    """A hash of what a model fit depends on: the processed panel and units (file bytes), the
+    package version and the source of the estimating modules (models.py, measures.py). A new
+    build or a changed estimator gives a new fingerprint, so a stale cache is never read."""
+    import hashlib
+
+    from analysis import __version__, measures, models
+
+    h = hashlib.sha256(__version__.encode())
+    for name in ("panel", "units"):
+        h.update((io.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
+    for mod in (models, measures):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def cached(ctx: Context, spec: dict, compute) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``compute()`` (a dict of DataFrames) cached on disk under ``<data>/interim/models/``,
+    keyed by a hash of ``spec`` and :func:`data_fingerprint`; a repeat is a file read.
+    Returns the tables and ``{"cache": "hit"|"miss", "seconds": ..., "path": ...}``."""
+    import hashlib
+    import json
+    import os
+    import pickle
+    import tempfile
+    import time
+
+    t0 = time.perf_counter()
+    key = hashlib.sha256((json.dumps(spec, sort_keys=True, default=str)
+                          + data_fingerprint(ctx)).encode()).hexdigest()[:20]
+    folder = _interim(ctx) / "models"
+    path = folder / f"{key}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as f:
+                tables = pickle.load(f)
+            return tables, {"cache": "hit", "seconds": time.perf_counter() - t0,
+                            "path": str(path)}
+        except Exception:  # noqa: BLE001 - a damaged cache file is refitted, never trusted
+            path.unlink(missing_ok=True)
+    tables = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(tables, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tables, {"cache": "miss", "seconds": time.perf_counter() - t0, "path": str(path)}
+
+
+def model_tables(ctx: Context, *names: str, max_lag: int | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Model tables for the notebook's parameters.
+
+    ``years`` equal to the whole panel (and ``max_lag`` None or the build's): the build's
+    tables. Otherwise :func:`analysis.models.fit_all` on the panel rows inside ``years`` (and
+    ``models.lag_models`` with ``max_lag``), cached by (region, years, max_lag) and the data
+    fingerprint. Each table gets ``attrs["fit"] = {"years", "panel_years", "refit", "cache",
+    "seconds"}``."""
+    from analysis import models
+
+    full = panel_years(ctx)
+    lag = DEFAULT_MAX_LAG if max_lag is None else int(max_lag)
+    whole = tuple(ctx.years) == full
+    info = {"years": tuple(ctx.years), "panel_years": full, "refit": not whole,
+            "cache": "build", "seconds": 0.0, "max_lag": lag}
+    out: dict[str, pd.DataFrame] = {}
+    if not whole:
+        fitted, how = _fit_window(ctx, models, lag, ctx.years)
+        info.update(how)
+        out = {name: fitted[name].copy() for name in names}
+    else:
+        missing = []
+        for name in names:
+            try:
+                out[name] = io.load_table(name, ctx.data_dir)
+            except io.NotBuiltError:
+                missing.append(name)
+        if [m for m in missing if m != "lag_results"]:
+            # the build did not store the models: fit them all now (one family of tests)
+            fitted, how = _fit_window(ctx, models, lag, full)
+            info.update(how)
+            for name in names:
+                out[name] = fitted[name].copy()
+                out[name].attrs["computed_now"] = True
+        elif "lag_results" in names and ("lag_results" in missing or lag != DEFAULT_MAX_LAG):
+            # other lags than the build's: refit the lag models, and the family of tests
+            panel = io.load_table("panel", ctx.data_dir,
+                                  filters=[("region_code", "==", ctx.region)])
+            lagged, how = cached(ctx, {"what": "lag_models", "region": ctx.region,
+                                       "years": list(full), "max_lag": lag},
+                                 lambda: {"lag_results": fit_lag_models(panel, lag)})
+            info.update(how)
+            fam = {"lag_results": lagged["lag_results"]}
+            for name in ("model_results", "event_study"):
+                try:
+                    fam[name] = out.get(name, io.load_table(name, ctx.data_dir))
+                except io.NotBuiltError:
+                    pass
+            fam = adjust_family(fam)
+            for name in names:
+                if name in fam:
+                    out[name] = fam[name].copy()
+    for name in names:
+        out[name].attrs = {**out[name].attrs, "fit": dict(info)}
     return out
 
 
-def _fit_models(ctx: Context) -> dict[str, pd.DataFrame]:
-    from analysis import models
+def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:
+    """fit_all + lag models + the family of tests on the panel rows inside ``years``, cached.
+    The fit runs in a child process: on a very short window the estimator's compiled code can
+    abort the whole process (e.g. every OPD a singleton), which must not kill the notebook's
+    kernel; such a window gets "not estimable" rows saying why."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     panel = io.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
     units = io.load_table("units", ctx.data_dir)
-    return models.fit_all({"panel": panel, "units": units}, None)
+    win = panel[panel["year"].between(*years)].reset_index(drop=True)
+    if win.empty:
+        raise ParameterError(f"years {list(years)}: no panel rows to fit the models on")
+
+    def compute() -> dict[str, pd.DataFrame]:
+        ctx_mp = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(1, mp_context=ctx_mp) as ex:
+                return ex.submit(fit_window_tables, win, units, max_lag).result()
+        except BrokenProcessPool:
+            return not_estimable_tables(
+                win, f"the estimator stopped on the years {years[0]}–{years[1]} (too few "
+                "years with a budget change per OPD for unit and year effects); choose a "
+                "longer range")
+
+    spec = {"what": "fit_all+lag_models", "region": ctx.region, "years": list(years),
+            "max_lag": max_lag}
+    return cached(ctx, spec, compute)
+
+
+def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
+                      ) -> dict[str, pd.DataFrame]:
+    """Every model table on ``panel`` (already cut to the window): ``models.fit_all``, the
+    distributed-lag models with ``max_lag`` and the Holm family of tests. Run in a child
+    process by :func:`model_tables`."""
+    from analysis import models
+
+    out = models.fit_all({"panel": panel, "units": units}, None)
+    if "lag_results" not in out or max_lag != DEFAULT_MAX_LAG:
+        out["lag_results"] = fit_lag_models(panel, max_lag)
+    return adjust_family(out)
+
+
+def not_estimable_tables(panel: pd.DataFrame, why: str) -> dict[str, pd.DataFrame]:
+    """Model tables that say, row by row, that nothing could be estimated and why."""
+    from analysis import models
+
+    ds = models.dataset_label(panel)
+    note = f"not estimable: {why}"
+    row = {"estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "p_value": np.nan, "n": 0, "n_clusters": 0, "note": note, "dataset": ds}
+    mr = pd.DataFrame([{"model": m, "outcome": o, "term": " + ".join(r), **row}
+                       for m, o, r in models.MAIN_SPECS])
+    return {"model_results": mr,
+            "event_study": pd.DataFrame([{"model": "event_study_poisson",
+                                          "outcome": "innovations", **row}]),
+            "typology": pd.DataFrame({"unit_id": [], "cluster": [], "dataset": []}),
+            "typology_k": pd.DataFrame([{"k": 0, "silhouette": np.nan, "chosen": False,
+                                         "n_units": 0, "note": note, "dataset": ds}]),
+            "resilience": pd.DataFrame([{"outcome": "", "unit_id": "", "note": note,
+                                         "dataset": ds}]),
+            "lag_results": pd.DataFrame([{"model": "dist_lag", "outcome": o,
+                                          "term": "cumulative", "lag": pd.NA, **row}
+                                         for o in LAG_OUTCOMES])}
+
+
+def pretrend_p(event_study: pd.DataFrame) -> float:
+    """The p-value of the joint pre-trend test: the pairs cluster bootstrap-t one
+    (``p_value_boot``) when the event study carries it, else the F test."""
+    pt = event_study.attrs.get("pretrend") or {}
+    for key in ("p_value_boot",):
+        if key in pt and not pd.isna(pt[key]):
+            return float(pt[key])
+    for col in ("pretrend_p_boot", "pretrend_p"):
+        if col in event_study.columns and event_study[col].notna().any():
+            return float(event_study[col].dropna().iloc[0])
+    return float("nan")
+
+
+def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
+                  ) -> dict[str, pd.DataFrame]:
+    """Holm-adjusted p-values over the family of every test the findings report: the main
+    models and leadership terms (``model_results``), every lag and cumulative term
+    (``lag_results``) and the joint pre-trend test (``event_study``), as the build does.
+    Adds ``p_adjusted``, ``n_tests``, ``adjust_method`` to ``model_results`` and
+    ``lag_results`` and ``pretrend_p_adjusted`` to ``event_study``."""
+    from statsmodels.stats.multitest import multipletests
+
+    out = dict(tables)
+    parts = []
+    for name in ("model_results", "lag_results"):
+        df = out.get(name)
+        if df is not None and "p_value" in df.columns:
+            p = pd.to_numeric(df["p_value"], errors="coerce")
+            parts += [(name, i, float(v)) for i, v in p.items() if not pd.isna(v)]
+    es = out.get("event_study")
+    if es is not None and len(es):
+        v = pretrend_p(es)
+        if not pd.isna(v):
+            parts.append(("event_study", None, v))
+    adj = multipletests([v for *_, v in parts], method=method)[1] if parts else []
+    n = len(parts)
+    for name in ("model_results", "lag_results"):
+        df = out.get(name)
+        if df is None:
+            continue
+        df = df.copy()
+        df["p_adjusted"] = np.nan
+        for (nm, i, _v), a in zip(parts, adj, strict=True):
+            if nm == name:
+                df.loc[i, "p_adjusted"] = float(a)
+        df["n_tests"] = n
+        df["adjust_method"] = method
+        out[name] = df
+    if es is not None and len(es):
+        attrs = es.attrs
+        es = es.copy()
+        es.attrs = attrs
+        hit = [a for (nm, _i, _v), a in zip(parts, adj, strict=True) if nm == "event_study"]
+        es["pretrend_p_adjusted"] = float(hit[0]) if hit else np.nan
+        es["n_tests"] = n
+        out["event_study"] = es
+    return out
+
+
+def fit_lag_models(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
+    """``models.lag_models`` (one distributed-lag model per service outcome, all lags jointly
+    plus the cumulative effect), labelled with the panel's dataset."""
+    from analysis import models
+
+    if not hasattr(models, "lag_models"):
+        return pd.DataFrame([{"model": "dist_lag", "outcome": o, "term": "cumulative",
+                              "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
+                              "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
+                              "lag": pd.NA, "note": "not estimable: analysis.models has no "
+                              "lag_models (joint distributed-lag model); update the package",
+                              "dataset": models.dataset_label(panel)} for o in LAG_OUTCOMES])
+    return models.lag_models(panel, max_lag=max_lag).assign(
+        dataset=models.dataset_label(panel))
 
 
 def load_truth(ctx: Context) -> dict:
@@ -898,10 +1158,13 @@ def public_finance(ctx: Context, region_finance: pd.DataFrame) -> Result:
     rf = require_public(region_finance, "public_finance")
     best = _best_documents(rf[rf["indicator_key"].isin(["belanja_total", "pendapatan_total"])])
     spend = best[best["indicator_key"] == "belanja_total"]
-    fig = plots.budget_path(spend.rename(columns={"value_idr": "amount_idr"}), lang=ctx.lang,
-                            simulated=False)
-    fig.axes[0].set_title(ctx.t("Belanja daerah (total): APBD dan LRA",
-                                "Total regional spending: APBD and LRA"))
+    figs = []
+    if len(spend):
+        fig = plots.budget_path(spend.rename(columns={"value_idr": "amount_idr"}),
+                                lang=ctx.lang, simulated=False)
+        fig.axes[0].set_title(ctx.t("Belanja daerah (total): APBD dan LRA",
+                                    "Total regional spending: APBD and LRA"))
+        figs.append(fig)
     key_label = {"belanja_total": ctx.t("Belanja (total)", "Spending (total)"),
                  "pendapatan_total": ctx.t("Pendapatan (total)", "Revenue (total)")}
     head = [ctx.label("year"), ctx.label("stage"), ctx.t("Indikator", "Indicator"),
@@ -952,7 +1215,7 @@ def public_finance(ctx: Context, region_finance: pd.DataFrame) -> Result:
                            f"No public spending figure for: {', '.join(map(str, missing))}."))
     cap = ctx.t("APBD dan LRA Kabupaten (data publik, bersumber; satu dokumen per tahun dan tahap)",
                 "Regency APBD and LRA (public, cited data; one document per year and stage)")
-    return Result(ctx.t("APBD dan realisasi", "APBD and realisation"), bullets(lines), [fig],
+    return Result(ctx.t("APBD dan realisasi", "APBD and realisation"), bullets(lines), figs,
                   table_html(head, rows, ctx, cap, False), best, False,
                   {"rev_change_2020": (rev20 / rev19 - 1) if rev19 else np.nan,
                    "missing_years": missing})
@@ -964,11 +1227,25 @@ def _owner(ctx: Context, r, names: pd.Series) -> str:
     return ctx.t("Akun tanpa atribusi OPD", "Account not attributed to an OPD")
 
 
+def _no_public_profiles(ctx: Context, title: str, n: int) -> Result:
+    """A section with no public innovation profile in the notebook's years (the IID profiles
+    are reported in 2021: a range without 2021 has none)."""
+    return Result(title, ctx.t(
+        f"Tidak ada profil inovasi publik dalam {ctx.span} ({n} baris; profil IID dilaporkan "
+        "pada 2021, jadi rentang tahun tanpa 2021 tidak memuatnya).",
+        f"No public innovation profile in {ctx.span} ({n} rows; the IID profiles are reported "
+        "in 2021, so a year range without 2021 holds none)."), simulated=False,
+        facts={"profiles": n, "kept": 0})
+
+
 def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame) -> Result:
     """The IID 2021 innovation profiles by OPD, stage and digital (duplicates left out)."""
     inn = require_public(innovations, "public_innovations_by_opd")
     names = unit_names(ctx)
     d = inn[~inn["is_duplicate"]].copy()
+    if d.empty:
+        return _no_public_profiles(ctx, ctx.t("Inovasi 2021 per OPD", "2021 innovations by OPD"),
+                                   len(inn))
     d["owner"] = [_owner(ctx, r, names) for r in d.itertuples()]
     g = d.groupby("owner").agg(total=("innovation_id", "size"),
                                impl=("stage", lambda s: int((s == "implementasi").sum())),
@@ -1004,6 +1281,10 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame) -> Resul
     d = inn[~inn["is_duplicate"]].copy()
     d["impl_year"] = d["implementation_date"].dt.year
     dd = d.dropna(subset=["impl_year"]).astype({"impl_year": int})
+    if d.empty or dd.empty:
+        return _no_public_profiles(ctx, ctx.t("Bentuk, digital dan tahun implementasi",
+                                              "Form, digital and year of implementation"),
+                                   len(inn))
     fig = plots.counts_stacked(dd, lang=ctx.lang, simulated=False, category="form",
                                year="impl_year")
     fig.axes[0].set_xlabel(ctx.t("Tahun implementasi", "Year of implementation"))
@@ -1100,13 +1381,18 @@ def public_conclusions(ctx: Context, *results: Result) -> Result:
                            "dari pemotongan.",
                            f"Realised regional revenue changed {ctx.pct(f['rev_change_2020'])} "
                            "from 2019 to 2020: the real ground of the cuts."))
-    lines += [
-        ctx.t(f"{f['kept']} profil inovasi 2021 (tanpa duplikat), "
+    if f.get("kept") and "top_form" in f:
+        lines.append(ctx.t(
+              f"{f['kept']} profil inovasi 2021 (tanpa duplikat), "
               f"{ctx.pct(f['digital_share'])} digital; bentuk terbanyak "
               f"{ctx.label(f['top_form']).lower()}; puncak implementasi {f['peak_year']}.",
               f"{f['kept']} innovation profiles of 2021 (duplicates removed), "
               f"{ctx.pct(f['digital_share'])} digital; most common form "
-              f"{ctx.label(f['top_form']).lower()}; implementations peak in {f['peak_year']}."),
+              f"{ctx.label(f['top_form']).lower()}; implementations peak in {f['peak_year']}."))
+    else:
+        lines.append(ctx.t(f"Tidak ada profil inovasi publik dalam {ctx.span}.",
+                           f"No public innovation profile in {ctx.span}."))
+    lines += [
         ctx.t(f"Tidak ada data publik per OPD per tahun untuk anggaran, IKM atau pengaduan; "
               f"karena itu notebook lain memakai panel simulasi. {f['n_sources']} sumber dikutip.",
               "There is no public per-OPD per-year data on budgets, IKM or complaints; that is "
@@ -1122,15 +1408,24 @@ def public_conclusions(ctx: Context, *results: Result) -> Result:
 TRUTH_TERMS = {"cut_2020 x post": "cut_2020_x_post", "dlog_budget (lag 1)": "dlog_budget_lag1"}
 
 
-def planted(truth: dict, outcome: str, term: str) -> float:
-    """The value planted in the simulation for (outcome, term), NaN when none."""
+def planted(truth: dict, outcome: str, term: str, max_lag: int | None = None) -> float:
+    """The value planted in the simulation for (outcome, term), NaN when the truth lists none
+    (a planted 0 is listed and returned as 0). ``term="cumulative"`` is the sum of the planted
+    lags 0..``max_lag`` (default: the truth's own cumulative row)."""
+    if term == "cumulative" and max_lag is not None:
+        vals = [planted(truth, outcome, f"dlog_budget_lag{k}") for k in range(max_lag + 1)]
+        return float(sum(vals)) if not any(np.isnan(vals)) else float("nan")
     for e in truth.get("effects", []):
         reg = TRUTH_TERMS.get(e["regressor"], e["regressor"])
+        if term == "cumulative" and str(reg).startswith("cumulative"):
+            reg = "cumulative"
         out = e["outcome"]
         if outcome == "log_service_days" and out == "service_days":
             out = outcome
         if out == outcome and reg == term:
             return float(e["value"])
+    if term == "dlog_budget_lag0":
+        return planted(truth, outcome, "dlog_budget")
     return float("nan")
 
 
@@ -1144,6 +1439,12 @@ def _covers(lo, hi, v) -> bool | None:
     return bool(lo <= v <= hi)
 
 
+def _peq(ctx: Context, p) -> str:
+    """"p = 0.137" or "p < 0.001"."""
+    text = _p(ctx, p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def _p(ctx: Context, p) -> str:
     if pd.isna(p):
         return fmt.MISSING
@@ -1151,15 +1452,86 @@ def _p(ctx: Context, p) -> str:
                                                               else ctx.num(p, 3))
 
 
+ALPHA = 0.05
+"""Level at which a generated sentence claims an effect: the Holm-adjusted p-value (over the
+family of every test the findings report) must be below it."""
+
+
+def scale_word(ctx: Context, outcome: str, model: str = "") -> str:
+    """The unit of a coefficient on ``outcome``: log rate for counts (Poisson), IKM or score
+    points, log days for the log service time (0.1 is about +10 % days)."""
+    if "poisson" in str(model) or outcome in ("innovations", "complaints"):
+        return ctx.t("log-laju", "log rate")
+    return {"ikm": ctx.t("poin IKM", "IKM points"),
+            "ombudsman_score": ctx.t("poin skor", "score points"),
+            "log_service_days": ctx.t("log hari (0,1 ≈ +10% hari)",
+                                      "log days (0.1 ≈ +10% days)")}.get(
+        outcome, ctx.t("satuan hasil", "outcome units"))
+
+
+def planted_text(ctx: Context, v: float, digits: int = 2) -> str:
+    """A planted value as text: a planted 0 is "0" (never a dash); "–" only when the truth file
+    lists nothing for the term."""
+    if pd.isna(v):
+        return fmt.MISSING
+    if v == 0:
+        return "0"
+    return ctx.num(v, digits)
+
+
+def claim(row) -> str:
+    """"yes" when the row supports claiming an effect (Holm-adjusted p < ALPHA), "raw" when only
+    the unadjusted p-value (interval) does, "no" otherwise or when nothing is adjusted."""
+    p = getattr(row, "p_value", np.nan)
+    pa = getattr(row, "p_adjusted", np.nan)
+    if not pd.isna(pa) and pa < ALPHA:
+        return "yes"
+    if not pd.isna(p) and p < ALPHA:
+        return "raw"
+    return "no"
+
+
+def n_tests(*frames: pd.DataFrame) -> int:
+    """The size of the family the adjusted p-values were computed over (0 when unadjusted)."""
+    for df in frames:
+        if df is not None and "n_tests" in df.columns and df["n_tests"].notna().any():
+            return int(df["n_tests"].dropna().iloc[0])
+    return 0
+
+
+def evidence_phrase(ctx: Context, row, n: int) -> str:
+    """The words after an estimate: raw and Holm-adjusted p, and whether an effect is claimed
+    (only when the adjusted p-value is below 0.05)."""
+    p, pa = getattr(row, "p_value", np.nan), getattr(row, "p_adjusted", np.nan)
+    c = claim(row)
+    if pd.isna(pa):
+        return ctx.t(f"{_peq(ctx, p)}; tanpa p terkoreksi, jadi tidak ada efek yang diklaim",
+                     f"{_peq(ctx, p)}; no adjusted p-value, so no effect is claimed")
+    ps = ctx.t(f"{_peq(ctx, p)}, p Holm {_peq(ctx, pa)[2:]} atas {n} uji",
+               f"{_peq(ctx, p)}, Holm-adjusted p {_peq(ctx, pa)[2:]} over {n} tests")
+    if c == "yes":
+        return ps + ctx.t(": efek dapat dibedakan dari nol setelah koreksi",
+                          ": an effect distinguishable from zero after adjustment")
+    if c == "raw":
+        return ps + ctx.t(": interval tanpa koreksi tidak memuat nol, tetapi setelah koreksi "
+                          "untuk banyak uji tidak ada efek yang diklaim",
+                          ": the unadjusted interval excludes zero, but after adjusting for "
+                          "the number of tests no effect is claimed")
+    return ps + ctx.t(": tidak ada efek yang diklaim", ": no effect is claimed")
+
+
 def _model_rows(ctx: Context, mr: pd.DataFrame, truth: dict, caption: str, simulated: bool
                 ) -> str:
     head = [ctx.t("Hasil", "Outcome"), ctx.label("term"), ctx.label("estimate"),
-            ctx.t("Interval 95%", "95% interval"), "p", "n", ctx.t("OPD", "OPDs"),
+            ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
+            ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
             ctx.t("Nilai tanam (simulasi)", "Planted value (simulation)"),
             ctx.t("Catatan", "Note")]
     rows = [[ctx.label(r.outcome), ctx.label(r.term), ctx.num(r.estimate, 3),
-             _ci(ctx, r.ci_low, r.ci_high, 3), _p(ctx, r.p_value), int(r.n), int(r.n_clusters),
-             ctx.num(planted(truth, r.outcome, r.term), 1) if simulated else fmt.MISSING,
+             scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
+             _p(ctx, r.p_value), _p(ctx, getattr(r, "p_adjusted", np.nan)),
+             _int(getattr(r, "n_tests", np.nan)), int(r.n), int(r.n_clusters),
+             planted_text(ctx, planted(truth, r.outcome, r.term)) if simulated else fmt.MISSING,
              r.note] for r in mr.itertuples()]
     return table_html(head, rows, ctx, caption, simulated)
 
@@ -1171,12 +1543,62 @@ def _computed_note(ctx: Context, *frames: pd.DataFrame) -> str:
     return ""
 
 
-def _models_years(ctx: Context, panel: pd.DataFrame) -> str:
-    y0, y1 = int(panel["year"].min()), int(panel["year"].max())
-    return ctx.t(f"Model ditaksir sekali oleh build pada seluruh panel ({y0}–{y1}); parameter "
-                 "`years` hanya membatasi tabel dan gambar deskriptif.",
-                 f"Models are fitted once by the build on the whole panel ({y0}–{y1}); the "
-                 "`years` parameter limits the descriptive tables and figures only.")
+def _span_of(values) -> str:
+    v = sorted({int(x) for x in values if not pd.isna(x)})
+    if not v:
+        return "0"
+    return str(v[0]) if v[0] == v[-1] else f"{v[0]}–{v[-1]}"
+
+
+def fit_scope(ctx: Context, table: pd.DataFrame, rows: pd.DataFrame | None = None) -> str:
+    """One sentence: which years the models were fitted on (the whole panel by the build, or
+    refitted on the notebook's ``years``) and the n and OPDs actually used, taken from the
+    result rows (``rows``, default the whole table)."""
+    fit = table.attrs.get("fit") or {}
+    r = table if rows is None else rows
+    n = _span_of(r["n"]) if "n" in r.columns else "0"
+    g = _span_of(r["n_clusters"]) if "n_clusters" in r.columns else "0"
+    used = ctx.t(f"n = {n} OPD-tahun dipakai, {g} OPD", f"n = {n} OPD-years used, {g} OPDs")
+    if not fit:
+        return used + "."
+    (y0, y1), (p0, p1) = fit["years"], fit["panel_years"]
+    if not fit.get("refit"):
+        return ctx.t(f"Model ditaksir oleh build pada seluruh panel ({p0}–{p1}); {used}.",
+                     f"Models fitted by the build on the whole panel ({p0}–{p1}); {used}.")
+    how = (ctx.t(f"dari cache, {ctx.num(fit['seconds'], 2)} dtk",
+                 f"from the cache, {ctx.num(fit['seconds'], 2)} s") if fit["cache"] == "hit"
+           else ctx.t(f"ditaksir dalam {ctx.num(fit['seconds'], 1)} dtk lalu disimpan",
+                      f"fitted in {ctx.num(fit['seconds'], 1)} s and cached"))
+    return ctx.t(f"Model ditaksir ulang hanya pada tahun parameter `years` {y0}–{y1} (seluruh "
+                 f"panel: {p0}–{p1}; {how}); {used}.",
+                 f"Models refitted on the notebook's `years` only, {y0}–{y1} (whole panel: "
+                 f"{p0}–{p1}; {how}); {used}.")
+
+
+def window_sentence(ctx: Context, table: pd.DataFrame) -> str:
+    """Which years a model table was computed on (no n: for tables without one)."""
+    fit = table.attrs.get("fit") or {}
+    if not fit:
+        return ""
+    (y0, y1), (p0, p1) = fit["years"], fit["panel_years"]
+    if not fit.get("refit"):
+        return ctx.t(f"Dihitung oleh build pada seluruh panel ({p0}–{p1}).",
+                     f"Computed by the build on the whole panel ({p0}–{p1}).")
+    return ctx.t(f"Dihitung ulang hanya pada tahun {y0}–{y1} (seluruh panel: {p0}–{p1}).",
+                 f"Recomputed on the years {y0}–{y1} only (whole panel: {p0}–{p1}).")
+
+
+def estimable(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with an estimate (a "not estimable" row keeps its note but no number)."""
+    if "estimate" not in df.columns:
+        return df.iloc[0:0]
+    return df.dropna(subset=["estimate"])
+
+
+def not_estimable_notes(df: pd.DataFrame) -> list[str]:
+    if "note" not in df.columns:
+        return []
+    return [str(x) for x in df["note"].dropna() if str(x).startswith("not estimable")]
 
 
 # =============================================================================================
@@ -1240,33 +1662,45 @@ def innovation_trends(ctx: Context, innovations: pd.DataFrame) -> Result:
 
 
 def innovation_models(ctx: Context, model_results: pd.DataFrame, truth: dict,
-                      panel: pd.DataFrame) -> Result:
-    """The Poisson fixed-effects model of innovation counts, with intervals, in words."""
-    mr = model_results[(model_results["model"] == "fe_poisson")
-                       & (model_results["outcome"] == "innovations")].dropna(subset=["estimate"])
+                      panel: pd.DataFrame | None = None) -> Result:
+    """The Poisson fixed-effects model of innovation counts, with intervals, raw and
+    Holm-adjusted p-values, in words; an effect is claimed only when its adjusted p < 0.05."""
+    sel = model_results[(model_results["model"] == "fe_poisson")
+                        & (model_results["outcome"] == "innovations")]
+    mr = estimable(sel)
     sim = is_simulated(model_results)
+    title = ctx.t("Model Poisson efek tetap", "Poisson fixed-effects model")
+    if mr.empty:
+        why = "; ".join(not_estimable_notes(sel)) or ctx.t("tanpa baris", "no rows")
+        return Result(title, bullets([ctx.t(f"Model tidak dapat ditaksir: {why}.",
+                                            f"The model cannot be estimated: {why}."),
+                                      fit_scope(ctx, model_results, sel)]), simulated=sim,
+                      data=sel, facts={"n": 0, "n_clusters": 0, "covered": {}, "claims": [],
+                                       "budget_ci_spans_zero": None, "n_tests": 0})
     fig = plots.coef_plot(mr, lang=ctx.lang, simulated=sim)
     fig.axes[0].set_title(ctx.t("Poisson efek tetap: jumlah inovasi",
                                 "Poisson fixed effects: innovation count"))
+    k = n_tests(model_results)
     lines = []
     for r in mr.itertuples():
+        ev = evidence_phrase(ctx, r, k)
         if r.term == "dlog_budget":
             f = lambda b: np.exp(b * np.log(1.1)) - 1  # noqa: E731 - 10 % more budget
             lines.append(ctx.t(
                 f"Anggaran 10% lebih besar pada tahun yang sama sejalan dengan perubahan "
                 f"jumlah inovasi sebesar {ctx.pct(f(r.estimate))} (interval 95%: "
-                f"{ctx.pct(f(r.ci_low))} s.d. {ctx.pct(f(r.ci_high))}).",
+                f"{ctx.pct(f(r.ci_low))} s.d. {ctx.pct(f(r.ci_high))}; {ev}).",
                 f"A 10% larger budget in the same year goes with a change of "
                 f"{ctx.pct(f(r.estimate))} in the number of innovations (95% interval: "
-                f"{ctx.pct(f(r.ci_low))} to {ctx.pct(f(r.ci_high))})."))
+                f"{ctx.pct(f(r.ci_low))} to {ctx.pct(f(r.ci_high))}; {ev})."))
         elif r.term == "acting_share":
             lines.append(ctx.t(
                 f"Setahun penuh di bawah Plt sejalan dengan perubahan jumlah inovasi sebesar "
                 f"{ctx.pct(np.expm1(r.estimate))} (interval: {ctx.pct(np.expm1(r.ci_low))} s.d. "
-                f"{ctx.pct(np.expm1(r.ci_high))}).",
+                f"{ctx.pct(np.expm1(r.ci_high))}; {ev}).",
                 f"A full year under an acting head goes with a change of "
                 f"{ctx.pct(np.expm1(r.estimate))} in the number of innovations (interval: "
-                f"{ctx.pct(np.expm1(r.ci_low))} to {ctx.pct(np.expm1(r.ci_high))})."))
+                f"{ctx.pct(np.expm1(r.ci_low))} to {ctx.pct(np.expm1(r.ci_high))}; {ev})."))
         elif r.term == "cut_2020_x_post":
             f = lambda b: np.exp(-0.2 * b) - 1  # noqa: E731 - a 20 % deeper 2020 cut
             lines.append(ctx.t(
@@ -1274,14 +1708,14 @@ def innovation_models(ctx: Context, model_results: pd.DataFrame, truth: dict,
                 f"mencatat perubahan jumlah inovasi per tahun sebesar {ctx.pct(f(r.estimate))} "
                 f"(interval: "
                 f"{ctx.pct(min(f(r.ci_low), f(r.ci_high)))} s.d. "
-                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))}).",
+                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))}; {ev}).",
                 f"After 2020, an OPD cut 0.2 log (~18%) deeper in 2020 records a change of "
                 f"{ctx.pct(f(r.estimate))} in innovations a year (interval: "
                 f"{ctx.pct(min(f(r.ci_low), f(r.ci_high)))} to "
-                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))})."))
+                f"{ctx.pct(max(f(r.ci_low), f(r.ci_high)))}; {ev})."))
     covered = [(r.term, _covers(r.ci_low, r.ci_high, planted(truth, r.outcome, r.term)))
                for r in mr.itertuples()]
-    if sim:
+    if sim and truth:
         ok = [ctx.label(t) for t, c in covered if c]
         miss = [ctx.label(t) for t, c in covered if c is False]
         lines.append(ctx.t(
@@ -1291,26 +1725,50 @@ def innovation_models(ctx: Context, model_results: pd.DataFrame, truth: dict,
             f"Simulation check: the interval covers the planted value for "
             f"{', '.join(ok) or 'none'}" + (f"; not for {', '.join(miss)}" if miss else "")
             + "."))
-    n = int(mr["n"].iloc[0]) if len(mr) else 0
-    g = int(mr["n_clusters"].iloc[0]) if len(mr) else 0
-    lines.append(ctx.t(f"n = {n} OPD-tahun, {g} OPD; galat baku berkelompok per OPD. ",
-                       f"n = {n} OPD-years, {g} OPDs; standard errors clustered by OPD. ")
-                 + _models_years(ctx, panel) + _computed_note(ctx, model_results))
+    n = int(mr["n"].iloc[0])
+    g = int(mr["n_clusters"].iloc[0])
+    lines.append(ctx.t("Galat baku berkelompok per OPD. ", "Standard errors clustered by OPD. ")
+                 + fit_scope(ctx, model_results, mr) + _computed_note(ctx, model_results))
+    if k:
+        lines.append(family_sentence(ctx, k))
     cap = ctx.t("Poisson efek tetap (OPD dan tahun): koefisien log-laju inovasi",
                 "Poisson fixed effects (OPD and year): log innovation-rate coefficients")
-    return Result(ctx.t("Model Poisson efek tetap", "Poisson fixed-effects model"),
-                  bullets(lines), [fig], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
-                  {"n": n, "n_clusters": g, "covered": dict(covered),
-                   "budget_ci_spans_zero": bool(_covers(*mr.loc[mr["term"] == "dlog_budget",
-                                                                 ["ci_low", "ci_high"]].iloc[0],
-                                                        0.0)) if "dlog_budget" in
-                   set(mr["term"]) else None})
+    budget = mr[mr["term"] == "dlog_budget"]
+    return Result(title, bullets(lines), [fig], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
+                  {"n": n, "n_clusters": g, "covered": dict(covered), "n_tests": k,
+                   "claims": [(r.outcome, r.term) for r in mr.itertuples() if claim(r) == "yes"],
+                   "budget_ci_spans_zero": bool(_covers(budget["ci_low"].iloc[0],
+                                                        budget["ci_high"].iloc[0], 0.0))
+                   if len(budget) else None})
+
+
+def family_sentence(ctx: Context, k: int) -> str:
+    """How many tests a finding comes from and the rule used to claim an effect."""
+    return ctx.t(
+        f"Uji berganda: temuan di notebook, dek dan ringkasan berasal dari satu keluarga {k} "
+        "uji (model utama, efek Plt, setiap jeda dan efek kumulatif, uji tren awal). p Holm "
+        "dikoreksi atas keluarga itu; efek hanya diklaim bila p Holm < 0,05.",
+        f"Multiple testing: the findings of the notebooks, the deck and the brief come from "
+        f"one family of {k} tests (main models, acting-head terms, every lag and cumulative "
+        "effect, the pre-trend test). Holm-adjusted p-values are over that family; an effect "
+        "is claimed only when its adjusted p < 0.05.")
 
 
 def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> Result:
-    """The event study around 2020 (cut intensity x year), with the pre-trend test."""
-    es = event_study.dropna(subset=["estimate"]).sort_values("year")
+    """The event study around 2020 (cut intensity x year), with the pre-trend test (raw and
+    Holm-adjusted p-value in the family of reported tests)."""
+    es = estimable(event_study)
+    es = es.sort_values("year") if "year" in es.columns else es
     sim = is_simulated(event_study)
+    title = ctx.t("Studi peristiwa sekitar 2020", "Event study around 2020")
+    if es.empty:
+        why = "; ".join(not_estimable_notes(event_study)) or ctx.t("tanpa baris", "no rows")
+        return Result(title, bullets([
+            ctx.t(f"Studi peristiwa tidak dapat ditaksir pada tahun ini: {why}.",
+                  f"The event study cannot be estimated on these years: {why}."),
+            fit_scope(ctx, event_study, event_study.iloc[0:0])]), simulated=sim,
+            data=event_study, facts={"pretrend_p": float("nan"), "pretrend_flagged": False,
+                                     "post_sig": 0, "post_n": 0, "estimable": False})
     fig = plots.event_study_plot(es, lang=ctx.lang, simulated=sim, x="rel_year")
     fig.axes[0].set_title(ctx.t("Studi peristiwa: intensitas pemotongan 2020 × tahun",
                                 "Event study: 2020 cut intensity × year"))
@@ -1321,37 +1779,68 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
             ctx.t("Nilai tanam relatif (simulasi)", "Planted, relative (simulation)")]
     rows = [[int(r.year), int(r.rel_year), ctx.num(r.estimate, 3),
              _ci(ctx, r.ci_low, r.ci_high, 3), _p(ctx, r.p_value),
-             ctx.num(tr.get(str(int(r.year))), 2) if sim and tr else fmt.MISSING]
+             planted_text(ctx, tr.get(str(int(r.year)), np.nan)) if sim and tr else fmt.MISSING]
             for r in es.itertuples()]
-    pre_p = float(es["pretrend_p"].iloc[0])
-    flagged = bool(es["pretrend_flagged"].iloc[0])
+    pre_p = pretrend_p(event_study)
+    pre_adj = (float(es["pretrend_p_adjusted"].iloc[0]) if "pretrend_p_adjusted" in es.columns
+               else float("nan"))
+    boot = "p_value_boot" in (event_study.attrs.get("pretrend") or {})
+    flagged = (bool(es["pretrend_flagged"].iloc[0]) if "pretrend_flagged" in es.columns
+               else bool(pre_p < ALPHA))
+    k = n_tests(event_study)
     post = es[es["year"] >= 2020]
     n_sig = int(((post["ci_low"] > 0) | (post["ci_high"] < 0)).sum())
+    test_word = ctx.t("bootstrap-t berpasangan per OPD" if boot else "uji F Wald berkelompok",
+                      "pairs cluster bootstrap-t" if boot else "clustered Wald F test")
+    adj = (ctx.t(f", p Holm {_peq(ctx, pre_adj)[2:]} atas {k} uji",
+                 f", Holm-adjusted p {_peq(ctx, pre_adj)[2:]} over {k} tests")
+           if not pd.isna(pre_adj) else "")
     lines = [
-        ctx.t(f"Uji bersama tren sebelum 2020 (tahun acuan {ref}): p = {ctx.num(pre_p, 3)}; "
-              + ("**tren awal terdeteksi**: hasil sesudah 2020 tidak bisa dibaca sebagai efek."
-                 if flagged else "tidak ada tren awal yang terdeteksi (bukan bukti tidak ada)."),
-              f"Joint test of the pre-2020 leads (reference year {ref}): p = "
-              f"{ctx.num(pre_p, 3)}; " + ("**a pre-trend is detected**: the post-2020 "
-                                          "estimates cannot be read as effects." if flagged
-                                          else "no pre-trend detected (not proof of none).")),
+        ctx.t(f"Uji bersama tren sebelum 2020 (tahun acuan {ref}, {test_word}): "
+              f"{_peq(ctx, pre_p)}{adj}; "
+              + ("**tren awal terdeteksi** (p < 0,05): hasil sesudah 2020 tidak bisa dibaca "
+                 "sebagai efek." if flagged else
+                 "tidak ada tren awal yang terdeteksi (bukan bukti tidak ada)."),
+              f"Joint test of the pre-2020 leads (reference year {ref}, {test_word}): "
+              f"{_peq(ctx, pre_p)}{adj}; " + ("**a pre-trend is detected** (p < 0.05): the "
+                                            "post-2020 estimates cannot be read as effects."
+                                            if flagged else
+                                            "no pre-trend detected (not proof of none).")),
         ctx.t(f"Rata-rata koefisien 2020 dan sesudahnya: {ctx.num(post['estimate'].mean(), 2)}; "
-              f"{n_sig} dari {len(post)} interval tahunan tidak memuat nol.",
+              f"{n_sig} dari {len(post)} interval tahunan tidak memuat nol (tanpa koreksi uji "
+              "berganda; bukan klaim efek per tahun).",
               f"Mean coefficient from 2020: {ctx.num(post['estimate'].mean(), 2)}; {n_sig} of "
-              f"{len(post)} yearly intervals exclude zero."),
+              f"{len(post)} yearly intervals exclude zero (not adjusted for multiple tests; "
+              "not a claim of a yearly effect)."),
         ctx.t("Koefisien positif berarti OPD yang dipotong *lebih dalam* (cut_2020 lebih "
               "negatif) mencatat lebih *sedikit* inovasi relatif terhadap tahun acuan.",
               "A positive coefficient means OPDs cut *deeper* (more negative cut_2020) record "
               "*fewer* innovations relative to the reference year."),
+        fit_scope(ctx, event_study, es),
     ]
     cap = ctx.t(f"Studi peristiwa Poisson (acuan {ref}, n = {int(es['n'].iloc[0])}, "
                 f"{int(es['n_clusters'].iloc[0])} OPD)",
                 f"Poisson event study (reference {ref}, n = {int(es['n'].iloc[0])}, "
                 f"{int(es['n_clusters'].iloc[0])} OPDs)")
-    return Result(ctx.t("Studi peristiwa sekitar 2020", "Event study around 2020"),
-                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), es, sim,
-                  {"pretrend_p": pre_p, "pretrend_flagged": flagged, "post_sig": n_sig,
-                   "post_n": len(post)})
+    return Result(title, bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), es, sim,
+                  {"pretrend_p": pre_p, "pretrend_p_adjusted": pre_adj,
+                   "pretrend_flagged": flagged, "post_sig": n_sig, "post_n": len(post),
+                   "estimable": True})
+
+
+def claims_sentence(ctx: Context, claims: Sequence[tuple[str, str]], k: int) -> str:
+    """Which effects are claimed (Holm-adjusted p < 0.05 over the family of k tests)."""
+    if not k:
+        return ctx.t("Tidak ada p terkoreksi untuk uji berganda, jadi tidak ada efek yang "
+                     "diklaim.", "No p-values adjusted for multiple testing are available, so "
+                     "no effect is claimed.")
+    if not claims:
+        return ctx.t(f"Tidak ada efek yang diklaim: tidak satu pun p Holm (atas {k} uji) di "
+                     "bawah 0,05.", f"No effect is claimed: no Holm-adjusted p-value (over {k} "
+                     "tests) is below 0.05.")
+    what = ", ".join(f"{ctx.label(o)} ~ {ctx.label(t)}" for o, t in claims)
+    return ctx.t(f"Efek yang diklaim (p Holm < 0,05 atas {k} uji): {what}.",
+                 f"Effects claimed (Holm-adjusted p < 0.05 over {k} tests): {what}.")
 
 
 def innovation_says(ctx: Context, models_res: Result, es_res: Result,
@@ -1368,6 +1857,7 @@ def innovation_says(ctx: Context, models_res: Result, es_res: Result,
               "The models compare each OPD with itself over time, after removing shocks "
               "common to all OPDs in a year."),
     ]
+    says.append(claims_sentence(ctx, f.get("claims", []), f.get("n_tests", 0)))
     if f.get("budget_ci_spans_zero"):
         says.append(ctx.t("Interval koefisien anggaran memuat nol: data ini tidak cukup untuk "
                           "memastikan arah hubungan anggaran dengan jumlah inovasi tahun yang "
@@ -1380,7 +1870,10 @@ def innovation_says(ctx: Context, models_res: Result, es_res: Result,
         ctx.t("Tidak menilai mutu atau dampak inovasi, hanya jumlahnya.",
               "Nothing about the quality or impact of innovations, only their number."),
         ctx.t(f"Dengan {f['n_clusters']} OPD dan jumlah per OPD yang kecil, interval lebar.",
-              f"With {f['n_clusters']} OPDs and small counts per OPD, intervals are wide."),
+              f"With {f['n_clusters']} OPDs and small counts per OPD, intervals are wide.")
+        if f.get("n_clusters") else
+        ctx.t("Tidak ada model yang dapat ditaksir pada tahun ini.",
+              "No model could be estimated on these years."),
     ]
     if f.get("pretrend_flagged"):
         not_say.append(ctx.t("Tren awal terdeteksi: studi peristiwa tidak dapat dibaca "
@@ -1473,103 +1966,145 @@ def service_by_budget_change(ctx: Context, panel: pd.DataFrame) -> Result:
                   t.reset_index(), sim, {"ikm_cut_minus_increase": float(diff)})
 
 
-def add_budget_lags(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
-    """``dlog_budget_lag0..max_lag`` (lag 0 = the same year), within unit, NaN across gaps."""
-    p = panel.sort_values(["region_code", "unit_id", "year"]).copy()
-    g = p.groupby(["region_code", "unit_id"])
-    for k in range(max_lag + 1):
-        shifted = g["dlog_budget"].shift(k)
-        year_ok = g["year"].shift(k) == p["year"] - k
-        p[f"dlog_budget_lag{k}"] = shifted.where(year_ok)
-    return p
+def _lag_term(ctx: Context, term: str, max_lag: int) -> str:
+    if term == "cumulative":
+        return ctx.t(f"kumulatif (jeda 0–{max_lag})", f"cumulative (lags 0–{max_lag})")
+    k = int(str(term).rsplit("lag", 1)[1])
+    return ctx.t("tahun yang sama" if k == 0 else f"jeda {k} th",
+                 "same year" if k == 0 else f"lag {k} y")
 
 
-def service_lags(ctx: Context, panel: pd.DataFrame, max_lag: int, truth: dict) -> Result:
-    """Fixed-effects models of each service indicator on the budget change 0..max_lag years
-    before (one model per lag; unit and year effects; Poisson for complaints)."""
-    from analysis import models
-
-    sim = is_simulated(panel)
-    p = add_budget_lags(panel, max_lag)
-    out = []
-    for outcome in SERVICE_OUTCOMES:
-        fn = models.fe_poisson if models.is_count(p, outcome) else models.fe_ols
-        for k in range(max_lag + 1):
-            term = f"dlog_budget_lag{k}"
-            try:
-                r = fn(p, outcome, [term])
-                r = r[r["term"] == term].assign(lag=k)
-            except ValueError as exc:
-                r = pd.DataFrame([{"model": fn.__name__, "outcome": outcome, "term": term,
-                                   "lag": k, "n": 0, "n_clusters": 0,
-                                   "note": f"not estimable: {exc}"}])
-            out.append(r)
-    res = pd.concat(out, ignore_index=True)
-    ok = res.dropna(subset=["estimate"])
-    plot_df = ok.assign(term=[f"{ctx.label(o)} · lag {k}" for o, k in
-                              zip(ok["outcome"], ok["lag"], strict=True)])
-    fig = plots.coef_plot(plot_df, lang=ctx.lang, simulated=sim)
-    fig.axes[0].set_title(ctx.t("Koefisien perubahan anggaran (log) menurut jeda",
-                                "Budget-change (log) coefficient by lag"))
-    head = [ctx.t("Hasil", "Outcome"), ctx.t("Jeda (tahun)", "Lag (years)"),
-            ctx.label("estimate"), ctx.t("Interval 95%", "95% interval"), "p", "n",
-            ctx.t("OPD", "OPDs"), ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"),
-            ctx.t("Catatan", "Note")]
-    truth_term = {"ikm": "dlog_budget_lag1"}
-    rows, lines = [], []
-    for r in res.itertuples():
-        tv = planted(truth, r.outcome, truth_term.get(r.outcome, "dlog_budget"))
-        plant = ctx.num(tv, 1) if sim and r.lag == (1 if r.outcome == "ikm" else 0) else "–"
-        rows.append([ctx.label(r.outcome), r.lag, ctx.num(r.estimate, 2),
-                     _ci(ctx, r.ci_low, r.ci_high), _p(ctx, r.p_value), int(r.n),
-                     int(r.n_clusters), plant, r.note])
-    facts = {}
-    for outcome, g in ok.groupby("outcome", sort=False):
-        excl = g[(g["ci_low"] > 0) | (g["ci_high"] < 0)]
-        if excl.empty:
-            lines.append(ctx.t(f"{ctx.label(outcome)}: tidak ada jeda yang intervalnya tidak "
-                               f"memuat nol (n = {int(g['n'].max())}).",
-                               f"{ctx.label(outcome)}: no lag has an interval excluding zero "
-                               f"(n = {int(g['n'].max())})."))
-            facts[outcome] = None
+def service_lags(ctx: Context, lag_results: pd.DataFrame, truth: dict,
+                 max_lag: int | None = None) -> Result:
+    """One distributed-lag model per service indicator: the budget change 0..max_lag years
+    before, all lags in the same model (unit and year effects; Poisson for complaints), each
+    lag and the cumulative effect (their sum) with its interval, raw and Holm-adjusted p.
+    No lag is picked by its t statistic: every lag is shown, and an effect is claimed only
+    where the adjusted p-value is below 0.05."""
+    sim = is_simulated(lag_results)
+    title = ctx.t("Anggaran dan layanan: semua jeda dalam satu model",
+                  "Budget and service: all lags in one model")
+    fit = lag_results.attrs.get("fit") or {}
+    max_lag = int(fit.get("max_lag", DEFAULT_MAX_LAG) if max_lag is None else max_lag)
+    if "lag" not in lag_results.columns:
+        raise ValueError("lag_results has no 'lag' column: the data was built before the "
+                         "joint distributed-lag models; rebuild with `python -m analysis "
+                         "build`")
+    ok = estimable(lag_results)
+    k_tests = n_tests(lag_results)
+    rows, lines, claims, facts_cum = [], [], [], {}
+    for r in lag_results.itertuples():
+        tv = planted(truth, r.outcome, r.term, max_lag if r.term == "cumulative" else None)
+        rows.append([ctx.label(r.outcome), _lag_term(ctx, r.term, max_lag) if not pd.isna(
+                     r.estimate) else fmt.MISSING, ctx.num(r.estimate, 3),
+                     scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
+                     _p(ctx, r.p_value), _p(ctx, getattr(r, "p_adjusted", np.nan)),
+                     _int(getattr(r, "n_tests", np.nan)), int(r.n), int(r.n_clusters),
+                     planted_text(ctx, tv) if sim else fmt.MISSING, r.note])
+    covered: dict = {}
+    for outcome in dict.fromkeys(lag_results["outcome"]):
+        g = ok[ok["outcome"] == outcome]
+        if g.empty:
+            why = "; ".join(not_estimable_notes(lag_results[lag_results["outcome"] == outcome]))
+            lines.append(ctx.t(f"{ctx.label(outcome)}: tidak dapat ditaksir ({why}).",
+                               f"{ctx.label(outcome)}: cannot be estimated ({why})."))
             continue
-        best = excl.loc[(excl["estimate"] / excl["std_error"]).abs().idxmax()]
-        unit = ctx.t(" (log-laju)", " (log rate)") if outcome == "complaints" else ""
-        when = ctx.t(f"pada jeda {int(best['lag'])} tahun", f"at a lag of {int(best['lag'])} "
-                     "year(s)") if best["lag"] else ctx.t("pada tahun yang sama",
-                                                          "in the same year")
+        unit = scale_word(ctx, outcome, g["model"].iloc[0])
+        lags = g[g["term"] != "cumulative"].sort_values("lag")
+        each = "; ".join(f"{_lag_term(ctx, x.term, max_lag)} {ctx.num(x.estimate)} "
+                         f"{_ci(ctx, x.ci_low, x.ci_high)}" for x in lags.itertuples())
+        cum = g[g["term"] == "cumulative"]
+        part = ctx.t(f"{ctx.label(outcome)} ({unit} per satu satuan log perubahan anggaran; "
+                     f"n = {int(g['n'].max())}, {int(g['n_clusters'].max())} OPD): {each}.",
+                     f"{ctx.label(outcome)} ({unit} per unit of log budget change; n = "
+                     f"{int(g['n'].max())}, {int(g['n_clusters'].max())} OPDs): {each}.")
+        if len(cum):
+            c = next(cum.itertuples())
+            part += ctx.t(f" Kumulatif {ctx.num(c.estimate)} {_ci(ctx, c.ci_low, c.ci_high)} "
+                          f"({evidence_phrase(ctx, c, k_tests)}).",
+                          f" Cumulative {ctx.num(c.estimate)} {_ci(ctx, c.ci_low, c.ci_high)} "
+                          f"({evidence_phrase(ctx, c, k_tests)}).")
+            facts_cum[outcome] = claim(c)
+        yes = [x for x in lags.itertuples() if claim(x) == "yes"]
+        raw = [x for x in lags.itertuples() if claim(x) == "raw"]
+        if yes:
+            part += ctx.t(" Jeda dengan p Holm < 0,05: "
+                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in yes) + ".",
+                          " Lags with Holm-adjusted p < 0.05: "
+                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in yes) + ".")
+        else:
+            part += ctx.t(" Tidak ada jeda tunggal dengan p Holm < 0,05.",
+                          " No single lag has a Holm-adjusted p below 0.05.")
+        if raw:
+            part += ctx.t(" Interval tanpa koreksi tidak memuat nol pada "
+                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in raw)
+                          + ", tetapi itu tidak diklaim.",
+                          " Unadjusted intervals exclude zero at "
+                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in raw)
+                          + ", which is not claimed.")
+        lines.append(part)
+        claims += [(x.outcome, x.term) for x in g.itertuples() if claim(x) == "yes"]
+        for x in g.itertuples():
+            covered[(outcome, x.term)] = _covers(
+                x.ci_low, x.ci_high,
+                planted(truth, outcome, x.term, max_lag if x.term == "cumulative" else None))
+    if sim and truth and any(v is not None for v in covered.values()):
+        miss = [f"{ctx.label(o)} {_lag_term(ctx, t, max_lag)}" for (o, t), v in covered.items()
+                if v is False]
+        n_chk = sum(v is not None for v in covered.values())
         lines.append(ctx.t(
-            f"{ctx.label(outcome)}: hubungan paling jelas {when}: "
-            f"{ctx.num(best['estimate'])}{unit} per satu satuan log perubahan anggaran "
-            f"(interval {_ci(ctx, best['ci_low'], best['ci_high'])}, "
-            f"{int(best['n_clusters'])} OPD).",
-            f"{ctx.label(outcome)}: clearest link {when}: "
-            f"{ctx.num(best['estimate'])}{unit} per unit of log budget change (interval "
-            f"{_ci(ctx, best['ci_low'], best['ci_high'])}, {int(best['n_clusters'])} OPDs)."))
-        facts[outcome] = int(best["lag"])
-    lines.append(ctx.t("Satu model per jeda; jeda yang berdekatan saling berkorelasi, jadi "
-                       "jangan menjumlahkannya.",
-                       "One model per lag; neighbouring lags are correlated, so do not add "
-                       "them up."))
-    cap = ctx.t("Efek tetap OPD dan tahun; galat baku berkelompok per OPD",
-                "OPD and year fixed effects; standard errors clustered by OPD")
-    return Result(ctx.t("Anggaran dan layanan dengan jeda", "Budget and service, with lags"),
-                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), res, sim,
-                  {"best_lag": facts, "n_clusters_service": int(ok["n_clusters"].max())
-                   if len(ok) else 0})
+            f"Pemeriksaan simulasi: interval memuat nilai yang ditanam (termasuk nol yang "
+            f"ditanam) untuk {n_chk - len(miss)} dari {n_chk} koefisien"
+            + (f"; tidak untuk {', '.join(miss)}." if miss else "."),
+            f"Simulation check: the interval covers the planted value (planted zeros "
+            f"included) for {n_chk - len(miss)} of {n_chk} coefficients"
+            + (f"; not for {', '.join(miss)}." if miss else ".")))
+    lines.append(ctx.t(
+        "Semua jeda ada dalam satu model per indikator, sehingga setiap jeda dibaca dengan jeda "
+        "lain tetap; perubahan anggaran berkorelasi negatif dari tahun ke tahun, jadi model per "
+        "jeda akan menyesatkan. Efek kumulatif adalah jumlah jeda dengan intervalnya sendiri.",
+        "All lags are in one model per indicator, so each lag is read holding the others "
+        "fixed; budget changes are negatively autocorrelated within an OPD, so one model per "
+        "lag would mislead. The cumulative effect is the sum of the lags, with its own "
+        "interval."))
+    lines.append(fit_scope(ctx, lag_results, ok) + (" " + family_sentence(ctx, k_tests)
+                                                    if k_tests else ""))
+    figs = []
+    if len(ok):
+        plot_df = ok.assign(term=[f"{ctx.label(o)} · {_lag_term(ctx, t, max_lag)}" for o, t in
+                                  zip(ok["outcome"], ok["term"], strict=True)])
+        fig = plots.coef_plot(plot_df, lang=ctx.lang, simulated=sim)
+        fig.axes[0].set_title(ctx.t("Koefisien perubahan anggaran (log): semua jeda dalam satu "
+                                    "model", "Budget-change (log) coefficients: all lags in "
+                                    "one model"))
+        figs.append(fig)
+    head = [ctx.t("Hasil", "Outcome"), ctx.t("Jeda", "Lag"), ctx.label("estimate"),
+            ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
+            ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
+            ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"), ctx.t("Catatan", "Note")]
+    cap = ctx.t("Model jeda terdistribusi: efek tetap OPD dan tahun, galat baku berkelompok "
+                "per OPD", "Distributed-lag models: OPD and year fixed effects, standard "
+                "errors clustered by OPD")
+    return Result(title, bullets(lines), figs, table_html(head, rows, ctx, cap, sim),
+                  lag_results, sim,
+                  {"claims": claims, "cumulative": facts_cum, "n_tests": k_tests,
+                   "max_lag": max_lag, "covered": covered,
+                   "n_clusters_service": int(ok["n_clusters"].max()) if len(ok) else 0})
 
 
 def service_conclusions(ctx: Context, *results: Result) -> Result:
     f = _facts(*results)
     lines = []
-    for outcome, lag in f.get("best_lag", {}).items():
-        lines.append(ctx.t(
-            f"{ctx.label(outcome)}: " + (f"hubungan dengan anggaran paling jelas pada jeda {lag} "
-                                         "tahun." if lag is not None else
-                                         "tidak ada hubungan yang jelas dengan anggaran."),
-            f"{ctx.label(outcome)}: " + (f"the link with the budget is clearest at a lag of "
-                                         f"{lag} year(s)." if lag is not None else
-                                         "no clear link with the budget.")))
+    word = {"yes": ctx.t("dapat dibedakan dari nol setelah koreksi uji berganda",
+                         "distinguishable from zero after adjusting for multiple tests"),
+            "raw": ctx.t("hanya tanpa koreksi tidak memuat nol: tidak diklaim",
+                         "excludes zero only without adjustment: not claimed"),
+            "no": ctx.t("tidak dapat dibedakan dari nol", "not distinguishable from zero")}
+    for outcome, c in f.get("cumulative", {}).items():
+        lines.append(ctx.t(f"{ctx.label(outcome)}: efek kumulatif perubahan anggaran "
+                           f"{word[c]}.", f"{ctx.label(outcome)}: the cumulative effect of a "
+                           f"budget change is {word[c]}."))
+    lines.append(claims_sentence(ctx, f.get("claims", []), f.get("n_tests", 0)))
     lines.append(ctx.t(
         f"Indikator layanan hanya ada untuk unit garis depan ({f.get('n_clusters_service', 0)} "
         f"OPD dalam model); skor Ombudsman untuk paling banyak {f.get('n_omb_max', 0)} unit "
@@ -1608,7 +2143,7 @@ def typology_choice(ctx: Context, typology_k: pd.DataFrame) -> Result:
         f"k = {int(best['k'])} is chosen for the highest silhouette "
         f"({ctx.num(best['silhouette'], 3)}, {int(best['n_units'])} OPDs): {strength}. KMeans "
         "on standardized trajectory features (2020 cut, budget growth, innovation trend, IKM "
-        "level and trend, routine share).")
+        "level and trend, routine share).") + " " + window_sentence(ctx, typology_k)
     head = ["k", ctx.t("Siluet", "Silhouette"), ctx.t("Dipilih", "Chosen")]
     rows = [[int(r.k), ctx.num(r.silhouette, 3), "✓" if r.chosen else ""]
             for r in k.itertuples()]
@@ -1658,66 +2193,146 @@ def typology_clusters(ctx: Context, typology: pd.DataFrame) -> Result:
                   table_html(head, rows, ctx, cap, sim), cl.reset_index(), sim, facts)
 
 
-def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10) -> Result:
-    """Which OPDs cut in 2020 held up beyond what the model predicts, with intervals."""
+def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
+                       truth: dict | None = None) -> Result:
+    """Which OPDs cut in 2020 held up: each cut OPD's post-2020 outcome against its
+    counterfactual (a model fitted on untreated observations only), with intervals that include
+    that model's uncertainty; OPDs grouped by verdict and ranked only as far as their 95 % rank
+    intervals separate them (``models.resilience``)."""
+    from analysis import report
+
     sim = is_simulated(resilience)
+    title = ctx.t("Ketahanan OPD yang dipotong", "Resilience of the OPDs that were cut")
     names = unit_names(ctx)
-    res = resilience.dropna(subset=["score"])
+    notes = not_estimable_notes(resilience)
+    if len(resilience) and len(notes) == len(resilience):
+        return Result(title, ctx.t(f"Ketahanan tidak dapat ditaksir: {notes[0]}.",
+                                   f"Resilience cannot be estimated: {notes[0]}."),
+                      simulated=sim, data=resilience, facts={})
+    try:
+        res = report.check_resilience(resilience)
+    except ValueError as exc:
+        return Result(title, str(exc), simulated=sim, data=resilience, facts={})
+    ok = res.dropna(subset=["effect"])
+    truth_res = (truth or {}).get("resilience", {}) if sim else {}
     figs, rows, lines = [], [], []
-    unit_words = {"innovations": ctx.t("inovasi per tahun", "innovations a year"),
-                  "ikm": ctx.t("poin IKM", "IKM points")}
-    facts: dict = {}
-    for outcome, g in res.groupby("outcome", sort=True):
-        g = g.sort_values("score", ascending=False)
+    facts: dict = {"resilience_outcomes": []}
+    for outcome in [o for o in ("innovations", "ikm") if o in set(res["outcome"])] + sorted(
+            set(res["outcome"].dropna()) - {"innovations", "ikm", ""}):
+        g_all = res[res["outcome"] == outcome]
+        g = ok[ok["outcome"] == outcome].sort_values("effect", ascending=False)
+        unit = report.RESILIENCE_UNITS.get(outcome, {}).get(ctx.lang, "")
+        plant = truth_res.get(outcome, {}) if isinstance(truth_res, dict) else {}
+        facts["resilience_outcomes"].append(outcome)
+        groups = {v: g[g["verdict"] == v] for v in report.VERDICTS}
+        n_ne = len(g_all) - len(g)
+        for v in ("above", "below", "indistinguishable"):
+            facts[f"{v}_{outcome}"] = len(groups[v])
+        if g.empty:
+            lines.append(ctx.t(f"{ctx.label(outcome)}: tidak ada OPD yang dapat dinilai.",
+                               f"{ctx.label(outcome)}: no OPD can be assessed."))
+            continue
         show_df = pd.concat([g.head(top_n), g.tail(top_n)]).drop_duplicates("unit_id")
-        fig = plots.coef_plot(show_df.assign(term=show_df["unit_id"],
-                                             estimate=show_df["score"]).fillna(
-            {"ci_low": show_df["score"], "ci_high": show_df["score"]}),
-            lang=ctx.lang, simulated=sim)
-        fig.axes[0].set_xlabel(ctx.t(f"Skor ketahanan: {unit_words[outcome]} di atas prediksi "
-                                     "model (interval 95%)",
-                                     f"Resilience score: {unit_words[outcome]} above the "
-                                     "model's prediction (95% interval)"))
-        fig.axes[0].set_title(ctx.label(outcome))
+        if ctx.unit_id in set(g["unit_id"]) and ctx.unit_id not in set(show_df["unit_id"]):
+            show_df = pd.concat([show_df, g[g["unit_id"] == ctx.unit_id]])
+        fig = plots.resilience_plot(show_df, lang=ctx.lang, simulated=sim,
+                                    names=names.to_dict(), planted=plant or None,
+                                    xlabel=ctx.t(f"Selisih terhadap kontrafaktual: {unit} "
+                                                 "(interval 95%)",
+                                                 f"Difference from the counterfactual: {unit} "
+                                                 "(95% interval)"))
+        fig.axes[0].set_title(ctx.label(outcome) + (ctx.t(f" ({top_n} teratas dan terbawah)",
+                                                          f" ({top_n} at each end)")
+                                                    if len(show_df) < len(g) else ""))
         figs.append(fig)
-        above = g[g["ci_low"] > 0]
-        below = g[g["ci_high"] < 0]
+        n_untr = (int(g["n_untreated_units"].max()) if "n_untreated_units" in g.columns
+                  and g["n_untreated_units"].notna().any() else None)
+
+        def listing(df):
+            return ", ".join(f"{_name(names, x.unit_id)} {ctx.num(x.effect)} "
+                             f"{_ci(ctx, x.ci_low, x.ci_high)}" for x in df.itertuples()) or "–"
+
         lines.append(ctx.t(
-            f"{ctx.label(outcome)}: {len(g)} OPD yang dipotong pada 2020 dinilai; {len(above)} "
-            f"jelas di atas prediksi model ({', '.join(_name(names, u) for u in above['unit_id'][:5]) or '–'}), "
-            f"{len(below)} jelas di bawah; sisanya tidak dapat dibedakan dari prediksi.",
-            f"{ctx.label(outcome)}: {len(g)} OPDs cut in 2020 scored; {len(above)} clearly "
-            f"above the model's prediction ({', '.join(_name(names, u) for u in above['unit_id'][:5]) or '–'}), "
-            f"{len(below)} clearly below; the rest are indistinguishable from the prediction."))
-        facts[f"above_{outcome}"] = len(above)
-        facts[f"below_{outcome}"] = len(below)
-        for r in g.itertuples():
-            rows.append([ctx.label(outcome), int(r.rank), _name(names, r.unit_id),
-                         ctx.num(r.score), _ci(ctx, r.ci_low, r.ci_high), int(r.n_years),
-                         r.note])
+            f"{ctx.label(outcome)} ({unit}): {len(g)} OPD yang dipotong pada 2020 dibandingkan "
+            "dengan kontrafaktualnya, yaitu prediksi model yang ditaksir hanya pada pengamatan "
+            "tanpa perlakuan (semua OPD sebelum 2020"
+            + (f", {n_untr} OPD yang tidak dipotong sesudahnya" if n_untr is not None else "")
+            + "). " + f"Di atas kontrafaktual (interval di atas 0): {len(groups['above'])} "
+            f"({listing(groups['above'])}); di bawah (interval di bawah 0): "
+            f"{len(groups['below'])} ({listing(groups['below'])}); tidak dapat dibedakan "
+            f"(interval memuat 0): {len(groups['indistinguishable'])}"
+            + (f"; tidak dapat ditaksir: {n_ne}" if n_ne else "") + ".",
+            f"{ctx.label(outcome)} ({unit}): {len(g)} OPDs cut in 2020 compared with their "
+            "counterfactual, the prediction of a model fitted on untreated observations only "
+            "(every OPD before 2020"
+            + (f", {n_untr} OPDs not cut afterwards" if n_untr is not None else "") + "). "
+            f"Above the counterfactual (interval above 0): {len(groups['above'])} "
+            f"({listing(groups['above'])}); below (interval below 0): {len(groups['below'])} "
+            f"({listing(groups['below'])}); indistinguishable (interval contains 0): "
+            f"{len(groups['indistinguishable'])}" + (f"; not estimable: {n_ne}" if n_ne else "")
+            + "."))
+        lines.append(ctx.label(outcome) + ": "
+                     + report.resilience_ranking_words(g, ctx.lang, names.to_dict()))
+        top, bottom = report.separated_ends(g)
+        facts[f"best_{outcome}"], facts[f"worst_{outcome}"] = top, bottom
+        if plant:
+            chk = g.assign(_tv=[plant.get(str(u), np.nan) for u in g["unit_id"]])
+            chk = chk.dropna(subset=["_tv"])
+            if len(chk):
+                cov = int(((chk["ci_low"] <= chk["_tv"]) & (chk["_tv"] <= chk["ci_high"])).sum())
+                rho = chk["effect"].corr(chk["_tv"], method="spearman") if len(chk) > 2 else np.nan
+                lines.append(ctx.t(
+                    f"Pemeriksaan simulasi ({ctx.label(outcome)}): interval memuat nilai "
+                    f"ketahanan yang ditanam untuk {cov} dari {len(chk)} OPD; korelasi Spearman "
+                    f"perkiraan dengan nilai tanam {ctx.num(rho, 2)}.",
+                    f"Simulation check ({ctx.label(outcome)}): the interval covers the planted "
+                    f"resilience for {cov} of {len(chk)} OPDs; Spearman correlation of estimate "
+                    f"and planted value {ctx.num(rho, 2)}."))
+                facts[f"coverage_{outcome}"] = cov / len(chk)
+        for r in g_all.sort_values("rank", na_position="last").itertuples():
+            rows.append([ctx.label(outcome), _name(names, r.unit_id), ctx.num(r.effect),
+                         _ci(ctx, r.ci_low, r.ci_high), report.rank_text(r, ctx.lang),
+                         report.VERDICT_WORDS.get(r.verdict, {}).get(ctx.lang, str(r.verdict)),
+                         ctx.num(getattr(r, "observed_mean", np.nan)),
+                         ctx.num(getattr(r, "counterfactual_mean", np.nan)),
+                         _int(getattr(r, "n_post", np.nan)),
+                         planted_text(ctx, plant.get(str(r.unit_id), np.nan)) if plant
+                         else fmt.MISSING, r.note])
     if ctx.unit_id is not None:
-        mine = res[res["unit_id"] == ctx.unit_id]
+        mine = ok[ok["unit_id"] == ctx.unit_id]
         if mine.empty:
             lines.append(ctx.t(f"{_name(names, ctx.unit_id)} tidak dinilai (tidak dipotong "
                                "pada 2020 atau tanpa data).",
-                               f"{_name(names, ctx.unit_id)} is not scored (not cut in 2020 or "
-                               "no data)."))
+                               f"{_name(names, ctx.unit_id)} is not assessed (not cut in 2020 "
+                               "or no data)."))
         for r in mine.itertuples():
-            lines.append(ctx.t(f"{_name(names, r.unit_id)}: peringkat {int(r.rank)} untuk "
-                               f"{ctx.label(r.outcome)}, skor {ctx.num(r.score)} "
-                               f"{_ci(ctx, r.ci_low, r.ci_high)}.",
-                               f"{_name(names, r.unit_id)}: rank {int(r.rank)} on "
-                               f"{ctx.label(r.outcome)}, score {ctx.num(r.score)} "
-                               f"{_ci(ctx, r.ci_low, r.ci_high)}."))
-    head = [ctx.t("Hasil", "Outcome"), ctx.t("Peringkat", "Rank"), ctx.label("unit"),
-            ctx.t("Skor", "Score"), ctx.t("Interval 95%", "95% interval"),
-            ctx.t("Tahun", "Years"), ctx.t("Catatan", "Note")]
-    cap = ctx.t("Ketahanan: selisih rata-rata hasil nyata terhadap prediksi model sejak 2020 "
-                "(1 = paling tahan)",
-                "Resilience: mean of observed minus model prediction from 2020 (1 = held up "
-                "best)")
-    return Result(ctx.t("Ketahanan OPD yang dipotong", "Resilience of the OPDs that were cut"),
-                  bullets(lines), figs, table_html(head, rows, ctx, cap, sim), res, sim, facts)
+            verdict = report.VERDICT_WORDS.get(r.verdict, {}).get(ctx.lang, str(r.verdict))
+            lines.append(ctx.t(f"{_name(names, r.unit_id)}, {ctx.label(r.outcome)}: "
+                               f"{ctx.num(r.effect)} {_ci(ctx, r.ci_low, r.ci_high)}, {verdict}; "
+                               f"{report.rank_text(r, ctx.lang)}.",
+                               f"{_name(names, r.unit_id)}, {ctx.label(r.outcome)}: "
+                               f"{ctx.num(r.effect)} {_ci(ctx, r.ci_low, r.ci_high)}, {verdict}; "
+                               f"{report.rank_text(r, ctx.lang)}."))
+    lines.append(ctx.t(
+        "Interval mencakup ketidakpastian model kontrafaktual (bootstrap berkelompok per OPD), "
+        "bukan hanya keragaman antar tahun. Peringkat hanya dibaca sejauh interval peringkat "
+        "95% tidak tumpang tindih.",
+        "Intervals include the counterfactual model's own uncertainty (a cluster bootstrap "
+        "over OPDs), not only year-to-year noise. Ranks are read only as far as the 95% rank "
+        "intervals do not overlap."))
+    head = [ctx.t("Hasil", "Outcome"), ctx.label("unit"),
+            ctx.t("Selisih thd kontrafaktual", "Difference from counterfactual"),
+            ctx.t("Interval 95%", "95% interval"), ctx.t("Peringkat", "Rank"),
+            ctx.t("Putusan", "Verdict"), ctx.t("Rata-rata nyata", "Observed mean"),
+            ctx.t("Rata-rata kontrafaktual", "Counterfactual mean"),
+            ctx.t("Tahun sesudah", "Post years"),
+            ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"), ctx.t("Catatan", "Note")]
+    cap = ctx.t("Ketahanan: rata-rata hasil nyata dikurangi kontrafaktual sejak 2020 (1 = "
+                "selisih tertinggi; interval peringkat 95%)",
+                "Resilience: mean observed minus counterfactual from 2020 (1 = highest "
+                "difference; 95% rank interval)")
+    return Result(title, bullets(lines), figs, table_html(head, rows, ctx, cap, sim), res, sim,
+                  facts)
 
 
 def leadership_events(ctx: Context, leadership: pd.DataFrame, panel: pd.DataFrame) -> Result:
@@ -1758,21 +2373,24 @@ def leadership_followup(ctx: Context, model_results: pd.DataFrame, truth: dict,
     """What followed an acting head: within-OPD model estimates and a plain comparison."""
     sim = is_simulated(model_results)
     mr = model_results[model_results["model"].str.startswith("leadership_")]
-    ok = mr.dropna(subset=["estimate"])
+    ok = estimable(mr)
+    k = n_tests(model_results)
     lines = []
-    for r in ok.itertuples():
-        scale = ctx.t("log-laju", "log rate") if "poisson" in r.model else ctx.t("poin",
-                                                                                 "points")
-        clear = not _covers(r.ci_low, r.ci_high, 0.0)
+    for r in mr.itertuples():
+        if pd.isna(r.estimate):
+            lines.append(ctx.t(f"{ctx.label(r.outcome)}: tidak dapat ditaksir ({r.note}).",
+                               f"{ctx.label(r.outcome)}: cannot be estimated ({r.note})."))
+            continue
+        tv = planted(truth, r.outcome, r.term) if sim else np.nan
+        plant = (ctx.t(f"; nilai tanam {planted_text(ctx, tv)}",
+                       f"; planted {planted_text(ctx, tv)}") if not pd.isna(tv) else "")
         lines.append(ctx.t(
-            f"{ctx.label(r.outcome)}: setahun penuh di bawah Plt {ctx.num(r.estimate)} {scale} "
-            f"{_ci(ctx, r.ci_low, r.ci_high)}; " + ("interval tidak memuat nol" if clear else
-                                                    "interval memuat nol")
-            + f" ({int(r.n_clusters)} OPD).",
+            f"{ctx.label(r.outcome)}: setahun penuh di bawah Plt {ctx.num(r.estimate)} "
+            f"{scale_word(ctx, r.outcome, r.model)} {_ci(ctx, r.ci_low, r.ci_high)} "
+            f"({int(r.n_clusters)} OPD, n = {int(r.n)}{plant}); {evidence_phrase(ctx, r, k)}.",
             f"{ctx.label(r.outcome)}: a full year under an acting head {ctx.num(r.estimate)} "
-            f"{scale} {_ci(ctx, r.ci_low, r.ci_high)}; " + ("interval excludes zero" if clear
-                                                            else "interval includes zero")
-            + f" ({int(r.n_clusters)} OPDs)."))
+            f"{scale_word(ctx, r.outcome, r.model)} {_ci(ctx, r.ci_low, r.ci_high)} "
+            f"({int(r.n_clusters)} OPDs, n = {int(r.n)}{plant}); {evidence_phrase(ctx, r, k)}."))
     p = panel.assign(acting=panel["acting_share"] > 0)
     ever = p.groupby("unit_id")["acting"].transform("any")
     comp = p[ever].groupby("acting")[["innovations", "ikm"]].mean()
@@ -1790,10 +2408,13 @@ def leadership_followup(ctx: Context, model_results: pd.DataFrame, truth: dict,
                        "link is not proof that acting heads cause a decline."))
     cap = ctx.t("Efek tetap OPD dan tahun: porsi tahun di bawah Plt",
                 "OPD and year fixed effects: share of the year under an acting head")
+    lines.append(fit_scope(ctx, model_results, ok))
     return Result(ctx.t("Apa yang terjadi sesudah Plt", "What followed an acting head"),
                   bullets(lines), [], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
-                  {"acting_clear": [r.outcome for r in ok.itertuples()
-                                    if not _covers(r.ci_low, r.ci_high, 0.0)]})
+                  {"acting_claims": [r.outcome for r in ok.itertuples() if claim(r) == "yes"],
+                   "acting_raw": [r.outcome for r in ok.itertuples() if claim(r) == "raw"],
+                   "claims": [(r.outcome, r.term) for r in ok.itertuples()
+                              if claim(r) == "yes"], "n_tests": k})
 
 
 def typology_conclusions(ctx: Context, *results: Result) -> Result:
@@ -1803,16 +2424,29 @@ def typology_conclusions(ctx: Context, *results: Result) -> Result:
               f"{ctx.num(f.get('silhouette', np.nan), 3)}).",
               f"{f.get('n_clusters_typology', 0)} clusters of OPDs (silhouette "
               f"{ctx.num(f.get('silhouette', np.nan), 3)})."),
-        ctx.t(f"Ketahanan inovasi: {f.get('above_innovations', 0)} OPD jelas di atas prediksi, "
-              f"{f.get('below_innovations', 0)} jelas di bawah; IKM: {f.get('above_ikm', 0)} di "
-              f"atas, {f.get('below_ikm', 0)} di bawah.",
-              f"Innovation resilience: {f.get('above_innovations', 0)} OPDs clearly above "
-              f"prediction, {f.get('below_innovations', 0)} clearly below; IKM: "
-              f"{f.get('above_ikm', 0)} above, {f.get('below_ikm', 0)} below."),
-        ctx.t(f"{f.get('n_acting_units', 0)} OPD pernah dipimpin Plt; interval tidak memuat nol "
-              f"untuk: {', '.join(ctx.label(o) for o in f.get('acting_clear', [])) or '–'}.",
-              f"{f.get('n_acting_units', 0)} OPDs had an acting head; the interval excludes "
-              f"zero for: {', '.join(ctx.label(o) for o in f.get('acting_clear', [])) or '–'}."),
+        ctx.t(f"Ketahanan inovasi (terhadap kontrafaktual): {f.get('above_innovations', 0)} OPD "
+              f"di atas (interval di atas 0), {f.get('below_innovations', 0)} di bawah, "
+              f"{f.get('indistinguishable_innovations', 0)} tidak dapat dibedakan; IKM: "
+              f"{f.get('above_ikm', 0)} di atas, {f.get('below_ikm', 0)} di bawah, "
+              f"{f.get('indistinguishable_ikm', 0)} tidak dapat dibedakan.",
+              f"Innovation resilience (against the counterfactual): "
+              f"{f.get('above_innovations', 0)} OPDs above (interval above 0), "
+              f"{f.get('below_innovations', 0)} below, "
+              f"{f.get('indistinguishable_innovations', 0)} indistinguishable; IKM: "
+              f"{f.get('above_ikm', 0)} above, {f.get('below_ikm', 0)} below, "
+              f"{f.get('indistinguishable_ikm', 0)} indistinguishable."),
+        ctx.t(f"{f.get('n_acting_units', 0)} OPD pernah dipimpin Plt; efek Plt yang diklaim "
+              f"(p Holm < 0,05 atas {f.get('n_tests', 0)} uji): "
+              f"{', '.join(ctx.label(o) for o in f.get('acting_claims', [])) or 'tidak ada'}"
+              + (f"; hanya tanpa koreksi (tidak diklaim): "
+                 f"{', '.join(ctx.label(o) for o in f['acting_raw'])}"
+                 if f.get("acting_raw") else "") + ".",
+              f"{f.get('n_acting_units', 0)} OPDs had an acting head; acting-head effects "
+              f"claimed (Holm-adjusted p < 0.05 over {f.get('n_tests', 0)} tests): "
+              f"{', '.join(ctx.label(o) for o in f.get('acting_claims', [])) or 'none'}"
+              + (f"; unadjusted only (not claimed): "
+                 f"{', '.join(ctx.label(o) for o in f['acting_raw'])}"
+                 if f.get("acting_raw") else "") + "."),
     ]
     return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
                   simulated=any(r.simulated for r in results), facts=f)
@@ -1859,7 +2493,15 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     from analysis import models
 
     sim = is_simulated(model_results)
-    sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+    title = ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
+                  f"If the budget is cut by {ctx.num(cut_pct, 1)}%")
+    try:
+        sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+    except ValueError as exc:
+        return Result(title, bullets([ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
+                                            f"The scenario cannot be computed: {exc}."),
+                                      fit_scope(ctx, model_results)]), simulated=sim,
+                      facts={"evidence": {}})
     with plots.style_context():
         fig, axes = plt.subplots(1, len(sc), figsize=(9, 3.0))
     for ax, r in zip(np.atleast_1d(axes), sc.itertuples(), strict=True):
@@ -1884,6 +2526,25 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
     # the sentences come from models.scenario (one source of wording, in both languages)
     lines = [getattr(r, f"statement_{ctx.lang}") for r in sc.itertuples()]
+    k = n_tests(model_results)
+    for r in sc.itertuples():
+        coef = model_results[(model_results["outcome"] == r.outcome)
+                             & (model_results["term"] == r.coef_term)
+                             & ~model_results["model"].str.startswith("leadership")]
+        if coef.empty:
+            continue
+        c = next(coef.itertuples())
+        extra = ctx.t(f"Koefisien {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
+                      f"{evidence_phrase(ctx, c, k)}",
+                      f"Coefficient {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
+                      f"{evidence_phrase(ctx, c, k)}")
+        if claim(c) != "yes" and r.evidence == "adequate":
+            extra += ctx.t("; jadi perkiraan skenario ini juga harus dibaca sebagai bukti tipis",
+                           "; so this scenario estimate must also be read as thin evidence")
+        lines.append(extra + ".")
+    used = model_results[model_results["term"].isin(set(sc["coef_term"]))
+                         & ~model_results["model"].str.startswith("leadership")]
+    lines.append(fit_scope(ctx, model_results, used))
     inn = sc[sc["outcome"] == "innovations"]
     if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
         b = float(inn["baseline"].iloc[0])
@@ -1912,8 +2573,14 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
     from analysis import models
 
     sim = is_simulated(model_results)
-    sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
-                   ignore_index=True).sort_values(["outcome", "cut_pct"])
+    try:
+        sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
+                       ignore_index=True).sort_values(["outcome", "cut_pct"])
+    except ValueError as exc:
+        return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"),
+                      ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
+                            f"The scenario cannot be computed: {exc}."), simulated=sim,
+                      facts={"thin": {}})
     outcomes = list(dict.fromkeys(sc["outcome"]))
     with plots.style_context():
         fig, axes = plt.subplots(1, len(outcomes), figsize=(9, 3.4))

@@ -345,3 +345,42 @@ def counts_stacked(df: pd.DataFrame, lang: str = "id", ax: Axes | None = None,
     ax.set_ylabel(label(ylabel_key, lang))
     ax.legend()
     return _finish(fig, _infer_simulated(simulated, df), lang)
+
+
+VERDICT_COLORS = {"above": "#009E73", "below": "#D55E00", "indistinguishable": "#0072B2",
+                  "not estimable": "#A6A6A6"}
+
+
+@_styled
+def resilience_plot(res: pd.DataFrame, lang: str = "id", ax: Axes | None = None,
+                    simulated: bool | None = None, names: dict | None = None,
+                    xlabel: str | None = None, planted: dict | None = None) -> Figure:
+    """Counterfactual resilience of cut units: ``effect`` (observed minus counterfactual) with
+    its 95 % interval, one row per unit (highest effect on top), coloured by ``verdict``
+    (above / indistinguishable / below 0); ``planted`` values (simulation) as open circles."""
+    check_lang(lang)
+    _require(res, ["unit_id", "effect", "ci_low", "ci_high", "verdict"], "resilience_plot")
+    r = res.dropna(subset=["effect"]).sort_values("effect").reset_index(drop=True)
+    names = names or {}
+    fig, ax = _axes(ax, figsize=(7.5, max(3.0, 1.0 + 0.22 * len(r))))
+    y = np.arange(len(r))
+    est = r["effect"].to_numpy(float)
+    lo = np.minimum(r["ci_low"].to_numpy(float), est)
+    hi = np.maximum(r["ci_high"].to_numpy(float), est)
+    ax.errorbar(est, y, xerr=[est - lo, hi - est], fmt="none", ecolor="#A6A6A6",
+                elinewidth=1.2, capsize=2)
+    ax.scatter(est, y, color=[VERDICT_COLORS.get(v, "#0072B2") for v in r["verdict"]],
+               zorder=3, s=22)
+    if planted:
+        pv = r["unit_id"].map(lambda u: planted.get(str(u), np.nan)).to_numpy(float)
+        ok = ~np.isnan(pv)
+        if ok.any():
+            ax.scatter(pv[ok], y[ok], facecolors="none", edgecolors="#000000", zorder=4, s=26,
+                       label={"id": "nilai tanam (simulasi)", "en": "planted (simulation)"}[lang])
+            ax.legend(loc="lower right", fontsize=8)
+    ax.axvline(0, color=_REF, linewidth=1)
+    ax.set_yticks(y, [str(names.get(u, u)) for u in r["unit_id"]], fontsize=8)
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel or {"id": "Selisih terhadap kontrafaktual (interval 95%)",
+                             "en": "Difference from the counterfactual (95% interval)"}[lang])
+    return _finish(fig, _infer_simulated(simulated, res), lang)

@@ -42,6 +42,108 @@ KIND_LABEL = {
 }
 
 
+# ----------------------------------------------------------------------- resilience, shared
+# One reading of the counterfactual resilience table (models.resilience) for the notebooks,
+# the per-unit reports, the deck and the brief, so their words cannot drift apart.
+
+RESILIENCE_COLUMNS = ("outcome", "unit_id", "effect", "ci_low", "ci_high", "rank", "rank_low",
+                      "rank_high", "verdict")
+VERDICTS = ("above", "indistinguishable", "below", "not estimable")
+VERDICT_WORDS = {
+    "above": {"id": "di atas kontrafaktual (interval di atas 0)",
+              "en": "above its counterfactual (interval above 0)"},
+    "below": {"id": "di bawah kontrafaktual (interval di bawah 0)",
+              "en": "below its counterfactual (interval below 0)"},
+    "indistinguishable": {"id": "tidak dapat dibedakan dari kontrafaktual (interval memuat 0)",
+                          "en": "indistinguishable from its counterfactual (interval "
+                                "contains 0)"},
+    "not estimable": {"id": "tidak dapat ditaksir", "en": "not estimable"},
+}
+RESILIENCE_UNITS = {"innovations": {"id": "inovasi per tahun", "en": "innovations a year"},
+                    "ikm": {"id": "poin IKM", "en": "IKM points"}}
+
+
+def check_resilience(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` if it has the counterfactual resilience columns; a ValueError naming the missing
+    ones otherwise (data built before the counterfactual resilience: rebuild)."""
+    missing = [c for c in RESILIENCE_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"the resilience table lacks {missing}: it was built before the "
+                         "counterfactual resilience (models.resilience); rebuild the data with "
+                         "`python -m analysis build`")
+    return df
+
+
+def rank_text(row, lang: str) -> str:
+    """"rank 3 (95%: 1–7)" / "peringkat 3 (95%: 1–7)"."""
+    r, lo, hi = (getattr(row, k, np.nan) if not isinstance(row, dict) else row.get(k, np.nan)
+                 for k in ("rank", "rank_low", "rank_high"))
+    if pd.isna(r):
+        return fmt.MISSING
+    word = {"id": "peringkat", "en": "rank"}[lang]
+    if pd.isna(lo) or pd.isna(hi):
+        return f"{word} {int(r)}"
+    return f"{word} {int(r)} (95%: {int(lo)}–{int(hi)})"
+
+
+def separated_ends(g: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Units of one outcome whose 95 % rank interval lies entirely above (top) or below
+    (bottom) every other unit's: the only ones that may be called best or worst."""
+    g = g.dropna(subset=["rank_low", "rank_high"])
+    top, bottom = [], []
+    for r in g.itertuples():
+        others = g[g["unit_id"] != r.unit_id]
+        if others.empty:
+            continue
+        if r.rank_high < others["rank_low"].min():
+            top.append(r.unit_id)
+        if r.rank_low > others["rank_high"].max():
+            bottom.append(r.unit_id)
+    return top, bottom
+
+
+def ordered_pairs(g: pd.DataFrame) -> tuple[int, int]:
+    """(pairs of units whose rank intervals do not overlap, all pairs) within one outcome."""
+    g = g.dropna(subset=["rank_low", "rank_high"])
+    lo, hi = g["rank_low"].to_numpy(float), g["rank_high"].to_numpy(float)
+    n = len(g)
+    sep = sum(1 for i in range(n) for j in range(i + 1, n) if hi[i] < lo[j] or hi[j] < lo[i])
+    return sep, n * (n - 1) // 2
+
+
+def resilience_ranking_words(g: pd.DataFrame, lang: str, names=None) -> str:
+    """The sentence on ranking for one outcome: which units (if any) are separated from all
+    others by their rank intervals, and how many pairs can be ordered at all."""
+    names = names if names is not None else {}
+    top, bottom = separated_ends(g)
+    sep, total = ordered_pairs(g)
+
+    def nm(u):
+        return str(names.get(u, u))
+
+    parts = []
+    if top:
+        parts.append({"id": f"interval peringkat {', '.join(map(nm, top))} berada di atas semua "
+                            "OPD lain (paling tahan)",
+                      "en": f"the rank interval of {', '.join(map(nm, top))} lies above every "
+                            "other OPD's (held up best)"}[lang])
+    if bottom:
+        parts.append({"id": f"interval peringkat {', '.join(map(nm, bottom))} berada di bawah "
+                            "semua OPD lain (paling tidak tahan)",
+                      "en": f"the rank interval of {', '.join(map(nm, bottom))} lies below "
+                            "every other OPD's (held up worst)"}[lang])
+    if not parts:
+        parts.append({"id": "tidak ada OPD yang interval peringkatnya terpisah dari semua OPD "
+                            "lain, jadi tidak ada yang disebut paling atau paling tidak tahan",
+                      "en": "no OPD's rank interval is separate from all others, so none is "
+                            "called the best or the worst"}[lang])
+    pairs = {"id": f"{sep} dari {total} pasangan OPD dapat diurutkan (interval peringkat tidak "
+                   "tumpang tindih)",
+             "en": f"{sep} of {total} pairs of OPDs can be ordered (their rank intervals do "
+                   "not overlap)"}[lang]
+    return "; ".join(parts) + "; " + pairs + "."
+
+
 class ReportParameterError(ValueError):
     """A report parameter is invalid; the message says which and what is allowed."""
 
@@ -465,7 +567,11 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     res = tables.get("resilience")
     if res is not None and not res.empty:
         for outcome, r in res.groupby("outcome"):
-            part = r.set_index("unit_id")[["score", "ci_low", "ci_high", "rank", "note"]]
+            if not outcome:
+                continue
+            cols = [c for c in ("effect", "ci_low", "ci_high", "rank", "rank_low", "rank_high",
+                                "verdict", "note") if c in r.columns]
+            part = r.set_index("unit_id")[cols]
             s = s.join(part.add_prefix(f"resilience_{outcome}_"), on="unit_id")
     regency = panel.groupby(["region_code", "year"])[["budget_murni", "budget_perubahan",
                                                       "budget_realisasi", "innovations"]].sum(
