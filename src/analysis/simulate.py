@@ -35,7 +35,7 @@ import pandas as pd
 
 from analysis import config, schema
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"   # 1.1: cut-only post effect, planted unit resilience, effects=
 NOT_A_FINDING = "SIMULATED DATA: not a finding about any real office"
 PROVENANCE = "simulated"
 
@@ -57,6 +57,12 @@ EFFECTS = {
     "b_omb": 10.0,           # Ombudsman score points per unit log change in realisasi
     "b_days": -0.3,          # log service days per unit log change in realisasi
 }
+# Planted unit-level resilience: each unit cut in 2020 gets its own post-2020 shift, drawn from
+# N(0, sd) on a separate random stream (so the rest of a seed's panel is unchanged by it). The
+# sd is no larger than the average 2020 effect of the outcome (see _truth "resilience"):
+# innovations: |b_post x mean cut depth| ~ 0.13 log rate; IKM: |b_ikm x mean 2020 dlog| ~ 2
+# points in 2021 through the lagged budget channel.
+RESILIENCE_SD = {"innovations": 0.13, "ikm": 1.5}
 NOISE = {"ikm_target_sd": 1.0, "ombudsman_sd": 2.5, "log_service_days_sd": 0.08}
 
 # ---- budget structure ----------------------------------------------------------------------------
@@ -150,19 +156,38 @@ class SimulatedPanel:
 
 def simulate(units: pd.DataFrame, targets: pd.DataFrame | None, seed: int = config.DEFAULT_SEED,
              years: tuple[int, int] = config.DEFAULT_YEARS, region_code: str = "33.25",
-             pretrend: float = 0.0, respondents: tuple[int, int] = (60, 150)) -> SimulatedPanel:
+             pretrend: float = 0.0, respondents: tuple[int, int] = (60, 150),
+             effects: dict | None = None) -> SimulatedPanel:
     """Simulate one regency (default Batang) calibrated to its real belanja totals.
 
     ``targets`` has columns ``year, stage, value_idr``: the real regency total belanja for the
     (year, stage) pairs where one exists. The simulated budgets summed over units, programme
     classes and spending types equal each target (exact scaling). ``pretrend`` plants a
-    pre-2020 trend in innovation that scales with the 2020 cut (0 = none).
+    pre-2020 trend in innovation that scales with the 2020 cut (0 = none). ``effects``
+    overrides planted values by name (keys of ``EFFECTS``, plus ``resilience_sd_innovations``
+    and ``resilience_sd_ikm``); ``null_effects()`` gives a world where nothing has an effect.
     """
     base = _opd_units(units, region_code)
     rng = np.random.default_rng(seed)
     return _simulate(base, rng, seed=seed, years=_check_years(years), region_codes=[region_code],
                      size_factor=np.ones(1), targets=targets, pretrend=float(pretrend),
-                     respondents=_check_respondents(respondents), keep_regressors=True)
+                     respondents=_check_respondents(respondents), keep_regressors=True,
+                     effects=_check_effects(effects))
+
+
+def null_effects() -> dict:
+    """Every planted effect (and the spread of unit resilience) set to 0: a "null world" where
+    any effect a model reports is a false positive."""
+    return {**{k: 0.0 for k in EFFECTS}, **{f"resilience_sd_{k}": 0.0 for k in RESILIENCE_SD}}
+
+
+def _check_effects(effects: dict | None) -> dict:
+    known = {**EFFECTS, **{f"resilience_sd_{k}": v for k, v in RESILIENCE_SD.items()}}
+    effects = dict(effects or {})
+    bad = sorted(set(effects) - set(known))
+    if bad:
+        raise ValueError(f"unknown planted effect(s) {bad}; known: {sorted(known)}")
+    return {**known, **{k: float(v) for k, v in effects.items()}}
 
 
 def simulate_regions(units: pd.DataFrame, n_regions: int, seed: int = config.DEFAULT_SEED,
@@ -184,7 +209,8 @@ def simulate_regions(units: pd.DataFrame, n_regions: int, seed: int = config.DEF
     size_factor = np.exp(rng.uniform(np.log(0.4), np.log(3.0), n_regions))
     return _simulate(base, rng, seed=seed, years=_check_years(years), region_codes=codes,
                      size_factor=size_factor, targets=None, pretrend=0.0,
-                     respondents=_check_respondents(respondents), keep_regressors=False)
+                     respondents=_check_respondents(respondents), keep_regressors=False,
+                     effects=_check_effects(None))
 
 
 def write_truth(truth: dict, path) -> None:
@@ -264,7 +290,8 @@ def _targets_table(targets: pd.DataFrame | None, y0: int, y1: int) -> np.ndarray
 # =================================================================================================
 
 def _simulate(base: pd.DataFrame, rng: np.random.Generator, *, seed: int, years, region_codes,
-              size_factor, targets, pretrend, respondents, keep_regressors) -> SimulatedPanel:
+              size_factor, targets, pretrend, respondents, keep_regressors, effects
+              ) -> SimulatedPanel:
     y0, y1 = years
     n, R = len(base), len(region_codes)
     U = n * R
@@ -353,23 +380,35 @@ def _simulate(base: pd.DataFrame, rng: np.random.Generator, *, seed: int, years,
     dl_lag = dlog[:, N_HIDDEN - 1:-1]
     post = (vyrs >= REFOCUS_YEAR).astype(float)
     pre_k = np.where(vyrs < REFOCUS_YEAR, vyrs - REFOCUS_YEAR, 0).astype(float)
-    E = EFFECTS
+    E = effects
+    # the persistent post-2020 effect concerns units that were cut (depth = min(cut, 0)); units
+    # whose 2020 budget rose carry none, so they are untreated after 2020
+    depth = np.minimum(cut, 0.0)
+    was_cut = cut < 0
+    # planted unit resilience (separate stream: the rest of the panel does not depend on it)
+    rrng = np.random.default_rng([int(seed), 7])
+    res_innov = np.where(was_cut, rrng.normal(0.0, 1.0, U), 0.0) * E["resilience_sd_innovations"]
+    res_ikm = np.where(was_cut, rrng.normal(0.0, 1.0, U), 0.0) * E["resilience_sd_ikm"]
 
     # 1. innovations (Poisson)
     base_rate = np.where(is_kec, rng.uniform(0.5, 2.0, U), np.exp(rng.uniform(np.log(0.5),
                                                                               np.log(4.0), U)))
     gamma = _innovation_year_effect(vyrs)
+    treat_innov = (E["b_post"] * depth + res_innov)[:, None] * post[None, :]
     log_lam = (np.log(base_rate)[:, None] + gamma[None, :] + E["b_innov"] * dl
-               + E["b_acting_innov"] * acting + E["b_post"] * cut[:, None] * post[None, :]
+               + E["b_acting_innov"] * acting + treat_innov
                + pretrend * cut[:, None] * pre_k[None, :])
     counts = rng.poisson(np.exp(log_lam))
+    # unit effect of the cut on innovations per year: E[count] minus E[count without the cut]
+    lam = np.exp(log_lam)
+    eff_innov = ((lam - lam * np.exp(-treat_innov))[:, post > 0]).mean(axis=1)
     innovations = _innovation_rows(rng, counts, codes[reg_idx], uid, b_idx, base, kind, sector,
                                    front, vyrs, y1)
 
     # 2-5. service indicators for front-line units
     fl = np.flatnonzero(front)
     service_parts, skm = _service(rng, fl, codes[reg_idx], uid, kind, vyrs, dl, dl_lag, acting,
-                                  respondents)
+                                  respondents, E, res_ikm[fl, None] * post[None, :])
 
     # ---- tables ---------------------------------------------------------------------------------
     src = f"simulated: analysis.simulate seed={seed}"
@@ -393,7 +432,9 @@ def _simulate(base: pd.DataFrame, rng: np.random.Generator, *, seed: int, years,
                    targets=tgt, raw_tot=raw_tot, factor=factor, amount=amount, vyrs=vyrs,
                    vis=vis, pretrend=pretrend, respondents=respondents, uid=uid,
                    dl=dl, acting=acting, cut=cut, real_tot=real_tot, keep=keep_regressors,
-                   tables=tables)
+                   tables=tables, effects=E,
+                   resilience={"innovations": (was_cut, eff_innov),
+                               "ikm": (was_cut & front, res_ikm)})
     return SimulatedPanel(tables=tables, truth=truth)
 
 
@@ -631,8 +672,7 @@ def _element_cdf(mu: np.ndarray, sd: float = 0.55) -> np.ndarray:
     return np.cumsum(p, axis=-1)[..., :3]
 
 
-def _service(rng, fl, region, uid, kind, vyrs, dl, dl_lag, acting, respondents):
-    E = EFFECTS
+def _service(rng, fl, region, uid, kind, vyrs, dl, dl_lag, acting, respondents, E, ikm_shift):
     F, Tv = len(fl), len(vyrs)
     yrel = (vyrs - 2016).astype(float)
     kind_fl = kind[fl]
@@ -642,7 +682,7 @@ def _service(rng, fl, region, uid, kind, vyrs, dl, dl_lag, acting, respondents):
     a_u = rng.uniform(74.0, 86.0, F)
     g_t = -2.5 + 0.75 * yrel
     target = (a_u[:, None] + g_t[None, :] + E["b_ikm"] * dl_lag[fl] + E["b_acting_ikm"]
-              * acting[fl] + rng.normal(0.0, NOISE["ikm_target_sd"], (F, Tv)))
+              * acting[fl] + ikm_shift + rng.normal(0.0, NOISE["ikm_target_sd"], (F, Tv)))
     target = np.clip(target, 40.0, 96.0)
     elem = rng.normal(0.0, 0.08, (F, 9))
     elem -= elem.mean(axis=1, keepdims=True)
@@ -776,14 +816,48 @@ def _finish(df: pd.DataFrame, table: str) -> pd.DataFrame:
 
 # ---- truth ----------------------------------------------------------------------------------------
 
-def _effects_list(pretrend: float) -> list[dict]:
-    E = EFFECTS
+def _zero_effects(E: dict) -> list[dict]:
+    """Effects that are planted as exactly 0: the lags a distributed-lag model also estimates
+    and the acting-head terms of outcomes an acting head does not move. Listed so that tables
+    print the planted 0 and the recovery study counts false positives."""
+    rows = []
+    lag_truth = {"ikm": {0: 0.0, 1: E["b_ikm"], 2: 0.0},
+                 "complaints": {0: E["b_complaints"], 1: 0.0, 2: 0.0},
+                 "ombudsman_score": {0: E["b_omb"], 1: 0.0, 2: 0.0},
+                 "log_service_days": {0: E["b_days"], 1: 0.0, 2: 0.0}}
+    for outcome, lags in lag_truth.items():
+        for k, v in lags.items():
+            rows.append({"name": f"lag{k}_{outcome}", "outcome": outcome,
+                         "regressor": f"dlog_budget_lag{k}", "model": "distributed lag",
+                         "value": float(v),
+                         "scale": "outcome units per unit change in log realisasi k years before",
+                         "description": f"budget change {k} year(s) earlier, all lags in one "
+                                        "model (0 where nothing was planted)"})
+        rows.append({"name": f"cumulative_{outcome}", "outcome": outcome,
+                     "regressor": "cumulative (lags 0-2)", "model": "distributed lag",
+                     "value": float(sum(lags.values())),
+                     "scale": "sum of the lag effects", "description": "cumulative effect"})
+    for name, outcome in (("b_acting_complaints", "complaints"),
+                          ("b_acting_omb", "ombudsman_score"),
+                          ("b_acting_days", "log_service_days")):
+        rows.append({"name": name, "outcome": outcome, "regressor": "acting_share",
+                     "model": "leadership", "value": 0.0,
+                     "scale": "outcome units per unit acting share",
+                     "description": "nothing planted: an acting head does not move this outcome"})
+    return rows
+
+
+def _effects_list(pretrend: float, E: dict | None = None) -> list[dict]:
+    E = E or {**EFFECTS, **{f"resilience_sd_{k}": v for k, v in RESILIENCE_SD.items()}}
     innov_model = ("poisson: log E[innovations_ut] = alpha_u + gamma_t + b_innov*dlog_budget_ut"
-                   " + b_acting_innov*acting_share_ut + b_post*cut_2020_u*post_t"
-                   " + pretrend*cut_2020_u*(t-2020)*1[t<2020]")
+                   " + b_acting_innov*acting_share_ut + (b_post*min(cut_2020_u, 0) + r_u)*post_t"
+                   " + pretrend*cut_2020_u*(t-2020)*1[t<2020]; r_u ~ N(0, "
+                   f"{E['resilience_sd_innovations']:g}^2) for cut units, 0 otherwise")
     ikm_model = ("linear: ikm_target_ut = a_u + g_t + b_ikm*dlog_budget_u,t-1 + b_acting_ikm*"
-                 "acting_share_ut + N(0, 1.0^2); the published ikm is computed from simulated SKM "
-                 "responses centred on ikm_target, so it also carries survey sampling noise")
+                 "acting_share_ut + s_u*post_t + N(0, 1.0^2), s_u ~ N(0, "
+                 f"{E['resilience_sd_ikm']:g}^2) for cut units, 0 otherwise; the published ikm is "
+                 "computed from simulated SKM responses centred on ikm_target, so it also "
+                 "carries survey sampling noise")
     return [
         {"name": "b_innov", "outcome": "innovations", "regressor": "dlog_budget",
          "model": innov_model, "value": E["b_innov"],
@@ -795,7 +869,7 @@ def _effects_list(pretrend: float) -> list[dict]:
          "description": "an acting (Plt) head lowers the innovation rate"},
         {"name": "b_post", "outcome": "innovations", "regressor": "cut_2020 x post",
          "model": innov_model, "value": E["b_post"],
-         "scale": "log innovation rate per unit cut_2020, for every year t >= 2020",
+         "scale": "log innovation rate per unit cut depth min(cut_2020, 0), every year t >= 2020",
          "description": "persistent post-2020 effect of the 2020 cut intensity (beyond the "
                         "same-year budget change): deeper cut, fewer innovations afterwards"},
         {"name": "pretrend", "outcome": "innovations",
@@ -824,11 +898,13 @@ def _effects_list(pretrend: float) -> list[dict]:
          "model": "log-linear: log(days_ut) = s_u + m_t + b_days*dlog_budget_ut + N(0, 0.08^2)",
          "value": E["b_days"], "scale": "log days per unit change in log realisasi",
          "description": "budget cuts lengthen mean service time"},
+        *_zero_effects(E),
     ]
 
 
 def _truth(*, seed, years, codes, size_factor, targets, raw_tot, factor, amount, vyrs, vis,
-           pretrend, respondents, uid, dl, acting, cut, real_tot, keep, tables) -> dict:
+           pretrend, respondents, uid, dl, acting, cut, real_tot, keep, tables, effects,
+           resilience) -> dict:
     y0, y1 = years
     achieved = amount[:, vis].sum(axis=(0, 3)) if len(codes) == 1 else None        # Tv,3
     calib = []
@@ -848,10 +924,10 @@ def _truth(*, seed, years, codes, size_factor, targets, raw_tot, factor, amount,
 
     # event-study truth for innovations with treatment = cut_2020 (linear projection of the
     # budget channel on cut_2020 year by year, plus the direct terms)
-    E = EFFECTS
+    E = effects
     beta = []
     for t in range(len(vyrs)):
-        x, y = cut, dl[:, t]
+        x, y = np.minimum(cut, 0.0), dl[:, t]
         ok = np.isfinite(y)
         xc = x[ok] - x[ok].mean()
         beta.append(float((xc * (y[ok] - y[ok].mean())).sum() / (xc * xc).sum()) if ok.sum() > 2
@@ -862,9 +938,10 @@ def _truth(*, seed, years, codes, size_factor, targets, raw_tot, factor, amount,
     via = {int(y): E["b_innov"] * beta[t] for t, y in enumerate(vyrs)}
     total = {y: direct[y] + via[y] for y in direct}
     event_study = {
-        "outcome": "innovations", "treatment": "cut_2020", "reference_year": ref,
-        "note": "coefficient on cut_2020 x 1[year = t] in log E[innovations]; 'via_budget' is "
-                "b_innov times the cross-unit slope of dlog_budget[t] on cut_2020 (a linear "
+        "outcome": "innovations", "treatment": "cut_depth_2020", "reference_year": ref,
+        "note": "coefficient on cut_depth_2020 = min(cut_2020, 0) x 1[year = t] in "
+                "log E[innovations]; 'via_budget' is "
+                "b_innov times the cross-unit slope of dlog_budget[t] on cut depth (a linear "
                 "projection, so approximate). cut_2020 is built from 2016-2019 growth, so the "
                 "pre-2020 budget channel is not exactly zero. Relative = minus the reference "
                 "year's value. The first published year's dlog_budget uses an unpublished year.",
@@ -886,7 +963,18 @@ def _truth(*, seed, years, codes, size_factor, targets, raw_tot, factor, amount,
         "n_units_per_region": int(len(uid) // len(codes)),
         "respondents": list(respondents),
         "definitions": dict(DEFINITIONS),
-        "effects": _effects_list(pretrend),
+        "effects": _effects_list(pretrend, E),
+        "resilience": {
+            "note": "planted effect of the 2020 cut on each cut unit after 2020, in outcome "
+                    "units: innovations = mean over 2020 on of E[count] - E[count had the unit "
+                    "not been cut] (b_post x depth plus the unit's own shift r_u); ikm = the "
+                    "unit's own post-2020 shift s_u in IKM points (no average post-2020 effect "
+                    "is planted on IKM; the cut reaches IKM through the lagged budget change, "
+                    "which the counterfactual keeps). Units not cut are untreated.",
+            "sd": {k: float(E[f"resilience_sd_{k}"]) for k in RESILIENCE_SD},
+            **{k: {str(u): float(v) for u, v, m in zip(uid, vals, mask, strict=True) if m}
+               for k, (mask, vals) in resilience.items()},
+        },
         "noise": dict(NOISE),
         "event_study": event_study,
         "notes": [
