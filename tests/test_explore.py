@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import matplotlib
@@ -38,7 +39,8 @@ def data(built_dir):
     c = explore.validate_params(str(built_dir), lang="en")
     return explore.load(c, "units", "panel", "budget", "innovations", "service", "reference",
                         "region_finance", "leadership", "regency_year", "model_results",
-                        "event_study", "typology", "typology_k", "resilience")
+                        "event_study", "typology", "typology_k", "resilience",
+                        "lag_results")
 
 
 @pytest.fixture(autouse=True)
@@ -234,27 +236,115 @@ def test_service_sections(ctx, data):
     for r in (explore.service_trends(ctx, data["panel"]),
               explore.service_by_budget_change(ctx, data["panel"])):
         _check(r, True)
-    lags = explore.service_lags(ctx, data["panel"], 1, truth)
+    lags = explore.service_lags(ctx, data["lag_results"], truth)
     _check(lags, True)
-    assert set(lags.data["lag"]) == {0, 1}
-    ikm1 = lags.data[(lags.data["outcome"] == "ikm") & (lags.data["lag"] == 1)].iloc[0]
-    assert ikm1["ci_low"] <= 8.0 <= ikm1["ci_high"] + 2  # near the planted 8 IKM points
+    d = lags.data
+    # every lag and the cumulative effect of every outcome is shown: none is picked by t
+    for outcome in ("ikm", "complaints", "ombudsman_score", "log_service_days"):
+        terms = set(d.loc[d["outcome"] == outcome, "term"])
+        assert terms == {"dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2",
+                         "cumulative"}, outcome
+    assert "clearest" not in lags.text and "paling jelas" not in lags.text
+    ikm1 = d[(d["outcome"] == "ikm") & (d["term"] == "dlog_budget_lag1")].iloc[0]
+    assert ikm1["ci_low"] <= 8.0 <= ikm1["ci_high"]  # the planted 8 IKM points
+    # a lag is claimed only when its Holm-adjusted p-value is below 0.05
+    for o, t in lags.facts["claims"]:
+        row = d[(d["outcome"] == o) & (d["term"] == t)].iloc[0]
+        assert row["p_adjusted"] < 0.05
+    raw_only = d[(d["p_value"] < 0.05) & (d["p_adjusted"] >= 0.05)]
+    for r in raw_only.itertuples():
+        assert (r.outcome, r.term) not in lags.facts["claims"]
+    n = int(d["n_tests"].iloc[0])
+    assert (f"over {n} tests" in lags.text) or (f"atas {n} uji" in lags.text)
+    # planted zeros are printed as 0 in the table, never as a dash
+    assert ">0</td>" in lags.html
+    concl = explore.service_conclusions(ctx, lags)
+    assert concl.text
 
 
-def test_add_budget_lags_respects_gaps():
-    p = pd.DataFrame({"region_code": "r", "unit_id": "u", "year": [2016, 2017, 2019],
-                      "dlog_budget": [0.1, 0.2, 0.3]})
-    out = explore.add_budget_lags(p, 1)
-    assert out["dlog_budget_lag0"].tolist() == [0.1, 0.2, 0.3]
-    assert np.isnan(out["dlog_budget_lag1"].iloc[2])  # 2018 missing: no lag across the gap
-    assert out["dlog_budget_lag1"].iloc[1] == 0.1
+def test_planted_zero_and_units_are_shown(ctx, data):
+    truth = explore.load_truth(ctx)
+    assert explore.planted(truth, "ombudsman_score", "acting_share") == 0.0
+    assert explore.planted(truth, "complaints", "dlog_budget_lag1") == 0.0
+    assert explore.planted(truth, "ikm", "cumulative", max_lag=1) == 8.0
+    assert explore.planted_text(ctx, 0.0) == "0" and explore.planted_text(ctx, np.nan) == "–"
+    fu = explore.leadership_followup(ctx, data["model_results"], truth, data["panel"])
+    rows = fu.html.split("<tr>")
+    omb = [r for r in rows if ctx.label("ombudsman_score") in r][0]
+    assert "<td>0</td>" in omb  # the planted 0 of the Ombudsman acting-head term
+    days = [r for r in rows if ctx.label("log_service_days") in r][0]
+    assert ("log days" in days or "log hari" in days) and "points" not in days
+    line = [x for x in fu.text.split("\n") if x.startswith(f"- {ctx.label('log_service_days')}")][0]
+    assert ("log days (0.1" in line or "log hari (0,1" in line) and "points" not in line \
+        and "poin" not in line
+
+
+def test_models_honour_the_years_and_are_cached(built_dir):
+    c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
+    t0 = time.perf_counter()
+    d = explore.load(c, "model_results", "event_study", "lag_results")
+    first = time.perf_counter() - t0
+    mr = d["model_results"]
+    assert mr.attrs["fit"]["refit"] and mr.attrs["fit"]["years"] == (2018, 2023)
+    full = explore.load(explore.validate_params(str(built_dir), lang="en"),
+                        "model_results")["model_results"]
+    assert not full.attrs["fit"]["refit"]
+    inn = mr[(mr["model"] == "fe_poisson") & (mr["term"] == "dlog_budget")].iloc[0]
+    inn_full = full[(full["model"] == "fe_poisson") & (full["term"] == "dlog_budget")].iloc[0]
+    assert inn["n"] < inn_full["n"]  # fewer OPD-years: the window was used
+    res = explore.innovation_models(c, mr, {}, None)
+    assert f"n = {int(inn['n'])} OPD-years used" in res.text
+    assert "2018–2023" in res.text and "whole panel: 2016–2024" in res.text
+    assert "fitted by the build on the whole panel" in explore.innovation_models(
+        c, full, {}, None).text
+    t1 = time.perf_counter()
+    again = explore.load(c, "model_results", "event_study", "lag_results")
+    second = time.perf_counter() - t1
+    assert again["model_results"].attrs["fit"]["cache"] == "hit"
+    pd.testing.assert_frame_equal(again["model_results"], mr)
+    assert second < 2.0 and second < first / 5, (first, second)
+    print(f"window refit {first:.1f} s, cache hit {second:.2f} s")
+    # another max_lag refits the lag models and the family of tests
+    lag1 = explore.load(explore.validate_params(str(built_dir), lang="en"), "lag_results",
+                        max_lag=1)["lag_results"]
+    assert set(lag1["term"]) == {"dlog_budget_lag0", "dlog_budget_lag1", "cumulative"}
+    assert lag1.attrs["fit"]["max_lag"] == 1
+
+
+def test_a_window_too_short_says_why_and_does_not_crash(built_dir):
+    c = explore.validate_params(str(built_dir), years=[2016, 2017], lang="en")
+    d = explore.load(c, "model_results", "event_study", "lag_results", "resilience")
+    assert d["model_results"]["estimate"].isna().all()
+    for res in (explore.innovation_models(c, d["model_results"], {}, None),
+                explore.event_study_result(c, d["event_study"], {}),
+                explore.service_lags(c, d["lag_results"], {}),
+                explore.resilience_ranking(c, d["resilience"], 3)):
+        assert "not estimable" in res.text or "cannot be estimated" in res.text
+
+
+@pytest.mark.parametrize("years", [[2018, 2018], [2019, 2020], [2021, 2021], [2022, 2026],
+                                   [2024, 2025], [2019, 2026]])
+def test_public_record_runs_for_every_accepted_range(built_dir, years):
+    c = explore.validate_params(str(built_dir), years=years, lang="en", scope="public")
+    d = explore.load(c, "region_finance", "innovations", "service", "reference")
+    pub = {k: explore.public_rows(v) for k, v in d.items()}
+    parts = [explore.public_finance(c, pub["region_finance"]),
+             explore.public_innovations_by_opd(c, pub["innovations"]),
+             explore.public_innovations_by_form(c, pub["innovations"]),
+             explore.public_ombudsman(c, pub["service"], pub["reference"]),
+             explore.public_source_list(c, pub["region_finance"], pub["innovations"],
+                                        pub["service"])]
+    concl = explore.public_conclusions(c, *parts)
+    assert concl.text and not any(r.simulated for r in parts)
+    if not 2021 <= years[1] or years[0] > 2021:
+        assert "No public innovation profile" in concl.text
 
 
 def test_typology_and_leadership_sections(ctx, data):
     truth = explore.load_truth(ctx)
     k = explore.typology_choice(ctx, data["typology_k"])
     cl = explore.typology_clusters(ctx, data["typology"])
-    rs = explore.resilience_ranking(ctx, data["resilience"], 5)
+    rs = explore.resilience_ranking(ctx, data["resilience"], 5, truth)
     hd = explore.leadership_events(ctx, data["leadership"], data["panel"])
     fu = explore.leadership_followup(ctx, data["model_results"], truth, data["panel"])
     for r in (k, cl, rs, hd, fu):
@@ -264,6 +354,18 @@ def test_typology_and_leadership_sections(ctx, data):
     assert "dinkes" in cl.data.loc[cl.data["cluster"] == cl.facts["unit_cluster"],
                                    "members"].iloc[0]
     explore.typology_conclusions(ctx, k, cl, rs, hd, fu)
+    res = data["resilience"].dropna(subset=["effect"])
+    for o in ("innovations", "ikm"):
+        g = res[res["outcome"] == o]
+        assert rs.facts[f"above_{o}"] == int((g["verdict"] == "above").sum())
+        assert rs.facts[f"below_{o}"] == int((g["verdict"] == "below").sum())
+        # "best"/"worst" only for a unit whose rank interval is apart from every other's
+        for u in rs.facts[f"best_{o}"]:
+            mine = g[g["unit_id"] == u].iloc[0]
+            assert (mine["rank_high"] < g[g["unit_id"] != u]["rank_low"]).all()
+    if not rs.facts["best_innovations"] and not rs.facts["best_ikm"]:
+        assert "held up best" not in rs.text and "paling tahan" not in rs.text
+        assert "none is called the best" in rs.text or "tidak ada yang disebut" in rs.text
 
 
 def test_scenario_sections(ctx, data):

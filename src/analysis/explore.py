@@ -331,6 +331,19 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
             for name in names:
                 if name in fam:
                     out[name] = fam[name].copy()
+    es = out.get("event_study")
+    if es is not None and "n_tests" not in es.columns:
+        # the family size lives on model_results; the event study reports its pre-trend test
+        try:
+            mr = out.get("model_results")
+            mr = mr if mr is not None else io.load_table("model_results", ctx.data_dir)
+            k = n_tests(mr)
+            if k:
+                attrs = es.attrs
+                out["event_study"] = es.assign(n_tests=k)
+                out["event_study"].attrs = attrs
+        except io.NotBuiltError:
+            pass
     for name in names:
         out[name].attrs = {**out[name].attrs, "fit": dict(info)}
     return out
@@ -418,46 +431,30 @@ def pretrend_p(event_study: pd.DataFrame) -> float:
 
 def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
                   ) -> dict[str, pd.DataFrame]:
-    """Holm-adjusted p-values over the family of every test the findings report: the main
-    models and leadership terms (``model_results``), every lag and cumulative term
-    (``lag_results``) and the joint pre-trend test (``event_study``), as the build does.
-    Adds ``p_adjusted``, ``n_tests``, ``adjust_method`` to ``model_results`` and
-    ``lag_results`` and ``pretrend_p_adjusted`` to ``event_study``."""
-    from statsmodels.stats.multitest import multipletests
+    """Holm-adjusted p-values over the family of every test the findings report, exactly as
+    the build does (:func:`analysis.models.findings_family`): the main models and leadership
+    terms (``model_results``), every lag and cumulative term (``lag_results``) and the joint
+    pre-trend test (``event_study``, column ``pretrend_p_adjusted``). Used when a notebook's
+    parameters (years, max_lag) change the family."""
+    from analysis import models
 
     out = dict(tables)
-    parts = []
-    for name in ("model_results", "lag_results"):
-        df = out.get(name)
-        if df is not None and "p_value" in df.columns:
-            p = pd.to_numeric(df["p_value"], errors="coerce")
-            parts += [(name, i, float(v)) for i, v in p.items() if not pd.isna(v)]
-    es = out.get("event_study")
-    if es is not None and len(es):
-        v = pretrend_p(es)
-        if not pd.isna(v):
-            parts.append(("event_study", None, v))
-    adj = multipletests([v for *_, v in parts], method=method)[1] if parts else []
-    n = len(parts)
-    for name in ("model_results", "lag_results"):
-        df = out.get(name)
-        if df is None:
-            continue
-        df = df.copy()
-        df["p_adjusted"] = np.nan
-        for (nm, i, _v), a in zip(parts, adj, strict=True):
-            if nm == name:
-                df.loc[i, "p_adjusted"] = float(a)
-        df["n_tests"] = n
-        df["adjust_method"] = method
-        out[name] = df
+    mr, lag, es = out.get("model_results"), out.get("lag_results"), out.get("event_study")
+    if mr is None:
+        return out
+    carrier = pd.DataFrame()
+    p_pre = pretrend_p(es) if es is not None and len(es) else float("nan")
+    carrier.attrs["pretrend"] = {"p_value": p_pre}
+    mr2, lag2 = models.findings_family(mr, lag, carrier if not pd.isna(p_pre) else None,
+                                       method=method)
+    out["model_results"] = mr2
+    if lag2 is not None:
+        out["lag_results"] = lag2
     if es is not None and len(es):
         attrs = es.attrs
         es = es.copy()
         es.attrs = attrs
-        hit = [a for (nm, _i, _v), a in zip(parts, adj, strict=True) if nm == "event_study"]
-        es["pretrend_p_adjusted"] = float(hit[0]) if hit else np.nan
-        es["n_tests"] = n
+        es["pretrend_p_adjusted"] = carrier.attrs["pretrend"].get("p_adjusted", np.nan)
         out["event_study"] = es
     return out
 
@@ -1784,7 +1781,7 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
     pre_p = pretrend_p(event_study)
     pre_adj = (float(es["pretrend_p_adjusted"].iloc[0]) if "pretrend_p_adjusted" in es.columns
                else float("nan"))
-    boot = "p_value_boot" in (event_study.attrs.get("pretrend") or {})
+    boot = "pretrend_p_f" in event_study.columns
     flagged = (bool(es["pretrend_flagged"].iloc[0]) if "pretrend_flagged" in es.columns
                else bool(pre_p < ALPHA))
     k = n_tests(event_study)
