@@ -154,7 +154,9 @@ def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id,
     items = re.findall(r"<li><b>", page)
     assert len(items) == 5
     assert page.count("95%") >= 5
-    assert "Paling tahan" in page and "Paling kurang tahan" in page
+    assert "Selisih tertinggi" in page and "Selisih terendah" in page
+    # ranks come with their 95 % interval; "best"/"worst" only where rank intervals separate
+    assert "Per. (95%)" in page and "p Holm" in page
     # the numbers are the results, not typed text
     res = present.load(built, "id")
     eff = present.effects_of_cut(res).set_index("outcome")
@@ -163,6 +165,8 @@ def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id,
     assert fmt.percent(present.cut_summary(res)["median"] / 100, "id") in page
     best = present.resilience_frame(res).iloc[0]
     assert res.name(best["unit_id"]) in page
+    k = present._family(res)
+    assert k >= 20 and f"atas {k} uji" in page  # how many tests the findings come from
 
 
 @pytest.mark.slow
@@ -183,7 +187,7 @@ def test_english_deck_brief_and_figures(rendered_en):
     deck = (out / "deck.en.html").read_text(encoding="utf-8")
     brief = (out / "brief.en.html").read_text(encoding="utf-8")
     assert "SIMULATED DATA" in deck and "PUBLIC DATA" in deck and "Caveats" in deck
-    assert "Five findings that matter most" in brief and "Most resilient" in brief
+    assert "Five findings that matter most" in brief and "Highest difference" in brief
     assert 'lang="en"' in deck and "DATA SIMULASI" not in brief
     assert sorted(p.name for p in (out / "figures").glob("*.en.png"))
     assert not (out / "brief.en.pdf").exists()  # --no-pdf

@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, fmt, io, models, plots
+from analysis import config, fmt, io, models, plots, report
 from analysis.labels import LANGS, check_lang, label
 
 # exit statuses of the command
@@ -98,15 +98,15 @@ TEXT: dict[str, dict[str, str]] = {
     "brief_title": {"id": "Ringkasan untuk Bupati: pemotongan anggaran, inovasi dan layanan OPD",
                     "en": "Brief for the Regent: budget cuts, innovation and service in the OPDs"},
     "five": {"id": "Lima temuan utama", "en": "Five findings that matter most"},
-    "table_title": {"id": "OPD paling dan paling kurang tahan terhadap pemotongan 2020",
-                    "en": "OPDs most and least resilient to the 2020 cuts"},
-    "most": {"id": "Paling tahan", "en": "Most resilient"},
-    "least": {"id": "Paling kurang tahan", "en": "Least resilient"},
-    "rank": {"id": "Per.", "en": "Rank"},
+    "table_title": {"id": "Ketahanan terhadap pemotongan 2020: kedua ujung peringkat",
+                    "en": "Resilience to the 2020 cuts: both ends of the ranking"},
+    "most": {"id": "Selisih tertinggi", "en": "Highest difference"},
+    "least": {"id": "Selisih terendah", "en": "Lowest difference"},
+    "rank": {"id": "Per. (95%)", "en": "Rank (95%)"},
     "opd": {"id": "OPD", "en": "OPD"},
-    "res_innov": {"id": "Inovasi/tahun vs prediksi (95%)",
-                  "en": "Innovations/year vs prediction (95%)"},
-    "res_ikm": {"id": "IKM vs prediksi (95%)", "en": "IKM vs prediction (95%)"},
+    "res_innov": {"id": "Inovasi/tahun vs kontrafaktual (95%)",
+                  "en": "Innovations/year vs counterfactual (95%)"},
+    "res_ikm": {"id": "IKM vs kontrafaktual (95%)", "en": "IKM vs counterfactual (95%)"},
     "public_badge": {"id": "DATA PUBLIK — angka nyata, bersumber",
                      "en": "PUBLIC DATA — real, cited figures"},
     "to": {"id": "s.d.", "en": "to"},
@@ -124,8 +124,9 @@ TEXT: dict[str, dict[str, str]] = {
     "scen_innov_axis": {"id": "Perubahan jumlah inovasi (%)", "en": "Change in innovations (%)"},
     "scen_ikm_axis": {"id": "Perubahan IKM tahun berikutnya (poin)",
                       "en": "Change in next year's IKM (points)"},
-    "res_axis": {"id": "Inovasi per tahun di atas (+) / di bawah (−) prediksi model, 2020–2024",
-                 "en": "Innovations per year above (+) / below (−) the model, 2020–2024"},
+    "res_axis": {"id": "Inovasi per tahun di atas (+) / di bawah (−) kontrafaktual, 2020–2024",
+                 "en": "Innovations per year above (+) / below (−) the counterfactual, "
+                       "2020–2024"},
     "typ_x": {"id": "Pemotongan anggaran 2020 (%)", "en": "2020 budget cut (%)"},
     "typ_y": {"id": "Tren inovasi (per tahun)", "en": "Innovation trend (per year)"},
     "cluster": {"id": "Kelompok", "en": "Cluster"},
@@ -306,7 +307,8 @@ def effects_of_cut(res: Results, cut_pct: float = 10.0) -> pd.DataFrame:
         rows.append({"outcome": outcome, "measure": measure, "estimate": float(f(c["estimate"])),
                      "ci_low": lo, "ci_high": hi, "n": int(c["n"]),
                      "n_clusters": int(c["n_clusters"]), "spans_zero": lo <= 0 <= hi,
-                     "few_clusters": int(c["n_clusters"]) < models.FEW_CLUSTERS})
+                     "few_clusters": int(c["n_clusters"]) < models.FEW_CLUSTERS,
+                     **_pvals(c)})
     return pd.DataFrame(rows)
 
 
@@ -325,9 +327,51 @@ def cut_summary(res: Results) -> dict:
             "regency_2020": pct_of_log(float(reg["dlog_budget"].get(2020, np.nan)))}
 
 
+def _pvals(c) -> dict:
+    """Raw and Holm-adjusted p-value of a coefficient row and the family size."""
+    return {"p_value": float(c.get("p_value", np.nan)),
+            "p_adjusted": float(c.get("p_adjusted", np.nan)),
+            "n_tests": int(c["n_tests"]) if "n_tests" in c and not pd.isna(c["n_tests"]) else 0}
+
+
+def claimed(row) -> bool:
+    """An effect is claimed only when its Holm-adjusted p-value (over every test the findings
+    report) is below 0.05."""
+    pa = row.get("p_adjusted", np.nan) if hasattr(row, "get") else np.nan
+    return bool(not pd.isna(pa) and pa < 0.05)
+
+
+def _ptext(p: float, lang: str) -> str:
+    if pd.isna(p):
+        return fmt.MISSING
+    return ("< 0,001" if lang == "id" else "< 0.001") if p < 0.001 else fmt.number(p, lang, 3)
+
+
+def _testing(row, lang: str) -> str:
+    """"p = 0.012; Holm p = 0.25 (30 tests): not claimed" in words."""
+    k = int(row.get("n_tests", 0) or 0)
+    if not k:
+        return {"id": "tanpa p terkoreksi: tidak diklaim",
+                "en": "no adjusted p-value: not claimed"}[lang]
+    p, pa = _ptext(row.get("p_value", np.nan), lang), _ptext(row["p_adjusted"], lang)
+
+    def eq(x: str) -> str:
+        return x if x.startswith("<") else "= " + x
+
+    if claimed(row):
+        return {"id": f"p {eq(p)}, p Holm {eq(pa)} atas {k} uji: dapat dibedakan dari nol",
+                "en": f"p {eq(p)}, Holm p {eq(pa)} over {k} tests: distinguishable from "
+                      "zero"}[lang]
+    return {"id": f"p {eq(p)}, p Holm {eq(pa)} atas {k} uji: tidak diklaim sebagai efek",
+            "en": f"p {eq(p)}, Holm p {eq(pa)} over {k} tests: not claimed as an effect"}[lang]
+
+
 def _qualifier(row, lang: str) -> str:
-    """Words for an interval that includes zero or rests on few OPDs."""
+    """Words for an interval that includes zero or rests on few OPDs, and whether the effect
+    is claimed after adjusting for the number of tests (Holm p < 0.05)."""
     parts = []
+    if "p_adjusted" in row:
+        parts.append(_testing(row, lang))
     if row["spans_zero"]:
         parts.append({"id": "selang mencakup nol, jadi belum dapat dibedakan dari tanpa pengaruh",
                       "en": "the interval includes zero, so it cannot be told apart from no "
@@ -369,7 +413,7 @@ def _leadership_rows(res: Results) -> list[tuple[str, dict]]:
                    "ci_high": c["ci_high"]}
         row.update(spans_zero=row["ci_low"] <= 0 <= row["ci_high"],
                    few_clusters=int(c["n_clusters"]) < models.FEW_CLUSTERS,
-                   n_clusters=int(c["n_clusters"]))
+                   n_clusters=int(c["n_clusters"]), **_pvals(c))
         what = {"innovations": ("jumlah inovasi", "innovations"),
                 "ikm": ("IKM", "IKM")}[outcome][0 if lang == "id" else 1]
         out.append((what, row))
@@ -412,7 +456,7 @@ def findings(res: Results) -> list[dict]:
             dr = {"measure": "pct", "estimate": 100 * np.expm1(did["estimate"] * x),
                   "ci_low": vals[0], "ci_high": vals[1], "spans_zero": vals[0] <= 0 <= vals[1],
                   "few_clusters": int(did["n_clusters"]) < models.FEW_CLUSTERS,
-                  "n_clusters": int(did["n_clusters"])}
+                  "n_clusters": int(did["n_clusters"]), **_pvals(did)}
             extra = {"id": " Setelah 2020, OPD yang pemotongan 2020-nya 10% lebih dalam mencatat "
                            f"{_effect_phrase(dr, lang)} inovasi per tahun{_qualifier(dr, lang)}.",
                      "en": " After 2020, OPDs whose 2020 cut was 10% deeper recorded "
@@ -435,7 +479,8 @@ def findings(res: Results) -> list[dict]:
             what = OUTCOME_WORDS[o][0 if lang == "id" else 1]
             zero = {"id": ", mencakup nol", "en": ", includes zero"}[lang] if r["spans_zero"] \
                 else ""
-            parts.append(f"{what} {_effect_phrase(r, lang)}".rstrip(")") + zero + ")")
+            parts.append(f"{what} {_effect_phrase(r, lang)}".rstrip(")") + zero + "; "
+                         + _testing(r, lang) + ")")
             if r["few_clusters"]:
                 simple = {"ikm": ("IKM", "IKM"), "ombudsman_score": ("Ombudsman", "Ombudsman"),
                           "log_service_days": ("waktu layanan", "service time"),
@@ -473,49 +518,57 @@ def findings(res: Results) -> list[dict]:
 
 
 def resilience_frame(res: Results, outcome: str = "innovations") -> pd.DataFrame:
+    """The cut OPDs with an estimate for ``outcome`` (counterfactual resilience), highest
+    difference first, with their names and verdicts."""
     r = res.resilience
-    if r.empty or "score" not in r:
-        return pd.DataFrame(columns=["unit_id", "score", "ci_low", "ci_high", "rank", "name"])
-    r = r[(r["outcome"] == outcome) & r["score"].notna()].copy()
+    if r.empty or "effect" not in r:
+        return pd.DataFrame(columns=["unit_id", "effect", "ci_low", "ci_high", "rank",
+                                     "rank_low", "rank_high", "verdict", "name"])
+    r = report.check_resilience(r)
+    r = r[(r["outcome"] == outcome) & r["effect"].notna()].copy()
     r["name"] = [res.name(u) for u in r["unit_id"]]
-    r["above"] = r["ci_low"] > 0
-    r["below"] = r["ci_high"] < 0
-    return r.sort_values("score", ascending=False).reset_index(drop=True)
+    r["above"] = r["verdict"] == "above"
+    r["below"] = r["verdict"] == "below"
+    return r.sort_values("effect", ascending=False).reset_index(drop=True)
 
 
 def resilience_sentence(res: Results) -> str:
+    """Cut OPDs grouped by verdict against their counterfactual; a unit is called best or
+    worst only when its 95 % rank interval is apart from every other unit's."""
     lang = res.lang
     parts = []
     for outcome in ("innovations", "ikm"):
         r = resilience_frame(res, outcome)
         if r.empty:
             continue
-        unit = {"innovations": ({"id": " inovasi/tahun", "en": " innovations/year"}, 2),
-                "ikm": ({"id": " poin IKM", "en": " IKM points"}, 2)}[outcome]
-        top = r.iloc[0]
         what = {"innovations": ("inovasi", "innovation"), "ikm": ("IKM", "IKM")}[outcome][
             0 if lang == "id" else 1]
-        best = (f"{top['name']} {signed(top['score'], lang, unit[1])}{unit[0][lang]} "
-                f"({interval(top['ci_low'], top['ci_high'], lang, unit[1])})")
+        unit = report.RESILIENCE_UNITS[outcome][lang]
+        n_ind = int((r["verdict"] == "indistinguishable").sum())
+
+        def names(mask, r=r, unit=unit):
+            sub = r[mask]
+            return ", ".join(f"{x.name} {signed(x.effect, lang, 2)} {unit} "
+                             f"({interval(x.ci_low, x.ci_high, lang, 2)})"
+                             for x in sub.itertuples()) or "–"
+
         if lang == "id":
-            parts.append(f"untuk {what}, {len(r)} OPD yang dipotong pada 2020: "
-                         f"{int(r['above'].sum())} jelas di atas prediksi model, "
-                         f"{int(r['below'].sum())} jelas di bawah, "
-                         f"{int((~r['above'] & ~r['below']).sum())} tidak dapat dibedakan "
-                         f"(teratas: {best})")
+            parts.append(f"untuk {what}, dari {len(r)} OPD yang dipotong pada 2020: "
+                         f"{int(r['above'].sum())} di atas kontrafaktualnya ({names(r['above'])}), "
+                         f"{int(r['below'].sum())} di bawah ({names(r['below'])}), {n_ind} tidak "
+                         "dapat dibedakan; "
+                         + report.resilience_ranking_words(r, lang).rstrip("."))
         else:
-            parts.append(f"for {what}, of {len(r)} OPDs cut in 2020, "
-                         f"{int(r['above'].sum())} were clearly above the model's prediction, "
-                         f"{int(r['below'].sum())} clearly below and "
-                         f"{int((~r['above'] & ~r['below']).sum())} indistinguishable "
-                         f"(top: {best})")
+            parts.append(f"for {what}, of {len(r)} OPDs cut in 2020: {int(r['above'].sum())} "
+                         f"above their counterfactual ({names(r['above'])}), "
+                         f"{int(r['below'].sum())} below ({names(r['below'])}), {n_ind} "
+                         "indistinguishable; "
+                         + report.resilience_ranking_words(r, lang).rstrip("."))
     if not parts:
         return {"id": "Ketahanan tidak dapat dinilai: tidak ada OPD yang dipotong pada 2020.",
                 "en": "Resilience cannot be assessed: no OPD was cut in 2020."}[lang]
-    tail = {"id": " Jika intervalnya mencakup nol, jangan memeringkat OPD satu sama lain.",
-            "en": " Where intervals include zero, do not rank OPDs against each other."}[lang]
     text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "." + tail
+    return text[0].upper() + text[1:] + "."
 
 
 def typology_summary(res: Results) -> pd.DataFrame:
@@ -555,12 +608,17 @@ def pretrend_sentence(res: Results) -> str:
         return ""
     p = float(es["pretrend_p"].iloc[0])
     flagged = bool(es["pretrend_flagged"].iloc[0])
+    pa = float(es["pretrend_p_adjusted"].iloc[0]) if "pretrend_p_adjusted" in es else np.nan
+    k = int(res.model_results["n_tests"].iloc[0]) if "n_tests" in res.model_results else 0
+    adj = ({"id": f" (p Holm {fmt.number(pa, 'id', 2)} atas {k} uji)",
+            "en": f" (Holm p {fmt.number(pa, 'en', 2)} over {k} tests)"}[res.lang]
+           if k and not pd.isna(pa) else "")
     if res.lang == "id":
-        return (f"Uji tren sebelum 2020 (semua koefisien sebelum 2020 = 0): p = "
-                f"{fmt.number(p, 'id', 2)}; "
+        return (f"Uji tren sebelum 2020 (semua koefisien sebelum 2020 = 0, bootstrap): p = "
+                f"{fmt.number(p, 'id', 2)}{adj}; "
                 + ("ada tanda tren berbeda, lihat koefisien sebelum 2020." if flagged else
                    "tidak ada tanda tren berbeda (bukan bukti tren sejajar)."))
-    return (f"Pre-2020 trend test (all leads = 0): p = {fmt.number(p, 'en', 2)}; "
+    return (f"Pre-2020 trend test (all leads = 0, bootstrap): p = {fmt.number(p, 'en', 2)}{adj}; "
             + ("a sign of different trends, look at the leads." if flagged else
                "no sign of different trends (not proof of parallel trends)."))
 
@@ -629,6 +687,7 @@ def effect_lines(res: Results) -> list[str]:
         if r["few_clusters"]:
             tags.append({"id": f"hanya {r['n_clusters']} OPD", "en": f"only {r['n_clusters']} "
                                                                     "OPDs"}[lang])
+        tags.append(_testing(r, lang))
         tag = f" — {', '.join(tags)}" if tags else ""
         lines.append(f"{SHORT_OUTCOME[r['outcome']][0 if lang == 'id' else 1]}: "
                      f"{_effect_phrase(r, lang)}{tag}")
@@ -645,6 +704,12 @@ def leadership_line(res: Results) -> str:
     return lead + ": " + "; ".join(f"{w} {_effect_phrase(r, res.lang)}" for w, r in rows) + {
         "id": " (asosiasi; rotasi tidak acak).", "en": " (association; rotations are not "
                                                        "random)."}[res.lang]
+
+
+def _family(res: Results) -> int:
+    mr = res.model_results
+    return int(mr["n_tests"].dropna().iloc[0]) if "n_tests" in mr and mr["n_tests"].notna().any() \
+        else 0
 
 
 def caveat_items(res: Results) -> list[str]:
@@ -665,8 +730,12 @@ def caveat_items(res: Results) -> list[str]:
             "Asosiasi, bukan sebab-akibat: pemotongan 2020 dan rotasi pimpinan tidak acak antar "
             "OPD. Efek tetap OPD dan tahun menghapus perbedaan yang tetap dan guncangan bersama, "
             "bukan semua faktor lain.",
-            "Skor ketahanan hanya memuat variasi antar-tahun, bukan ketidakpastian model; OPD "
-            "yang intervalnya mencakup nol jangan diperingkat satu sama lain.",
+            "Ketahanan = hasil nyata sejak 2020 dikurangi kontrafaktual dari model yang "
+            "ditaksir hanya pada pengamatan tanpa perlakuan; intervalnya memuat ketidakpastian "
+            "model itu (bootstrap per OPD). OPD hanya diurutkan sejauh interval peringkat 95% "
+            "tidak tumpang tindih.",
+            f"Uji berganda: temuan berasal dari satu keluarga {_family(res)} uji; p dikoreksi "
+            "dengan Holm dan efek hanya diklaim bila p Holm < 0,05.",
             "Skenario adalah ekstrapolasi asosiasi rata-rata ke satu OPD: sajikan sebagai "
             "rentang, bukan angka pasti.",
             f"Periode {years[0]}–{years[1]}. Data belanja daerah total (APBD/LRA) adalah data "
@@ -687,8 +756,13 @@ def caveat_items(res: Results) -> list[str]:
             "Association, not causation: the 2020 cuts and the rotation of heads were not random "
             "across OPDs. Unit and year fixed effects remove fixed differences and shared "
             "shocks, not every other cause.",
-            "Resilience scores carry year-to-year noise only, not the model's uncertainty; do "
-            "not rank OPDs whose intervals include zero against each other.",
+            "Resilience = observed outcomes from 2020 minus a counterfactual from a model "
+            "fitted on untreated observations only; its interval includes that model's "
+            "uncertainty (a bootstrap over OPDs). OPDs are ordered only as far as their 95% "
+            "rank intervals do not overlap.",
+            f"Multiple testing: the findings come from one family of {_family(res)} tests; "
+            "p-values are Holm-adjusted and an effect is claimed only when its adjusted p < "
+            "0.05.",
             "The scenario extrapolates an average association to one OPD: present it as a range, "
             "not a point.",
             f"Period {years[0]}–{years[1]}. The regency's total spending (APBD/LRA) is real, "
@@ -866,30 +940,18 @@ def fig_typology(res: Results):
 
 
 def fig_resilience(res: Results):
-    import matplotlib.pyplot as plt
-
     lang = res.lang
     r = resilience_frame(res, "innovations")
     if r.empty:
         return None
-    r = r.iloc[::-1].reset_index(drop=True)  # best on top
-    with plots.style_context():
-        fig, ax = plt.subplots(figsize=(7.5, max(3.0, 1.0 + 0.22 * len(r))))
-        colors = ["#009E73" if a else ("#D55E00" if b else "#0072B2")
-                  for a, b in zip(r["above"], r["below"], strict=True)]
-        y = np.arange(len(r))
-        ax.errorbar(r["score"], y, xerr=[r["score"] - r["ci_low"], r["ci_high"] - r["score"]],
-                    fmt="none", ecolor="#A6A6A6", elinewidth=1.2, capsize=2)
-        ax.scatter(r["score"], y, color=colors, zorder=3, s=22)
-        ax.axvline(0, color="#555555", linewidth=1)
-        ax.set_yticks(y, r["name"], fontsize=8)
-        ax.grid(axis="y", visible=False)
-        ax.set_xlabel(t("res_axis", lang), fontsize=9.5)
-        ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: fmt.number(v, lang, 1)))
-        ax.set_title({"id": "Ketahanan inovasi OPD yang dipotong 2020 (interval 95%)",
-                      "en": "Innovation resilience of OPDs cut in 2020 (95% intervals)"}[lang],
-                     fontsize=11)
-    return plots.mark_simulated(fig, lang) if res.simulated else fig
+    fig = plots.resilience_plot(r, lang=lang, simulated=res.simulated,
+                                names=dict(zip(r["unit_id"], r["name"], strict=True)),
+                                xlabel=t("res_axis", lang))
+    fig.axes[0].set_title({"id": "Ketahanan inovasi OPD yang dipotong 2020 terhadap "
+                                 "kontrafaktual (interval 95%)",
+                           "en": "Innovation resilience of OPDs cut in 2020 against the "
+                                 "counterfactual (95% intervals)"}[lang], fontsize=11)
+    return fig
 
 
 def fig_scenario(res: Results):
@@ -1160,11 +1222,13 @@ def slide_resilience(res: Results) -> str:
     lang = res.lang
     return _slide(t("resilience_title", lang),
                   _two(fig_img(fig_resilience(res)), _ul([resilience_sentence(res), {
-                      "id": "Skor = rata-rata inovasi per tahun 2020–2024 di atas (+) atau di "
-                            "bawah (−) prediksi model yang sudah memperhitungkan pemotongan "
-                            "OPD itu sendiri.",
-                      "en": "Score = mean innovations per year 2020–2024 above (+) or below (−) "
-                            "a model that already accounts for the OPD's own cut."}[lang]])),
+                      "id": "Selisih = rata-rata hasil nyata 2020–2024 dikurangi kontrafaktual "
+                            "(prediksi model yang ditaksir hanya pada pengamatan tanpa "
+                            "pemotongan); interval memuat ketidakpastian model itu.",
+                      "en": "Difference = mean observed outcome 2020–2024 minus the "
+                            "counterfactual (predicted by a model fitted only on observations "
+                            "without the cut); the interval includes that model's "
+                            "uncertainty."}[lang]])),
                   top=banner(res))
 
 
@@ -1206,48 +1270,64 @@ def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
     body = f'<h2>{esc(t("five", lang))}</h2><ol class="findings">{items}</ol>'
     body += f'<h2>{esc(t("table_title", lang))}</h2>' + resilience_tables(res, rows)
     foot = {"id": "Metode: regresi panel efek tetap OPD dan tahun (pyfixest), galat baku "
-                  "dikelompokkan per OPD, interval kepercayaan 95%; ketahanan = selisih "
-                  "observasi dengan prediksi model 2020–2024 (interval t antar-tahun). "
+                  "dikelompokkan per OPD, interval kepercayaan 95%, p dikoreksi Holm atas "
+                  f"{_family(res)} uji (efek hanya diklaim bila p Holm < 0,05); ketahanan = "
+                  "hasil nyata 2020–2024 dikurangi kontrafaktual dari model tanpa OPD yang "
+                  "dipotong (interval bootstrap per OPD, peringkat dengan interval 95%). "
                   "Asosiasi, bukan sebab-akibat; dengan sedikit OPD interval bisa terlalu sempit "
                   "(baca kira-kira sebagai 90%). Total belanja daerah (APBD/LRA) adalah data "
                   "publik yang nyata; rincian dan sumber di dek presentasi dan "
                   "figures/captions.id.md.",
             "en": "Method: panel regressions with OPD and year fixed effects (pyfixest), errors "
-                  "clustered by OPD, 95% confidence intervals; resilience = observed minus the "
-                  "model's prediction 2020–2024 (t interval over years). Association, not "
+                  "clustered by OPD, 95% confidence intervals, p-values Holm-adjusted over "
+                  f"{_family(res)} tests (an effect is claimed only when the adjusted p < "
+                  "0.05); resilience = observed 2020–2024 minus a counterfactual from a model "
+                  "fitted without the cut OPDs' treated years (bootstrap interval over OPDs, "
+                  "ranks with 95% intervals). Association, not "
                   "causation; with few OPDs intervals can be too narrow (read them as roughly "
                   "90%). The regency's total spending (APBD/LRA) is real public data; details "
                   "and sources in the slide deck and figures/captions.en.md."}[lang]
     return f'<div class="brief">{head}{body}<footer>{esc(foot)}</footer></div>'
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> str:
+    """Both ends of the innovation-resilience ranking, each OPD with its difference from the
+    counterfactual, its 95 % rank interval and its verdict; the intro says how far the ranks
+    can be told apart (never "best"/"worst" where rank intervals overlap)."""
     lang = res.lang
     r = resilience_frame(res, "innovations")
     if r.empty:
         return f"<p>{esc(resilience_sentence(res))}</p>"
     ikm = resilience_frame(res, "ikm").set_index("unit_id")
     n_clear = int((r["above"] | r["below"]).sum())
-    intro = ({"id": f"Peringkat {len(r)} OPD yang dipotong pada 2020 menurut inovasi per tahun "
-                    f"2020–2024 di atas/di bawah prediksi model. {n_clear} dari {len(r)} interval "
-                    "tidak mencakup nol" + (": urutan di bawah tidak dapat diandalkan, bacalah "
-                                            "sebagai daftar untuk ditelusuri, bukan peringkat."
-                                            if n_clear == 0 else "."),
-              "en": f"Ranking of the {len(r)} OPDs cut in 2020 by innovations per year 2020–2024 "
-                    f"above/below the model's prediction. {n_clear} of {len(r)} intervals "
-                    "exclude zero" + (": the order below is not reliable; read it as a list to "
-                                      "look into, not a ranking." if n_clear == 0 else ".")}[
-        lang])
+    intro = ({"id": f"{len(r)} OPD yang dipotong pada 2020, menurut inovasi per tahun 2020–2024 "
+                    f"dikurangi kontrafaktualnya. {n_clear} dari {len(r)} interval tidak "
+                    "mencakup nol. ",
+              "en": f"The {len(r)} OPDs cut in 2020, by innovations per year 2020–2024 minus "
+                    f"their counterfactual. {n_clear} of {len(r)} intervals exclude zero. "}[lang]
+             + _cap(report.resilience_ranking_words(r, lang, dict(zip(r["unit_id"], r["name"],
+                                                                      strict=True)))))
+    verdict = {"above": {"id": "di atas", "en": "above"}, "below": {"id": "di bawah",
+                                                                    "en": "below"},
+               "indistinguishable": {"id": "tak terbedakan", "en": "indistinguishable"}}
 
     def table(part: pd.DataFrame, title: str) -> str:
         body = ""
         for x in part.itertuples():
             ik = ikm.loc[x.unit_id] if x.unit_id in ikm.index else None
-            ikm_txt = (f"{signed(ik['score'], lang, 2)} [{signed(ik['ci_low'], lang, 1)}; "
+            ikm_txt = (f"{signed(ik['effect'], lang, 2)} [{signed(ik['ci_low'], lang, 1)}; "
                        f"{signed(ik['ci_high'], lang, 1)}]" if ik is not None else fmt.MISSING)
-            body += (f"<tr><td>{int(x.rank)}</td><td>{esc(x.name)}</td>"
-                     f'<td class="num">{signed(x.score, lang, 2)} [{signed(x.ci_low, lang, 1)}; '
-                     f'{signed(x.ci_high, lang, 1)}]</td><td class="num">{esc(ikm_txt)}</td></tr>')
+            rk = (f"{int(x.rank)} ({int(x.rank_low)}–{int(x.rank_high)})"
+                  if not pd.isna(x.rank_low) else str(int(x.rank)))
+            v = verdict.get(x.verdict, {}).get(lang, str(x.verdict))
+            body += (f"<tr><td>{esc(rk)}</td><td>{esc(x.name)}</td>"
+                     f'<td class="num">{signed(x.effect, lang, 2)} [{signed(x.ci_low, lang, 1)}; '
+                     f'{signed(x.ci_high, lang, 1)}] {esc(v)}</td>'
+                     f'<td class="num">{esc(ikm_txt)}</td></tr>')
         return (f'<table class="tbl"><caption>{esc(title)}</caption><thead><tr>'
                 f'<th>{esc(t("rank", lang))}</th><th>{esc(t("opd", lang))}</th>'
                 f'<th>{esc(t("res_innov", lang))}</th><th>{esc(t("res_ikm", lang))}</th></tr>'

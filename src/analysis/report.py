@@ -444,17 +444,27 @@ def peers_table(rep: UnitReport) -> str:
         items.append(({"id": "Kelompok (tipologi)", "en": "Cluster (typology)"},
                       f"{int(row['cluster'])}: {row['cluster_label_' + lang]}"))
     for outcome in ("innovations", "ikm"):
-        col = f"resilience_{outcome}_score"
+        col = f"resilience_{outcome}_effect"
         if col not in s or pd.isna(row.get(col)):
             continue
         n = int(s[col].notna().sum())
         what = label(outcome, lang)
-        items.append(({"id": f"Ketahanan: {what} (selisih dari prediksi, interval 95%)",
-                       "en": f"Resilience: {what} (gap to prediction, 95% interval)"},
-                      f"{fmt.number(row[col], lang)} [{fmt.number(row[col.replace('score', 'ci_low')], lang)}; "
-                      f"{fmt.number(row[col.replace('score', 'ci_high')], lang)}], "
-                      + {"id": f"peringkat {int(row[col.replace('score', 'rank')])} dari {n}",
-                         "en": f"rank {int(row[col.replace('score', 'rank')])} of {n}"}[lang]))
+        unit = RESILIENCE_UNITS[outcome][lang]
+        pre = f"resilience_{outcome}_"
+        verdict = VERDICT_WORDS.get(row.get(pre + "verdict"), {}).get(lang, "")
+        rank = rank_text({"rank": row.get(pre + "rank"), "rank_low": row.get(pre + "rank_low"),
+                          "rank_high": row.get(pre + "rank_high")}, lang)
+        items.append(({"id": f"Ketahanan: {what} (selisih terhadap kontrafaktual, {unit}, "
+                             "interval 95%)",
+                       "en": f"Resilience: {what} (difference from the counterfactual, {unit}, "
+                             "95% interval)"},
+                      f"{fmt.number(row[col], lang)} [{fmt.number(row[pre + 'ci_low'], lang)}; "
+                      f"{fmt.number(row[pre + 'ci_high'], lang)}]: {verdict}; {rank} "
+                      + {"id": f"dari {n} OPD yang dipotong", "en": f"of {n} cut OPDs"}[lang]
+                      + {"id": " (peringkat hanya bermakna sejauh interval peringkat tidak "
+                               "tumpang tindih)",
+                         "en": " (a rank means something only where rank intervals do not "
+                               "overlap)"}[lang]))
     if not any(str(k["en"]).startswith("Resilience") for k, _ in items):
         items.append(({"id": "Ketahanan", "en": "Resilience"},
                       {"id": "tidak dinilai: unit ini tidak dipotong pada 2020 atau datanya "
@@ -614,7 +624,8 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         "ikm": {"id": "IKM terakhir", "en": "Latest IKM"}[lang],
         "grade": {"id": "Mutu", "en": "Grade"}[lang],
         "cluster": {"id": "Kelompok", "en": "Cluster"}[lang],
-        "res": {"id": "Peringkat ketahanan inovasi", "en": "Innovation resilience rank"}[lang],
+        "res": {"id": "Ketahanan inovasi (thd kontrafaktual)",
+                "en": "Innovation resilience (vs counterfactual)"}[lang],
         "prov": {"id": "Sumber data", "en": "Data"}[lang],
     }
     out: dict[str, dict] = {}
@@ -628,9 +639,15 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         label_col = f"cluster_label_{lang}"
         if hasattr(r, label_col):
             row[cols["cluster"]] = getattr(r, label_col)
-        rank = getattr(r, "resilience_innovations_rank", np.nan)
-        if not pd.isna(rank):
-            row[cols["res"]] = int(rank)
+        verdict = getattr(r, "resilience_innovations_verdict", None)
+        if isinstance(verdict, str) and verdict:
+            row[cols["res"]] = {"above": {"id": "di atas", "en": "above"},
+                                "below": {"id": "di bawah", "en": "below"},
+                                "indistinguishable": {"id": "tak terbedakan",
+                                                      "en": "indistinguishable"},
+                                "not estimable": {"id": "tak dapat ditaksir",
+                                                  "en": "not estimable"}}.get(
+                verdict, {"id": verdict, "en": verdict})[lang]
         row[cols["prov"]] = r.provenance
         out[str(r.unit_id)] = row
     return out
