@@ -31,11 +31,7 @@ FENCE = re.compile(r"^(```|~~~)")
 INLINE = re.compile(r"`([^`\n]+(?:\n[^`\n]+)?)`")
 # documented commands that expose a notebook bug owned elsewhere (strict xfail; any other
 # failure of the same command is a real failure): {substring of command: (expected error, why)}
-KNOWN_BUGS: dict[str, tuple[str, str]] = {
-    "4.0-public-record.ipynb": (
-        "IndexError", "notebook 4.0 raises IndexError when years excludes 2021 "
-        "(explore.public_innovations_by_opd: g.index[0] on an empty table; issue 10, item 6)"),
-}
+KNOWN_BUGS: dict[str, tuple[str, str]] = {}
 
 
 def _papermill_options() -> dict[str, int]:
