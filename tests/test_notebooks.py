@@ -34,10 +34,10 @@ OTHER = {
     "1.0-budget-cuts.ipynb": {"years": [2018, 2023], "unit_id": "disdukcapil", "top_n": 3},
     "2.0-innovation-and-budget.ipynb": {"years": [2017, 2024], "unit_id": "dpupr"},
     "2.1-service-and-budget.ipynb": {"years": [2017, 2023], "max_lag": 1},
-    "3.0-typology-resilience.ipynb": {"unit_id": "dishub", "top_n": 3},
+    "3.0-typology-resilience.ipynb": {"unit_id": "dishub", "top_n": 3, "years": [2017, 2024]},
     "4.0-public-record.ipynb": {"years": [2020, 2024]},
     "5.0-planning-scenarios.ipynb": {"unit_id": "disdukcapil", "cut_pct": 25.0,
-                                     "cuts": [10, 40]},
+                                     "cuts": [10, 40], "years": [2017, 2024]},
 }
 TIMES: dict[str, float] = {}
 
@@ -173,6 +173,11 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
     assert "Conclusions" in text or "Caveats" in text
     if not path.name.startswith("4.0"):
         assert "SIMULATED DATA" in text
+    if path.name[:3] in ("2.0", "2.1", "3.0", "5.0"):
+        # every estimate honours `years`: refitted on the window, which the text names
+        y0, y1 = params["years"]
+        assert f"Models refitted on the notebook's `years` only, {y0}–{y1}" in text
+        assert "whole panel (2016–2024)" not in text.replace("whole panel: 2016–2024", "")
 
 
 @pytest.mark.slow

@@ -166,3 +166,18 @@ def test_style_and_save(tmp_path):
 
     with Image.open(tmp_path / "coef.png") as im:
         assert "DATA SIMULASI" in im.info.get("Description", "")
+
+
+def test_resilience_plot_colours_by_verdict_and_marks_simulated():
+    df = pd.DataFrame({"unit_id": ["a", "b", "c"], "effect": [1.0, -1.0, 0.2],
+                       "ci_low": [0.5, -1.5, -0.5], "ci_high": [1.5, -0.5, 0.9],
+                       "verdict": ["above", "below", "indistinguishable"],
+                       "provenance": "simulated"})
+    fig = plots.resilience_plot(df, lang="en", names={"a": "Unit A"}, planted={"a": 0.8})
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[-1] == "Unit A" and labels[0] == "b"  # highest effect on top
+    assert plots.is_simulated(fig)
+    with pytest.raises(ValueError, match="verdict"):
+        plots.resilience_plot(df.drop(columns=["verdict"]), lang="en")
+    plt.close(fig)

@@ -783,7 +783,7 @@ def planted_effects(ctx: Context, truth: dict) -> Result:
                             "This data has no simulated panel."))
     head = [ctx.t("Nama", "Name"), ctx.t("Hasil", "Outcome"), ctx.t("Regresor", "Regressor"),
             ctx.t("Nilai", "Value"), ctx.t("Keterangan", "Description")]
-    rows = [[r.name, ctx.label(r.outcome), r.regressor, ctx.num(r.value),
+    rows = [[r.name, ctx.label(r.outcome), r.regressor, planted_text(ctx, r.value),
              r.description] for r in eff.itertuples()]
     text = ctx.t(
         f"Panel simulasi (benih {truth.get('seed')}) menanam {len(eff)} efek yang diketahui; "
