@@ -130,7 +130,14 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     return tables, truth, inputs
 
 
-def _run_derived(tables: dict, truth: dict) -> dict[str, pd.DataFrame]:
+# Steps whose ValueError means "not estimable with this data" (e.g. only user budget rows,
+# no service indicators): the build goes on without their tables and says so in the manifest
+# (``derived_notes``) instead of failing; reports then show what exists.
+OPTIONAL_STEPS = {"analysis.models:fit_all"}
+
+
+def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None
+                 ) -> dict[str, pd.DataFrame]:
     extra: dict[str, pd.DataFrame] = {}
     for step in DERIVED_STEPS:
         mod_name, func = step.split(":")
@@ -140,7 +147,13 @@ def _run_derived(tables: dict, truth: dict) -> dict[str, pd.DataFrame]:
             if exc.name == mod_name:
                 continue
             raise
-        extra.update(getattr(mod, func)({**tables, **extra}, truth))
+        try:
+            extra.update(getattr(mod, func)({**tables, **extra}, truth))
+        except ValueError as exc:
+            if step not in OPTIONAL_STEPS:
+                raise
+            if notes is not None:
+                notes.append(f"{step} skipped (not estimable with this data): {exc}")
     return extra
 
 
@@ -157,11 +170,21 @@ def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
 
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS) -> BuildResult:
-    """Build every processed table; on any error nothing already written is touched."""
+    """Build every processed table; on any error nothing already written is touched. Runs
+    under the data folder's writer lock (``analysis.locking``): one writer at a time."""
+    from analysis import locking
+
+    with locking.data_lock(data_dir, "build"):
+        return _build(data_dir, seed, simulated, years)
+
+
+def _build(data_dir, seed, simulated, years) -> BuildResult:
     t0 = time.perf_counter()
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
-    tables.update(_run_derived(tables, truth))
+    notes: list[str] = []
+    tables.update(_run_derived(tables, truth, notes))
     manifest = {
+        "derived_notes": notes,
         "package_version": __version__,
         "built_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "seed": seed if simulated else None,
@@ -184,7 +207,8 @@ def format_summary(manifest: dict) -> str:
     """A plain-text table: rows per table and provenance."""
     prov = manifest["provenance"]
     kinds = ["public", "simulated", "user", "derived"]
-    lines = [f"{'table':<16}" + "".join(f"{k:>11}" for k in kinds) + f"{'total':>11}"]
+    lines = [f"note: {n}" for n in manifest.get("derived_notes") or []]
+    lines += [f"{'table':<16}" + "".join(f"{k:>11}" for k in kinds) + f"{'total':>11}"]
     for name, counts in prov.items():
         lines.append(f"{name:<16}" + "".join(f"{counts.get(k, 0):>11,}" for k in kinds)
                      + f"{sum(counts.values()):>11,}")

@@ -187,6 +187,8 @@ def data_fingerprint(data_dir: str | os.PathLike | None, exclude: Iterable[Path]
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if (here / d).resolve() not in skip)
             for name in sorted(filenames):
+                if name.startswith(".writer.lock"):  # analysis.locking: not data
+                    continue
                 p = here / name
                 try:
                     st = p.stat()

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import build, config, io
+from analysis import build, config, io, locking
 from analysis.importers import kinds
 from analysis.importers.mapping import Mapping, load, locate
 from analysis.importers.read import ReadError, norm, read_file
@@ -263,6 +263,16 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
     report.rows_out = len(new)
     report.data = new
 
+    if dry_run:
+        return _merge_and_write(report, new, table, data_dir, dry_run=True)
+    # one writer at a time: the user table is read, merged and replaced under the data lock,
+    # so two imports into one table both land (the second waits and says so on stderr)
+    with locking.data_lock(data_dir, f"import {kind}"):
+        return _merge_and_write(report, new, table, data_dir, dry_run=False)
+
+
+def _merge_and_write(report: Report, new: pd.DataFrame, table: str, data_dir: Path,
+                     dry_run: bool) -> Report:
     udir = data_dir / "user"
     old_path = udir / f"{table}.parquet"
     old = pd.read_parquet(old_path) if old_path.is_file() else None
