@@ -2,7 +2,7 @@
 
 ``python -m analysis build`` loads the public reference files, generates the seeded simulated
 panel calibrated to the real regency totals, lays any imported user data over it (user rows
-replace simulated rows for the same unit and year), validates every table and writes them to
+replace simulated rows at the grain the file covers: ``OVERLAY_KEYS``), validates every table and writes them to
 ``data/processed/`` in one atomic step. ``python -m analysis summary`` prints what was built.
 """
 
@@ -18,10 +18,14 @@ import pandas as pd
 
 from analysis import __version__, config, io, public
 from analysis.schema import TABLES, InputError, Problem, validate
+from analysis.schema import empty as schema_empty
 
-# Keys at which user data replaces simulated data (same region, unit and period).
+# Keys at which user data replaces simulated data: the grain a user file covers. A budget
+# file that holds only the perubahan stage of 2020 replaces the simulated perubahan rows of
+# that unit and year, not its murni or realisasi (so the unit keeps a complete year, marked
+# as mixed in the panel: provenance_budget "simulated+user").
 OVERLAY_KEYS = {
-    "budget": ["region_code", "unit_id", "year"],
+    "budget": ["region_code", "unit_id", "year", "stage"],
     "service": ["region_code", "unit_id", "year", "indicator"],
     "skm_responses": ["region_code", "unit_id", "year"],
     "innovations": ["region_code", "unit_id", "reporting_year"],
@@ -121,8 +125,11 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
                                                                     ignore_index=True)
     for name, udf in _user_tables(data_dir, units).items():
         tables[name] = overlay(tables.get(name, pd.DataFrame()), udf, OVERLAY_KEYS[name])
+    for name in OVERLAY_KEYS:   # every input table exists, if only empty (no simulated panel)
+        if name not in tables:
+            tables[name] = schema_empty(name)
     for name in TABLES:
-        if name in tables:
+        if name in tables and not tables[name].empty:
             tables[name] = validate(tables[name], name, f"<assembled {name}>")
     base = Path(data_dir) if data_dir else config.data_dir()
     files = sorted((base / "external").rglob("*.csv")) + sorted((base / "user").glob("*.parquet"))
