@@ -860,6 +860,7 @@ _LABELS = {
         "sort": "Klik judul kolom untuk mengurutkan.",
         "summary": "{ok} berhasil, {skipped} tidak berubah, {failed} gagal, dari {n} laporan",
         "cell": "sel",
+        "stale": "laporan lama (terakhir berhasil {when}); render terakhir gagal",
     },
     "en": {
         "title": "Unit reports",
@@ -875,6 +876,7 @@ _LABELS = {
         "sort": "Click a column header to sort.",
         "summary": "{ok} ok, {skipped} unchanged, {failed} failed, of {n} reports",
         "cell": "cell",
+        "stale": "stale: last good report ({when}); the latest render failed",
     },
 }
 
@@ -996,7 +998,8 @@ def build_index_html(
         status = r["status"]
         w(f'<tr class="{_esc(status)}">')
         uid = r["unit_id"]
-        href = r.get("html") if status in ("ok", "skipped") else None
+        stale = status == "failed" and bool(r.get("stale")) and r.get("html")
+        href = r.get("html") if status in ("ok", "skipped") or stale else None
         if href:
             w(f'<td><a href="{_esc(href)}">{_esc(uid)}</a></td>')
             w(f'<td><a href="{_esc(href)}">{_esc(r.get("title") or uid)}</a></td>')
@@ -1020,6 +1023,8 @@ def build_index_html(
             if r.get("cell_index") is not None:
                 where = f" [{lab['cell']} {r['cell_index']}, In [{r.get('exec_count')}]]"
             msg = f"{r.get('ename') or 'Error'}{where}: {r.get('evalue') or ''}"
+            if stale:
+                msg = lab["stale"].format(when=r.get("rendered_at") or "?") + ". " + msg
         w(f'<td class="msg">{_esc(msg)}</td>')
         w("</tr>\n")
     w("</tbody>\n</table>\n")
@@ -1218,6 +1223,8 @@ def render_reports(
                 continue
             if prev.get("status") in ("ok", "skipped") and not html_path.is_file():
                 continue
+            if prev.get("stale") and not html_path.is_file():
+                prev = {**prev, "stale": False, "html": None}
             carried.append({**prev, "in_run": False})
         all_rows = run_rows + carried
 
@@ -1309,11 +1316,18 @@ def _store_result(task: dict, res: dict, paths: tuple[Path, Path]) -> dict:
         row.update(status="failed", ename="EmptyReport", evalue="the conversion returned no HTML")
     row["status"] = "failed"
     row["traceback"] = res.get("traceback")
-    # A failed unit keeps no report from an earlier run: the index must not link stale content,
-    # and the missing file makes the next run try again.
-    for p in (html_path, hash_path):
+    # A failed unit keeps the last good report of an earlier run, marked stale (the index
+    # links it with the error and when it was rendered); its hash sidecar goes, so the next
+    # run tries again.
+    with contextlib.suppress(OSError):
+        hash_path.unlink()
+    if html_path.is_file():
         with contextlib.suppress(OSError):
-            p.unlink()
+            st = html_path.stat()
+            when = _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).isoformat(
+                timespec="seconds")
+            row.update(html=html_path.name, html_bytes=st.st_size, rendered_at=when,
+                       stale=True)
     return row
 
 
