@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.problems[0]}" if len(exc.problems) == 1 else f"error: {exc}",
+              file=sys.stderr)
         return 2
     except (io.NotBuiltError, config.ConfigError, locking.LockTimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1343,6 +1343,36 @@ class UnitTable:
     summary: dict[str, dict[str, Any]] | None = None
 
 
+# Processed tables the report template reads, with the columns the index page needs.
+REPORT_TABLES = {"units": ["unit_id", "name", "is_opd"], "unit_summary": ["unit_id"],
+                 "panel": ["unit_id", "year"], "regency_year": ["year"],
+                 "innovations": [], "leadership": [], "service": []}
+
+
+def check_report_tables(data_dir: str | None = None) -> None:
+    """Refuse to start a render (FileNotFoundError, one line) when a table the reports read is
+    missing, unreadable or lacks its key columns, instead of failing every report."""
+    import pyarrow.parquet as pq
+
+    base = config.processed_dir(data_dir)
+    for name, cols in REPORT_TABLES.items():
+        path = base / f"{name}.parquet"
+        if not path.is_file():
+            raise FileNotFoundError(f"processed table '{name}' not found at {path}; the "
+                                    "reports need it: run `python -m analysis build`")
+        try:
+            have = set(pq.read_schema(path).names)
+        except Exception as exc:  # ArrowInvalid, OSError: truncated or not Parquet
+            raise FileNotFoundError(
+                f"processed table '{name}' at {path} is unreadable ({type(exc).__name__}); "
+                "rebuild it with `python -m analysis build`") from None
+        missing = [c for c in cols if c not in have]
+        if missing:
+            raise FileNotFoundError(
+                f"processed table '{name}' at {path} lacks column(s) {', '.join(missing)}; "
+                "rebuild it with `python -m analysis build`")
+
+
 def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     """Default unit list and registry: OPD rows of ``processed/units.parquet``, with the
     per-unit summary columns of the index page (``analysis.report.index_summary``)."""
@@ -1353,6 +1383,7 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     path = config.processed_dir(data_dir) / "units.parquet"
     if not path.is_file():
         raise FileNotFoundError(f"units table not found: {path} (run `python -m analysis build`)")
+    check_report_tables(data_dir)
     units = pd.read_parquet(path, columns=["unit_id", "name", "is_opd"])
     units = units[units["is_opd"].astype(bool)]
     names = {str(u): str(n) for u, n in zip(units["unit_id"], units["name"], strict=True)}
@@ -1373,14 +1404,20 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
 
 def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
+    wanted = None
+    if args.units is not None:
+        wanted = [u.strip() for u in args.units.split(",") if u.strip()]
+        if not wanted:
+            print("error: --units is empty: give unit ids separated by commas (e.g. "
+                  "--units dinkes,bpbd), or leave --units out to render every OPD",
+                  file=sys.stderr)
+            return 2
     try:
         table = loader(lang=args.lang, data_dir=args.data_dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    units = (
-        [u.strip() for u in args.units.split(",") if u.strip()] if args.units else list(table.names)
-    )
+    units = list(table.names) if wanted is None else wanted
     params: dict[str, Any] = {"lang": args.lang}
     params["data_dir"] = str(
         Path(args.data_dir).expanduser().resolve() if args.data_dir else config.data_dir()
