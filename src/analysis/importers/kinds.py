@@ -597,7 +597,11 @@ def convert_innovations(parts: list[Part], ctx: Context) -> pd.DataFrame:
             reg = cell_text(cells.get("registration_no"))
             reg_year = find_year(reg.rsplit("-", 1)[-1]) if _REG.match(reg) else None
             if is_blank(cells.get("year")) and ctx.year is None and reg_year:
-                year = row_year(ctx, part, rno, {}, reg_year)
+                year = reg_year
+                if year_rule(reg_year):
+                    rep.problem(label, rno, _header(part, "registration_no"), reg,
+                                year_rule(reg_year))
+                    year = None
             else:
                 year = row_year(ctx, part, rno, cells, year_default or reg_year)
             if len(rep.problems) > n0:

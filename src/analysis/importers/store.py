@@ -218,7 +218,8 @@ def csv_shape_problems(sh, loc) -> list[Problem]:
                 sh.delimiter, sh.delimiter)
             out.append(Problem(
                 sh.label, sh.row_numbers[i], None, ", ".join(str(row[c]) for c in filled[-4:]),
-                f"this row has {filled[-1] + 1} cells but the header has {hwidth} columns"
+                (f"this row has {filled[-1] + 1} cells but the header has {hwidth} columns"
+                 if filled[-1] + 1 > hwidth else "the cells of this row are shifted")
                 + (" and a number looks split at its decimal comma" if split else "")
                 + f": in a {sep}-separated file, numbers with decimal commas (1.000,50) must "
                 "be quoted; save the file again as CSV with ';' as separator (or as .xlsx)"))
