@@ -53,16 +53,21 @@ def test_build_writes_every_table_and_a_manifest(data_dir):
 
 def test_public_only_build(data_dir):
     res = build.build(data_dir, simulated=False)
-    assert "budget" not in res.tables
+    # every input table exists (so readers need no special case) but holds no rows
+    assert res.tables["budget"].empty and res.tables["leadership"].empty
+    assert "panel" not in res.tables
     assert set(res.manifest["provenance"]["units"]) == {"public"}
 
 
-def test_user_rows_replace_simulated_rows_of_the_same_unit_and_year(data_dir):
+def test_user_rows_replace_simulated_rows_of_the_same_unit_year_and_stage(data_dir):
     good_budget_rows().to_parquet(data_dir / "user" / "budget.parquet")
     res = build.build(data_dir)
     b = res.tables["budget"]
-    cell = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022)]
+    cell = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022) & (b["stage"] == "realisasi")]
     assert set(cell["provenance"]) == {"user"} and len(cell) == 2
+    kept = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022) & (b["stage"] != "realisasi")]
+    assert set(kept["provenance"]) == {"simulated"} and set(kept["stage"]) == {"murni",
+                                                                                "perubahan"}
     other = b[(b["unit_id"] == "dinkes") & (b["year"] == 2021)]
     assert set(other["provenance"]) == {"simulated"}
 

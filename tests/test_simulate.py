@@ -246,8 +246,14 @@ def test_truth_is_json_and_lists_every_effect(panel, tmp_path):
     text = json.dumps(truth)
     assert "SIMULATED DATA" in text
     names = {e["name"] for e in truth["effects"]}
-    assert names == {"b_innov", "b_acting_innov", "b_post", "pretrend", "b_ikm", "b_acting_ikm",
-                     "b_complaints", "b_omb", "b_days"}
+    assert {"b_innov", "b_acting_innov", "b_post", "pretrend", "b_ikm", "b_acting_ikm",
+            "b_complaints", "b_omb", "b_days"} <= names
+    # planted zeros are listed explicitly (lags, acting heads on outcomes they do not move)
+    zeros = {e["name"]: e["value"] for e in truth["effects"] if e["model"] in
+             ("distributed lag", "leadership")}
+    assert zeros["lag0_ikm"] == 0.0 and zeros["lag1_ikm"] == 8.0 and zeros["b_acting_omb"] == 0.0
+    assert set(truth["resilience"]["innovations"]) == {u for u, c in truth["cut_2020"].items()
+                                                       if c < 0}
     for e in truth["effects"]:
         assert set(e) == {"name", "outcome", "regressor", "model", "value", "scale",
                           "description"}

@@ -195,7 +195,7 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
     lines = [
         "# Recovery of planted effects (SIMULATED DATA)",
         "",
-        f"Made by `{command}`: {n_seeds} seeds ({FIRST_SEED}..{FIRST_SEED + n_seeds - 1}) of "
+        f"Made by `{command}`: {n_seeds} seeds (from {FIRST_SEED} on) of "
         "the simulated Batang panel (44 OPD units x 2016-2024), each fitted with "
         "`analysis.models` exactly as the build does (CRV3 cluster jackknife, t(G-1) "
         "intervals; t(k-1) for a term that varies within only k < G units). Run time "
@@ -287,6 +287,9 @@ def main(argv=None) -> int:
                     help="seeds on which the pre-trend power is measured (default 40)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--cache", default=None, help="directory for per-seed results (resume)")
+    ap.add_argument("--summarize-only", action="store_true",
+                    help="summarise the seeds already in --cache (an interrupted study) "
+                         "without fitting anything")
     ap.add_argument("--out", default=str(Path(__file__).with_name("recovery_results.md")),
                     help="markdown output file ('-' prints only)")
     args = ap.parse_args(argv)
@@ -298,6 +301,12 @@ def main(argv=None) -> int:
         Path(args.cache).mkdir(parents=True, exist_ok=True)
     jobs = [(s, i < args.power_seeds, args.cache) for i, s in enumerate(seeds)]
     results = []
+    if args.summarize_only:
+        if not args.cache:
+            ap.error("--summarize-only needs --cache")
+        done = {int(p.stem) for p in Path(args.cache).glob("*.json")}
+        jobs = [j for j in jobs if j[0] in done]
+        args.seeds = len(jobs)
     with mp.get_context("fork").Pool(args.workers) as pool:
         for res in pool.imap_unordered(_one, jobs):
             results.append(res)

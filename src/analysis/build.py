@@ -2,7 +2,7 @@
 
 ``python -m analysis build`` loads the public reference files, generates the seeded simulated
 panel calibrated to the real regency totals, lays any imported user data over it (user rows
-replace simulated rows for the same unit and year), validates every table and writes them to
+replace simulated rows at the grain the file covers: ``OVERLAY_KEYS``), validates every table and writes them to
 ``data/processed/`` in one atomic step. ``python -m analysis summary`` prints what was built.
 """
 
@@ -18,10 +18,14 @@ import pandas as pd
 
 from analysis import __version__, config, io, public
 from analysis.schema import TABLES, InputError, Problem, validate
+from analysis.schema import empty as schema_empty
 
-# Keys at which user data replaces simulated data (same region, unit and period).
+# Keys at which user data replaces simulated data: the grain a user file covers. A budget
+# file that holds only the perubahan stage of 2020 replaces the simulated perubahan rows of
+# that unit and year, not its murni or realisasi (so the unit keeps a complete year, marked
+# as mixed in the panel: provenance_budget "simulated+user").
 OVERLAY_KEYS = {
-    "budget": ["region_code", "unit_id", "year"],
+    "budget": ["region_code", "unit_id", "year", "stage"],
     "service": ["region_code", "unit_id", "year", "indicator"],
     "skm_responses": ["region_code", "unit_id", "year"],
     "innovations": ["region_code", "unit_id", "reporting_year"],
@@ -121,8 +125,11 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
                                                                     ignore_index=True)
     for name, udf in _user_tables(data_dir, units).items():
         tables[name] = overlay(tables.get(name, pd.DataFrame()), udf, OVERLAY_KEYS[name])
+    for name in OVERLAY_KEYS:   # every input table exists, if only empty (no simulated panel)
+        if name not in tables:
+            tables[name] = schema_empty(name)
     for name in TABLES:
-        if name in tables:
+        if name in tables and not tables[name].empty:
             tables[name] = validate(tables[name], name, f"<assembled {name}>")
     base = Path(data_dir) if data_dir else config.data_dir()
     files = sorted((base / "external").rglob("*.csv")) + sorted((base / "user").glob("*.parquet"))
@@ -130,7 +137,14 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     return tables, truth, inputs
 
 
-def _run_derived(tables: dict, truth: dict) -> dict[str, pd.DataFrame]:
+# Steps whose ValueError means "not estimable with this data" (e.g. only user budget rows,
+# no service indicators): the build goes on without their tables and says so in the manifest
+# (``derived_notes``) instead of failing; reports then show what exists.
+OPTIONAL_STEPS = {"analysis.models:fit_all"}
+
+
+def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None
+                 ) -> dict[str, pd.DataFrame]:
     extra: dict[str, pd.DataFrame] = {}
     for step in DERIVED_STEPS:
         mod_name, func = step.split(":")
@@ -140,7 +154,13 @@ def _run_derived(tables: dict, truth: dict) -> dict[str, pd.DataFrame]:
             if exc.name == mod_name:
                 continue
             raise
-        extra.update(getattr(mod, func)({**tables, **extra}, truth))
+        try:
+            extra.update(getattr(mod, func)({**tables, **extra}, truth))
+        except ValueError as exc:
+            if step not in OPTIONAL_STEPS:
+                raise
+            if notes is not None:
+                notes.append(f"{step} skipped (not estimable with this data): {exc}")
     return extra
 
 
@@ -157,11 +177,21 @@ def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
 
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS) -> BuildResult:
-    """Build every processed table; on any error nothing already written is touched."""
+    """Build every processed table; on any error nothing already written is touched. Runs
+    under the data folder's writer lock (``analysis.locking``): one writer at a time."""
+    from analysis import locking
+
+    with locking.data_lock(data_dir, "build"):
+        return _build(data_dir, seed, simulated, years)
+
+
+def _build(data_dir, seed, simulated, years) -> BuildResult:
     t0 = time.perf_counter()
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
-    tables.update(_run_derived(tables, truth))
+    notes: list[str] = []
+    tables.update(_run_derived(tables, truth, notes))
     manifest = {
+        "derived_notes": notes,
         "package_version": __version__,
         "built_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "seed": seed if simulated else None,
@@ -184,7 +214,8 @@ def format_summary(manifest: dict) -> str:
     """A plain-text table: rows per table and provenance."""
     prov = manifest["provenance"]
     kinds = ["public", "simulated", "user", "derived"]
-    lines = [f"{'table':<16}" + "".join(f"{k:>11}" for k in kinds) + f"{'total':>11}"]
+    lines = [f"note: {n}" for n in manifest.get("derived_notes") or []]
+    lines += [f"{'table':<16}" + "".join(f"{k:>11}" for k in kinds) + f"{'total':>11}"]
     for name, counts in prov.items():
         lines.append(f"{name:<16}" + "".join(f"{counts.get(k, 0):>11,}" for k in kinds)
                      + f"{sum(counts.values()):>11,}")

@@ -32,10 +32,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that write data/user, data/processed or reports/ run under analysis.locking's
+# locks, one writer at a time (import and build take the data lock themselves).
+DATA_WRITERS = {"import", "build"}
+REPORT_WRITERS = {"render", "present"}
+
+
+def _run(args) -> int:
+    from analysis import locking
+
+    if args.command in REPORT_WRITERS:
+        # they read processed/ (which an import or build swaps) and write reports/
+        with locking.data_lock(getattr(args, "data_dir", None), args.command), \
+                locking.reports_lock(args.command):
+            return int(args.func(args) or 0)
+    return int(args.func(args) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. No traceback reaches the user: a problem with the data, a file or a
+    setting is one line on stderr and a non-zero exit (2); anything unexpected is one line too
+    (exit 3), with the traceback only when ``BATANG_DEBUG=1``."""
+    import os
+
+    from analysis import config, io, locking
+    from analysis.schema import InputError
+
     parser = build_parser()
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except InputError as exc:
+        print(f"error: {exc.problems[0]}" if len(exc.problems) == 1 else f"error: {exc}",
+              file=sys.stderr)
+        return 2
+    except (io.NotBuiltError, config.ConfigError, locking.LockTimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if os.environ.get("BATANG_DEBUG") == "1":
+            raise
+        text = " ".join(str(exc).split())[:500]
+        print(f"error: {args.command} failed: {type(exc).__name__}: {text} (set "
+              "BATANG_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -153,8 +153,19 @@ def service_measures(service: pd.DataFrame, skm: pd.DataFrame | None) -> pd.Data
     s = service[service["provenance"].isin(MODEL_PROVENANCE) & service["unit_id"].notna()]
     wide = s.pivot_table(index=KEYS, columns="indicator", values="value", aggfunc="mean")
     if skm is not None and not skm.empty:
-        k = ikm.ikm_from_responses(skm[skm["provenance"].isin(MODEL_PROVENANCE)])
+        sk = skm[skm["provenance"].isin(MODEL_PROVENANCE)]
+        k = ikm.ikm_from_responses(sk)
         k = k.set_index(KEYS)[["ikm", "grade", "n"]].rename(columns={"n": "ikm_n"})
+        # an IKM the user imported as a value wins over IKM from simulated responses
+        user_ikm = s[(s["indicator"] == "ikm") & (s["provenance"] == "user")].groupby(
+            KEYS)["value"].mean()
+        user_skm = sk[sk["provenance"] == "user"].groupby(KEYS).size().index
+        user_ikm = user_ikm[~user_ikm.index.isin(user_skm)]
+        if not user_ikm.empty:
+            k = k.reindex(k.index.union(user_ikm.index))
+            k.loc[user_ikm.index, "ikm"] = user_ikm
+            k.loc[user_ikm.index, "grade"] = ikm.grade(user_ikm.to_numpy())
+            k.loc[user_ikm.index, "ikm_n"] = np.nan
         wide = wide.drop(columns=["ikm"], errors="ignore").join(k, how="outer")
     elif "ikm" in wide:
         wide["grade"] = ikm.grade(wide["ikm"].to_numpy())
@@ -214,13 +225,46 @@ def build_panel(tables: dict[str, pd.DataFrame], truth: dict | None = None,
     panel = add_changes(panel)
     panel = panel.merge(units[["region_code", "unit_id", "name", "kind", "sector",
                                "front_line"]], on=["region_code", "unit_id"], how="left")
-    # a row is user data only when none of its budget rows is simulated; a gap year (no
-    # budget rows) takes the provenance of the unit's other years
+    # provenance of every part of a row (budget, innovations, service, skm, leadership):
+    # "user", "simulated" or "simulated+user" (mixed); NaN when the part has no rows there.
+    # A gap year (no budget rows) takes the budget provenance of the unit's other years.
     unit_prov = panel.groupby(["region_code", "unit_id"])["provenance_budget"].transform(
         lambda s: "+".join(sorted({p for v in s.dropna() for p in v.split("+")})))
-    own = panel["provenance_budget"].fillna(unit_prov)
-    panel["provenance"] = np.where(own.str.contains("simulated"), "simulated", "user")
+    panel["provenance_budget"] = panel["provenance_budget"].fillna(unit_prov).replace("", np.nan)
+    for part, prov in part_provenance(tables).items():
+        keys = KEYS if "year" in prov.columns else ["region_code", "unit_id"]
+        panel = panel.merge(prov.rename(columns={"provenance": f"provenance_{part}"}),
+                            on=keys, how="left")
+    pcols = [c for c in panel.columns if c.startswith("provenance_")]
+    parts = panel[pcols].fillna("")
+    any_sim = parts.apply(lambda c: c.str.contains("simulated")).any(axis=1)
+    # a row is user data only when no part of it is simulated
+    panel["provenance"] = np.where(any_sim, "simulated", "user")
+    panel["user_parts"] = parts.apply(
+        lambda r: ",".join(c.removeprefix("provenance_") for c, v in r.items() if "user" in v),
+        axis=1)
     return {"panel": panel}
+
+
+def part_provenance(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Per unit-year (leadership: per unit) provenance of each non-budget input table:
+    "simulated", "user" or "simulated+user"."""
+    specs = {"innovations": ("innovations", "reporting_year"),
+             "service": ("service", "year"), "skm": ("skm_responses", "year"),
+             "leadership": ("leadership", None)}
+    out = {}
+    for part, (name, ycol) in specs.items():
+        df = tables.get(name)
+        if df is None or df.empty:
+            continue
+        df = df[df["provenance"].isin(MODEL_PROVENANCE) & df["unit_id"].notna()]
+        keys = ["region_code", "unit_id"] + ([ycol] if ycol else [])
+        g = df.groupby(keys)["provenance"].agg(lambda s: "+".join(sorted(set(s))))
+        g = g.reset_index()
+        if ycol and ycol != "year":
+            g = g.rename(columns={ycol: "year"})
+        out[part] = g
+    return out
 
 
 def add_changes(panel: pd.DataFrame) -> pd.DataFrame:

@@ -130,8 +130,8 @@ def load_units(ext: Path | None = None, region_code: str = config.REGION_BATANG)
     _require(src, ["category", "full_name", "abbreviation", "code", "source"], src_path, "units")
     _require(ids, ["full_name", "unit_id", "kind", "sector", "front_line"], ids_path, "units")
     src = src[src["category"] != "Kabupaten"]
-    merged = src.reset_index(names="_row").merge(ids, on="full_name", how="left",
-                                                 indicator=True)
+    merged = src.reset_index(names="_row").merge(ids.reset_index(names="_idrow"),
+                                                 on="full_name", how="left", indicator=True)
     unmapped = merged[merged["_merge"] == "left_only"]
     if not unmapped.empty:
         raise InputError("units", [
@@ -157,7 +157,19 @@ def load_units(ext: Path | None = None, region_code: str = config.REGION_BATANG)
         "source": merged["source"],
     })
     out.index = merged["_row"].to_numpy()
-    return validate(out, "units", str(src_path)).reset_index(drop=True)
+    try:
+        return validate(out, "units", str(src_path)).reset_index(drop=True)
+    except InputError as exc:
+        # unit_id, kind, sector and front_line come from unit_ids.csv: name that file and row
+        idrow = dict(zip(merged["_row"], merged["_idrow"], strict=True))
+        hint = {"unit_id": "; an id is lower-case letters, digits and '-' (e.g. dinkes)"}
+        probs = []
+        for p in exc.problems:
+            if p.column in ("unit_id", "kind", "sector", "front_line") and p.row in idrow:
+                p = Problem(str(ids_path), int(idrow[p.row]), p.column, p.value,
+                            p.rule + hint.get(p.column, ""))
+            probs.append(p)
+        raise InputError("units", probs) from None
 
 
 def load_reference(ext: Path | None = None) -> pd.DataFrame:

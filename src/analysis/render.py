@@ -187,6 +187,8 @@ def data_fingerprint(data_dir: str | os.PathLike | None, exclude: Iterable[Path]
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if (here / d).resolve() not in skip)
             for name in sorted(filenames):
+                if name.startswith(".writer.lock"):  # analysis.locking: not data
+                    continue
                 p = here / name
                 try:
                     st = p.stat()
@@ -858,6 +860,7 @@ _LABELS = {
         "sort": "Klik judul kolom untuk mengurutkan.",
         "summary": "{ok} berhasil, {skipped} tidak berubah, {failed} gagal, dari {n} laporan",
         "cell": "sel",
+        "stale": "laporan lama (terakhir berhasil {when}); render terakhir gagal",
     },
     "en": {
         "title": "Unit reports",
@@ -873,6 +876,7 @@ _LABELS = {
         "sort": "Click a column header to sort.",
         "summary": "{ok} ok, {skipped} unchanged, {failed} failed, of {n} reports",
         "cell": "cell",
+        "stale": "stale: last good report ({when}); the latest render failed",
     },
 }
 
@@ -994,7 +998,8 @@ def build_index_html(
         status = r["status"]
         w(f'<tr class="{_esc(status)}">')
         uid = r["unit_id"]
-        href = r.get("html") if status in ("ok", "skipped") else None
+        stale = status == "failed" and bool(r.get("stale")) and r.get("html")
+        href = r.get("html") if status in ("ok", "skipped") or stale else None
         if href:
             w(f'<td><a href="{_esc(href)}">{_esc(uid)}</a></td>')
             w(f'<td><a href="{_esc(href)}">{_esc(r.get("title") or uid)}</a></td>')
@@ -1018,6 +1023,8 @@ def build_index_html(
             if r.get("cell_index") is not None:
                 where = f" [{lab['cell']} {r['cell_index']}, In [{r.get('exec_count')}]]"
             msg = f"{r.get('ename') or 'Error'}{where}: {r.get('evalue') or ''}"
+            if stale:
+                msg = lab["stale"].format(when=r.get("rendered_at") or "?") + ". " + msg
         w(f'<td class="msg">{_esc(msg)}</td>')
         w("</tr>\n")
     w("</tbody>\n</table>\n")
@@ -1216,6 +1223,8 @@ def render_reports(
                 continue
             if prev.get("status") in ("ok", "skipped") and not html_path.is_file():
                 continue
+            if prev.get("stale") and not html_path.is_file():
+                prev = {**prev, "stale": False, "html": None}
             carried.append({**prev, "in_run": False})
         all_rows = run_rows + carried
 
@@ -1307,11 +1316,18 @@ def _store_result(task: dict, res: dict, paths: tuple[Path, Path]) -> dict:
         row.update(status="failed", ename="EmptyReport", evalue="the conversion returned no HTML")
     row["status"] = "failed"
     row["traceback"] = res.get("traceback")
-    # A failed unit keeps no report from an earlier run: the index must not link stale content,
-    # and the missing file makes the next run try again.
-    for p in (html_path, hash_path):
+    # A failed unit keeps the last good report of an earlier run, marked stale (the index
+    # links it with the error and when it was rendered); its hash sidecar goes, so the next
+    # run tries again.
+    with contextlib.suppress(OSError):
+        hash_path.unlink()
+    if html_path.is_file():
         with contextlib.suppress(OSError):
-            p.unlink()
+            st = html_path.stat()
+            when = _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).isoformat(
+                timespec="seconds")
+            row.update(html=html_path.name, html_bytes=st.st_size, rendered_at=when,
+                       stale=True)
     return row
 
 
@@ -1327,6 +1343,36 @@ class UnitTable:
     summary: dict[str, dict[str, Any]] | None = None
 
 
+# Processed tables the report template reads, with the columns the index page needs.
+REPORT_TABLES = {"units": ["unit_id", "name", "is_opd"], "unit_summary": ["unit_id"],
+                 "panel": ["unit_id", "year"], "regency_year": ["year"],
+                 "innovations": [], "leadership": [], "service": []}
+
+
+def check_report_tables(data_dir: str | None = None) -> None:
+    """Refuse to start a render (FileNotFoundError, one line) when a table the reports read is
+    missing, unreadable or lacks its key columns, instead of failing every report."""
+    import pyarrow.parquet as pq
+
+    base = config.processed_dir(data_dir)
+    for name, cols in REPORT_TABLES.items():
+        path = base / f"{name}.parquet"
+        if not path.is_file():
+            raise FileNotFoundError(f"processed table '{name}' not found at {path}; the "
+                                    "reports need it: run `python -m analysis build`")
+        try:
+            have = set(pq.read_schema(path).names)
+        except Exception as exc:  # ArrowInvalid, OSError: truncated or not Parquet
+            raise FileNotFoundError(
+                f"processed table '{name}' at {path} is unreadable ({type(exc).__name__}); "
+                "rebuild it with `python -m analysis build`") from None
+        missing = [c for c in cols if c not in have]
+        if missing:
+            raise FileNotFoundError(
+                f"processed table '{name}' at {path} lacks column(s) {', '.join(missing)}; "
+                "rebuild it with `python -m analysis build`")
+
+
 def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     """Default unit list and registry: OPD rows of ``processed/units.parquet``, with the
     per-unit summary columns of the index page (``analysis.report.index_summary``)."""
@@ -1337,6 +1383,7 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     path = config.processed_dir(data_dir) / "units.parquet"
     if not path.is_file():
         raise FileNotFoundError(f"units table not found: {path} (run `python -m analysis build`)")
+    check_report_tables(data_dir)
     units = pd.read_parquet(path, columns=["unit_id", "name", "is_opd"])
     units = units[units["is_opd"].astype(bool)]
     names = {str(u): str(n) for u, n in zip(units["unit_id"], units["name"], strict=True)}
@@ -1357,14 +1404,20 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
 
 def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
+    wanted = None
+    if args.units is not None:
+        wanted = [u.strip() for u in args.units.split(",") if u.strip()]
+        if not wanted:
+            print("error: --units is empty: give unit ids separated by commas (e.g. "
+                  "--units dinkes,bpbd), or leave --units out to render every OPD",
+                  file=sys.stderr)
+            return 2
     try:
         table = loader(lang=args.lang, data_dir=args.data_dir)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    units = (
-        [u.strip() for u in args.units.split(",") if u.strip()] if args.units else list(table.names)
-    )
+    units = list(table.names) if wanted is None else wanted
     params: dict[str, Any] = {"lang": args.lang}
     params["data_dir"] = str(
         Path(args.data_dir).expanduser().resolve() if args.data_dir else config.data_dir()

@@ -277,8 +277,40 @@ def budget_figure(rep: UnitReport):
     return plots.budget_path(long, lang=rep.lang, simulated=rep.simulated)
 
 
+def missing_text(rep: UnitReport) -> str:
+    """What this unit's budget lacks (years and stages without figures), and which years'
+    regency totals mix imported and simulated figures; empty when nothing to say."""
+    lang = rep.lang
+    names = {"budget_murni": "murni", "budget_perubahan": "perubahan",
+             "budget_realisasi": "realisasi"}
+    gaps = []
+    for row in rep.panel.itertuples():
+        miss = [n for c, n in names.items() if pd.isna(getattr(row, c, np.nan))]
+        if miss:
+            gaps.append(f"{row.year} ({', '.join(miss)})")
+    out = []
+    if gaps:
+        out.append({"id": "Data anggaran tidak tersedia untuk: ",
+                    "en": "No budget figures for: "}[lang] + "; ".join(gaps) + ".")
+    if "mixed" in rep.regency:
+        mixed = [str(y) for y in rep.regency.loc[rep.regency["mixed"].fillna(False)
+                                                 .astype(bool), "year"]]
+        if mixed:
+            out.append({"id": "Total kabupaten tahun " + ", ".join(mixed) + " menggabungkan "
+                              "angka impor (user) dan angka simulasi.",
+                        "en": "Regency totals for " + ", ".join(mixed) + " combine imported "
+                              "(user) and simulated figures."}[lang])
+    return " ".join(out)
+
+
 def budget_text(rep: UnitReport) -> str:
-    """Sentences on the 2020 cut, built from the numbers."""
+    """Sentences on the 2020 cut, built from the numbers, and what is missing."""
+    text = _cut_text(rep)
+    extra = missing_text(rep)
+    return f"{text} {extra}" if extra else text
+
+
+def _cut_text(rep: UnitReport) -> str:
     lang = rep.lang
     s = rep.summary.set_index("unit_id")
     cut = s.loc[rep.unit_id, "cut_2020"] if rep.unit_id in s.index else np.nan
@@ -425,8 +457,10 @@ def service_text(rep: UnitReport) -> str:
 def peers_figure(rep: UnitReport):
     s = rep.summary.dropna(subset=["cut_2020"]).set_index("unit_id")["cut_2020"]
     series = np.expm1(s) * 100
+    # a unit whose cut cannot be computed (partial data) is simply not highlighted
     fig = plots.bar_ranked(series, lang=rep.lang, simulated=rep.simulated,
-                           highlight=rep.unit_id, xlabel_key="cut_2020")
+                           highlight=rep.unit_id if rep.unit_id in series.index else None,
+                           xlabel_key="cut_2020")
     fig.axes[0].set_xlabel(label("cut_2020", rep.lang) + " (%)")
     fig.set_size_inches(7, 8)
     return fig
@@ -567,6 +601,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
         "ikm_grade_last": last["ikm_grade"] if "ikm_grade" in last else None,
         "provenance": g["provenance"].agg(lambda x: "+".join(sorted(set(x)))),
     })
+    s["cut_2020"] = pd.to_numeric(s["cut_2020"], errors="coerce").astype(float)
     s["cut_rank"] = s["cut_2020"].rank(method="min")
     typ = tables.get("typology")
     if typ is not None and not typ.empty:
@@ -591,6 +626,13 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     regency = regency.sort_values(["region_code", "year"])
     regency["provenance"] = ("simulated" if (panel["provenance"] == "simulated").any()
                              else "user")
+    # which kinds of budget figures a year's regency totals add up: "simulated", "user" or
+    # "simulated+user" (mixed: the totals combine imported and simulated units or stages)
+    src = panel.groupby(["region_code", "year"])["provenance_budget"].agg(
+        lambda x: "+".join(sorted({p for v in x.dropna() for p in str(v).split("+")})))
+    regency = regency.merge(src.rename("budget_sources").reset_index(),
+                            on=["region_code", "year"], how="left")
+    regency["mixed"] = regency["budget_sources"].fillna("").str.contains(r"\+")
     regency["dlog_budget"] = np.log(regency["budget_realisasi"]
                                     / regency.groupby("region_code")["budget_realisasi"].shift(1))
     return {"unit_summary": s.reset_index(), "regency_year": regency}

@@ -22,6 +22,9 @@ PROVENANCE = ["public", "simulated", "user"]
 STAGES = ["murni", "perubahan", "realisasi"]
 PROGRAMME_CLASSES = ["penunjang", "urusan"]
 SPENDING_TYPES = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "tidak_terduga", "transfer"]
+# Programme-level budget files give amounts per programme without account rows: their
+# spending type is not known (user rows only; never simulated).
+SPENDING_TYPE_UNSPECIFIED = "unspecified"
 UNIT_KINDS = [
     "sekretariat", "inspektorat", "dinas", "badan", "lembaga", "rsud",
     "kecamatan", "kelurahan", "bumd",
@@ -92,7 +95,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "year": _year,
             "stage": pa.Column(str, pa.Check.isin(STAGES)),
             "programme_class": pa.Column(str, pa.Check.isin(PROGRAMME_CLASSES)),
-            "spending_type": pa.Column(str, pa.Check.isin(SPENDING_TYPES)),
+            "spending_type": pa.Column(str, pa.Check.isin(
+                [*SPENDING_TYPES, SPENDING_TYPE_UNSPECIFIED])),
             "amount_idr": _nonneg_float(),
             "provenance": _prov,
             "source": _str_null,

@@ -397,7 +397,7 @@ def _simulate(base: pd.DataFrame, rng: np.random.Generator, *, seed: int, years,
     treat_innov = (E["b_post"] * depth + res_innov)[:, None] * post[None, :]
     log_lam = (np.log(base_rate)[:, None] + gamma[None, :] + E["b_innov"] * dl
                + E["b_acting_innov"] * acting + treat_innov
-               + pretrend * cut[:, None] * pre_k[None, :])
+               + pretrend * depth[:, None] * pre_k[None, :])
     counts = rng.poisson(np.exp(log_lam))
     # unit effect of the cut on innovations per year: E[count] minus E[count without the cut]
     lam = np.exp(log_lam)
@@ -851,7 +851,7 @@ def _effects_list(pretrend: float, E: dict | None = None) -> list[dict]:
     E = E or {**EFFECTS, **{f"resilience_sd_{k}": v for k, v in RESILIENCE_SD.items()}}
     innov_model = ("poisson: log E[innovations_ut] = alpha_u + gamma_t + b_innov*dlog_budget_ut"
                    " + b_acting_innov*acting_share_ut + (b_post*min(cut_2020_u, 0) + r_u)*post_t"
-                   " + pretrend*cut_2020_u*(t-2020)*1[t<2020]; r_u ~ N(0, "
+                   " + pretrend*min(cut_2020_u, 0)*(t-2020)*1[t<2020]; r_u ~ N(0, "
                    f"{E['resilience_sd_innovations']:g}^2) for cut units, 0 otherwise")
     ikm_model = ("linear: ikm_target_ut = a_u + g_t + b_ikm*dlog_budget_u,t-1 + b_acting_ikm*"
                  "acting_share_ut + s_u*post_t + N(0, 1.0^2), s_u ~ N(0, "
@@ -873,9 +873,9 @@ def _effects_list(pretrend: float, E: dict | None = None) -> list[dict]:
          "description": "persistent post-2020 effect of the 2020 cut intensity (beyond the "
                         "same-year budget change): deeper cut, fewer innovations afterwards"},
         {"name": "pretrend", "outcome": "innovations",
-         "regressor": "cut_2020 x (t - 2020) x 1[t < 2020]", "model": innov_model,
+         "regressor": "min(cut_2020, 0) x (t - 2020) x 1[t < 2020]", "model": innov_model,
          "value": float(pretrend),
-         "scale": "log innovation rate per unit cut_2020 per year before 2020",
+         "scale": "log innovation rate per unit cut depth per year before 2020",
          "description": "planted pre-trend that an event study must flag (0 = none)"},
         {"name": "b_ikm", "outcome": "ikm", "regressor": "dlog_budget (lag 1)",
          "model": ikm_model, "value": E["b_ikm"],

@@ -18,10 +18,10 @@ import pandas as pd
 from analysis import ikm
 from analysis.importers.mapping import Located, Mapping, load_toml
 from analysis.importers.read import (
-    NUMBER_HINT,
     NotANumber,
     Sheet,
     cell_text,
+    column_style,
     find_year,
     is_blank,
     norm,
@@ -30,7 +30,7 @@ from analysis.importers.read import (
 )
 from analysis.importers.report import Report
 from analysis.importers.units import UnitResolver
-from analysis.schema import SKM_ELEMENTS, STAGES
+from analysis.schema import SKM_ELEMENTS, SPENDING_TYPE_UNSPECIFIED, STAGES
 
 
 @dataclass
@@ -136,8 +136,41 @@ def row_unit(ctx: Context, part: Part, row: int, cells: dict, default: str | Non
     return default
 
 
+YEAR_MIN = 2000
+
+
+def year_max() -> int:
+    """The last year a file may hold: next year (a budget for it can already be enacted)."""
+    import datetime as _dt
+
+    return _dt.date.today().year + 1
+
+
+def year_rule(y: int) -> str | None:
+    """Why a year cannot be right (None when it can)."""
+    if YEAR_MIN <= y <= year_max():
+        return None
+    return (f"year {y} is outside the years data can cover ({YEAR_MIN}-{year_max()}): a typo "
+            "or a wrong column? correct the year in the file (or give --year)")
+
+
 def row_year(ctx: Context, part: Part, row: int, cells: dict, default: int | None
              ) -> int | None:
+    y = _row_year(ctx, part, row, cells, default)
+    if y is not None and year_rule(y):
+        own = not is_blank(cells.get("year"))
+        key = f"{part.sheet.label}|year|{y}"
+        if own or key not in ctx.report.once:
+            ctx.report.once.add(key)
+            ctx.report.problem(part.sheet.label, row if own else "-",
+                               _header(part, "year") if own else "year (title, sheet or file "
+                               "name)", y, year_rule(y))
+        return None
+    return y
+
+
+def _row_year(ctx: Context, part: Part, row: int, cells: dict, default: int | None
+              ) -> int | None:
     raw = cells.get("year")
     if not is_blank(raw):
         if hasattr(raw, "year") and not isinstance(raw, (int, float)):
@@ -156,6 +189,29 @@ def row_year(ctx: Context, part: Part, row: int, cells: dict, default: int | Non
     return default
 
 
+def column_styles(part: Part, rows: list[tuple[int, dict]], keys: list[str], rep: Report
+                  ) -> dict[str, str | None]:
+    """The number convention of each amount column (``read.column_style``); a column that
+    mixes English (1,234.50) and Indonesian (1.234,50) numbers is a problem naming the rows
+    written the other way, since one of the two is misread whichever rule is applied."""
+    out: dict[str, str | None] = {}
+    for k in keys:
+        vals = [c.get(k) for _, c in rows]
+        style, minority = column_style(vals)
+        if style == "mixed":
+            other = {"id": "Indonesian (1.234,50)", "en": "English (1,234.50)"}
+            *minority, (j, w, wst) = minority
+            for i, v, st in minority[:5]:
+                rep.problem(part.sheet.label, rows[i][0], _header(part, k), cell_text(v),
+                            f"mixed number conventions in one column: this cell is written "
+                            f"the {other[st]} way, row {rows[j][0]} ({cell_text(w)!r}) the "
+                            f"{other[wst]} way, so one of them would be misread; write the "
+                            "whole column one way (e.g. 1.234.567,50)")
+            style = None
+        out[k] = style
+    return out
+
+
 def _source(part: Part) -> str:
     return f"user import: {part.sheet.label}"
 
@@ -166,7 +222,11 @@ def _source(part: Part) -> str:
 _CODE = re.compile(r"^\d+(\.\d+)*$")
 _ORG = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{4}$")
 _PROG_CODE = re.compile(r"^(?:\d|x)\.(?:\d{2}|xx)\.(\d{2})$", re.I)
-_PROG_PREFIX = re.compile(r"^\s*((?:\d|x)\.(?:\d{2}|xx)\.\d{2})\b\s*(.*)$", re.I)
+# Permendagri 13/2006 programme: urusan.bidang.urusan.bidang.unit.NN (1.02.1.02.01.15)
+_OLD_PROG = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d{2}\.(\d{2})$")
+_OLD_DEEPER = re.compile(r"^\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{2}\.\d+")
+_PROG_PREFIX = re.compile(r"^\s*(\d\.\d{2}\.\d\.\d{2}\.\d{2}\.\d{2}|(?:\d|x)\.(?:\d{2}|xx)"
+                          r"\.\d{2})(?![.\d])\s*(.*)$", re.I)
 _ORG_LABEL = re.compile(r"^\s*(organisasi|unit organisasi|skpd|opd|perangkat daerah)\s*:\s*(.+)$",
                         re.I)
 
@@ -178,6 +238,8 @@ class BudgetRules:
         raw, _ = load_toml("budget_classification")
         pc = raw["programme_class"]
         self.penunjang_segment = str(pc["penunjang_code_segment"])
+        self.old_numbers = {str(n) for n in pc.get("penunjang_numbers_13_2006", [])}
+        self.old_last_year = int(pc.get("last_year_13_2006", 2020))
         self.penunjang_names = [norm(n) for n in pc["penunjang_names"]]
         st = raw["spending_type"]
         self.new = sorted(st["permendagri_90_2019"].items(), key=lambda kv: -len(kv[0]))
@@ -187,14 +249,30 @@ class BudgetRules:
         self.total_words = sorted((norm(w) for w in raw["headings"]["total_words"]),
                                   key=len, reverse=True)
 
-    def programme_class(self, code: str | None, name: str) -> str:
-        if code:
-            m = _PROG_CODE.match(code)
-            if m:
-                return "penunjang" if m[1] == self.penunjang_segment else "urusan"
+    def is_programme_code(self, code: str | None) -> bool:
+        return bool(code and (_PROG_CODE.match(code) or _OLD_PROG.match(code)))
+
+    def programme_class(self, code: str | None, name: str, year: int | None = None) -> str:
+        """penunjang or urusan. A pre-2021 routine programme name wins over any code; then
+        the full Permendagri 13/2006 code (programme number 01-06); then the short code
+        X.XX.NN: the 13/2006 numbers for budgets up to 2020, segment 01 from 2021
+        (Permendagri 90/2019; also when the year is unknown)."""
         n = norm(name)
         n = re.sub(r"^[\dx ]+(?=program)", "", n)
-        return "penunjang" if any(n.startswith(p) for p in self.penunjang_names) else "urusan"
+        if n and not n.startswith("program"):
+            n = "program " + n
+        if any(n.startswith(p) for p in self.penunjang_names):
+            return "penunjang"
+        if code:
+            m = _OLD_PROG.match(code)
+            if m:
+                return "penunjang" if m[1] in self.old_numbers else "urusan"
+            m = _PROG_CODE.match(code)
+            if m:
+                if year is not None and year <= self.old_last_year:
+                    return "penunjang" if m[1] in self.old_numbers else "urusan"
+                return "penunjang" if m[1] == self.penunjang_segment else "urusan"
+        return "urusan"
 
     def spending_type(self, code: str | None, desc: str) -> str | None:
         if code:
@@ -228,9 +306,27 @@ def _is_account(code: str) -> bool:
     return segs[0] in {"4", "5", "6"} and (len(segs) == 1 or len(segs[1]) == 1)
 
 
+def _row_where(ctx: Context, part: Part, rno: int, cells: dict, unit_ctx: str | None,
+               year_default: int | None, desc: str) -> tuple[str | None, int | None]:
+    """(unit, year) of a budget row: its unit column, else the organisation row above /
+    --unit / title; a problem is recorded when neither is known."""
+    unit = unit_ctx
+    if not is_blank(cells.get("unit")):
+        ok, unit, _ = resolve_unit(ctx, part, rno, _header(part, "unit"), cells.get("unit"))
+        if not ok:
+            return None, None
+    if unit is None:
+        ctx.report.problem(part.sheet.label, rno, None, desc,
+                           "unit unknown: give --unit, a unit column (OPD/SKPD) or an "
+                           "organisation row above")
+        return None, None
+    return unit, row_year(ctx, part, rno, cells, year_default)
+
+
 def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
     rules = BudgetRules()
     rep = ctx.report
+    programme_level = ctx.mapping.raw.get("level") == "programme"
     details: list[dict] = []
     for part in parts:
         label = part.sheet.label
@@ -242,10 +338,13 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 stages.remove(s)
                 rep.notes.append(f"{label}: column '{_header(part, s)}' is empty; no "
                                  f"'{s}' rows from this sheet")
+        styles = column_styles(part, rows, stages, rep)
         unit_default = sheet_unit(part, ctx)
         year_default = sheet_year(part, ctx)
-        unit_ctx, prog_class, block, last_prog = unit_default, None, 0, None
+        unit_ctx, prog, block, last_prog = unit_default, None, 0, None
         candidates: list[dict] = []
+        prog_rows: list[dict] = []   # programme rows with amounts (programme-level files)
+
         for rno, cells in rows:
             code = _code(cells.get("code"))
             code_text = "" if code else cell_text(cells.get("code"))
@@ -254,10 +353,11 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
             bad = False
             for s in stages:
                 try:
-                    amounts[s] = parse_number(cells.get(s))
-                except NotANumber:
+                    amounts[s] = parse_number(cells.get(s), style=styles.get(s),
+                                              percent=False, amount=True)
+                except NotANumber as exc:
                     rep.problem(label, rno, _header(part, s), cell_text(cells.get(s)),
-                                NUMBER_HINT)
+                                exc.rule)
                     bad = True
             has_amount = any(v not in (None, 0.0) for v in amounts.values())
             if rules.is_total(code_text, desc):
@@ -266,17 +366,20 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
             if not is_blank(cells.get("programme")):
                 ptext = cell_text(cells.get("programme"))
                 m = _PROG_PREFIX.match(ptext)
-                new_class = rules.programme_class(m[1] if m else None, m[2] if m else ptext)
                 if ptext != last_prog:
                     block += 1
-                last_prog, prog_class = ptext, new_class
+                last_prog, prog = ptext, ((m[1], m[2]) if m else (None, ptext))
             if code and not _is_account(code):
                 block += 1
                 if _ORG.match(code):
                     ok, uid, _ = resolve_unit(ctx, part, rno, _header(part, "description"), desc)
                     unit_ctx = uid if ok else None
-                elif _PROG_CODE.match(code):
-                    prog_class = rules.programme_class(code, desc)
+                elif rules.is_programme_code(code):
+                    prog = (code, desc)
+                    if has_amount and not bad:
+                        prog_rows.append({"row": rno, "cells": cells, "code": code,
+                                          "desc": desc, "amounts": amounts,
+                                          "unit_ctx": unit_ctx})
                 rep.subtotal_rows += 1
                 continue
             if code is None:
@@ -287,8 +390,14 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
                     unit_ctx, block = (uid if ok else None), block + 1
                     rep.subtotal_rows += 1
                     continue
-                if norm(desc).startswith("program") or norm(code_text).startswith("program"):
-                    prog_class = rules.programme_class(None, desc or code_text)
+                if norm(desc).startswith("program") or norm(code_text).startswith("program") \
+                        or (programme_level and has_amount and not bad):
+                    m = _PROG_PREFIX.match(desc or code_text)
+                    prog = (m[1], m[2]) if m else (None, desc or code_text)
+                    if has_amount and not bad:
+                        prog_rows.append({"row": rno, "cells": cells, "code": prog[0],
+                                          "desc": prog[1], "amounts": amounts,
+                                          "unit_ctx": unit_ctx})
                     block += 1
                     rep.subtotal_rows += 1
                     continue
@@ -307,24 +416,35 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 continue
             if bad:
                 continue
-            unit = unit_ctx
-            if not is_blank(cells.get("unit")):
-                ok, unit, _ = resolve_unit(ctx, part, rno, _header(part, "unit"),
-                                           cells.get("unit"))
-                if not ok:
-                    continue
-            if unit is None:
-                rep.problem(label, rno, None, desc,
-                            "unit unknown: give --unit, a unit column (OPD/SKPD) or an "
-                            "organisation row above")
-                continue
-            year = row_year(ctx, part, rno, cells, year_default)
-            if year is None:
+            unit, year = _row_where(ctx, part, rno, cells, unit_ctx, year_default, desc)
+            if unit is None or year is None:
                 continue
             candidates.append({"row": rno, "label": label, "code": code, "desc": desc,
                                "block": block, "unit_id": unit, "year": year,
-                               "programme_class": prog_class,
+                               "programme_class": rules.programme_class(*prog, year)
+                               if prog else None,
                                **{s: amounts.get(s) for s in stages}, "_stages": stages})
+        if not candidates and prog_rows:
+            # a programme-level file (e.g. a "PK perubahan" sheet): programme, amounts per
+            # stage, no account rows. Each programme row is one row of spending type
+            # "unspecified"; its class comes from its code and name.
+            rep.notes.append(f"{label}: no account rows; read at programme level "
+                             f"({len(prog_rows)} programme rows, spending type "
+                             "'unspecified')")
+            rep.subtotal_rows -= len(prog_rows)
+            for pr in prog_rows:
+                unit, year = _row_where(ctx, part, pr["row"], pr["cells"], pr["unit_ctx"],
+                                        year_default, pr["desc"])
+                if unit is None or year is None:
+                    continue
+                details.append({"row": pr["row"], "label": label, "code": pr["code"],
+                                "desc": pr["desc"], "unit_id": unit, "year": year,
+                                "programme_class": rules.programme_class(pr["code"],
+                                                                         pr["desc"], year),
+                                "spending_type": SPENDING_TYPE_UNSPECIFIED,
+                                **{s: pr["amounts"].get(s) for s in stages},
+                                "_stages": stages})
+            continue
         # sub-totals by code depth: an account with a deeper account below it in its block
         by_block: dict[int, list[dict]] = {}
         for c in candidates:
@@ -359,6 +479,20 @@ def convert_budget(parts: list[Part], ctx: Context) -> pd.DataFrame:
                                 "row and no Program column")
                     continue
                 details.append(c)
+    # the same unit, year and stage from two sheets (or files): a summary sheet next to its
+    # detail sheets, or the same data twice; summing them would double the budget
+    where: dict[tuple, dict[str, int]] = {}
+    for c in details:
+        for s in c["_stages"]:
+            where.setdefault((c["unit_id"], c["year"], s), {}).setdefault(c["label"], c["row"])
+    for (uid, year, s), labels in sorted(where.items()):
+        if len(labels) > 1:
+            (l1, _r1), (l2, r2) = list(labels.items())[:2]
+            rep.problem(l2, r2, None, f"{uid} {year} {s}",
+                        f"the same unit, year and stage is also in {l1}: a summary sheet "
+                        "(Rekap) next to its detail sheets, or the same data twice? It would "
+                        "be summed twice: import one of them (--sheet NAME) or remove the "
+                        "other")
     rep.rows_kept = len(details)
     out = []
     for c in details:
@@ -456,14 +590,18 @@ def convert_innovations(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 if maturity is not None and maturity < 0:
                     rep.problem(label, rno, _header(part, "maturity"), maturity,
                                 "maturity score below 0")
-            except NotANumber:
+            except NotANumber as exc:
                 maturity = None
                 rep.problem(label, rno, _header(part, "maturity"),
-                            cell_text(cells.get("maturity")), NUMBER_HINT)
+                            cell_text(cells.get("maturity")), exc.rule)
             reg = cell_text(cells.get("registration_no"))
             reg_year = find_year(reg.rsplit("-", 1)[-1]) if _REG.match(reg) else None
             if is_blank(cells.get("year")) and ctx.year is None and reg_year:
                 year = reg_year
+                if year_rule(reg_year):
+                    rep.problem(label, rno, _header(part, "registration_no"), reg,
+                                year_rule(reg_year))
+                    year = None
             else:
                 year = row_year(ctx, part, rno, cells, year_default or reg_year)
             if len(rep.problems) > n0:
@@ -662,7 +800,11 @@ def convert_service(parts: list[Part], ctx: Context) -> pd.DataFrame:
                         "no indicator column found (expected e.g. IKM, Nilai Kepatuhan "
                         "Ombudsman, Jumlah Pengaduan, Waktu Layanan (hari), Capaian SPM (%))")
             continue
-        for rno, cells in data_rows(part):
+        srows = list(data_rows(part))
+        keys = ([k for k in ind_cols.values()] if wide else ["value"])
+        styles = {_header(part, k): st for k, st in
+                  column_styles(part, srows, keys, rep).items()}
+        for rno, cells in srows:
             rep.rows_read += 1
             n0 = len(rep.problems)
             uid = row_unit(ctx, part, rno, cells, unit_default, "OPD")
@@ -671,9 +813,9 @@ def convert_service(parts: list[Part], ctx: Context) -> pd.DataFrame:
             if not is_blank(cells.get("n")):
                 try:
                     n = parse_number(cells.get("n"))
-                except NotANumber:
+                except NotANumber as exc:
                     rep.problem(label, rno, _header(part, "n"), cell_text(cells.get("n")),
-                                NUMBER_HINT)
+                                exc.rule)
             if wide:
                 pairs = [(canon, cells.get(key), _header(part, key))
                          for canon, key in ind_cols.items()]
@@ -690,9 +832,9 @@ def convert_service(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 continue
             for canon, raw_v, col in pairs:
                 try:
-                    v = parse_number(raw_v)
-                except NotANumber:
-                    rep.problem(label, rno, col, cell_text(raw_v), NUMBER_HINT)
+                    v = parse_number(raw_v, style=styles.get(col))
+                except NotANumber as exc:
+                    rep.problem(label, rno, col, cell_text(raw_v), exc.rule)
                     continue
                 if v is None:
                     rep.blank_values += 1
@@ -767,6 +909,9 @@ def convert_leadership(parts: list[Part], ctx: Context) -> pd.DataFrame:
                 d = parse_date(cells.get("date"))
                 if d is None:
                     rep.problem(label, rno, _header(part, "date"), None, "date is blank")
+                elif year_rule(d.year):
+                    rep.problem(label, rno, _header(part, "date"), cell_text(cells.get("date")),
+                                year_rule(d.year))
             except ValueError:
                 d = None
                 rep.problem(label, rno, _header(part, "date"), cell_text(cells.get("date")),

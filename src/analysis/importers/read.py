@@ -45,6 +45,8 @@ def is_blank(v: object) -> bool:
 
 def cell_text(v: object) -> str:
     """A cell as text: integral floats without '.0', dates as YYYY-MM-DD."""
+    if isinstance(v, Uncalculated):
+        return v.formula
     if is_blank(v):
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -64,10 +66,69 @@ _PLAIN_DOT = re.compile(r"^\d*\.\d+$")                       # 12.5 (not 3-digit
 
 
 class NotANumber(ValueError):
-    pass
+    """A cell that is not a number; ``rule`` says why and how to fix it."""
+
+    def __init__(self, text: str, rule: str | None = None):
+        super().__init__(text)
+        self.rule = rule or NUMBER_HINT
 
 
-def parse_number(v: object) -> float | None:
+class Uncalculated:
+    """An .xlsx formula cell saved without its value (the writing program did not calculate
+    it): never read as blank or 0."""
+
+    def __init__(self, formula: str):
+        self.formula = formula
+
+    def __str__(self) -> str:
+        return self.formula
+
+    def __repr__(self) -> str:
+        return f"Uncalculated({self.formula!r})"
+
+
+FORMULA_RULE = ("a formula saved without its value (the file was written by a program that "
+                "does not calculate formulas): open the file in Excel or LibreOffice, let it "
+                "calculate, save it as .xlsx and import again")
+_SCALE_WORDS = re.compile(r"\b(ribu|rb|juta|jt|miliar|milyar|m|triliun|t|k|mn|bn|million|"
+                          r"billion|thousand)\b\.?$", re.I)
+_EN_AMBIG = re.compile(r"^[1-9]\d{0,2},\d{3}$")             # 5,000: 5000 (en) or 5 (id)?
+_ID_AMBIG = re.compile(r"^[1-9]\d{0,2}\.\d{3}$")           # 5.000: 5000 (id) or 5 (en)?
+
+
+def number_style(v: object) -> str | None:
+    """Which convention a number cell shows unambiguously: "id" (dots group thousands, comma
+    for decimals), "en" (commas group thousands, dot for decimals), or None (a plain number, a
+    number stored as a number, or a cell that fits both, such as 5,000 or 5.000)."""
+    if is_blank(v) or isinstance(v, (int, float, Uncalculated)):
+        return None
+    s = unicodedata.normalize("NFKC", str(v)).replace("\u00a0", "").replace(" ", "")
+    s = re.sub(r"^\(?-?(rp\.?|idr)?", "", s, flags=re.I).strip("()-% ")
+    if _EN_AMBIG.match(s) or _ID_AMBIG.match(s):
+        return None
+    if _ID_GROUPED.match(s) or re.match(r"^\d+,\d{1,2}$", s):
+        return "id"
+    if _EN_GROUPED.match(s) or re.match(r"^\d+\.\d{1,2}$", s):
+        return "en"
+    return None
+
+
+def column_style(values) -> tuple[str | None, list]:
+    """The convention of a column from its unambiguous cells: ("id" | "en" | None, []) or
+    ("mixed", [(index, value, style), ...]) when both appear."""
+    seen: dict[str, list] = {"id": [], "en": []}
+    for i, v in enumerate(values):
+        st = number_style(v)
+        if st:
+            seen[st].append((i, v, st))
+    if seen["id"] and seen["en"]:
+        minority, majority = sorted(seen.values(), key=len)
+        return "mixed", minority + majority[:1]   # the last item: the other convention
+    return ("id" if seen["id"] else "en" if seen["en"] else None), []
+
+
+def parse_number(v: object, *, style: str | None = None, percent: bool = True,
+                 amount: bool = False) -> float | None:
     """An amount as Indonesian exports write it. Returns None for a blank cell.
 
     Accepted: numbers stored as numbers (Excel); ``1.234.567.890,50`` (dots group thousands,
@@ -79,11 +140,16 @@ def parse_number(v: object) -> float | None:
     """
     if is_blank(v):
         return None
+    if isinstance(v, Uncalculated):
+        raise NotANumber(str(v), FORMULA_RULE)
     if isinstance(v, bool):
         raise NotANumber(str(v))
     if isinstance(v, (int, float)):
         return float(v)
     s = unicodedata.normalize("NFKC", str(v)).replace("\u00a0", " ").strip()
+    if amount and _SCALE_WORDS.search(s) and re.search(r"\d", s):
+        raise NotANumber(s, "an amount written with a scale word (juta, miliar, ribu, M, ...): "
+                            "write the full amount in rupiah, e.g. 5.000.000 for 5 juta")
     s = re.sub(r"^(rp\.?|idr)\s*", "", s, flags=re.I).strip()
     neg = False
     if s.startswith("(") and s.endswith(")"):
@@ -95,7 +161,22 @@ def parse_number(v: object) -> float | None:
         neg, s = not neg, s[1:].strip()
     s = s.replace(" ", "")
     if s.endswith("%"):
+        if not percent:
+            raise NotANumber(str(v), "a percentage in an amount column: this column holds "
+                                     "rupiah amounts; check that the header names the right "
+                                     "column (the '%' column is not read)")
         s = s[:-1]
+    if _EN_AMBIG.match(s) and style != "id":
+        if style == "en":
+            return -float(s.replace(",", "")) if neg else float(s.replace(",", ""))
+        raise NotANumber(str(v), "ambiguous number: with a comma it could be thousands "
+                                 "(English, 5,000 = 5000) or decimals (Indonesian, 5,000 = 5); "
+                                 "nothing else in the column tells which: write 5.000 or 5000 "
+                                 "(thousands) or 5 (five)")
+    if _ID_AMBIG.match(s) and style == "en":
+        raise NotANumber(str(v), "ambiguous number in a column written the English way "
+                                 "(1,234.50): 5.000 would be five there; write 5,000 or 5000 "
+                                 "or 5")
     if _ID_GROUPED.match(s) or _ID_DECIMAL.match(s):
         x = float(s.replace(".", "").replace(",", "."))
     elif _EN_GROUPED.match(s) and (s.count(",") > 1 or "." in s):
@@ -175,6 +256,7 @@ class Sheet:
     rows: list[list]        # cell values, merged cells filled with their top-left value
     row_numbers: list[int]  # 1-based row number of each entry of ``rows``
     warnings: list[str] = field(default_factory=list)
+    delimiter: str | None = None   # CSV only
 
     def is_empty(self) -> bool:
         return not any(not is_blank(v) for r in self.rows for v in r)
@@ -211,8 +293,35 @@ def decode(path: Path, label: str) -> tuple[str, list[str]]:
                   "avoid this"]
 
 
+def sniff_content(head: bytes) -> str | None:
+    """What a file holds, from its first bytes, when that is not what a table export holds:
+    e.g. a PDF renamed to .xlsx."""
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an Excel 97-2003 (.xls) or other old Office file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (e.g. .xlsx or .docx)"
+    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+        return "an HTML page (a web export saved with the wrong extension?)"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        return "an image"
+    return None
+
+
+# The csv module refuses cells longer than its field limit (128 kB); such a cell is never a
+# budget or survey value, so the file is refused naming the line.
+CSV_FIELD_LIMIT = 131072
+
+
 def read_csv(path: Path) -> Sheet:
     label = path.name
+    with path.open("rb") as fh:
+        what = sniff_content(fh.read(16))
+    if what is not None:
+        raise ReadError(Problem(label, "-", None, None,
+                                f"not a CSV text file: the content is {what}; export the "
+                                "table as CSV UTF-8 or .xlsx"))
     text, warnings = decode(path, label)
     sample = "\n".join(text.splitlines()[:50])
     try:
@@ -222,22 +331,38 @@ def read_csv(path: Path) -> Sheet:
         delim = ";" if sample.count(";") > sample.count(",") else ","
     rows, numbers = [], []
     reader = csv.reader(io.StringIO(text), delimiter=delim)
-    for rec in reader:
-        rows.append([c if c.strip() else None for c in rec])
-        numbers.append(reader.line_num)
-    return Sheet(path, label, None, rows, numbers, warnings)
+    try:
+        for rec in reader:
+            rows.append([c if c.strip() else None for c in rec])
+            numbers.append(reader.line_num)
+    except csv.Error as exc:
+        line = reader.line_num
+        reason = (f"a cell longer than {CSV_FIELD_LIMIT // 1024} kB (no budget, survey or "
+                  "indicator value is that long: an unclosed quote or a file that is not a "
+                  "table?); fix the quotes or export the table again"
+                  if "field limit" in str(exc) else
+                  f"not readable as CSV ({exc}); export the table again as CSV UTF-8")
+        raise ReadError(Problem(label, line, None, None, reason)) from None
+    return Sheet(path, label, None, rows, numbers, warnings, delim)
 
 
 def read_xlsx(path: Path, sheet: str | None = None) -> list[Sheet]:
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    with path.open("rb") as fh:
+        what = sniff_content(fh.read(16))
+    if what is not None and not what.startswith("a ZIP"):
+        raise ReadError(Problem(path.name, "-", None, None,
+                                f"not an .xlsx workbook: the content is {what}; open the "
+                                "original in Excel and save it as .xlsx (or CSV UTF-8)"))
     try:
         wb = openpyxl.load_workbook(path, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        wf = openpyxl.load_workbook(path, data_only=False)
+    except Exception as exc:  # BadZipFile, InvalidFileException, KeyError, XML errors, ...
         raise ReadError(Problem(path.name, "-", None, None,
-                                f"not a readable .xlsx workbook ({exc.__class__.__name__})")) \
-            from None
+                                f"not a readable .xlsx workbook ({exc.__class__.__name__}: "
+                                f"{' '.join(str(exc).split())[:120]}); open it in Excel and "
+                                "save it as .xlsx again")) from None
     names = wb.sheetnames
     if sheet is not None:
         if sheet not in names:
@@ -248,6 +373,12 @@ def read_xlsx(path: Path, sheet: str | None = None) -> list[Sheet]:
     for name in names:
         ws = wb[name]
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        # formulas saved without a value read as None in data_only mode: mark them
+        for r, frow in enumerate(wf[name].iter_rows(values_only=True)):
+            for c, f in enumerate(frow):
+                if isinstance(f, str) and f.startswith("=") and r < len(grid) and \
+                        c < len(grid[r]) and grid[r][c] is None:
+                    grid[r][c] = Uncalculated(f)
         for rng in ws.merged_cells.ranges:
             top = ws.cell(rng.min_row, rng.min_col).value
             for r in range(rng.min_row, rng.max_row + 1):

@@ -18,13 +18,14 @@ How nothing already imported can be damaged by a failed import:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import build, config, io
+from analysis import build, config, io, locking
 from analysis.importers import kinds
 from analysis.importers.mapping import Mapping, load, locate
 from analysis.importers.read import ReadError, norm, read_file
@@ -182,6 +183,51 @@ def _locate_any(sheet, mappings: list[Mapping]):
     return m, loc, probs
 
 
+# Sheet names of summary sheets (rekapitulasi) that sit next to detail sheets.
+_SUMMARY = re.compile(r"^(rekap|rekapitulasi|ringkasan|summary|resume|total|jumlah|"
+                      r"rangkuman)\b")
+_ID_GROUPED_INT = re.compile(r"^\(?-?(rp\.?\s*)?\d{1,3}(\.\d{3})+$", re.I)
+
+
+def csv_shape_problems(sh, loc) -> list[Problem]:
+    """Rows of a CSV file that do not fit its header: more cells than header columns, or an
+    Indonesian number split at its decimal comma by a comma delimiter ("1.000.000" then "50").
+    Either shifts every cell to its right into the wrong column, so the file is refused."""
+    if sh.delimiter is None:
+        return []
+    amount_cols = {c for k, c in loc.columns.items()
+                   if k in ("murni", "perubahan", "realisasi", "value") or k.startswith("ind:")}
+    hwidth = 0
+    for i in loc.header_rows:
+        for c, v in enumerate(sh.rows[i]):
+            if v is not None and str(v).strip():
+                hwidth = max(hwidth, c + 1)
+    out: list[Problem] = []
+    for i in range(loc.first_data, len(sh.rows)):
+        row = sh.rows[i]
+        filled = [c for c, v in enumerate(row) if v is not None and str(v).strip()]
+        if not filled:
+            continue
+        split = sh.delimiter == "," and any(
+            _ID_GROUPED_INT.match(str(row[c]).strip()) and c + 1 in amount_cols
+            and c + 1 < len(row)
+            and row[c + 1] is not None and re.fullmatch(r"\d{1,2}\)?", str(row[c + 1]).strip())
+            for c in filled)
+        if filled[-1] + 1 > hwidth or split:
+            sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar"}.get(
+                sh.delimiter, sh.delimiter)
+            out.append(Problem(
+                sh.label, sh.row_numbers[i], None, ", ".join(str(row[c]) for c in filled[-4:]),
+                (f"this row has {filled[-1] + 1} cells but the header has {hwidth} columns"
+                 if filled[-1] + 1 > hwidth else "the cells of this row are shifted")
+                + (" and a number looks split at its decimal comma" if split else "")
+                + f": in a {sep}-separated file, numbers with decimal commas (1.000,50) must "
+                "be quoted; save the file again as CSV with ';' as separator (or as .xlsx)"))
+            if len(out) >= 5:
+                break
+    return out
+
+
 def import_files(kind: str, files: list[str | Path], *, region: str = config.REGION_BATANG,
                  unit: str | None = None, year: int | None = None, mapping: str | None = None,
                  sheet: str | None = None, dry_run: bool = False,
@@ -199,6 +245,8 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
         mappings = [load(mapping)]
     elif kind == "service":
         mappings = [load("service_long"), load("service_wide")]
+    elif kind == "budget":   # account-level first: it wins when both fit equally well
+        mappings = [load("sipd_lra_budget"), load("programme_budget")]
     else:
         mappings = [load(kinds.DEFAULT_MAPPING[kind])]
     for m in mappings:
@@ -216,6 +264,10 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
             raise _fail(report, table)
         unit_id = m.unit_id
 
+    if year is not None and kinds.year_rule(year):
+        report.problem("--year", "-", None, year, kinds.year_rule(year))
+        raise _fail(report, table)
+
     groups: dict[str, tuple[Mapping, list[kinds.Part]]] = {}
     for f in files:
         try:
@@ -223,7 +275,14 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
         except ReadError as exc:
             report.problems.append(exc.problem)
             continue
+        data_sheets = [sh for sh in sheets if not sh.is_empty()]
         for sh in sheets:
+            if sheet is None and len(data_sheets) > 1 and _SUMMARY.match(norm(sh.name or "")):
+                report.notes.append(
+                    f"{sh.label}: a summary sheet next to {len(data_sheets) - 1} other "
+                    "sheet(s); not read, so nothing is summed twice (read it alone with "
+                    f"--sheet '{sh.name}')")
+                continue
             report.warnings += sh.warnings
             if sh.is_empty():
                 if len(sheets) == 1:
@@ -235,6 +294,7 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
             if probs:
                 report.problems += probs
                 continue
+            report.problems += csv_shape_problems(sh, loc)
             report.sheets.append(sh.label)
             if loc.ignored:
                 report.notes.append(f"{sh.label}: columns not used: "
@@ -263,6 +323,16 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
     report.rows_out = len(new)
     report.data = new
 
+    if dry_run:
+        return _merge_and_write(report, new, table, data_dir, dry_run=True)
+    # one writer at a time: the user table is read, merged and replaced under the data lock,
+    # so two imports into one table both land (the second waits and says so on stderr)
+    with locking.data_lock(data_dir, f"import {kind}"):
+        return _merge_and_write(report, new, table, data_dir, dry_run=False)
+
+
+def _merge_and_write(report: Report, new: pd.DataFrame, table: str, data_dir: Path,
+                     dry_run: bool) -> Report:
     udir = data_dir / "user"
     old_path = udir / f"{table}.parquet"
     old = pd.read_parquet(old_path) if old_path.is_file() else None
