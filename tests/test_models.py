@@ -403,3 +403,14 @@ def test_null_world_has_nothing_planted():
     assert all(v == 0 for v in truth["resilience"]["ikm"].values())
     with pytest.raises(ValueError, match="unknown planted effect"):
         M.simulated_panel(20200, effects={"b_nonsense": 1.0})
+
+
+def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
+    """pyfixest's demeaning aborts the whole process when every unit is a singleton (years
+    [2016, 2017]: the first year has no budget change); the wrapper refuses first."""
+    p = panels[SEEDS[0]]
+    w = p[p["year"].between(2016, 2017)]
+    with pytest.raises(ValueError, match="at most one usable row"):
+        M.fe_poisson(w, "complaints", ["dlog_budget"])
+    mr = M.main_models(w, vcov="CRV1", leadership=False)
+    assert mr["note"].str.startswith("not estimable:").all()

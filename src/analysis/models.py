@@ -107,6 +107,13 @@ def _prepare(panel: pd.DataFrame, outcome: str, regressors, fe, cluster) -> tupl
     if bad.any():
         notes.append(f"{int(bad.sum())} row(s) with a missing value dropped (never imputed)")
     d = d[~bad].reset_index(drop=True)
+    for f in fe or ():
+        sizes = d.groupby(f).size()
+        if (sizes < 2).all():
+            # pyfixest's demeaning aborts the process (not an exception) on this
+            raise ValueError(f"every {f} has at most one usable row for {outcome!r} (too few "
+                             "years with the regressors, e.g. a budget change needs the year "
+                             f"before): the {f} effects leave nothing to estimate")
     if d[cluster].nunique() < 2:
         raise ValueError(f"only {d[cluster].nunique()} {cluster} with complete data for "
                          f"{outcome!r}: cluster-robust errors need at least 2 clusters")
