@@ -414,3 +414,26 @@ def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
         M.fe_poisson(w, "complaints", ["dlog_budget"])
     mr = M.main_models(w, vcov="CRV1", leadership=False)
     assert mr["note"].str.startswith("not estimable:").all()
+
+
+def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
+    monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path))
+    calls = []
+
+    def fake_fit(panel):
+        calls.append(len(panel))
+        return {"model_results": pd.DataFrame({"n": [len(panel)]})}
+
+    p = panels[SEEDS[0]]
+    a = M._cached_fit(p, fake_fit)
+    b = M._cached_fit(p.copy(), fake_fit)           # same values: read from the cache
+    assert calls == [len(p)] and a["model_results"].equals(b["model_results"])
+    changed = p.assign(ikm=p["ikm"] + 1.0)           # other values: fitted again
+    M._cached_fit(changed, fake_fit)
+    assert len(calls) == 2
+    files = list((tmp_path / "interim" / "models").glob("fit_all-*.pkl"))
+    assert len(files) == 2
+    files[0].write_bytes(b"not a pickle")           # a damaged cache file is refitted
+    M._cached_fit(p, fake_fit)
+    M._cached_fit(changed, fake_fit)
+    assert len(calls) == 3
