@@ -34,6 +34,10 @@ all: data kernel ## the main job: build the data, then render every OPD report i
 reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all; warm kernels)
 	$(PY) -m analysis render --warm $(if $(FORCE),--force,)
 
+.PHONY: peers
+peers: data kernel ## render one peer report per kab/kota into reports/pemda/ (+ index filtering by province)
+	$(PY) -m analysis render --kind pemda --warm $(if $(FORCE),--force,)
+
 .PHONY: test
 test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
 	$(VENV)/bin/ruff check src tests benchmarks validation notebooks

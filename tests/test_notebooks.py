@@ -25,8 +25,10 @@ NAMES = [p.name for p in NOTEBOOKS]
 EXPECTED = {
     "0.0-data-overview.ipynb", "1.0-budget-cuts.ipynb", "2.0-innovation-and-budget.ipynb",
     "2.1-service-and-budget.ipynb", "3.0-typology-resilience.ipynb",
-    "4.0-public-record.ipynb", "5.0-planning-scenarios.ipynb",
+    "4.0-public-record.ipynb", "5.0-planning-scenarios.ipynb", "6.0-peers.ipynb",
 }
+# notebooks that show public data only: no simulated banner may appear
+PUBLIC_ONLY = ("4.0", "6.0")
 COMMON_PARAMS = ("data_dir", "region", "years", "lang")
 # a non-default parameter set per notebook (English, another unit / year range)
 OTHER = {
@@ -38,6 +40,8 @@ OTHER = {
     "4.0-public-record.ipynb": {"years": [2020, 2024]},
     "5.0-planning-scenarios.ipynb": {"unit_id": "disdukcapil", "cut_pct": 25.0,
                                      "cuts": [10, 40], "years": [2017, 2024]},
+    "6.0-peers.ipynb": {"region": "33.26", "years": [2021, 2024],
+                        "peer_group": ["33.24", "33.25", "33.27", "33.28"]},
 }
 TIMES: dict[str, float] = {}
 
@@ -111,7 +115,8 @@ def test_title_question_and_parameters_cell(path):
     info = pm.inspect_notebook(str(path))
     assert all(info[n]["help"] for n in names)
     nxt = _code(nb)[1].source
-    assert "explore.validate_params(" in nxt
+    assert "explore.validate_params(" in nxt or (path.name.startswith("6.0")
+                                                 and "peers.validate_params(" in nxt)
     assert all(n in nxt for n in names if n != "cuts" or "cuts=cuts" in nxt)
 
 
@@ -156,7 +161,7 @@ def test_runs_with_default_parameters(path, data_dir, kernel_name, tmp_path):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     text = json.dumps([o.get("data", {}) for o in outputs])
-    if path.name.startswith("4.0"):
+    if path.name.startswith(PUBLIC_ONLY):
         assert "SIMULASI" not in text and "simulated_banner" not in text
     else:
         assert "DATA SIMULASI" in text  # banner, captions: the simulated data says so
@@ -171,8 +176,10 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
     text = json.dumps([o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                        for o in c.outputs])
     assert "Conclusions" in text or "Caveats" in text
-    if not path.name.startswith("4.0"):
+    if not path.name.startswith(PUBLIC_ONLY):
         assert "SIMULATED DATA" in text
+    else:
+        assert "SIMULATED DATA" not in text
     if path.name[:3] in ("2.0", "2.1", "3.0", "5.0"):
         # every estimate honours `years`: refitted on the window, which the text names
         y0, y1 = params["years"]
@@ -188,6 +195,10 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
     ("4.0-public-record.ipynb", {"lang": "fr"}, "unknown language 'fr'; allowed: id, en"),
     ("2.1-service-and-budget.ipynb", {"years": [2010, 2024]}, "allowed: any [first, last] "
                                                                "within 2016–2024"),
+    ("6.0-peers.ipynb", {"peer_group": "planet"}, "unknown peer_group 'planet'; allowed: "
+                                                  "province, national"),
+    ("6.0-peers.ipynb", {"formula": "d_ipm ~ share_modall | pemda + year"},
+     "unknown column(s) in formula: share_modall"),
 ])
 def test_bad_parameters_stop_with_a_clear_message(name, params, message, data_dir,
                                                   kernel_name, tmp_path):

@@ -40,7 +40,11 @@ DERIVED_STEPS: list[str] = [
     "analysis.measures:build_panel",
     "analysis.models:fit_all",
     "analysis.report:summary_tables",
+    "analysis.national:build_tables",
 ]
+# A step that takes a ``data_dir`` keyword gets the build's data folder (steps that read their
+# own input files, e.g. the national peers layer). A step may return ``"__info__"``: a dict
+# stored in the manifest under ``derived_info[step]`` (counts of dropped rows, ...).
 
 
 @dataclass
@@ -143,8 +147,11 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
 OPTIONAL_STEPS = {"analysis.models:fit_all"}
 
 
-def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None
+def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None,
+                 data_dir: Path | str | None = None, info: dict | None = None
                  ) -> dict[str, pd.DataFrame]:
+    import inspect
+
     extra: dict[str, pd.DataFrame] = {}
     for step in DERIVED_STEPS:
         mod_name, func = step.split(":")
@@ -154,8 +161,14 @@ def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None
             if exc.name == mod_name:
                 continue
             raise
+        fn = getattr(mod, func)
+        kwargs = {"data_dir": data_dir} if "data_dir" in inspect.signature(fn).parameters else {}
         try:
-            extra.update(getattr(mod, func)({**tables, **extra}, truth))
+            out = dict(fn({**tables, **extra}, truth, **kwargs))
+            step_info = out.pop("__info__", None)
+            if step_info is not None and info is not None:
+                info[step] = step_info
+            extra.update(out)
         except ValueError as exc:
             if step not in OPTIONAL_STEPS:
                 raise
@@ -189,9 +202,11 @@ def _build(data_dir, seed, simulated, years) -> BuildResult:
     t0 = time.perf_counter()
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
     notes: list[str] = []
-    tables.update(_run_derived(tables, truth, notes))
+    info: dict = {}
+    tables.update(_run_derived(tables, truth, notes, data_dir=data_dir, info=info))
     manifest = {
         "derived_notes": notes,
+        "derived_info": info,
         "package_version": __version__,
         "built_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "seed": seed if simulated else None,

@@ -288,32 +288,54 @@ _REPORT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 """
 
+# A light variant for templates whose metadata says {"batang": {"html": "light"}} (the pemda
+# peer reports, 500 pages): the ~260 KB JupyterLab stylesheet is replaced by a few rules.
+_LIGHT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:
+1100px;margin:1em auto;padding:0 1em;color:#222;line-height:1.45}
+img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
+th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}caption{color:#555}
+.jp-InputArea,.jp-InputPrompt,.jp-OutputPrompt{display:none}"""
+_LIGHT_TEMPLATE = _REPORT_TEMPLATE + (
+    "{%- block notebook_css -%}<style>" + _LIGHT_CSS + "</style>{%- endblock notebook_css -%}\n")
+_EXPORTERS: dict[str, object] = {}
 
-def _exporter():
-    """One HTMLExporter per worker process, built on first use and reused."""
+
+def _exporter(style: str = "lab"):
+    """One HTMLExporter per worker process and style ("lab" or "light"), built on first use."""
     global _EXPORTER
+    if style == "light":
+        if "light" not in _EXPORTERS:
+            _EXPORTERS["light"] = _make_exporter(_LIGHT_TEMPLATE)
+        return _EXPORTERS["light"]
     if _EXPORTER is None:
+        _EXPORTER = _make_exporter(_REPORT_TEMPLATE)
+    return _EXPORTER
+
+
+def _make_exporter(template: str):
+    if True:
         from jinja2 import DictLoader
         from nbconvert import HTMLExporter
 
-        _EXPORTER = HTMLExporter(
+        exporter = HTMLExporter(
             exclude_input=True,
             exclude_output_prompt=True,
             exclude_input_prompt=True,
-            extra_loaders=[DictLoader({"batang_report.html.j2": _REPORT_TEMPLATE})],
+            extra_loaders=[DictLoader({"batang_report.html.j2": template})],
             template_file="batang_report.html.j2",
         )
         from nbconvert.preprocessors import TagRemovePreprocessor
 
         # Cells tagged "remove_cell" (the template's notes for its readers) stay out of reports.
-        _EXPORTER.register_preprocessor(
+        exporter.register_preprocessor(
             TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True)
-    return _EXPORTER
+    return exporter
 
 
 def notebook_to_html(nb, title: str, lang: str = "id") -> str:
     """Convert an executed notebook to report HTML (no code, no prompts, no CDN scripts)."""
-    exporter = _exporter()
+    style = (nb.metadata.get("batang") or {}).get("html", "lab")
+    exporter = _exporter("light" if style == "light" else "lab")
     exporter.language_code = lang if lang in ("id", "en") else "id"
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
@@ -964,9 +986,12 @@ def build_index_html(
     banner: str | None = None,
     title: str | None = None,
     generated: str | None = None,
+    filter_column: str | None = None,
 ) -> str:
     """The index page: banner, counts, and a sortable table of every report. Every value
-    from data (titles, messages, summary cells, column names) is HTML-escaped."""
+    from data (titles, messages, summary cells, column names) is HTML-escaped. With
+    ``filter_column`` (a summary column, e.g. the province of a pemda) a drop-down above the
+    table shows only the rows with the chosen value."""
     lab = _LABELS.get(lang, _LABELS["id"])
     summary_cols: list[str] = []
     for r in rows:
@@ -990,6 +1015,18 @@ def build_index_html(
     if generated:
         w(f"{_esc(lab['generated'])}: {_esc(generated)}. ")
     w(f"{_esc(lab['sort'])}</p>\n")
+    if filter_column and filter_column in summary_cols:
+        col = heads.index(filter_column)
+        values = sorted({str((r.get("summary") or {}).get(filter_column) or "") for r in rows})
+        w(f'<p><label>{_esc(filter_column)}: <select id="rowfilter" data-col="{col}">'
+          '<option value="">*</option>')
+        for v in values:
+            w(f'<option value="{_esc(v)}">{_esc(v)}</option>')
+        w("</select></label></p>\n<script>document.getElementById('rowfilter')."
+          "addEventListener('change', function(e){var c=+e.target.dataset.col, v=e.target.value;"
+          "document.querySelectorAll('table.sortable tbody tr').forEach(function(tr){"
+          "tr.style.display=(!v||tr.cells[c].textContent.trim()===v)?'':'none';});});"
+          "</script>\n")
     w('<table class="sortable">\n<thead><tr>')
     for h in heads:
         w(f'<th scope="col">{_esc(h)}</th>')
@@ -1082,6 +1119,7 @@ def render_reports(
     summary: Mapping[str, Mapping[str, Any]] | None = None,
     banner: str | None = None,
     kernel_name: str = DEFAULT_KERNEL_NAME,
+    filter_column: str | None = None,
     start_timeout: int = 60,
     executor: TaskExecutor | None = None,
     warm: bool = False,
@@ -1256,7 +1294,8 @@ def render_reports(
         atomic_write(manifest_path, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
         atomic_write(out / MANIFEST_CSV, _manifest_csv(all_rows))
         atomic_write(
-            index_path, build_index_html(all_rows, lang=lang, banner=banner, generated=generated)
+            index_path, build_index_html(all_rows, lang=lang, banner=banner, generated=generated,
+                                         filter_column=filter_column)
         )
 
     return RunResult(
@@ -1341,6 +1380,7 @@ class UnitTable:
     names: dict[str, str]
     banner: str | None = None
     summary: dict[str, dict[str, Any]] | None = None
+    filter_column: str | None = None
 
 
 # Processed tables the report template reads, with the columns the index page needs.
@@ -1404,6 +1444,13 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
 
 def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
+    template, out = args.template, args.out
+    if getattr(args, "kind", "opd") == "pemda":   # one peer report per kab/kota (peers.py)
+        from analysis import peers
+
+        loader = peers.pemda_units
+        template = template or str(peers.pemda_template())
+        out = out or str(config.reports_dir() / "pemda")
     wanted = None
     if args.units is not None:
         wanted = [u.strip() for u in args.units.split(",") if u.strip()]
@@ -1425,8 +1472,8 @@ def _cli_render(args) -> int:
     try:
         result = render_reports(
             units,
-            template=args.template,
-            out_dir=args.out,
+            template=template,
+            out_dir=out,
             parameters=params,
             workers=args.workers,
             force=args.force,
@@ -1438,6 +1485,7 @@ def _cli_render(args) -> int:
             banner=args.banner if args.banner is not None else table.banner,
             summary=table.summary,
             warm=args.warm,
+            filter_column=table.filter_column,
         )
     except (InvalidUnitError, FileNotFoundError, RenderLockedError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -1466,6 +1514,12 @@ def register_cli(subparsers, units_loader: Callable[..., UnitTable] = load_opd_u
         "Exit status 1 if any unit failed.",
     )
     p.add_argument("--units", help="comma-separated unit ids (default: every OPD in units.parquet)")
+    p.add_argument(
+        "--kind", choices=["opd", "pemda"], default="opd",
+        help="opd: the per-OPD reports (default); pemda: one peer report per kab/kota "
+        "(template notebooks/reports/pemda_report.ipynb, output reports/pemda/, ids = "
+        "Kemendagri codes without the dot, e.g. 3325)",
+    )
     p.add_argument(
         "--lang", choices=["id", "en"], default="id", help="report language (default: id)"
     )

@@ -41,6 +41,12 @@ SERVICE_INDICATORS = [
 ]
 LEADERSHIP_EVENTS = ["definitive", "acting", "rotation"]
 SKM_ELEMENTS = [f"u{i}" for i in range(1, 10)]
+PEMDA_KINDS = ["kabupaten", "kota", "provinsi"]
+IPM_STATUS = ["matched", "unmatched", "not_applicable"]
+# coa90 level-3 spending accounts grouped as the peers measures use them; revenue (4xx) and
+# financing (6xx) accounts keep their level-1 group.
+ACCOUNT_GROUPS = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "btt", "transfer",
+                  "lainnya", "pendapatan", "pembiayaan"]
 
 _str = pa.Column(str)
 _str_null = pa.Column(str, nullable=True)
@@ -185,6 +191,56 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "row": pa.Column(int),
             "provenance": _prov,
         },
+        strict=True,
+    ),
+    # National peers layer (analysis.national): one row per pemda, per pemda-year-account,
+    # per pemda-year. Public rows only (user rows when a researcher imports more years).
+    "pemda": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "name": _str,
+            "kind": pa.Column(str, pa.Check.isin(PEMDA_KINDS)),
+            "province_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+            "province": _str,
+            "jaga_code": _str,
+            "kode_bps": _str_null,
+            "bps_name": _str_null,
+            "ipm_status": pa.Column(str, pa.Check.isin(IPM_STATUS)),
+            "ipm_note": _str_null,
+            "provenance": _prov,
+            "source": _str,
+        },
+        unique=["region_code"],
+        strict=True,
+    ),
+    "pemda_finance": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "year": _year,
+            "account_code": pa.Column(str, pa.Check.str_matches(r"^[4-6]\d{2}$")),
+            "account": _str,
+            "account_group": pa.Column(str, pa.Check.isin(ACCOUNT_GROUPS)),
+            "jenis": pa.Column(str, pa.Check.isin(["anggaran", "realisasi"])),
+            "amount_idr": pa.Column(float, coerce=True),
+            "provenance": _prov,
+            "source": _str,
+            "source_row": pa.Column(int, pa.Check.ge(2)),
+        },
+        unique=["region_code", "year", "account_code", "jenis"],
+        strict=True,
+    ),
+    "pemda_ipm": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "year": _year,
+            "ipm": pa.Column(float, pa.Check.in_range(0, 100), nullable=True, coerce=True),
+            "bps_name": _str,
+            "bps_province": _str,
+            "provenance": _prov,
+            "source": _str,
+            "source_row": pa.Column(int, pa.Check.ge(1)),
+        },
+        unique=["region_code", "year"],
         strict=True,
     ),
 }

@@ -1,0 +1,110 @@
+"""analysis.peers: parameters, ranks, the fixed-effects association, escaping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import io, national, peers
+from analysis.explore import ParameterError
+from analysis.measures import load_deflator
+
+
+@pytest.fixture(scope="module")
+def ddir(tmp_path_factory):
+    """A data folder whose processed/ holds only the national tables."""
+    d = tmp_path_factory.mktemp("peers-data")
+    out = national.build_tables({"deflator": load_deflator()}, {})
+    out.pop("__info__")
+    io.write_processed(out, {}, d / "processed")
+    return d
+
+
+@pytest.fixture(scope="module")
+def ctx(ddir):
+    return peers.validate_params(str(ddir), "33.25", "province", [2021, 2025], "en")
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"region": "33.99"}, "unknown region '33.99'"),
+    ({"region": 33.25}, "region must be a text code"),
+    ({"peer_group": "island"}, "unknown peer_group 'island'"),
+    ({"peer_group": ["33.24", "99.99"]}, "unknown kab/kota code(s) in peer_group: '99.99'"),
+    ({"years": [2010, 2024]}, "allowed any increasing [first, last]"),
+    ({"lang": "fr"}, "unknown language 'fr'"),
+    ({"formula": "d_ipm ~ os.system | pemda + year"}, "unknown column(s) in formula: os"),
+    ({"formula": "d_ipm ~ share_modal"}, "two-way fixed effects"),
+])
+def test_bad_parameters(ddir, kw, msg):
+    args = {"data_dir": str(ddir), "region": "33.25", "peer_group": "province",
+            "years": [2021, 2025], "lang": "en", **kw}
+    with pytest.raises(ParameterError) as e:
+        peers.validate_params(**args)
+    assert msg in str(e.value)
+
+
+def test_province_peer_group_is_the_35_of_jawa_tengah(ctx):
+    assert len(ctx.options["peers"]) == 35 and "33.25" in ctx.options["peers"]
+    assert all(c.startswith("33.") for c in ctx.options["peers"])
+
+
+def test_standing_ranks_match_pandas(ctx):
+    data = peers.load(ctx)
+    py = data["pemda_year"]
+    res = peers.standing(ctx, py, data["pemda"])
+    year = res.facts["year"]
+    assert not py.loc[(py["region_code"] == "33.25") & (py["year"] == year), "partial"].any()
+    jt = py[py["region_code"].isin(ctx.options["peers"]) & (py["year"] == year)]
+    ok = jt[jt["partial"] == False]  # noqa: E712
+    want = int((ok["share_modal"] > ok.loc[ok["region_code"] == "33.25", "share_modal"].iloc[0]
+                ).sum()) + 1
+    rk, n, yr = res.facts["ranks"]["share_modal|peers"]
+    assert (rk, n, yr) == (want, len(ok), year)
+    ipm_rk, ipm_n, _ = res.facts["ranks"]["ipm|peers"]
+    assert ipm_n == 35 and 1 <= ipm_rk <= 35
+
+
+def test_partial_rows_are_not_ranked():
+    py = pd.DataFrame({"region_code": ["a", "b", "c"], "year": 2024,
+                       "share_modal": [0.1, 0.5, 0.2], "partial": [False, True, False]})
+    r = peers.ranks(py, "share_modal")
+    assert list(r["region_code"]) == ["a", "c"] and list(r["rank"]) == [2.0, 1.0]
+
+
+def test_association_recovers_a_planted_slope(ctx):
+    rng = np.random.default_rng(7)
+    n, t = 300, 4
+    pemda = np.repeat([f"p{i}" for i in range(n)], t)
+    year = np.tile(np.arange(2021, 2021 + t), n)
+    a = np.repeat(rng.normal(0, 1, n), t)
+    modal = 10 + 2 * a + rng.normal(0, 3, n * t)
+    frame = pd.DataFrame({"pemda": pemda, "year": year, "share_modal": modal,
+                          "share_pegawai": rng.normal(35, 5, n * t),
+                          "dlog_real_spending": rng.normal(0, 10, n * t)})
+    frame["d_ipm"] = 0.05 * frame["share_modal"] + a + 0.1 * (year - 2021) \
+        + rng.normal(0, 0.3, n * t)
+    res = peers.association(ctx, frame, peers.DEFAULT_FORMULA, "test")
+    row = res.data.set_index("term").loc["share_modal"]
+    assert row["ci_low"] < 0.05 < row["ci_high"]
+    assert row["ci_low"] > 0           # the planted slope is distinguishable from zero
+    assert int(row["n"]) == n * t and int(row["n_pemda"]) == n
+    other = res.data.set_index("term").loc["share_pegawai"]
+    assert other["ci_low"] < 0 < other["ci_high"]
+
+
+def test_names_from_data_are_escaped(ctx):
+    data = peers.load(ctx)
+    reg = data["pemda"].copy()
+    reg.loc[reg["region_code"] == "33.25", "name"] = "<script>alert(1)</script>"
+    res = peers.standing(ctx, data["pemda_year"], reg)
+    assert "<script>" not in res.html and "&lt;script&gt;" in res.html
+    assert "<script>" not in res.text
+
+
+def test_public_only(ctx):
+    data = peers.load(ctx)
+    assert "none simulated" in peers.check_public(data)
+    bad = {"x": pd.DataFrame({"provenance": ["public", "simulated"]})}
+    with pytest.raises(ValueError, match="not public"):
+        peers.check_public(bad)
