@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from analysis import __version__, config
 
-from analysis import __version__, config, io, public
-from analysis.schema import TABLES, InputError, Problem, validate
-from analysis.schema import empty as schema_empty
+# pandas, pandera and the table modules are imported when a build runs: the "up to date"
+# check of an unchanged build needs none of them.
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Keys at which user data replaces simulated data: the grain a user file covers. A budget
 # file that holds only the perubahan stage of 2020 replaces the simulated perubahan rows of
@@ -53,11 +57,17 @@ class BuildResult:
     tables: dict[str, pd.DataFrame]
     seconds: float
     manifest: dict
+    built: bool = True
+    """False when the build was up to date and wrote nothing (``tables`` is then empty)."""
+    reasons: list[str] = field(default_factory=list)
+    """Why a build ran: what differs from the last build's manifest (empty when forced)."""
 
 
 def overlay(base: pd.DataFrame, user: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Rows of ``user`` replace the simulated rows of ``base`` that share their key; public rows
     are never replaced."""
+    import pandas as pd
+
     if user is None or user.empty:
         return base
     if base.empty:
@@ -70,12 +80,16 @@ def overlay(base: pd.DataFrame, user: pd.DataFrame, keys: list[str]) -> pd.DataF
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _user_tables(data_dir: Path | None, units: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Imported user tables (``data/user/<table>.parquet``), validated, with unit ids checked
     against the registry. Rows are numbered from 1 in messages."""
+    import pandas as pd
+
+    from analysis.schema import InputError, Problem, validate
+
     udir = (Path(data_dir) if data_dir else config.data_dir()) / "user"
     known = set(zip(units["region_code"], units["unit_id"], strict=True))
     out = {}
@@ -101,6 +115,12 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
              simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
              ) -> tuple[dict[str, pd.DataFrame], dict, dict]:
     """Load and validate every input; return (tables, truth, inputs) without writing."""
+    import pandas as pd
+
+    from analysis import public
+    from analysis.schema import TABLES, validate
+    from analysis.schema import empty as schema_empty
+
     ext = (Path(data_dir) / "external" / "batang") if data_dir else config.external_dir()
     aliases = public.load_aliases(ext)
     units = public.load_units(ext)
@@ -135,10 +155,141 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     for name in TABLES:
         if name in tables and not tables[name].empty:
             tables[name] = validate(tables[name], name, f"<assembled {name}>")
+    return tables, truth, input_digests(data_dir)
+
+
+# --------------------------------------------------------------------------- up to date?
+# A build is a pure function of its inputs: the files under data/external and data/user (by
+# content), the settings (seed, simulated, years), the package version, the source of the
+# package modules that compute tables, the derived steps and the versions of the libraries
+# that shape the tables. Their hash is the manifest's ``build_key``; a build whose key equals
+# the last build's, and whose outputs are still on disk with the hashes the manifest recorded,
+# writes nothing ("up to date: nothing to build"). ``--force`` (force=True) builds anyway.
+
+INPUT_FOLDERS = ("external", "user")
+BUILD_LIBRARIES = ("pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodels",
+                   "scikit-learn", "pyfixest")
+# Package modules that never compute a table: their source is not part of the build key.
+NOT_TABLE_MODULES = frozenset({"analysis.__main__", "analysis.cli", "analysis.render",
+                               "analysis.kernel", "analysis.locking", "analysis.present",
+                               "analysis.explore"})
+
+
+def input_files(data_dir: Path | str | None = None) -> list[Path]:
+    """Every file the build may read: all files under ``<data>/external`` and ``<data>/user``
+    (recursively; names starting with a dot, e.g. staging files and ``.gitkeep``, excluded)."""
     base = Path(data_dir) if data_dir else config.data_dir()
-    files = sorted((base / "external").rglob("*.csv")) + sorted((base / "user").glob("*.parquet"))
-    inputs = {str(p.relative_to(base)): _file_digest(p) for p in files}
-    return tables, truth, inputs
+    out = []
+    for folder in INPUT_FOLDERS:
+        root = base / folder
+        if root.is_dir():
+            out += [p for p in root.rglob("*") if p.is_file() and not any(
+                part.startswith(".") for part in p.relative_to(root).parts)]
+    return sorted(out)
+
+
+def input_digests(data_dir: Path | str | None = None) -> dict[str, str]:
+    """``{relative path: sha256}`` of every input file (the manifest's ``inputs``)."""
+    base = Path(data_dir) if data_dir else config.data_dir()
+    return {p.relative_to(base).as_posix(): _file_digest(p) for p in input_files(base)}
+
+
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent
+
+
+def table_modules() -> dict[str, str]:
+    """``{file relative to the package: sha256}`` of every loaded ``analysis`` module that can
+    compute a table (after a build: every module the build used)."""
+    pkg = _package_dir()
+    out = {}
+    for name, mod in list(sys.modules.items()):
+        if not (name == "analysis" or name.startswith("analysis.")) or name in NOT_TABLE_MODULES:
+            continue
+        f = getattr(mod, "__file__", None)
+        if not f:
+            continue
+        p = Path(f).resolve()
+        if p.suffix == ".py" and p.is_relative_to(pkg):
+            out[p.relative_to(pkg).as_posix()] = _file_digest(p)
+    return dict(sorted(out.items()))
+
+
+def _module_digests(files) -> dict[str, str]:
+    pkg = _package_dir()
+    out = {}
+    for rel in files:
+        p = pkg / rel
+        out[rel] = _file_digest(p) if p.is_file() else "missing"
+    return out
+
+
+def library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for lib in BUILD_LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = "absent"
+    return out
+
+
+def build_key(inputs: dict, seed, simulated: bool, years, code: dict, libraries: dict,
+              steps=None) -> str:
+    payload = {"inputs": inputs, "seed": seed if simulated else None,
+               "simulated": bool(simulated), "years": list(years),
+               "package_version": __version__, "code": code, "libraries": libraries,
+               "steps": list(DERIVED_STEPS if steps is None else steps)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
+                     simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
+                     ) -> tuple[dict | None, list[str]]:
+    """``(manifest, [])`` when the last build's outputs are current, else ``(None, reasons)``.
+    Reads the manifest and hashes the input files, the table modules and the outputs; imports
+    neither pandas nor any table module."""
+    path = config.processed_dir(data_dir) / "manifest.json"
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, ["no readable processed/manifest.json"]
+    if not man.get("build_key") or not isinstance(man.get("outputs"), dict):
+        return None, ["the last build recorded no build key"]
+    reasons = []
+    inputs = input_digests(data_dir)
+    old_inputs = man.get("inputs") or {}
+    changed = sorted(k for k in set(inputs) | set(old_inputs)
+                     if inputs.get(k) != old_inputs.get(k))
+    if changed:
+        reasons.append("input files changed: " + ", ".join(changed[:5])
+                       + (f" (+{len(changed) - 5} more)" if len(changed) > 5 else ""))
+    if (man.get("seed"), bool(man.get("simulated")), list(man.get("years") or [])) != (
+            seed if simulated else None, bool(simulated), list(years)):
+        reasons.append("settings changed (seed, simulated or years)")
+    if man.get("package_version") != __version__:
+        reasons.append(f"package version {man.get('package_version')} -> {__version__}")
+    code = _module_digests(man.get("code") or {})
+    if code != man.get("code"):
+        reasons.append("package code changed: " + ", ".join(
+            sorted(k for k in code if code[k] != man["code"].get(k))))
+    libraries = library_versions()
+    if libraries != man.get("libraries"):
+        reasons.append("library versions changed")
+    if list(man.get("steps") or []) != list(DERIVED_STEPS):
+        reasons.append("derived steps changed")
+    if reasons:
+        return None, reasons
+    if build_key(inputs, seed, simulated, years, code, libraries) != man["build_key"]:
+        return None, ["build key differs"]
+    out_dir = path.parent
+    bad = [name for name, digest in man["outputs"].items()
+           if not (out_dir / name).is_file() or _file_digest(out_dir / name) != digest]
+    if bad:
+        return None, ["processed files missing or changed: " + ", ".join(sorted(bad))]
+    return man, []
 
 
 # Steps whose ValueError means "not estimable with this data" (e.g. only user budget rows,
@@ -152,7 +303,7 @@ def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None,
                  ) -> dict[str, pd.DataFrame]:
     import inspect
 
-    extra: dict[str, pd.DataFrame] = {}
+    extra: dict = {}
     for step in DERIVED_STEPS:
         mod_name, func = step.split(":")
         try:
@@ -189,16 +340,34 @@ def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
 
 
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
-          simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS) -> BuildResult:
+          simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
+          force: bool = False) -> BuildResult:
     """Build every processed table; on any error nothing already written is touched. Runs
-    under the data folder's writer lock (``analysis.locking``): one writer at a time."""
+    under the data folder's writer lock (``analysis.locking``): one writer at a time.
+
+    Incremental: when the inputs, settings and code are those of the last build and its
+    outputs are intact (``check_up_to_date``), nothing is written and the result has
+    ``built=False`` and no tables. ``force=True`` builds anyway."""
     from analysis import locking
 
     with locking.data_lock(data_dir, "build"):
-        return _build(data_dir, seed, simulated, years)
+        t0 = time.perf_counter()
+        reasons: list[str] = []
+        if not force:
+            man, reasons = check_up_to_date(data_dir, seed, simulated, years)
+            if man is not None:
+                return BuildResult(config.processed_dir(data_dir), {},
+                                   round(time.perf_counter() - t0, 2), man, built=False)
+        res = _build(data_dir, seed, simulated, years)
+        res.reasons = reasons
+        return res
 
 
 def _build(data_dir, seed, simulated, years) -> BuildResult:
+    import pandas as pd
+
+    from analysis import io
+
     t0 = time.perf_counter()
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
     notes: list[str] = []
@@ -216,11 +385,15 @@ def _build(data_dir, seed, simulated, years) -> BuildResult:
         "tables": {n: len(df) for n, df in tables.items()},
         "provenance": provenance_counts(tables),
     }
+    code, libraries = table_modules(), library_versions()
+    manifest.update(code=code, libraries=libraries, steps=list(DERIVED_STEPS),
+                    build_key=build_key(inputs, seed, simulated, years, code, libraries))
     files: dict[str, object] = {io.MANIFEST: manifest}
     if truth:
         files[TRUTH_FILE] = truth
     out_dir = config.processed_dir(data_dir)
-    io.write_processed(tables, files, out_dir)
+    # the manifest records the sha256 of every other file it is written with ("outputs")
+    io.write_processed(tables, files, out_dir, record_outputs=io.MANIFEST)
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     return BuildResult(out_dir, tables, manifest["seconds"], manifest)
 
@@ -241,13 +414,22 @@ def format_summary(manifest: dict) -> str:
 
 
 def _cmd_build(args) -> int:
-    res = build(args.data_dir, seed=args.seed, simulated=not args.no_simulated)
+    res = build(args.data_dir, seed=args.seed, simulated=not args.no_simulated,
+                force=args.force)
+    if not res.built:
+        print(f"up to date: nothing to build (last built {res.manifest.get('built_at')}, "
+              f"same inputs, settings and code; --force rebuilds) -> {res.out_dir}")
+        return 0
+    if res.reasons:
+        print("building: " + "; ".join(res.reasons))
     print(f"Built {len(res.tables)} tables in {res.seconds:.2f} s -> {res.out_dir}")
     print(format_summary(res.manifest))
     return 0
 
 
 def _cmd_summary(args) -> int:
+    from analysis import io
+
     print(format_summary(io.load_manifest(args.data_dir)))
     return 0
 
@@ -259,6 +441,8 @@ def register_cli(sub) -> None:
     p.add_argument("--no-simulated", action="store_true",
                    help="public (and user) data only, no simulated panel")
     p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
+    p.add_argument("--force", action="store_true",
+                   help="build even when inputs, settings and code are unchanged")
     p.set_defaults(func=_cmd_build)
     s = sub.add_parser("summary", help="print what the last build produced, per provenance")
     s.add_argument("--data-dir", default=None)

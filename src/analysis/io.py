@@ -7,15 +7,18 @@ leaves the previous processed data exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analysis import config
+
+if TYPE_CHECKING:   # imported where a table is read or written (reading a manifest needs none)
+    import pandas as pd
 
 MANIFEST = "manifest.json"
 
@@ -25,8 +28,11 @@ class NotBuiltError(FileNotFoundError):
 
 
 def write_processed(tables: dict[str, pd.DataFrame], json_files: dict[str, object],
-                    out_dir: Path) -> None:
-    """Write ``tables`` as Parquet and ``json_files`` as JSON into ``out_dir``, atomically."""
+                    out_dir: Path, record_outputs: str | None = None) -> None:
+    """Write ``tables`` as Parquet and ``json_files`` as JSON into ``out_dir``, atomically.
+
+    ``record_outputs``: the name of one of ``json_files`` (a dict, written last) that gets an
+    ``"outputs"`` entry, ``{file name: sha256}`` of every other file written."""
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".processed-new-", dir=out_dir.parent))
@@ -34,7 +40,12 @@ def write_processed(tables: dict[str, pd.DataFrame], json_files: dict[str, objec
     try:
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
-        for name, obj in json_files.items():
+        last = [n for n in json_files if n == record_outputs]
+        for name in [n for n in json_files if n != record_outputs] + last:
+            obj = json_files[name]
+            if name == record_outputs:
+                obj["outputs"] = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                                  for p in sorted(tmp.iterdir())}
             (tmp / name).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str),
                                     encoding="utf-8")
         old = None
@@ -63,6 +74,8 @@ def load_table(name: str, data_dir: Path | str | None = None,
         raise NotBuiltError(
             f"processed table '{name}' not found at {path}; build it with "
             "`python -m analysis build` (or `make data`)")
+    import pandas as pd
+
     return pd.read_parquet(path, filters=filters)
 
 
