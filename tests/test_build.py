@@ -173,7 +173,7 @@ def test_a_crash_while_writing_leaves_previous_tables(data_dir, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
     with pytest.raises(OSError, match="disk full"):
-        build.build(data_dir, simulated=False)
+        build.build(data_dir, simulated=False, force=True)   # unchanged: force the write
     assert snapshot(data_dir) == before
     assert not list(data_dir.glob(".processed-*"))
 
@@ -190,3 +190,116 @@ def test_cli_build_and_summary(data_dir, capsys):
     assert main(["summary", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert "units" in out and "public" in out
+
+
+# ---------------------------------------------------------------- incremental builds
+
+
+def stat_snapshot(d: Path) -> dict[str, tuple[str, int, int]]:
+    """sha256, mtime_ns and inode of every processed file."""
+    out = d / "processed"
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns,
+                     p.stat().st_ino) for p in sorted(out.iterdir())}
+
+
+def test_unchanged_rebuild_writes_nothing(data_dir, capsys):
+    from analysis.cli import main
+
+    first = build.build(data_dir, simulated=False)
+    assert first.built and first.manifest["build_key"] and first.manifest["outputs"]
+    before = stat_snapshot(data_dir)
+    assert set(first.manifest["outputs"]) == set(before) - {io.MANIFEST}
+    again = build.build(data_dir, simulated=False)
+    assert not again.built and again.tables == {}
+    assert again.manifest["built_at"] == first.manifest["built_at"]
+    assert stat_snapshot(data_dir) == before          # same bytes, same mtimes, same files
+    assert main(["build", "--no-simulated", "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "up to date: nothing to build" in out and first.manifest["built_at"] in out
+    assert stat_snapshot(data_dir) == before
+    assert not list(data_dir.glob(".processed-*"))
+    # --force rebuilds: new files (the tables with the same bytes)
+    assert main(["build", "--no-simulated", "--force", "--data-dir", str(data_dir)]) == 0
+    assert "Built" in capsys.readouterr().out
+    after = stat_snapshot(data_dir)
+    assert after != before
+    assert {k: v[0] for k, v in after.items() if k != io.MANIFEST} == {
+        k: v[0] for k, v in before.items() if k != io.MANIFEST}
+
+
+def _rewrite_with_extra_newline(d: Path):
+    p = d / REF
+    p.write_bytes(p.read_bytes() + b"\n")
+
+
+def _add_user_budget(d: Path):
+    good_budget_rows().to_parquet(d / "user" / "budget.parquet")
+
+
+def _add_national_user_file(d: Path):
+    (d / "user" / "national").mkdir(parents=True, exist_ok=True)
+    (d / "user" / "national" / "notes.txt").write_text("not an APBD file\n")
+
+
+@pytest.mark.parametrize("change,name", [
+    (_rewrite_with_extra_newline, REF),
+    (_add_user_budget, "user/budget.parquet"),
+    (_add_national_user_file, "user/national/notes.txt"),
+], ids=["external file", "user table", "file in a user subfolder"])
+def test_a_changed_input_file_rebuilds(data_dir, change, name):
+    build.build(data_dir, simulated=False)
+    before = stat_snapshot(data_dir)
+    change(data_dir)
+    res = build.build(data_dir, simulated=False)
+    assert res.built and any(name in r for r in res.reasons), res.reasons
+    assert res.manifest["inputs"][name]
+    assert stat_snapshot(data_dir)[io.MANIFEST][1:] != before[io.MANIFEST][1:]
+    assert not build.build(data_dir, simulated=False).built   # and then it is current again
+
+
+def test_a_touched_input_file_does_not_rebuild(data_dir):
+    import os
+
+    build.build(data_dir, simulated=False)
+    before = stat_snapshot(data_dir)
+    os.utime(data_dir / REF)          # same bytes, new mtime
+    assert not build.build(data_dir, simulated=False).built
+    assert stat_snapshot(data_dir) == before
+
+
+def test_seed_version_and_damaged_outputs_rebuild(data_dir, monkeypatch):
+    # only the simulated panel and its first derived step: fast, but seeded for real
+    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.measures:build_panel"])
+    first = build.build(data_dir, seed=1)
+    assert first.built
+    assert not build.build(data_dir, seed=1).built
+    second = build.build(data_dir, seed=2)
+    assert second.built and any("seed" in r for r in second.reasons)
+    assert first.manifest["outputs"]["budget.parquet"] != second.manifest["outputs"][
+        "budget.parquet"]
+    assert not build.build(data_dir, seed=2).built
+    assert build.build(data_dir, seed=2, simulated=False).built       # settings changed
+    monkeypatch.setattr(build, "__version__", "9.9.9")
+    res = build.build(data_dir, simulated=False)
+    assert res.built and any("9.9.9" in r for r in res.reasons)
+    assert not build.build(data_dir, simulated=False).built
+    # a processed file deleted or edited by hand: rebuilt
+    (data_dir / "processed" / "units.parquet").unlink()
+    res = build.build(data_dir, simulated=False)
+    assert res.built and any("units.parquet" in r for r in res.reasons)
+    p = data_dir / "processed" / "reference.parquet"
+    p.write_bytes(p.read_bytes()[:-1] + b"x")
+    assert build.build(data_dir, simulated=False).built
+
+
+def test_build_key_covers_the_table_modules_source(data_dir, monkeypatch):
+    first = build.build(data_dir, simulated=False)
+    code = first.manifest["code"]
+    assert "build.py" in code and "public.py" in code and "schema.py" in code
+    assert "render.py" not in code and "cli.py" not in code
+    # a module whose source differs from what the manifest recorded: rebuilt
+    monkeypatch.setattr(build, "_module_digests",
+                        lambda files: {k: ("0" * 64 if k == "public.py" else v)
+                                       for k, v in code.items()})
+    res = build.build(data_dir, simulated=False)
+    assert res.built and any("public.py" in r for r in res.reasons)
