@@ -517,3 +517,115 @@ def test_warm_kernel_is_replaced_after_a_timeout_and_a_dead_kernel(tmp_path):
     assert by["u-b"]["ename"] == "CellTimeoutError" and by["u-c"]["ename"] == "DeadKernelError"
     pid_a, pid_d = (_kernel_pid((out / f"{u}.html").read_text()) for u in ("u-a", "u-d"))
     assert pid_a != pid_d and _gone(pid_a) and _gone(pid_d)
+
+
+# ---------------------------------------------------------------- staleness by content
+
+
+def test_data_fingerprint_is_by_content_not_timestamps(tmp_path):
+    import os
+
+    data = tmp_path / "data"
+    (data / "processed").mkdir(parents=True)
+    f = data / "processed" / "t.parquet"
+    f.write_bytes(b"abc")
+    man = data / "processed" / "manifest.json"
+    man.write_text(json.dumps({"built_at": "2026-01-01", "seconds": 1.0, "tables": {"t": 1}}))
+    cache = tmp_path / "out" / ".fp.json"
+    cache.parent.mkdir()
+    fp = render.data_fingerprint(data)
+    assert render.data_fingerprint(data, cache=cache) == fp
+    os.utime(f, ns=(1, 1))                         # touched: same bytes, another mtime
+    assert render.data_fingerprint(data) == fp
+    assert render.data_fingerprint(data, cache=cache) == fp
+    assert json.loads(cache.read_text())["files"]  # old mtimes are cached
+    # a rebuild writes another built_at and duration, same tables: same fingerprint
+    man.write_text(json.dumps({"built_at": "2026-02-02", "seconds": 2.5, "tables": {"t": 1}}))
+    assert render.data_fingerprint(data, cache=cache) == fp
+    f.write_bytes(b"abd")                          # same size, new content, new mtime
+    assert render.data_fingerprint(data, cache=cache) != fp
+    assert render.data_fingerprint(data) != fp
+    (data / ".writer.lock").write_text("")        # locks and dot-files are not data
+    assert render.data_fingerprint(data) == render.data_fingerprint(data, cache=cache)
+
+
+class _FakeExecutor:
+    """Renders without a kernel: records which units ran."""
+
+    name = "fake"
+    workers = 1
+
+    def __init__(self):
+        self.ran: list[str] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+    def run(self, fn, tasks):
+        for t in tasks:
+            self.ran.append(t["unit_id"])
+            yield t, {"unit_id": t["unit_id"], "status": "ok", "attempts": 1, "seconds": 0.01,
+                      "started": render._now(), "html": f"<html>{t['unit_id']}</html>"}
+
+
+def test_touching_processed_data_does_not_make_reports_stale_changing_it_does(tmp_path):
+    import os
+
+    data = tmp_path / "data"
+    (data / "processed").mkdir(parents=True)
+    table = data / "processed" / "panel.parquet"
+    table.write_bytes(b"PAR1 v1")
+    out = tmp_path / "reports"
+    params = {"data_dir": str(data), "lang": "id"}
+
+    def run(**kw):
+        ex = _FakeExecutor()
+        render_reports(["u-a", "u-b"], FIXTURE, out, parameters=params, progress=False,
+                       executor=ex, **kw)
+        return ex.ran
+
+    assert run() == ["u-a", "u-b"]
+    assert run() == []
+    mtime = (out / "u-a.html").stat().st_mtime_ns
+    table.write_bytes(b"PAR1 v1")            # rewritten, byte-identical (a rebuild)
+    os.utime(table, ns=(10**18, 10**18))     # and touched
+    assert run() == []
+    assert (out / "u-a.html").stat().st_mtime_ns == mtime
+    table.write_bytes(b"PAR1 v2")            # content changed
+    assert run() == ["u-a", "u-b"]
+    assert run() == []
+    (data / "processed" / "new.parquet").write_bytes(b"x")   # a new table
+    assert run() == ["u-a", "u-b"]
+    assert run(force=True) == ["u-a", "u-b"]
+
+
+def test_a_rebuild_with_identical_tables_re_renders_nothing(data_dir, tmp_path):
+    from analysis import build
+
+    build.build(data_dir, simulated=False)
+    out = tmp_path / "reports"
+    params = {"data_dir": str(data_dir), "lang": "id"}
+
+    def run():
+        ex = _FakeExecutor()
+        render_reports(["u-a"], FIXTURE, out, parameters=params, progress=False, executor=ex)
+        return ex.ran
+
+    assert run() == ["u-a"]
+    build.build(data_dir, simulated=False, force=True)   # new files, new built_at, same tables
+    assert run() == []
+    with (data_dir / "external" / "batang" / "batang_reference.csv").open("a") as fh:
+        fh.write("\n")                                  # an input changed, the tables did not
+    assert build.build(data_dir, simulated=False).built
+    assert run() == []
+    import pandas as pd
+
+    pd.DataFrame({"region_code": ["33.25"], "unit_id": ["dinkes"], "year": [2022],
+                  "stage": ["realisasi"], "programme_class": ["urusan"],
+                  "spending_type": ["pegawai"], "amount_idr": [1.0e10], "provenance": ["user"],
+                  "source": ["LRA Dinkes 2022"]}).to_parquet(data_dir / "user" / "budget.parquet")
+    assert build.build(data_dir, simulated=False).built   # the budget table changes
+    assert run() == ["u-a"]

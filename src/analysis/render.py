@@ -174,10 +174,11 @@ FINGERPRINT_CACHE = ".data-fingerprint.json"
 """In the output folder: (size, mtime_ns, sha256) of every data file last hashed, so an
 unchanged file is not read again; a file whose size or mtime differs is re-hashed."""
 
-# Keys of a build manifest (processed/manifest.json) that change on every build without any
-# table changing: left out of its content hash, so a rebuild with identical tables re-renders
-# nothing.
-VOLATILE_MANIFEST_KEYS = ("built_at", "seconds")
+# Keys of a build manifest (processed/manifest.json) that say when and from what a build ran,
+# not what it produced (the time, the input and code hashes, the build key): left out of its
+# content hash, so a rebuild with byte-identical tables re-renders nothing.
+VOLATILE_MANIFEST_KEYS = ("built_at", "seconds", "inputs", "code", "libraries", "steps",
+                          "build_key")
 _RACY_NS = 2_000_000_000   # a file modified this recently is hashed again next time
 
 
@@ -209,7 +210,9 @@ def data_fingerprint(
     cache: str | os.PathLike | None = None,
 ) -> str:
     """Content hash of the data under ``data_dir``: the relative name and sha256 of every file
-    (a single file is also accepted), plus the package version. Timestamps are not part of it:
+    (a single file is also accepted), plus the package version. When ``data_dir`` has a
+    ``processed/`` folder (a project data folder) only that folder is hashed: it is what the
+    report templates read. Timestamps are not part of it:
     a file rewritten or touched with the same bytes leaves the fingerprint unchanged. Names
     starting with a dot (locks, staging folders, caches) and folders in ``exclude`` are not
     walked. In ``processed/manifest.json`` the per-build keys ``VOLATILE_MANIFEST_KEYS`` are
@@ -250,7 +253,13 @@ def data_fingerprint(
         d = digest(root)
         h.update(f"{root.name}\0{d}\n".encode())
     elif root.is_dir():
-        for dirpath, dirnames, filenames in os.walk(root):
+        # A project data folder: the templates read its processed tables only (analysis.io),
+        # so raw, external, user and interim files (inputs of the build, caches) are not data
+        # of a report; a new input changes a report only through the build.
+        top = root / "processed"
+        if not top.is_dir() or top.resolve() in skip:
+            top = root
+        for dirpath, dirnames, filenames in os.walk(top):
             here = Path(dirpath)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                  and (here / d).resolve() not in skip)
