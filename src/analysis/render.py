@@ -335,6 +335,9 @@ def _clean_stale_tmp(out_dir: Path) -> list[Path]:
     return removed
 
 
+OUT_DIR_LOCK_WAIT = 15.0   # seconds a render waits for the output folder before giving up
+
+
 @contextlib.contextmanager
 def _out_dir_lock(out_dir: Path):
     try:
@@ -343,10 +346,18 @@ def _out_dir_lock(out_dir: Path):
         yield
         return
     with open(out_dir / LOCK_NAME, "a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RenderLockedError(f"another render is writing into {out_dir}") from exc
+        # a render that was just killed may still be exiting (its pool workers hold the lock
+        # until the OS has reaped them): wait a little before calling the folder busy
+        deadline = time.monotonic() + OUT_DIR_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise RenderLockedError(f"another render is writing into {out_dir}") \
+                        from exc
+                time.sleep(0.1)
         try:
             yield
         finally:
