@@ -107,20 +107,7 @@ def one_seed(seed: int, power: bool = True) -> dict:
     pt = M.pretrend_test(es)
     out["pretrend"].append({"pretrend": 0.0, "p_boot": pt.get("p_value_boot", np.nan),
                             "p_f": pt.get("p_value_f", np.nan)})
-    # unit resilience
-    t0 = time.perf_counter()
-    res = M.resilience(panel)
-    out["seconds_resilience"] = time.perf_counter() - t0
-    for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
-        planted = g["unit_id"].map(truth["resilience"][outcome]).astype(float)
-        cover = (g["ci_low"] <= planted) & (planted <= g["ci_high"])
-        out["resilience"].append({
-            "outcome": outcome, "spearman": float(stats.spearmanr(g["effect"], planted)[0]),
-            "coverage": float(cover.mean()), "units": int(len(g)),
-            "sd_planted": float(planted.std()),
-            "halfwidth": float(((g["ci_high"] - g["ci_low"]) / 2).mean()),
-            "bias": float((g["effect"] - planted).mean()),
-            "separated": int((g["verdict"] != "indistinguishable").sum())})
+    out.update(resilience_part(panel, truth))
     # null world: nothing planted; which tests of the findings family come out significant?
     p0 = M.simulated_panel(seed, effects=sim.null_effects())
     m0, l0 = M.findings_family(M.main_models(p0), M.lag_models(p0))
@@ -136,6 +123,42 @@ def one_seed(seed: int, power: bool = True) -> dict:
             out["pretrend"].append({"pretrend": ptv, "p_boot": t.get("p_value_boot", np.nan),
                                     "p_f": t.get("p_value_f", np.nan)})
     return out
+
+
+def resilience_part(panel, truth) -> dict:
+    """Unit resilience of one seed against the planted unit effects."""
+    from analysis import models as M
+
+    out = {"resilience": []}
+    t0 = time.perf_counter()
+    res = M.resilience(panel)
+    out["seconds_resilience"] = time.perf_counter() - t0
+    for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
+        planted = g["unit_id"].map(truth["resilience"][outcome]).astype(float)
+        cover = (g["ci_low"] <= planted) & (planted <= g["ci_high"])
+        out["resilience"].append({
+            "outcome": outcome, "spearman": float(stats.spearmanr(g["effect"], planted)[0]),
+            "coverage": float(cover.mean()), "units": int(len(g)),
+            "sd_planted": float(planted.std()),
+            "halfwidth": float(((g["ci_high"] - g["ci_low"]) / 2).mean()),
+            "bias": float((g["effect"] - planted).mean()),
+            "separated": int((g["verdict"] != "indistinguishable").sum())})
+    return out
+
+
+def _refresh_resilience(args):
+    """Recompute only the resilience part of a cached seed (after a change to the resilience
+    estimator), keeping the rest of its cached result."""
+    from analysis import models as M
+
+    warnings.simplefilter("ignore")
+    seed, _, cache = args
+    path = Path(cache) / f"{seed}.json"
+    res = json.loads(path.read_text())
+    panel, truth = M.simulated_panel(seed, with_truth=True)
+    res.update(resilience_part(panel, truth))
+    path.write_text(json.dumps(res, default=float))
+    return res
 
 
 def _one(args):
@@ -290,6 +313,9 @@ def main(argv=None) -> int:
     ap.add_argument("--summarize-only", action="store_true",
                     help="summarise the seeds already in --cache (an interrupted study) "
                          "without fitting anything")
+    ap.add_argument("--refresh-resilience", action="store_true",
+                    help="with --summarize-only: recompute the resilience part of every cached "
+                         "seed first (after a change to models.resilience)")
     ap.add_argument("--out", default=str(Path(__file__).with_name("recovery_results.md")),
                     help="markdown output file ('-' prints only)")
     args = ap.parse_args(argv)
@@ -308,7 +334,8 @@ def main(argv=None) -> int:
         jobs = [j for j in jobs if j[0] in done]
         args.seeds = len(jobs)
     with mp.get_context("fork").Pool(args.workers) as pool:
-        for res in pool.imap_unordered(_one, jobs):
+        task = _refresh_resilience if args.refresh_resilience else _one
+        for res in pool.imap_unordered(task, jobs):
             results.append(res)
             print(f"{len(results)}/{len(jobs)} seeds, {time.perf_counter() - t0:.0f} s",
                   file=sys.stderr, flush=True)

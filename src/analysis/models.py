@@ -822,7 +822,8 @@ def resilience(panel: pd.DataFrame, outcomes=("innovations", "ikm"), specs=None,
     carries the error of the unit's own level, which is estimated from its pre-2020 years); (2) the counterfactual model's uncertainty (year
     effects and covariate slopes), from a pairs cluster bootstrap over units, stratified by
     cut / not cut so that every draw keeps the number of comparison units (``n_boot`` draws; the model is refitted on each draw and the unit's effect recomputed whenever the
-    unit is drawn). Intervals use t(n_pre + n_post - 2). Years within a unit are
+    unit is drawn; the spread is the interquartile range / 1.349, robust to the rare draw whose
+    Poisson refit predicts absurd counts). Intervals use t(n_pre + n_post - 2). Years within a unit are
     treated as independent given the model. ``rank`` (1 = highest effect) comes with a 95 %
     interval ``rank_low``-``rank_high`` from 4000 normal draws of every unit's effect: two
     units are ordered only if their rank intervals do not overlap. ``verdict`` is "below" /
@@ -917,7 +918,14 @@ def resilience(panel: pd.DataFrame, outcomes=("innovations", "ikm"), specs=None,
                 df = float(len(gap) + len(pre) - 2)
             else:
                 se_year, df = np.nan, np.nan
-            se_model = float(np.std(boot[uid], ddof=1)) if len(boot[uid]) >= 10 else np.nan
+            # robust spread (IQR / 1.349, the sd for normal draws): a Poisson refit on a draw
+            # with few comparison units can predict absurd counts for one unit, and one such
+            # draw would otherwise dominate the standard deviation
+            if len(boot[uid]) >= 10:
+                q1, q3 = np.percentile(boot[uid], [25, 75])
+                se_model = float((q3 - q1) / 1.349)
+            else:
+                se_model = np.nan
             se = float(np.sqrt(se_year ** 2 + se_model ** 2))
             if np.isfinite(se) and se > 0 and np.isfinite(df):
                 crit = float(stats.t.ppf(1 - alpha / 2, max(df, 1.0)))
