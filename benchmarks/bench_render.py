@@ -1,4 +1,4 @@
-"""Benchmark: the plain CLI loop vs ``analysis.render.render_reports`` (not a test).
+"""Benchmark: the plain CLI loop vs ``analysis.publish.render.render_reports`` (not a test).
 
     python benchmarks/bench_render.py [--template T] [--units N] [--data-dir D] [--workers W]
                                       [--warm-workers 2,3] [--skip-plain]
@@ -109,7 +109,7 @@ def api_run(
 ) -> tuple[float, dict]:
     code = (
         "import json, sys\n"
-        "from analysis.render import render_reports\n"
+        "from analysis.publish.render import render_reports\n"
         "a = json.loads(sys.argv[1])\n"
         "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
         "                   workers=a['workers'], force=a['force'], progress=False,\n"
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the output folder")
     args = ap.parse_args(argv)
 
-    from analysis.kernel import ensure_kernel
+    from analysis.publish.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     if args.template == "fixture":

@@ -26,7 +26,7 @@ def data_dir(tmp_path: Path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def built_tables():
     """The bundled default build (public + simulated), assembled in memory once per session."""
-    from analysis.build import assemble
+    from analysis.data.build import assemble
 
     tables, truth, _ = assemble()
     return tables, truth

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import build, io
-from analysis.schema import InputError
+from analysis.data import build, store
+from analysis.data.schema import InputError
 
 INNOV = "external/batang/batang_innovation_profiles_iid2021.csv"
 REF = "external/batang/batang_reference.csv"
@@ -41,13 +41,13 @@ def test_build_writes_every_table_and_a_manifest(data_dir):
     for name in ["units", "reference", "region_finance", "innovations", "service", "budget",
                  "skm_responses", "leadership"]:
         assert (out / f"{name}.parquet").is_file(), name
-    man = io.load_manifest(data_dir)
+    man = store.load_manifest(data_dir)
     assert man["tables"]["units"] == 54
     assert man["provenance"]["budget"].get("simulated", 0) > 0
     assert (out / build.TRUTH_FILE).is_file()
     assert res.tables["innovations"]["provenance"].isin(["public", "simulated"]).all()
     # round trip: what is read back is what was validated
-    back = io.load_table("innovations", data_dir)
+    back = store.load_table("innovations", data_dir)
     assert len(back) == len(res.tables["innovations"])
 
 
@@ -179,8 +179,8 @@ def test_a_crash_while_writing_leaves_previous_tables(data_dir, monkeypatch):
 
 
 def test_missing_processed_table_gives_a_clear_message(data_dir):
-    with pytest.raises(io.NotBuiltError, match="python -m analysis build"):
-        io.load_table("units", data_dir)
+    with pytest.raises(store.NotBuiltError, match="python -m analysis build"):
+        store.load_table("units", data_dir)
 
 
 def test_cli_build_and_summary(data_dir, capsys):
@@ -208,7 +208,7 @@ def test_unchanged_rebuild_writes_nothing(data_dir, capsys):
     first = build.build(data_dir, simulated=False)
     assert first.built and first.manifest["build_key"] and first.manifest["outputs"]
     before = stat_snapshot(data_dir)
-    assert set(first.manifest["outputs"]) == set(before) - {io.MANIFEST}
+    assert set(first.manifest["outputs"]) == set(before) - {store.MANIFEST}
     again = build.build(data_dir, simulated=False)
     assert not again.built and again.tables == {}
     assert again.manifest["built_at"] == first.manifest["built_at"]
@@ -223,8 +223,8 @@ def test_unchanged_rebuild_writes_nothing(data_dir, capsys):
     assert "Built" in capsys.readouterr().out
     after = stat_snapshot(data_dir)
     assert after != before
-    assert {k: v[0] for k, v in after.items() if k != io.MANIFEST} == {
-        k: v[0] for k, v in before.items() if k != io.MANIFEST}
+    assert {k: v[0] for k, v in after.items() if k != store.MANIFEST} == {
+        k: v[0] for k, v in before.items() if k != store.MANIFEST}
 
 
 def _rewrite_with_extra_newline(d: Path):
@@ -253,7 +253,7 @@ def test_a_changed_input_file_rebuilds(data_dir, change, name):
     res = build.build(data_dir, simulated=False)
     assert res.built and any(name in r for r in res.reasons), res.reasons
     assert res.manifest["inputs"][name]
-    assert stat_snapshot(data_dir)[io.MANIFEST][1:] != before[io.MANIFEST][1:]
+    assert stat_snapshot(data_dir)[store.MANIFEST][1:] != before[store.MANIFEST][1:]
     assert not build.build(data_dir, simulated=False).built   # and then it is current again
 
 
@@ -269,7 +269,7 @@ def test_a_touched_input_file_does_not_rebuild(data_dir):
 
 def test_seed_version_and_damaged_outputs_rebuild(data_dir, monkeypatch):
     # only the simulated panel and its first derived step: fast, but seeded for real
-    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.measures:build_panel"])
+    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.methods.measures:build_panel"])
     first = build.build(data_dir, seed=1)
     assert first.built
     assert not build.build(data_dir, seed=1).built
@@ -295,11 +295,11 @@ def test_seed_version_and_damaged_outputs_rebuild(data_dir, monkeypatch):
 def test_build_key_covers_the_table_modules_source(data_dir, monkeypatch):
     first = build.build(data_dir, simulated=False)
     code = first.manifest["code"]
-    assert "build.py" in code and "public.py" in code and "schema.py" in code
-    assert "render.py" not in code and "cli.py" not in code
+    assert "data/build.py" in code and "data/public.py" in code and "data/schema.py" in code
+    assert "publish/render.py" not in code and "cli.py" not in code
     # a module whose source differs from what the manifest recorded: rebuilt
     monkeypatch.setattr(build, "_module_digests",
-                        lambda files: {k: ("0" * 64 if k == "public.py" else v)
+                        lambda files: {k: ("0" * 64 if k == "data/public.py" else v)
                                        for k, v in code.items()})
     res = build.build(data_dir, simulated=False)
-    assert res.built and any("public.py" in r for r in res.reasons)
+    assert res.built and any("data/public.py" in r for r in res.reasons)

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import explore, models, simulate
+from analysis.data import simulate
+from analysis.methods import models
+from analysis.publish import explore
 
 matplotlib.use("Agg")
 

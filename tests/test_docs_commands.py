@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 import analysis
-from analysis import build, config, kernel
+from analysis import config
+from analysis.data import build
+from analysis.publish import kernel
 
 ROOT = config.project_root()
 DOCS = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]

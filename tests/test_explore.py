@@ -1,4 +1,4 @@
-"""Unit tests of analysis.explore: parameter validation, the public-record guard, and that every
+"""Unit tests of analysis.publish.explore: parameter validation, the public-record guard, and that every
 section builds its sentences, tables and figures (marked when simulated) in both languages."""
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import build, config, explore, io, plots
+from analysis import config
+from analysis.data import build, store
+from analysis.publish import explore, plots
 
 matplotlib.use("Agg")
 
@@ -93,7 +95,7 @@ def test_public_scope_has_its_own_years(built_dir):
 
 
 def test_missing_data_names_the_build_command(tmp_path):
-    with pytest.raises(io.NotBuiltError, match="python -m analysis build"):
+    with pytest.raises(store.NotBuiltError, match="python -m analysis build"):
         explore.validate_params(str(tmp_path))
 
 

@@ -1,13 +1,13 @@
-"""Numbers, percentages and Rupiah (analysis.fmt) and labels (analysis.labels)."""
+"""Numbers, percentages and Rupiah (analysis.narrative.fmt) and labels (analysis.narrative.labels)."""
 
 import math
 
 import pandas as pd
 import pytest
 
-from analysis import fmt
-from analysis.fmt import number, percent, rupiah, rupiah_axis_formatter, rupiah_unit_label
-from analysis.labels import LABELS, LANGS, check_lang, label
+from analysis.narrative import fmt
+from analysis.narrative.fmt import number, percent, rupiah, rupiah_axis_formatter, rupiah_unit_label
+from analysis.narrative.labels import LABELS, LANGS, check_lang, label
 
 M = "\u2212"  # the minus sign used for negatives
 
@@ -121,7 +121,7 @@ def test_every_label_has_both_languages():
 
 
 def test_required_keys_and_schema_vocabularies_have_labels():
-    from analysis import schema
+    from analysis.data import schema
 
     vocab = (schema.STAGES + schema.PROGRAMME_CLASSES + schema.SPENDING_TYPES
              + schema.INNOVATION_STAGES + schema.INNOVATION_FORMS + schema.SERVICE_INDICATORS

@@ -1,4 +1,4 @@
-"""SKM/IKM per PermenPANRB 14/2017 (analysis.ikm)."""
+"""SKM/IKM per PermenPANRB 14/2017 (analysis.methods.ikm)."""
 
 import math
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis import config
-from analysis.ikm import band_table, grade, ikm_from_responses, round_ikm
-from analysis.schema import SKM_ELEMENTS
+from analysis.data.schema import SKM_ELEMENTS
+from analysis.methods.ikm import band_table, grade, ikm_from_responses, round_ikm
 
 # Four respondents of one unit in one year (u1..u9):
 ANSWERS = [

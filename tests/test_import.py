@@ -13,10 +13,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import build, config, io, public
-from analysis.importers import import_files, register_cli
-from analysis.importers.read import NotANumber, parse_date, parse_number
-from analysis.schema import InputError
+from analysis import config
+from analysis.data import build, public, store
+from analysis.data.importers import import_files, register_cli
+from analysis.data.importers.read import NotANumber, parse_date, parse_number
+from analysis.data.schema import InputError
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 IID = "batang_innovation_profiles_iid2021.csv"
@@ -148,10 +149,10 @@ def test_lra_csv_lands_replaces_simulated_idempotent_and_failures_change_nothing
     assert user["amount_idr"].groupby(user["stage"]).sum()["realisasi"] == \
         pytest.approx(13_490_750_000.50)   # = the file's JUMLAH row, counted once
     # the rebuilt processed tables: user rows replace the simulated unit-year, nothing else
-    b = io.load_table("budget", data_dir)
+    b = store.load_table("budget", data_dir)
     assert set(b[(b.unit_id == "dinkes") & (b.year == 2022)]["provenance"]) == {"user"}
     assert set(b[(b.unit_id == "dinkes") & (b.year == 2021)]["provenance"]) == {"simulated"}
-    panel = io.load_table("panel", data_dir)
+    panel = store.load_table("panel", data_dir)
     row = panel[(panel.unit_id == "dinkes") & (panel.year == 2022)].iloc[0]
     assert row["provenance_budget"] == "user"
     assert row["budget_realisasi"] == pytest.approx(13_490_750_000.50)

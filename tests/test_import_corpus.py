@@ -14,9 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analysis import build, config
+from analysis import config
 from analysis.cli import main
-from analysis.importers import import_files
+from analysis.data import build
+from analysis.data.importers import import_files
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 HEAD = "Kode Rekening;Uraian;Anggaran;Realisasi"

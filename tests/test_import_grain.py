@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import build, config, io, report
-from analysis.importers import import_files
+from analysis import config
+from analysis.data import build, store
+from analysis.data.importers import import_files
+from analysis.publish import report
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 
@@ -37,7 +39,7 @@ def imported(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("BATANG_DATA_DIR", str(d))
     build.build(d)
-    before = io.load_table("regency_year", d).set_index("year")
+    before = store.load_table("regency_year", d).set_index("year")
     import_files("budget", [perubahan_only(d.parent / "p.csv")])
     import_files("service", [EXAMPLES / "layanan_long_2023.csv"])
     yield d, before
@@ -46,13 +48,13 @@ def imported(tmp_path_factory):
 
 def test_a_stage_replaces_only_that_stage(imported):
     d, _ = imported
-    b = io.load_table("budget", d)
+    b = store.load_table("budget", d)
     x = b[(b.unit_id == "dinsos") & (b.year == 2020)]
     prov = x.groupby("stage")["provenance"].agg(lambda s: "+".join(sorted(set(s))))
     assert prov.to_dict() == {"murni": "simulated", "perubahan": "user",
                               "realisasi": "simulated"}
     assert x.loc[x.stage == "perubahan", "amount_idr"].sum() == 4.5e9
-    panel = io.load_table("panel", d).set_index(["unit_id", "year"])
+    panel = store.load_table("panel", d).set_index(["unit_id", "year"])
     row = panel.loc[("dinsos", 2020)]
     assert row["provenance_budget"] == "simulated+user" and row["provenance"] == "simulated"
     assert row["budget_perubahan"] == 4.5e9 and row["budget_murni"] > 0
@@ -62,7 +64,7 @@ def test_a_stage_replaces_only_that_stage(imported):
 
 def test_regency_totals_say_when_a_year_is_mixed(imported):
     d, before = imported
-    reg = io.load_table("regency_year", d).set_index("year")
+    reg = store.load_table("regency_year", d).set_index("year")
     assert bool(reg.loc[2020, "mixed"]) and reg.loc[2020, "budget_sources"] == "simulated+user"
     assert not reg.drop(index=2020)["mixed"].any()
     # the realisasi totals (and so the regency change) are untouched by a perubahan file
@@ -76,7 +78,7 @@ def test_regency_totals_say_when_a_year_is_mixed(imported):
 
 def test_panel_provenance_reflects_service_rows(imported):
     d, _ = imported
-    panel = io.load_table("panel", d).set_index(["unit_id", "year"])
+    panel = store.load_table("panel", d).set_index(["unit_id", "year"])
     row = panel.loc[("dinsos", 2023)]
     # IKM, complaints and SPM are imported; Ombudsman and service days stay simulated
     assert row["provenance_service"] == "simulated+user"
@@ -95,7 +97,7 @@ def test_partial_unit_report_shows_what_exists(tmp_path, monkeypatch):
     monkeypatch.setenv("BATANG_DATA_DIR", str(d))
     build.build(d, simulated=False)
     import_files("budget", [perubahan_only(tmp_path / "p.csv")])
-    man = io.load_manifest(d)
+    man = store.load_manifest(d)
     assert any("not estimable" in n for n in man["derived_notes"])
     rep = report.load("dinsos", d, years=(2020, 2020), lang="en")
     text = report.budget_text(rep)
@@ -107,7 +109,7 @@ def test_partial_unit_report_shows_what_exists(tmp_path, monkeypatch):
     assert report.budget_figure(rep) is not None
     assert pd.isna(rep.panel["budget_murni"]).all()
     # and the whole report template runs for it
-    from analysis.render import render_reports
+    from analysis.publish.render import render_reports
 
     res = render_reports(["dinsos"], out_dir=tmp_path / "opd", workers=1, progress=False,
                          parameters={"data_dir": str(d), "lang": "en"})

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 import analysis
-from analysis import build, config, locking
+from analysis import config
+from analysis.data import build, locking
 
 SRC = str(Path(analysis.__file__).resolve().parents[1])
 UNITS = ["dinkes", "dinsos", "dlh", "disdikbud", "bpbd", "dpupr", "disdukcapil", "bkd",

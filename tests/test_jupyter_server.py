@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis import config, kernel
+from analysis import config
+from analysis.publish import kernel
 
 requests = pytest.importorskip("requests")
 websocket = pytest.importorskip("websocket")  # websocket-client

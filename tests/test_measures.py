@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import measures
+from analysis.methods import measures
 
 
 def budget_rows(unit: str, years_amounts: dict[int, float], prov: str = "simulated"):

@@ -1,7 +1,7 @@
 """Models recover the effects planted in the simulated panel, agree with an independent
 implementation, and give defined, explained results on awkward data.
 
-All data here is SIMULATED (analysis.simulate); nothing is a finding about a real office.
+All data here is SIMULATED (analysis.data.simulate); nothing is a finding about a real office.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import pandas as pd
 import pyfixest as pf
 import pytest
 
-from analysis import models as M
-from analysis import simulate as sim
+from analysis.data import simulate as sim
+from analysis.methods import models as M
 
 # Seeds fixed before looking at any result: the bundled default and the next two small
 # integers. They were not searched for: see the comment on b_ikm in PLANTED.

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config, national, public
-from analysis.measures import load_deflator
-from analysis.schema import InputError
+from analysis import config
+from analysis.data import national, public
+from analysis.data.schema import InputError
+from analysis.methods.measures import load_deflator
 
 NDIR = config.project_root() / "data" / "external" / "national"
 SHARED = Path("/work/shared/data/public/national")
@@ -190,29 +191,29 @@ def test_missing_national_folder_skips_with_note(tmp_path):
 
 
 def test_build_registers_the_step_and_passes_data_dir(monkeypatch, small):
-    from analysis import build
+    from analysis.data import build
 
-    assert "analysis.national:build_tables" in build.DERIVED_STEPS
-    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.national:build_tables"])
+    assert "analysis.data.national:build_tables" in build.DERIVED_STEPS
+    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.data.national:build_tables"])
     _apbd(small / "external/national/djpk_jaga_apbd/data_apbd_kabkota_level3-2021.csv", ROWS)
     info: dict = {}
     extra = build._run_derived({"deflator": load_deflator()}, {}, [], data_dir=small, info=info)
     assert set(extra) == {"pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched",
                           "pemda_year"}
-    assert info["analysis.national:build_tables"]["dropped_junk_rows"] == 1
+    assert info["analysis.data.national:build_tables"]["dropped_junk_rows"] == 1
 
 
 def test_built_manifest_has_national_counts():
-    from analysis import io
+    from analysis.data import store
 
     try:
-        man = io.load_manifest()
-    except io.NotBuiltError:
+        man = store.load_manifest()
+    except store.NotBuiltError:
         pytest.skip("not built")
     if "derived_info" not in man:
         pytest.skip("built by an older version")
-    info = man["derived_info"]["analysis.national:build_tables"]
+    info = man["derived_info"]["analysis.data.national:build_tables"]
     assert info["dropped_junk_rows"] == sum(f["dropped_junk"] for f in info["files"].values())
     pd.testing.assert_series_equal(
-        io.load_table("pemda")["region_code"].sort_values(ignore_index=True),
-        io.load_table("pemda")["region_code"].drop_duplicates().sort_values(ignore_index=True))
+        store.load_table("pemda")["region_code"].sort_values(ignore_index=True),
+        store.load_table("pemda")["region_code"].drop_duplicates().sort_values(ignore_index=True))

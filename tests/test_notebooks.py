@@ -17,7 +17,9 @@ import nbformat
 import papermill as pm
 import pytest
 
-from analysis import build, config, kernel
+from analysis import config
+from analysis.data import build
+from analysis.publish import kernel
 
 NB_DIR = config.notebooks_dir()
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))

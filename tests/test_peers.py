@@ -1,4 +1,4 @@
-"""analysis.peers: parameters, ranks, the fixed-effects association, escaping."""
+"""analysis.methods.peers: parameters, ranks, the fixed-effects association, escaping."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import io, national, peers
-from analysis.explore import ParameterError
-from analysis.measures import load_deflator
+from analysis.data import national, store
+from analysis.methods import peers
+from analysis.methods.measures import load_deflator
+from analysis.publish.explore import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def ddir(tmp_path_factory):
     d = tmp_path_factory.mktemp("peers-data")
     out = national.build_tables({"deflator": load_deflator()}, {})
     out.pop("__info__")
-    io.write_processed(out, {}, d / "processed")
+    store.write_processed(out, {}, d / "processed")
     return d
 
 

@@ -10,8 +10,11 @@ import sys
 
 import pytest
 
-from analysis import build, config, peers, render
-from analysis.explore import ParameterError
+from analysis import config
+from analysis.data import build
+from analysis.methods import peers
+from analysis.publish import render
+from analysis.publish.explore import ParameterError
 
 
 def test_ids_round_trip_and_refuse_junk():

@@ -1,4 +1,4 @@
-"""Figures in the shared style (analysis.plots)."""
+"""Figures in the shared style (analysis.publish.plots)."""
 
 import matplotlib
 
@@ -9,8 +9,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from analysis import config, plots  # noqa: E402
-from analysis.labels import label  # noqa: E402
+from analysis import config  # noqa: E402
+from analysis.narrative.labels import label  # noqa: E402
+from analysis.publish import plots
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import build, config, fmt, kernel, plots, present
+from analysis import config
+from analysis.data import build
+from analysis.narrative import fmt
+from analysis.publish import kernel, plots, present
 
 CHROMIUM = present.find_chromium()
 NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import config, public
+from analysis import config
+from analysis.data import public
 
 EXT = config.external_dir()
 

@@ -1,4 +1,4 @@
-"""Published tables: the fixed-effects wrappers in ``analysis.models`` reproduce numbers printed
+"""Published tables: the fixed-effects wrappers in ``analysis.methods.models`` reproduce numbers printed
 by others, on data available offline. Every reference number below is copied from the cited
 publication, never produced by this code.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from statsmodels.datasets import grunfeld
 
-from analysis import models
+from analysis.methods import models
 
 
 def _grunfeld_ten_firms() -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tests of the batch renderer (analysis.render) and the project kernel (analysis.kernel).
+"""Tests of the batch renderer (analysis.publish.render) and the project kernel (analysis.publish.kernel).
 
 The slow tests run real kernels on a tiny fixture template (tests/fixtures/render/); they use
 explicit unit ids, never the project's units table.
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import kernel, render
-from analysis.render import InvalidUnitError, build_index_html, render_reports
+from analysis.publish import kernel, render
+from analysis.publish.render import InvalidUnitError, build_index_html, render_reports
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render" / "report_fixture.ipynb"
 HOSTILE = "<script>alert(1)</script> \"quoted\" 'single'\nnewline ../../etc"
@@ -603,7 +603,7 @@ def test_touching_processed_data_does_not_make_reports_stale_changing_it_does(tm
 
 
 def test_a_rebuild_with_identical_tables_re_renders_nothing(data_dir, tmp_path):
-    from analysis import build
+    from analysis.data import build
 
     build.build(data_dir, simulated=False)
     out = tmp_path / "reports"

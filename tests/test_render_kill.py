@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from analysis import kernel
+from analysis.publish import kernel
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render" / "report_fixture.ipynb"
 UNITS = [f"u-{i:02d}" for i in range(1, 9)]
 
 SCRIPT = """
 import sys
-from analysis import render
+from analysis.publish import render
 units = sys.argv[2].split(",")
 render.render_reports(units, template=sys.argv[3], out_dir=sys.argv[1], workers=1,
                       progress=False, registry=set(units))
@@ -48,7 +48,7 @@ def test_sigkill_mid_batch_leaves_no_partial_html_and_next_run_completes(tmp_pat
     for p in out.glob("u-*.html"):
         assert p.read_text(encoding="utf-8").rstrip().endswith("</html>"), p.name
 
-    from analysis.render import render_reports
+    from analysis.publish.render import render_reports
 
     res = render_reports(UNITS, template=FIXTURE, out_dir=out, workers=2, progress=False,
                          registry=set(UNITS))

@@ -11,7 +11,9 @@ import subprocess
 
 import pytest
 
-from analysis import build, config, kernel, render
+from analysis import config
+from analysis.data import build
+from analysis.publish import kernel, render
 
 UNITS = ["dinkes", "kec-bandar", "bpkpad"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,7 +29,7 @@ def rendered(tmp_path_factory):
     try:
         build.build(data)
         kernel.ensure_kernel()
-        from analysis import report
+        from analysis.publish import report
 
         names = {u: u.upper() for u in UNITS}
         res = render.render_reports(

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config, schema
-from analysis import simulate as sim
+from analysis import config
+from analysis.data import schema
+from analysis.data import simulate as sim
 
 # The real Batang belanja totals the generator is calibrated to (see the public reference data).
 TARGETS = pd.DataFrame(

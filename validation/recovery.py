@@ -1,9 +1,9 @@
 """Recovery study: does the analysis find the effects planted in the simulated panel, and does
 it stay quiet where nothing was planted?
 
-For each seed, simulate the Batang panel (analysis.simulate), build the model panel
-(analysis.measures.build_panel) and fit every model the findings use, exactly as the build does
-(analysis.models, default errors: CRV3 cluster jackknife with t(G-1) intervals, t(k-1) for a
+For each seed, simulate the Batang panel (analysis.data.simulate), build the model panel
+(analysis.methods.measures.build_panel) and fit every model the findings use, exactly as the build does
+(analysis.methods.models, default errors: CRV3 cluster jackknife with t(G-1) intervals, t(k-1) for a
 term that varies within only k < G units). Compared with the planted values in the truth file:
 
 - main models and leadership terms (planted 0 for complaints, Ombudsman, log service days);
@@ -79,8 +79,8 @@ def _row(effect, r, true):
 
 
 def one_seed(seed: int, power: bool = True) -> dict:
-    from analysis import models as M
-    from analysis import simulate as sim
+    from analysis.data import simulate as sim
+    from analysis.methods import models as M
 
     warnings.simplefilter("ignore")
     out = {"seed": seed, "rows": [], "pretrend": [], "resilience": [], "null": {}}
@@ -127,7 +127,7 @@ def one_seed(seed: int, power: bool = True) -> dict:
 
 def resilience_part(panel, truth) -> dict:
     """Unit resilience of one seed against the planted unit effects."""
-    from analysis import models as M
+    from analysis.methods import models as M
 
     out = {"resilience": []}
     t0 = time.perf_counter()
@@ -149,7 +149,7 @@ def resilience_part(panel, truth) -> dict:
 def _refresh_resilience(args):
     """Recompute only the resilience part of a cached seed (after a change to the resilience
     estimator), keeping the rest of its cached result."""
-    from analysis import models as M
+    from analysis.methods import models as M
 
     warnings.simplefilter("ignore")
     seed, _, cache = args
@@ -220,7 +220,7 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
         "",
         f"Made by `{command}`: {n_seeds} seeds (from {FIRST_SEED} on) of "
         "the simulated Batang panel (44 OPD units x 2016-2024), each fitted with "
-        "`analysis.models` exactly as the build does (CRV3 cluster jackknife, t(G-1) "
+        "`analysis.methods.models` exactly as the build does (CRV3 cluster jackknife, t(G-1) "
         "intervals; t(k-1) for a term that varies within only k < G units). Run time "
         f"{seconds:.0f} s with {workers} worker processes; per panel: main + leadership "
         f"models {timing['main']:.1f} s, event study with its bootstrap pre-trend test "

@@ -12,23 +12,23 @@ import sys
 
 # Modules that contribute sub-commands, in the order they appear in --help.
 COMMAND_MODULES = [
-    "analysis.build",
-    "analysis.render",
-    "analysis.kernel",
-    "analysis.importers",
-    "analysis.present",
+    "analysis.data.build",
+    "analysis.publish.render",
+    "analysis.publish.kernel",
+    "analysis.data.importers",
+    "analysis.publish.present",
 ]
 # Which module registers which command: running one command imports only its module (a
 # no-change ``build`` or ``render`` then starts in ~0.1 s instead of importing pandas,
 # pandera and matplotlib for the other commands' parsers). A command not listed here, or
 # ``--help``, imports every module of COMMAND_MODULES.
 COMMAND_OWNERS = {
-    "build": "analysis.build",
-    "summary": "analysis.build",
-    "render": "analysis.render",
-    "kernel": "analysis.kernel",
-    "import": "analysis.importers",
-    "present": "analysis.present",
+    "build": "analysis.data.build",
+    "summary": "analysis.data.build",
+    "render": "analysis.publish.render",
+    "kernel": "analysis.publish.kernel",
+    "import": "analysis.data.importers",
+    "present": "analysis.publish.present",
 }
 
 
@@ -47,14 +47,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-# Commands that write data/user, data/processed or reports/ run under analysis.locking's
+# Commands that write data/user, data/processed or reports/ run under analysis.data.locking's
 # locks, one writer at a time (import and build take the data lock themselves).
 DATA_WRITERS = {"import", "build"}
 REPORT_WRITERS = {"render", "present"}
 
 
 def _run(args) -> int:
-    from analysis import locking
+    from analysis.data import locking
 
     if args.command in REPORT_WRITERS:
         # they read processed/ (which an import or build swaps) and write reports/
@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     (exit 3), with the traceback only when ``BATANG_DEBUG=1``."""
     import os
 
-    from analysis import config, io, locking
+    from analysis import config
+    from analysis.data import locking, store
 
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
@@ -80,13 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (io.NotBuiltError, config.ConfigError, locking.LockTimeoutError) as exc:
+    except (store.NotBuiltError, config.ConfigError, locking.LockTimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        # an InputError can only come from analysis.schema, which is then imported (not
+        # an InputError can only come from analysis.data.schema, which is then imported (not
         # importing it up front keeps pandera and pandas out of a no-change build or render)
-        schema = sys.modules.get("analysis.schema")
+        schema = sys.modules.get("analysis.data.schema")
         if schema is not None and isinstance(exc, schema.InputError):
             print(f"error: {exc.problems[0]}" if len(exc.problems) == 1 else f"error: {exc}",
                   file=sys.stderr)

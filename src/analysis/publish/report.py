@@ -18,8 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, fmt, io, plots
-from analysis.labels import check_lang, label
+from analysis import config
+from analysis.data import store
+from analysis.narrative import fmt
+from analysis.narrative.labels import check_lang, label
+from analysis.publish import plots
 
 SECTIONS = {
     "who": {"id": "Profil unit", "en": "About the unit"},
@@ -195,18 +198,18 @@ def load(unit_id: str, data_dir: str | Path | None = None, years=config.DEFAULT_
          lang: str = "id") -> UnitReport:
     """Validate the parameters and read this unit's slice of the processed tables."""
     data_dir = data_dir or None
-    units = io.load_table("units", data_dir)
+    units = store.load_table("units", data_dir)
     y0, y1 = validate_params(unit_id, lang, years, units)
     f = [("unit_id", "==", unit_id)]
-    panel = io.load_table("panel", data_dir, filters=f)
+    panel = store.load_table("panel", data_dir, filters=f)
     panel = panel[panel["year"].between(y0, y1)]
     if panel.empty:
         raise ReportParameterError(f"no panel rows for {unit_id!r} in {y0}-{y1}")
-    summary = io.load_table("unit_summary", data_dir)
-    regency = io.load_table("regency_year", data_dir)
-    inn = io.load_table("innovations", data_dir, filters=f)
-    lead = io.load_table("leadership", data_dir, filters=f)
-    svc = io.load_table("service", data_dir, filters=f)
+    summary = store.load_table("unit_summary", data_dir)
+    regency = store.load_table("regency_year", data_dir)
+    inn = store.load_table("innovations", data_dir, filters=f)
+    lead = store.load_table("leadership", data_dir, filters=f)
+    svc = store.load_table("service", data_dir, filters=f)
     provs = set(panel["provenance"]) | set(inn["provenance"]) | set(lead["provenance"])
     return UnitReport(units.set_index("unit_id").loc[unit_id].rename(unit_id).to_frame().T
                       .reset_index(names="unit_id").iloc[0], lang, (y0, y1), panel,
@@ -657,8 +660,8 @@ def show(fig, dpi: int = 100) -> None:
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:
     """Columns of the index page per unit (numbers, so the browser sorts them)."""
     try:
-        s = io.load_table("unit_summary", data_dir or None)
-    except io.NotBuiltError:
+        s = store.load_table("unit_summary", data_dir or None)
+    except store.NotBuiltError:
         return {}
     cols = {
         "cut": {"id": "Pemotongan 2020 (%)", "en": "2020 cut (%)"}[lang],

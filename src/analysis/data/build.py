@@ -41,10 +41,10 @@ TRUTH_FILE = "simulation_truth.json"
 # "module:function" taking (tables, truth) and returning a dict of extra tables; a module that
 # does not exist yet is skipped, so the build works while the package grows.
 DERIVED_STEPS: list[str] = [
-    "analysis.measures:build_panel",
-    "analysis.models:fit_all",
-    "analysis.report:summary_tables",
-    "analysis.national:build_tables",
+    "analysis.methods.measures:build_panel",
+    "analysis.methods.models:fit_all",
+    "analysis.publish.report:summary_tables",
+    "analysis.data.national:build_tables",
 ]
 # A step that takes a ``data_dir`` keyword gets the build's data folder (steps that read their
 # own input files, e.g. the national peers layer). A step may return ``"__info__"``: a dict
@@ -88,7 +88,7 @@ def _user_tables(data_dir: Path | None, units: pd.DataFrame) -> dict[str, pd.Dat
     against the registry. Rows are numbered from 1 in messages."""
     import pandas as pd
 
-    from analysis.schema import InputError, Problem, validate
+    from analysis.data.schema import InputError, Problem, validate
 
     udir = (Path(data_dir) if data_dir else config.data_dir()) / "user"
     known = set(zip(units["region_code"], units["unit_id"], strict=True))
@@ -117,9 +117,9 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     """Load and validate every input; return (tables, truth, inputs) without writing."""
     import pandas as pd
 
-    from analysis import public
-    from analysis.schema import TABLES, validate
-    from analysis.schema import empty as schema_empty
+    from analysis.data import public
+    from analysis.data.schema import TABLES, validate
+    from analysis.data.schema import empty as schema_empty
 
     ext = (Path(data_dir) / "external" / "batang") if data_dir else config.external_dir()
     aliases = public.load_aliases(ext)
@@ -133,12 +133,12 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
         "innovations": public.load_innovations(ext, aliases),
         "service": public.load_public_service(reference, aliases),
     }
-    from analysis.measures import load_deflator
+    from analysis.methods.measures import load_deflator
 
     tables["deflator"] = load_deflator(data_dir=data_dir)
     truth: dict = {}
     if simulated:
-        from analysis import simulate as sim
+        from analysis.data import simulate as sim
 
         targets = public.calibration_targets(finance)
         targets = targets[targets["year"].between(*years)]
@@ -170,9 +170,9 @@ INPUT_FOLDERS = ("external", "user")
 BUILD_LIBRARIES = ("pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodels",
                    "scikit-learn", "pyfixest")
 # Package modules that never compute a table: their source is not part of the build key.
-NOT_TABLE_MODULES = frozenset({"analysis.__main__", "analysis.cli", "analysis.render",
-                               "analysis.kernel", "analysis.locking", "analysis.present",
-                               "analysis.explore"})
+NOT_TABLE_MODULES = frozenset({"analysis.__main__", "analysis.cli", "analysis.publish.render",
+                               "analysis.publish.kernel", "analysis.data.locking", "analysis.publish.present",
+                               "analysis.publish.explore"})
 
 
 def input_files(data_dir: Path | str | None = None) -> list[Path]:
@@ -195,7 +195,7 @@ def input_digests(data_dir: Path | str | None = None) -> dict[str, str]:
 
 
 def _package_dir() -> Path:
-    return Path(__file__).resolve().parent
+    return Path(__file__).resolve().parents[1]
 
 
 def table_modules() -> dict[str, str]:
@@ -295,7 +295,7 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
 # Steps whose ValueError means "not estimable with this data" (e.g. only user budget rows,
 # no service indicators): the build goes on without their tables and says so in the manifest
 # (``derived_notes``) instead of failing; reports then show what exists.
-OPTIONAL_STEPS = {"analysis.models:fit_all"}
+OPTIONAL_STEPS = {"analysis.methods.models:fit_all"}
 
 
 def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None,
@@ -343,12 +343,12 @@ def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
           force: bool = False) -> BuildResult:
     """Build every processed table; on any error nothing already written is touched. Runs
-    under the data folder's writer lock (``analysis.locking``): one writer at a time.
+    under the data folder's writer lock (``analysis.data.locking``): one writer at a time.
 
     Incremental: when the inputs, settings and code are those of the last build and its
     outputs are intact (``check_up_to_date``), nothing is written and the result has
     ``built=False`` and no tables. ``force=True`` builds anyway."""
-    from analysis import locking
+    from analysis.data import locking
 
     with locking.data_lock(data_dir, "build"):
         t0 = time.perf_counter()
@@ -366,7 +366,7 @@ def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
 def _build(data_dir, seed, simulated, years) -> BuildResult:
     import pandas as pd
 
-    from analysis import io
+    from analysis.data import store
 
     t0 = time.perf_counter()
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
@@ -388,12 +388,12 @@ def _build(data_dir, seed, simulated, years) -> BuildResult:
     code, libraries = table_modules(), library_versions()
     manifest.update(code=code, libraries=libraries, steps=list(DERIVED_STEPS),
                     build_key=build_key(inputs, seed, simulated, years, code, libraries))
-    files: dict[str, object] = {io.MANIFEST: manifest}
+    files: dict[str, object] = {store.MANIFEST: manifest}
     if truth:
         files[TRUTH_FILE] = truth
     out_dir = config.processed_dir(data_dir)
     # the manifest records the sha256 of every other file it is written with ("outputs")
-    io.write_processed(tables, files, out_dir, record_outputs=io.MANIFEST)
+    store.write_processed(tables, files, out_dir, record_outputs=store.MANIFEST)
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     return BuildResult(out_dir, tables, manifest["seconds"], manifest)
 
@@ -428,9 +428,9 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_summary(args) -> int:
-    from analysis import io
+    from analysis.data import store
 
-    print(format_summary(io.load_manifest(args.data_dir)))
+    print(format_summary(store.load_manifest(args.data_dir)))
     return 0
 
 

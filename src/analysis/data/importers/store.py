@@ -25,13 +25,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import build, config, io, locking
-from analysis.importers import kinds
-from analysis.importers.mapping import Mapping, load, locate
-from analysis.importers.read import ReadError, norm, read_file
-from analysis.importers.report import Report
-from analysis.importers.units import UnitResolver
-from analysis.schema import SCHEMAS, InputError, Problem, validate
+from analysis import config
+
+from analysis.data import build
+
+from analysis.data import store
+
+from analysis.data import locking
+from analysis.data.importers import kinds
+from analysis.data.importers.mapping import Mapping, load, locate
+from analysis.data.importers.read import ReadError, norm, read_file
+from analysis.data.importers.report import Report
+from analysis.data.importers.units import UnitResolver
+from analysis.data.schema import SCHEMAS, InputError, Problem, validate
 
 # Rows of a new import replace the previously imported rows that share these columns: a file
 # that covers a unit and year (and stage / indicator) covers it completely.
@@ -101,8 +107,8 @@ def merge(old: pd.DataFrame | None, new: pd.DataFrame, table: str
 
 def _build_settings(data_dir: Path) -> dict:
     try:
-        man = io.load_manifest(data_dir)
-    except (io.NotBuiltError, ValueError):
+        man = store.load_manifest(data_dir)
+    except (store.NotBuiltError, ValueError):
         return {}
     out: dict = {}
     if man.get("seed") is not None:
@@ -234,7 +240,7 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
                  data_dir: str | Path | None = None) -> Report:
     """Import ``files`` of ``kind`` (budget, innovations, skm, service, leadership).
 
-    Returns the :class:`Report`. Raises :class:`~analysis.schema.InputError` (with the
+    Returns the :class:`Report`. Raises :class:`~analysis.data.schema.InputError` (with the
     report as ``.report``) when any row is rejected; then nothing is written.
     """
     if kind not in kinds.CONVERTERS:

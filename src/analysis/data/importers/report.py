@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.schema import Problem
+from analysis.data.schema import Problem
 
 
 @dataclass

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.schema import InputError, Problem, validate
+from analysis.data.schema import InputError, Problem, validate
 
 UNITS_FILE = "batang_units.csv"
 UNIT_IDS_FILE = "unit_ids.csv"

@@ -1,8 +1,8 @@
 """What the peers notebook (``notebooks/6.0-peers.ipynb``) shows: a pemda among its peers.
 
-Public data only (the ``pemda*`` tables of :mod:`analysis.national`): every function refuses
+Public data only (the ``pemda*`` tables of :mod:`analysis.data.national`): every function refuses
 rows whose provenance is ``simulated``. The sections follow the explore.py pattern: each
-returns an :class:`analysis.explore.Result` with sentences built from the computed numbers,
+returns an :class:`analysis.publish.explore.Result` with sentences built from the computed numbers,
 figures and an HTML table (names from the data are escaped, never used as code or paths).
 
 - :func:`validate_params` checks region, peer group, years, language and the model formula;
@@ -23,9 +23,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis import fmt, io, plots
-from analysis.explore import Context, ParameterError, Result, esc, table_html
-from analysis.labels import LANGS
+from analysis.data import store
+from analysis.narrative import fmt
+from analysis.narrative.labels import LANGS
+from analysis.publish import plots
+from analysis.publish.explore import Context, ParameterError, Result, esc, table_html
 
 # measure -> (Indonesian label, English label, format)
 MEASURES: dict[str, tuple[str, str, str]] = {
@@ -80,7 +82,7 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
     if lang not in LANGS:
         raise ParameterError(f"unknown language {lang!r}; allowed: {', '.join(LANGS)}")
     dd = str(data_dir) if data_dir else None
-    reg = io.load_table("pemda", dd)
+    reg = store.load_table("pemda", dd)
     kab = reg[reg["kind"] != "provinsi"]
     codes = sorted(kab["region_code"])
     if not isinstance(region, str):
@@ -111,7 +113,7 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
     else:
         raise ParameterError(f"peer_group must be 'province', 'national' or a list of codes; "
                              f"got {peer_group!r}")
-    py = io.load_table("pemda_year", dd)
+    py = store.load_table("pemda_year", dd)
     py = py[py["kind"] != "provinsi"]
     have = py.loc[py["spending_outturn"].notna() | py["ipm"].notna(), "year"]
     lo, hi = int(have.min()), int(have.max())
@@ -141,11 +143,11 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
 
 def load(ctx: Context) -> dict[str, pd.DataFrame]:
     """pemda (kab/kota), pemda_year in the years, and the unmatched names; public only."""
-    reg = io.load_table("pemda", ctx.data_dir)
-    py = io.load_table("pemda_year", ctx.data_dir)
+    reg = store.load_table("pemda", ctx.data_dir)
+    py = store.load_table("pemda_year", ctx.data_dir)
     py = py[(py["kind"] != "provinsi") & py["year"].between(*ctx.years)]
     out = {"pemda": reg[reg["kind"] != "provinsi"], "pemda_year": py.reset_index(drop=True),
-           "pemda_unmatched": io.load_table("pemda_unmatched", ctx.data_dir)}
+           "pemda_unmatched": store.load_table("pemda_unmatched", ctx.data_dir)}
     for name, df in out.items():
         if "provenance" in df and df["provenance"].str.contains("simulated").any():
             raise ValueError(f"{name}: simulated rows in the peers data")
@@ -154,10 +156,10 @@ def load(ctx: Context) -> dict[str, pd.DataFrame]:
 
 def sources(ctx: Context) -> Result:
     """The files every number comes from (distinct ``source`` values)."""
-    fin = io.load_table("pemda_finance", ctx.data_dir,
+    fin = store.load_table("pemda_finance", ctx.data_dir,
                         filters=[("year", ">=", ctx.years[0]), ("year", "<=", ctx.years[1])])
-    ipm = io.load_table("pemda_ipm", ctx.data_dir)
-    reg = io.load_table("pemda", ctx.data_dir)
+    ipm = store.load_table("pemda_ipm", ctx.data_dir)
+    reg = store.load_table("pemda", ctx.data_dir)
     rows = [(s, f"{n:,}") for frame in (fin, ipm, reg)
             for s, n in frame["source"].value_counts().sort_index().items()]
     head = [ctx.t("sumber", "source"), ctx.t("baris", "rows")]
@@ -541,12 +543,12 @@ def region_of(unit_id: str) -> str:
 def pemda_units(lang: str = "id", data_dir: str | None = None):
     """Units of the pemda reports (``render --kind pemda``): every kab/kota with APBD data,
     with the index columns province, IPM and realisation rate of its last complete year."""
-    from analysis.render import UnitTable
+    from analysis.publish.render import UnitTable
 
     try:
-        reg = io.load_table("pemda", data_dir)
-        py = io.load_table("pemda_year", data_dir)
-    except io.NotBuiltError as exc:
+        reg = store.load_table("pemda", data_dir)
+        py = store.load_table("pemda_year", data_dir)
+    except store.NotBuiltError as exc:
         raise FileNotFoundError(str(exc)) from None
     reg = reg[reg["kind"] != "provinsi"]
     have = set(py.loc[py["spending_outturn"].notna(), "region_code"])

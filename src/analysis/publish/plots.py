@@ -32,9 +32,9 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import MaxNLocator
 
 from analysis import config
-from analysis.fmt import rupiah_axis_formatter, rupiah_unit_label
-from analysis.labels import LABELS, check_lang, label
-from analysis.schema import STAGES
+from analysis.data.schema import STAGES
+from analysis.narrative.fmt import rupiah_axis_formatter, rupiah_unit_label
+from analysis.narrative.labels import LABELS, check_lang, label
 
 SIMULATED_GID = "simulated-mark"
 """``gid`` of the watermark text (the corner note has ``gid = SIMULATED_GID + '-corner'``)."""
@@ -76,7 +76,7 @@ def _root_figure(fig_or_ax: Figure | SubFigure | Axes) -> Figure:
 def mark_simulated(fig_or_ax: Figure | SubFigure | Axes, lang: str = "id") -> Figure:
     """Watermark a figure as simulated data and return it (idempotent).
 
-    Adds the SIMULATED banner (:func:`analysis.labels.label` ``simulated_banner``) as a large
+    Adds the SIMULATED banner (:func:`analysis.narrative.labels.label` ``simulated_banner``) as a large
     diagonal semi-transparent text (``gid="simulated-mark"``) and as a small opaque note in
     the bottom-left corner, and sets ``fig._batang_simulated = True``.
     """

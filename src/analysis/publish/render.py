@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from analysis import __version__, config
-from analysis.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
+from analysis.publish.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
 
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
 """Unit ids become file names: lowercase slug, 2-41 characters, no dots or slashes."""
@@ -253,7 +253,7 @@ def data_fingerprint(
         d = digest(root)
         h.update(f"{root.name}\0{d}\n".encode())
     elif root.is_dir():
-        # A project data folder: the templates read its processed tables only (analysis.io),
+        # A project data folder: the templates read its processed tables only (analysis.data.store),
         # so raw, external, user and interim files (inputs of the build, caches) are not data
         # of a report; a new input changes a report only through the build.
         top = root / "processed"
@@ -264,7 +264,7 @@ def data_fingerprint(
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                                  and (here / d).resolve() not in skip)
             for name in sorted(filenames):
-                if name.startswith("."):   # analysis.locking's lock files, temp files
+                if name.startswith("."):   # analysis.data.locking's lock files, temp files
                     continue
                 p = here / name
                 d = digest(p)
@@ -1506,10 +1506,10 @@ def check_report_tables(data_dir: str | None = None) -> None:
 
 def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     """Default unit list and registry: OPD rows of ``processed/units.parquet``, with the
-    per-unit summary columns of the index page (``analysis.report.index_summary``)."""
+    per-unit summary columns of the index page (``analysis.publish.report.index_summary``)."""
     import pandas as pd
 
-    from analysis import report
+    from analysis.publish import report
 
     path = config.processed_dir(data_dir) / "units.parquet"
     if not path.is_file():
@@ -1544,7 +1544,7 @@ def _cached_unit_table(loader, lang: str, data_dir_arg, data_dir: str, out: Path
     ``data_dir`` have the same content fingerprint. Only the project's own loaders (OPD and
     pemda units) are cached; any other loader runs every time."""
     name = f"{getattr(loader, '__module__', '?')}.{getattr(loader, '__qualname__', '?')}"
-    if name not in ("analysis.render.load_opd_units", "analysis.peers.pemda_units"):
+    if name not in ("analysis.publish.render.load_opd_units", "analysis.methods.peers.pemda_units"):
         return loader(lang=lang, data_dir=data_dir_arg)
     fp = data_fingerprint(data_dir, exclude=[out], cache=out / FINGERPRINT_CACHE)
     key = hashlib.sha256(json.dumps([name, lang, data_dir, fp, __version__]).encode()
@@ -1568,7 +1568,7 @@ def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
     template, out = args.template, args.out
     if getattr(args, "kind", "opd") == "pemda":   # one peer report per kab/kota (peers.py)
-        from analysis import peers
+        from analysis.methods import peers
 
         loader = peers.pemda_units
         template = template or str(peers.pemda_template())

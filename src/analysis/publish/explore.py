@@ -11,8 +11,8 @@ Each notebook has a ``parameters`` cell (papermill) and then calls, in order:
 Rules kept here, not in the notebooks:
 
 * every sentence is built from computed results, in Bahasa Indonesia or English
-  (``ctx.lang``), words from :mod:`analysis.labels`, numbers from :mod:`analysis.fmt`;
-* every figure drawn from simulated rows is made by :mod:`analysis.plots` with the simulated
+  (``ctx.lang``), words from :mod:`analysis.narrative.labels`, numbers from :mod:`analysis.narrative.fmt`;
+* every figure drawn from simulated rows is made by :mod:`analysis.publish.plots` with the simulated
   mark, and every table from simulated rows has the simulated banner in its caption;
 * the public-record helpers (``public_*``) refuse any row whose provenance is not ``public``
   (:class:`SimulatedDataError`), so notebook 4.0 cannot show a simulated number;
@@ -31,8 +31,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, fmt, io, plots
-from analysis.labels import LANGS, label
+from analysis import config
+from analysis.data import store
+from analysis.narrative import fmt
+from analysis.narrative.labels import LANGS, label
+from analysis.publish import plots
 
 # =============================================================================================
 # parameters and context
@@ -113,19 +116,19 @@ def validate_params(data_dir: str | Path | None = "", region: str = config.REGIO
     ``scope="panel"`` checks years and units against the OPD x year panel (simulated/user
     data); ``scope="public"`` checks years against the public record (APBD/LRA, IID,
     Ombudsman). Raises :class:`ParameterError` naming the bad value and listing the allowed
-    ones; :class:`analysis.io.NotBuiltError` when the processed data does not exist.
+    ones; :class:`analysis.data.store.NotBuiltError` when the processed data does not exist.
     """
     if lang not in LANGS:
         raise ParameterError(f"unknown language {lang!r}; allowed: {_allowed(LANGS)}")
     if scope not in ("panel", "public"):
         raise ParameterError(f"unknown scope {scope!r}; allowed: panel, public")
     dd = str(data_dir) if data_dir else None
-    units = io.load_table("units", dd)
+    units = store.load_table("units", dd)
     regions = sorted(units["region_code"].unique())
     if region not in regions:
         raise ParameterError(f"unknown region {region!r}; allowed: {_allowed(regions)}")
     if scope == "panel":
-        panel = io.load_table("panel", dd, filters=[("region_code", "==", region)])
+        panel = store.load_table("panel", dd, filters=[("region_code", "==", region)])
         if panel.empty:
             raise ParameterError(f"region {region!r} has no OPD x year panel; build the data "
                                  "with simulated or user data")
@@ -133,9 +136,9 @@ def validate_params(data_dir: str | Path | None = "", region: str = config.REGIO
         y0, y1 = _check_years(years, lo, hi, "the OPD x year panel")
         known = sorted(panel["unit_id"].unique())
     else:
-        yrs = pd.concat([io.load_table("region_finance", dd)["year"],
-                         _public(io.load_table("service", dd))["year"],
-                         _public(io.load_table("innovations", dd))["reporting_year"]])
+        yrs = pd.concat([store.load_table("region_finance", dd)["year"],
+                         _public(store.load_table("service", dd))["year"],
+                         _public(store.load_table("innovations", dd))["reporting_year"]])
         y0, y1 = _check_years(years, int(yrs.min()), int(yrs.max()), "the public record")
         known = sorted(units.loc[units["region_code"] == region, "unit_id"])
     if unit_id is not None and unit_id not in known:
@@ -196,7 +199,7 @@ def load(ctx: Context, *names: str, max_lag: int | None = None) -> dict[str, pd.
     for name in names:
         if name in MODEL_TABLES:
             continue
-        df = io.load_table(name, ctx.data_dir)
+        df = store.load_table(name, ctx.data_dir)
         if "region_code" in df.columns:
             df = df[df["region_code"] == ctx.region]
         ycol = YEAR_COLUMN.get(name, "year")
@@ -217,7 +220,7 @@ LAG_OUTCOMES = ("ikm", "complaints", "ombudsman_score", "log_service_days")
 
 def panel_years(ctx: Context) -> tuple[int, int]:
     """First and last year of the region's whole panel (what the build fits on)."""
-    p = io.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    p = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
     return int(p["year"].min()), int(p["year"].max())
 
 
@@ -231,11 +234,12 @@ def data_fingerprint(ctx: Context) -> str:
     build or a changed estimator gives a new fingerprint, so a stale cache is never read."""
     import hashlib
 
-    from analysis import __version__, measures, models
+    from analysis import __version__
+    from analysis.methods import measures, models
 
     h = hashlib.sha256(__version__.encode())
     for name in ("panel", "units"):
-        h.update((io.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
+        h.update((store.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
     for mod in (models, measures):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
@@ -283,11 +287,11 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
     """Model tables for the notebook's parameters.
 
     ``years`` equal to the whole panel (and ``max_lag`` None or the build's): the build's
-    tables. Otherwise :func:`analysis.models.fit_all` on the panel rows inside ``years`` (and
+    tables. Otherwise :func:`analysis.methods.models.fit_all` on the panel rows inside ``years`` (and
     ``models.lag_models`` with ``max_lag``), cached by (region, years, max_lag) and the data
     fingerprint. Each table gets ``attrs["fit"] = {"years", "panel_years", "refit", "cache",
     "seconds"}``."""
-    from analysis import models
+    from analysis.methods import models
 
     full = panel_years(ctx)
     lag = DEFAULT_MAX_LAG if max_lag is None else int(max_lag)
@@ -303,8 +307,8 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
         missing = []
         for name in names:
             try:
-                out[name] = io.load_table(name, ctx.data_dir)
-            except io.NotBuiltError:
+                out[name] = store.load_table(name, ctx.data_dir)
+            except store.NotBuiltError:
                 missing.append(name)
         if [m for m in missing if m != "lag_results"]:
             # the build did not store the models: fit them all now (one family of tests)
@@ -315,7 +319,7 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
                 out[name].attrs["computed_now"] = True
         elif "lag_results" in names and ("lag_results" in missing or lag != DEFAULT_MAX_LAG):
             # other lags than the build's: refit the lag models, and the family of tests
-            panel = io.load_table("panel", ctx.data_dir,
+            panel = store.load_table("panel", ctx.data_dir,
                                   filters=[("region_code", "==", ctx.region)])
             lagged, how = cached(ctx, {"what": "lag_models", "region": ctx.region,
                                        "years": list(full), "max_lag": lag},
@@ -324,8 +328,8 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
             fam = {"lag_results": lagged["lag_results"]}
             for name in ("model_results", "event_study"):
                 try:
-                    fam[name] = out.get(name, io.load_table(name, ctx.data_dir))
-                except io.NotBuiltError:
+                    fam[name] = out.get(name, store.load_table(name, ctx.data_dir))
+                except store.NotBuiltError:
                     pass
             fam = adjust_family(fam)
             for name in names:
@@ -336,13 +340,13 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
         # the family size lives on model_results; the event study reports its pre-trend test
         try:
             mr = out.get("model_results")
-            mr = mr if mr is not None else io.load_table("model_results", ctx.data_dir)
+            mr = mr if mr is not None else store.load_table("model_results", ctx.data_dir)
             k = n_tests(mr)
             if k:
                 attrs = es.attrs
                 out["event_study"] = es.assign(n_tests=k)
                 out["event_study"].attrs = attrs
-        except io.NotBuiltError:
+        except store.NotBuiltError:
             pass
     for name in names:
         out[name].attrs = {**out[name].attrs, "fit": dict(info)}
@@ -358,8 +362,8 @@ def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    panel = io.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
-    units = io.load_table("units", ctx.data_dir)
+    panel = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    units = store.load_table("units", ctx.data_dir)
     win = panel[panel["year"].between(*years)].reset_index(drop=True)
     if win.empty:
         raise ParameterError(f"years {list(years)}: no panel rows to fit the models on")
@@ -385,7 +389,7 @@ def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
     """Every model table on ``panel`` (already cut to the window): ``models.fit_all``, the
     distributed-lag models with ``max_lag`` and the Holm family of tests. Run in a child
     process by :func:`model_tables`."""
-    from analysis import models
+    from analysis.methods import models
 
     out = models.fit_all({"panel": panel, "units": units}, None)
     if "lag_results" not in out or max_lag != DEFAULT_MAX_LAG:
@@ -395,7 +399,7 @@ def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
 
 def not_estimable_tables(panel: pd.DataFrame, why: str) -> dict[str, pd.DataFrame]:
     """Model tables that say, row by row, that nothing could be estimated and why."""
-    from analysis import models
+    from analysis.methods import models
 
     ds = models.dataset_label(panel)
     note = f"not estimable: {why}"
@@ -432,11 +436,11 @@ def pretrend_p(event_study: pd.DataFrame) -> float:
 def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
                   ) -> dict[str, pd.DataFrame]:
     """Holm-adjusted p-values over the family of every test the findings report, exactly as
-    the build does (:func:`analysis.models.findings_family`): the main models and leadership
+    the build does (:func:`analysis.methods.models.findings_family`): the main models and leadership
     terms (``model_results``), every lag and cumulative term (``lag_results``) and the joint
     pre-trend test (``event_study``, column ``pretrend_p_adjusted``). Used when a notebook's
     parameters (years, max_lag) change the family."""
-    from analysis import models
+    from analysis.methods import models
 
     out = dict(tables)
     mr, lag, es = out.get("model_results"), out.get("lag_results"), out.get("event_study")
@@ -462,13 +466,13 @@ def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
 def fit_lag_models(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
     """``models.lag_models`` (one distributed-lag model per service outcome, all lags jointly
     plus the cumulative effect), labelled with the panel's dataset."""
-    from analysis import models
+    from analysis.methods import models
 
     if not hasattr(models, "lag_models"):
         return pd.DataFrame([{"model": "dist_lag", "outcome": o, "term": "cumulative",
                               "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
                               "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
-                              "lag": pd.NA, "note": "not estimable: analysis.models has no "
+                              "lag": pd.NA, "note": "not estimable: analysis.methods.models has no "
                               "lag_models (joint distributed-lag model); update the package",
                               "dataset": models.dataset_label(panel)} for o in LAG_OUTCOMES])
     return models.lag_models(panel, max_lag=max_lag).assign(
@@ -478,8 +482,8 @@ def fit_lag_models(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
 def load_truth(ctx: Context) -> dict:
     """The simulation truth (planted effects), or {} when the data has no simulated panel."""
     try:
-        return io.load_json("simulation_truth.json", ctx.data_dir)
-    except io.NotBuiltError:
+        return store.load_json("simulation_truth.json", ctx.data_dir)
+    except store.NotBuiltError:
         return {}
 
 
@@ -564,7 +568,7 @@ def bullets(lines: Iterable[str]) -> str:
 
 
 def unit_names(ctx: Context) -> pd.Series:
-    u = io.load_table("units", ctx.data_dir)
+    u = store.load_table("units", ctx.data_dir)
     u = u[u["region_code"] == ctx.region]
     return u.set_index("unit_id")["name"]
 
@@ -626,7 +630,7 @@ def caveats(ctx: Context, simulated: bool, n_units: int | None = None,
 
 def build_info(ctx: Context) -> Result:
     """What was built, when, with which seed; rows per table and provenance."""
-    m = io.load_manifest(ctx.data_dir)
+    m = store.load_manifest(ctx.data_dir)
     kinds = ["public", "simulated", "user", "derived"]
     rows, data = [], []
     for name, counts in m["provenance"].items():
@@ -1142,7 +1146,7 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 def _best_documents(rf: pd.DataFrame) -> pd.DataFrame:
     """One row per (year, stage, indicator_key): the enacted document before drafts, exact
     figures before derived before rounded (as public.calibration_targets does)."""
-    from analysis.public import DOCUMENT_RANK, PRECISION_RANK
+    from analysis.data.public import DOCUMENT_RANK, PRECISION_RANK
 
     t = rf.assign(_d=rf["document"].map(DOCUMENT_RANK).fillna(9),
                   _p=rf["precision"].map(PRECISION_RANK))
@@ -1603,7 +1607,7 @@ def not_estimable_notes(df: pd.DataFrame) -> list[str]:
 # =============================================================================================
 
 def _panel_innovations(innovations: pd.DataFrame) -> pd.DataFrame:
-    from analysis.measures import MODEL_PROVENANCE
+    from analysis.methods.measures import MODEL_PROVENANCE
 
     inn = innovations[innovations["provenance"].isin(MODEL_PROVENANCE)
                       & ~innovations["is_duplicate"] & innovations["unit_id"].notna()]
@@ -2196,7 +2200,7 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
     counterfactual (a model fitted on untreated observations only), with intervals that include
     that model's uncertainty; OPDs grouped by verdict and ranked only as far as their 95 % rank
     intervals separate them (``models.resilience``)."""
-    from analysis import report
+    from analysis.publish import report
 
     sim = is_simulated(resilience)
     title = ctx.t("Ketahanan OPD yang dipotong", "Resilience of the OPDs that were cut")
@@ -2487,7 +2491,7 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     """``models.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
     import matplotlib.pyplot as plt
 
-    from analysis import models
+    from analysis.methods import models
 
     sim = is_simulated(model_results)
     title = ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
@@ -2567,7 +2571,7 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
     grow with the cut."""
     import matplotlib.pyplot as plt
 
-    from analysis import models
+    from analysis.methods import models
 
     sim = is_simulated(model_results)
     try:

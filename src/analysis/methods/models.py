@@ -15,7 +15,7 @@ that were dropped and why, and a small-sample caveat when there are fewer than 3
 ``ValueError`` saying why, or (in the multi-outcome helpers) returns a row whose note begins
 with "not estimable:". See ``docs/methods.md``.
 
-``fit_all(tables, truth)`` is the build's derived step (``"analysis.models:fit_all"``).
+``fit_all(tables, truth)`` is the build's derived step (``"analysis.methods.models:fit_all"``).
 """
 
 from __future__ import annotations
@@ -1105,7 +1105,7 @@ def _coef(fits, model: str, outcome: str, term: str) -> pd.Series:
 
 def _signed(x: float, lang: str) -> str:
     """+1,5 / −1,5 (id) or +1.5 / −1.5 (en), one decimal."""
-    from analysis import fmt
+    from analysis.narrative import fmt
 
     text = fmt.number(x, lang, 1)
     return text if text.startswith(("−", "-")) or text in ("0,0", "0.0") else "+" + text
@@ -1203,9 +1203,10 @@ def simulated_panel(seed: int, pretrend: float = 0.0, years=None, effects: dict 
     study): the same generator, calibration targets and panel builder as the build, without
     public rows. ``effects`` overrides planted effects (``simulate.null_effects()`` for a null
     world); ``with_truth=True`` returns ``(panel, truth)``."""
-    from analysis import config, public
-    from analysis import simulate as sim
-    from analysis.measures import build_panel
+    from analysis import config
+    from analysis.data import public
+    from analysis.data import simulate as sim
+    from analysis.methods.measures import build_panel
 
     years = years or config.DEFAULT_YEARS
     ext = config.external_dir()
@@ -1253,7 +1254,7 @@ def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
     (:func:`findings_family`)."""
     panel = tables.get("panel")
     if panel is None:
-        from analysis.measures import build_panel
+        from analysis.methods.measures import build_panel
 
         panel = build_panel(tables, truth).get("panel")
     if panel is None or len(panel) == 0:

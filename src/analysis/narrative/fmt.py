@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from analysis.labels import check_lang
+from analysis.narrative.labels import check_lang
 
 MISSING = "–"
 """What a missing value is written as (en dash)."""

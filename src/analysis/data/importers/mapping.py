@@ -23,10 +23,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.importers.read import HEADER_SCAN_ROWS, Sheet, cell_text, is_blank, norm
-from analysis.schema import Problem
+from analysis.data.importers.read import HEADER_SCAN_ROWS, Sheet, cell_text, is_blank, norm
+from analysis.data.schema import Problem
 
-MAPPINGS_DIR = Path(__file__).resolve().parents[1] / "resources" / "mappings"
+MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "resources" / "mappings"
 
 
 class MappingError(ValueError):

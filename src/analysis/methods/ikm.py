@@ -32,9 +32,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.fmt import round_half_up
-from analysis.labels import check_lang, label
-from analysis.schema import SKM_ELEMENTS
+from analysis.data.schema import SKM_ELEMENTS
+from analysis.narrative.fmt import round_half_up
+from analysis.narrative.labels import check_lang, label
 
 IKM_MIN, IKM_MAX = 25.0, 100.0
 VALID_SCORES = (1, 2, 3, 4)

@@ -113,7 +113,7 @@ def label(key: str, lang: str = DEFAULT_LANG, default: object = _MISSING) -> str
     if entry is None:
         if default is not _MISSING:
             return default  # type: ignore[return-value]
-        raise KeyError(f"no label for key {key!r} (add it to analysis.labels.LABELS)")
+        raise KeyError(f"no label for key {key!r} (add it to analysis.narrative.labels.LABELS)")
     return entry[lang]
 
 

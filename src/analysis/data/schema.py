@@ -193,7 +193,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         },
         strict=True,
     ),
-    # National peers layer (analysis.national): one row per pemda, per pemda-year-account,
+    # National peers layer (analysis.data.national): one row per pemda, per pemda-year-account,
     # per pemda-year. Public rows only (user rows when a researcher imports more years).
     "pemda": pa.DataFrameSchema(
         {

@@ -27,7 +27,7 @@ The build step :func:`build_tables` (registered in ``build.DERIVED_STEPS``) writ
 Every row carries ``provenance`` and ``source`` (file) and, for rows read from a file,
 ``source_row`` (line number, header = line 1). Rows without an account code (a handful in
 2023 and 2025) and province rows without a value (2018, 2019) are dropped and counted in the
-build manifest (``derived_info``). Bad values raise :class:`~analysis.schema.InputError`
+build manifest (``derived_info``). Bad values raise :class:`~analysis.data.schema.InputError`
 naming the file, line and column.
 """
 
@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.schema import InputError, Problem, validate
+from analysis.data.schema import InputError, Problem, validate
 
 NATIONAL_DIR = "national"
 APBD_DIR = "djpk_jaga_apbd"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import public
-from analysis.importers.read import norm
+from analysis.data import public
+from analysis.data.importers.read import norm
 
 UNATTRIBUTED = "unattributed"
 _ACCOUNT = re.compile(r"^(?P<name>.*?)\s*\(\s*(?P<handle>[^()]*?)\s*\)\s*$")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 
 from analysis import config
-from analysis.importers.mapping import MappingError, available
-from analysis.schema import InputError
+from analysis.data.importers.mapping import MappingError, available
+from analysis.data.schema import InputError
 
 
 def _cmd_import(args) -> int:
-    from analysis.importers.store import describe_problems, import_files
+    from analysis.data.importers.store import describe_problems, import_files
 
     try:
         report = import_files(args.kind, args.files, region=args.region, unit=args.unit,

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.schema import INNOVATION_FORMS, INNOVATION_STAGES, SPENDING_TYPES
+from analysis.data.schema import INNOVATION_FORMS, INNOVATION_STAGES, SPENDING_TYPES
 
 KEYS = ["region_code", "unit_id", "year"]
 MODEL_PROVENANCE = ("simulated", "user")
@@ -148,7 +148,7 @@ def innovation_counts(innovations: pd.DataFrame, units_years: pd.DataFrame) -> p
 def service_measures(service: pd.DataFrame, skm: pd.DataFrame | None) -> pd.DataFrame:
     """Per unit-year service indicators; IKM is recomputed from raw SKM responses where they
     exist (PermenPANRB 14/2017), else taken from the service table."""
-    from analysis import ikm
+    from analysis.methods import ikm
 
     s = service[service["provenance"].isin(MODEL_PROVENANCE) & service["unit_id"].notna()]
     wide = s.pivot_table(index=KEYS, columns="indicator", values="value", aggfunc="mean")

@@ -2,7 +2,7 @@
 
 Each converter reads the cells the mapping names, resolves units and years, applies the rules
 of its kind (stated in ``docs/importing.md`` and below), records every rejected cell as a
-:class:`~analysis.schema.Problem` in the report, and returns the canonical rows.
+:class:`~analysis.data.schema.Problem` in the report, and returns the canonical rows.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis import ikm
-from analysis.importers.mapping import Located, Mapping, load_toml
-from analysis.importers.read import (
+from analysis.methods import ikm
+from analysis.data.importers.mapping import Located, Mapping, load_toml
+from analysis.data.importers.read import (
     NotANumber,
     Sheet,
     cell_text,
@@ -28,9 +28,9 @@ from analysis.importers.read import (
     parse_date,
     parse_number,
 )
-from analysis.importers.report import Report
-from analysis.importers.units import UnitResolver
-from analysis.schema import SKM_ELEMENTS, SPENDING_TYPE_UNSPECIFIED, STAGES
+from analysis.data.importers.report import Report
+from analysis.data.importers.units import UnitResolver
+from analysis.data.schema import SKM_ELEMENTS, SPENDING_TYPE_UNSPECIFIED, STAGES
 
 
 @dataclass

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.schema import Problem
+from analysis.data.schema import Problem
 
 HEADER_SCAN_ROWS = 30
 

@@ -45,8 +45,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, fmt, io, models, plots, report
-from analysis.labels import LANGS, check_lang, label
+from analysis import config
+from analysis.data import store
+from analysis.methods import models
+from analysis.narrative import fmt
+from analysis.narrative.labels import LANGS, check_lang, label
+from analysis.publish import plots, report
 
 # exit statuses of the command
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_PDF = 0, 1, 2, 3
@@ -248,7 +252,7 @@ def load(data_dir: str | Path | None = None, lang: str = "id",
     """Validate the parameters and read every processed table the presentation uses."""
     p = validate_params(lang, scenario_cut_pct, scenario_unit)
     data_dir = Path(data_dir) if data_dir else None
-    tables = {name: io.load_table(name, data_dir) for name in (
+    tables = {name: store.load_table(name, data_dir) for name in (
         "units", "panel", "unit_summary", "regency_year", "model_results", "event_study",
         "typology", "typology_k", "resilience", "region_finance")}
     panel = tables["panel"]
@@ -783,7 +787,7 @@ def caveat_items(res: Results) -> list[str]:
 
 def public_spending(res: Results) -> pd.DataFrame:
     """The real total spending per year and stage (the enacted document first), with source."""
-    from analysis import public
+    from analysis.data import public
 
     rf = res.region_finance
     rf = rf[rf["provenance"] == "public"]
@@ -1561,7 +1565,7 @@ def run_template(template: Path, parameters: dict, kernel_name: str, timeout: in
     import nbformat
     import papermill as pm
 
-    from analysis.kernel import BATCH_KERNEL_ARGS
+    from analysis.publish.kernel import BATCH_KERNEL_ARGS
 
     nb = nbformat.read(template, as_version=4)
     return pm.execute_notebook(nb, None, parameters=parameters, kernel_name=kernel_name,
@@ -1673,13 +1677,13 @@ def present(out_dir: str | Path | None = None, lang: str = "id",
             kernel_name: str | None = None, timeout: int = 120) -> PresentResult:
     """Render figures, deck and brief (HTML + PDF) into ``out_dir`` (default reports/).
 
-    Raises PresentParameterError / io.NotBuiltError before writing anything when a parameter
+    Raises PresentParameterError / store.NotBuiltError before writing anything when a parameter
     is wrong or the data is not built; a failing template raises papermill's error.
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    from analysis.kernel import DEFAULT_KERNEL_NAME, ensure_kernel
+    from analysis.publish.kernel import DEFAULT_KERNEL_NAME, ensure_kernel
 
     t0 = time.perf_counter()
     out = Path(out_dir) if out_dir else config.reports_dir()
@@ -1761,7 +1765,7 @@ def _cli_present(args) -> int:
             r = present(args.out, lang, args.data_dir, pdf=not args.no_pdf,
                         scenario_cut_pct=args.cut, scenario_unit=args.unit,
                         chromium=args.chromium, timeout=args.timeout)
-        except (PresentParameterError, io.NotBuiltError) as exc:
+        except (PresentParameterError, store.NotBuiltError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         except Exception as exc:  # noqa: BLE001 - a template failure: say where, exit 1

@@ -33,7 +33,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import config, schema
+from analysis import config
+
+from analysis.data import schema
 
 GENERATOR_VERSION = "1.1.0"   # 1.1: cut-only post effect, planted unit resilience, effects=
 NOT_A_FINDING = "SIMULATED DATA: not a finding about any real office"
@@ -411,7 +413,7 @@ def _simulate(base: pd.DataFrame, rng: np.random.Generator, *, seed: int, years,
                                   respondents, E, res_ikm[fl, None] * post[None, :])
 
     # ---- tables ---------------------------------------------------------------------------------
-    src = f"simulated: analysis.simulate seed={seed}"
+    src = f"simulated: analysis.data.simulate seed={seed}"
     budget = _budget_rows(amount[:, vis], pen, codes[reg_idx], uid, vyrs, src)
     lead = lead.assign(region_code=codes[reg_idx][lead["u"].to_numpy()],
                        unit_id=uid[lead["u"].to_numpy()], provenance=PROVENANCE, source=src)
@@ -954,7 +956,7 @@ def _truth(*, seed, years, codes, size_factor, targets, raw_tot, factor, amount,
     truth = {
         "label": NOT_A_FINDING,
         "provenance": PROVENANCE,
-        "generator": "analysis.simulate",
+        "generator": "analysis.data.simulate",
         "generator_version": GENERATOR_VERSION,
         "seed": int(seed),
         "years": [int(y0), int(y1)],

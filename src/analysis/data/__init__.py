@@ -1,0 +1,1 @@
+"""Data: public and simulated sources, user imports, validation, the build and its store."""

@@ -1,0 +1,1 @@
+"""Methods: measures, IKM, the econometric models and the peers analysis."""

@@ -1,0 +1,1 @@
+"""Narrative: number formats and the id/en words."""

@@ -1,0 +1,1 @@
+"""Publish: figures, notebook helpers, per-unit reports, batch rendering, deck and brief."""
