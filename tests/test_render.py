@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.data import store
 from analysis.publish import kernel, render
 from analysis.publish.render import InvalidUnitError, build_index_html, render_reports
 
@@ -295,7 +296,7 @@ def test_interrupted_run_leaves_no_partial_report_and_next_run_completes(tmp_pat
     class Killed(BaseException):
         pass
 
-    real_write = render._write_all
+    real_write = store._write_all
 
     def dying_write(fh, data, path):
         if path.name == "u-b.html":
@@ -303,7 +304,7 @@ def test_interrupted_run_leaves_no_partial_report_and_next_run_completes(tmp_pat
             raise Killed()
         real_write(fh, data, path)
 
-    monkeypatch.setattr(render, "_write_all", dying_write)
+    monkeypatch.setattr(store, "_write_all", dying_write)
     with pytest.raises(Killed):
         render_reports(["u-a", "u-b", "u-c"], FIXTURE, out, workers=2, progress=False)
     assert "u-b.html" not in _files(out)
@@ -311,7 +312,7 @@ def test_interrupted_run_leaves_no_partial_report_and_next_run_completes(tmp_pat
 
     # A hard kill (no cleanup at all) would leave a temp file: it never counts as a report.
     (out / ".u-c.html.abc123.tmp").write_text("<html>half")
-    monkeypatch.setattr(render, "_write_all", real_write)
+    monkeypatch.setattr(store, "_write_all", real_write)
     res = render_reports(["u-a", "u-b", "u-c"], FIXTURE, out, workers=2, progress=False)
     assert res.exit_status == 0
     assert {r["status"] for r in res.rows} <= {"ok", "skipped"}

@@ -1,4 +1,5 @@
-"""Reading and writing the processed tables (``data/processed/*.parquet``).
+"""Reading and writing the processed tables (``data/processed/*.parquet``), and the one
+atomic file write every writer of the project uses (``atomic_write``).
 
 Writing is all-or-nothing: every table goes to a temporary sibling folder first, and only when
 all of them are written does that folder replace ``processed/``. A failed build therefore
@@ -7,6 +8,7 @@ leaves the previous processed data exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +23,32 @@ if TYPE_CHECKING:   # imported where a table is read or written (reading a manif
     import pandas as pd
 
 MANIFEST = "manifest.json"
+
+
+def _write_all(fh, data: bytes, path: Path) -> None:
+    """Write ``data`` to the open temp file for ``path`` (a seam for the interruption test)."""
+    fh.write(data)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``path`` via a temp file in the same folder and ``os.replace``: readers see the old
+    file or the new one, never half of one. A leftover ``.<name>.*.tmp`` (hard kill) is removed
+    by the next render (``render._clean_stale_tmp``)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _write_all(fh, data, path)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 class NotBuiltError(FileNotFoundError):

@@ -27,20 +27,22 @@ import contextlib
 import csv
 import datetime as _dt
 import hashlib
-import html
 import io
 import json
 import os
 import re
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from analysis import __version__, config
+from analysis.data.store import atomic_write
+from analysis.publish import engine
+from analysis.publish.executors import DaskTaskExecutor, TaskExecutor, make_executor
+from analysis.publish.index import build_index_html
 from analysis.publish.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
 
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -296,35 +298,6 @@ def content_hash(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-# --------------------------------------------------------------------------- atomic writes
-
-
-def _write_all(fh, data: bytes, path: Path) -> None:
-    """Write ``data`` to the open temp file for ``path`` (a seam for the interruption test)."""
-    fh.write(data)
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``path`` via a temp file in the same folder and ``os.replace``: readers see the old
-    file or the new one, never half of one. A leftover ``.<name>.*.tmp`` (hard kill) is removed
-    by the next render."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_all(fh, data, path)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _clean_stale_tmp(out_dir: Path) -> list[Path]:
     removed = []
     for p in out_dir.iterdir():
@@ -460,246 +433,6 @@ def _traceback_tail(lines: Iterable[str] | None, n: int = 30) -> str:
 # _WARM_RESET_CODE out of band (silent, not a notebook cell). After any failure the kernel is
 # shut down and the next report starts a fresh one. See docs/rendering.md, "Warm kernels".
 
-WARM_ENGINE = "batang-warm"
-"""Name under which the warm engine is registered with papermill (in the worker process)."""
-
-# Run silently before every report in a reused kernel. Order matters: figures are closed and
-# rcParams restored while the modules are still reachable, then the namespace is cleared.
-# - plt.close("all"): no figure of the previous report can be flushed into this one;
-# - matplotlib.rc_file_defaults(): rcParams back to what a fresh kernel has (matplotlibrc,
-#   i.e. rcdefaults() plus any site/user matplotlibrc; the backend is kept), so the
-#   template's own plots.use_style() starts from the same state as with a fresh kernel;
-# - the warnings "already shown" registries are invalidated (a warning shown once in the
-#   previous report is shown again, as in a fresh kernel): simplefilter(..., append=True)
-#   adds the catch-all "default" entry, which is also Python's behaviour when no filter
-#   matches, so it changes no decision; it only bumps the filters version;
-# - execution_count = 1: execution counts (and PapermillExecutionError.exec_count) are the
-#   same as with a fresh kernel;
-# - %reset -f: every user global (the parameters, `rep`, `table`, imported names, Out, _i*).
-_WARM_RESET_CODE = """\
-import sys as _batang_sys, warnings as _batang_warnings
-if "matplotlib.pyplot" in _batang_sys.modules:
-    _batang_sys.modules["matplotlib.pyplot"].close("all")
-if "matplotlib" in _batang_sys.modules:
-    _batang_sys.modules["matplotlib"].rc_file_defaults()
-_batang_warnings.onceregistry.clear()
-_batang_warnings.simplefilter("default", append=True)
-get_ipython().execution_count = 1
-%reset -f
-"""
-
-
-class WarmKernelResetError(RuntimeError):
-    """The reset before a report failed in a reused kernel (the kernel is then replaced)."""
-
-
-class WarmKernel:
-    """One kernel kept alive in this process for successive reports.
-
-    Started lazily by the warm engine (so a start failure surfaces inside papermill's call and
-    is retried like a fresh-kernel start failure), shut down by ``shutdown()``: after a failed
-    report, and at process exit (``atexit`` and a ``multiprocessing`` finalizer, because pool
-    workers leave through ``os._exit`` and never run ``atexit`` handlers).
-    """
-
-    def __init__(self, kernel_name: str, extra_arguments: Iterable[str] = BATCH_KERNEL_ARGS):
-        self.kernel_name = kernel_name
-        self.extra_arguments = list(extra_arguments)
-        self.pid = os.getpid()
-        self.reports = 0
-        self._client = None  # the nbclient NotebookClient that owns km/kc
-
-    @property
-    def km(self):
-        return self._client.km if self._client is not None else None
-
-    @property
-    def kc(self):
-        return self._client.kc if self._client is not None else None
-
-    @property
-    def started(self) -> bool:
-        return self._client is not None
-
-    def ensure_started(self, start_timeout: int = 60) -> None:
-        """Start the kernel unless a live one is there (a dead one is cleaned up first)."""
-        if self._client is not None and not self.is_alive():
-            self.shutdown()
-        if self._client is not None:
-            return
-        import nbformat
-        from nbclient import NotebookClient
-
-        client = NotebookClient(
-            nbformat.v4.new_notebook(),
-            kernel_name=self.kernel_name,
-            extra_arguments=list(self.extra_arguments),
-            startup_timeout=start_timeout,
-            shutdown_kernel="immediate",
-        )
-        client.km = client.create_kernel_manager()
-        self._client = client
-        try:
-            client.start_new_kernel()
-            client.start_new_kernel_client()  # waits for kernel_info; cleans up on failure
-        except BaseException:
-            self.shutdown()
-            raise
-        self.reports = 0
-
-    def is_alive(self) -> bool:
-        if self._client is None or self._client.km is None:
-            return False
-        from jupyter_core.utils import ensure_async, run_sync
-
-        async def _alive():
-            return bool(await ensure_async(self._client.km.is_alive()))
-
-        try:
-            return run_sync(_alive)()
-        except Exception:  # noqa: BLE001 - a broken manager counts as dead
-            return False
-
-    def shutdown(self) -> None:
-        """Kill the kernel now (idempotent; never raises). A copy inherited through fork
-        belongs to the parent's kernel and is only dropped, never shut down."""
-        client, self._client = self._client, None
-        if client is None or os.getpid() != self.pid:
-            return
-        with contextlib.suppress(Exception):
-            if client.km is not None:
-                client._cleanup_kernel()  # immediate shutdown, cleanup_resources, stop_channels
-
-
-_WARM: dict[str, WarmKernel] = {}
-_WARM_FINALIZER_PID: int | None = None
-
-
-def shutdown_warm_kernels() -> None:
-    """Shut down every warm kernel of this process (registered for process exit)."""
-    for wk in list(_WARM.values()):
-        wk.shutdown()
-    _WARM.clear()
-
-
-def _warm_kernel(kernel_name: str) -> WarmKernel:
-    """This process's warm kernel for ``kernel_name`` (created on first use)."""
-    global _WARM_FINALIZER_PID
-    pid = os.getpid()
-    if _WARM_FINALIZER_PID != pid:
-        # First use in this process (a forked worker inherits the parent's dict: drop it).
-        _WARM.clear()
-        import atexit
-        from multiprocessing import util as mp_util
-
-        atexit.register(shutdown_warm_kernels)
-        mp_util.Finalize(None, shutdown_warm_kernels, exitpriority=100)
-        _WARM_FINALIZER_PID = pid
-    wk = _WARM.get(kernel_name)
-    if wk is None:
-        wk = _WARM[kernel_name] = WarmKernel(kernel_name)
-    return wk
-
-
-_WARM_ENGINE_CLASS = None
-
-
-def _register_warm_engine():
-    """Build the warm papermill engine (papermill imported lazily) and register it."""
-    global _WARM_ENGINE_CLASS
-    if _WARM_ENGINE_CLASS is not None:
-        return _WARM_ENGINE_CLASS
-    from queue import Empty
-
-    from jupyter_core.utils import ensure_async, run_sync
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-    from papermill.utils import merge_kwargs, remove_args
-
-    class WarmNotebookClient(PapermillNotebookClient):
-        """papermill's client on an existing kernel: resets the namespace, then runs cells."""
-
-        async def _async_reset_namespace(self) -> None:
-            msg_id = await ensure_async(
-                self.kc.execute(
-                    _WARM_RESET_CODE, silent=True, store_history=False, allow_stdin=False
-                )
-            )
-            deadline = time.monotonic() + (self.timeout or 60)
-            while True:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise WarmKernelResetError("the warm kernel did not answer the reset")
-                try:
-                    msg = await ensure_async(
-                        self.kc.shell_channel.get_msg(timeout=min(remaining, 1.0))
-                    )
-                except Empty:
-                    await self._async_check_alive()  # DeadKernelError when it died
-                    continue
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    break
-            content = msg["content"]
-            if content.get("status") != "ok":
-                raise WarmKernelResetError(
-                    f"reset failed in the warm kernel: {content.get('ename')}: "
-                    f"{content.get('evalue')}"
-                )
-
-        def papermill_execute_cells(self):
-            run_sync(self._async_reset_namespace)()
-            super().papermill_execute_cells()
-
-    class WarmKernelEngine(NBClientEngine):
-        """papermill engine: the same kernel for every notebook of this process."""
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            warm_kernel: WarmKernel | None = None,
-            **kwargs,
-        ):
-            if warm_kernel is None:
-                raise ValueError(f"the {WARM_ENGINE!r} engine needs warm_kernel=WarmKernel(...)")
-            # Same argument handling as papermill's NBClientEngine.execute_managed_notebook.
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(
-                safe_kwargs,
-                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            try:
-                warm_kernel.ensure_started(start_timeout)
-                # km given: nbclient neither starts nor shuts down the kernel (owns_km False);
-                # kc given: it opens no second set of channels.
-                client = WarmNotebookClient(nb_man, km=warm_kernel.km, **final_kwargs)
-                client.kc = warm_kernel.kc
-                nb = client.execute()
-            except BaseException:
-                warm_kernel.shutdown()  # dead, timed out or half-run: never reused
-                raise
-            warm_kernel.reports += 1
-            return nb
-
-    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
-    _WARM_ENGINE_CLASS = WarmKernelEngine
-    return WarmKernelEngine
-
-
 def render_unit(task: Mapping[str, Any]) -> dict:
     """The task function run by every executor: execute one unit's notebook and convert it.
 
@@ -722,7 +455,7 @@ def render_unit(task: Mapping[str, Any]) -> dict:
         "evalue": None,
         "traceback": None,
     }
-    warm: WarmKernel | None = None
+    warm: engine.WarmKernel | None = None
     try:
         import nbformat
         import papermill as pm
@@ -735,11 +468,11 @@ def render_unit(task: Mapping[str, Any]) -> dict:
         template = nbformat.reads(task["template_text"], as_version=4)
         params = {"unit_id": task["unit_id"], **task["parameters"]}
         retries = int(task.get("max_retries", MAX_KERNEL_START_RETRIES))
-        engine: dict[str, Any] = {}
+        engine_args: dict[str, Any] = {}
         if task.get("warm"):
-            _register_warm_engine()
-            warm = _warm_kernel(kernel_name)
-            engine = {"engine_name": WARM_ENGINE, "warm_kernel": warm}
+            engine.ensure_registered()
+            warm = engine.warm_kernel(kernel_name)
+            engine_args = {"engine_name": engine.WARM_ENGINE, "warm_kernel": warm}
         nb = None
         for attempt in range(retries + 1):
             out["attempts"] = attempt + 1
@@ -756,7 +489,7 @@ def render_unit(task: Mapping[str, Any]) -> dict:
                     # engine kwargs, passed through papermill to nbclient's NotebookClient:
                     shutdown_kernel="immediate",
                     extra_arguments=list(BATCH_KERNEL_ARGS),
-                    **engine,
+                    **engine_args,
                 )
                 break
             except PapermillExecutionError:
@@ -787,152 +520,6 @@ def render_unit(task: Mapping[str, Any]) -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- executors
-
-
-class TaskExecutor(Protocol):
-    """Runs ``fn(task)`` for every task and yields ``(task, result)`` as each one finishes.
-
-    ``fn`` never raises for a unit's failure; an executor turns infrastructure failures
-    (a worker process died, a lost Dask worker) into failed results itself.
-    """
-
-    name: str
-    workers: int
-
-    def __enter__(self) -> TaskExecutor: ...
-    def __exit__(self, *exc) -> None: ...
-    def run(self, fn: Callable[[dict], dict], tasks: list[dict]) -> Iterator[tuple[dict, dict]]:
-        """Submit every task now; return an iterator of results in completion order."""
-        ...
-
-
-def _infra_failure(task: dict, exc: BaseException) -> dict:
-    return {
-        "unit_id": task["unit_id"],
-        "status": "failed",
-        "html": None,
-        "seconds": None,
-        "started": None,
-        "attempts": 1,
-        "cell_index": None,
-        "exec_count": None,
-        "ename": type(exc).__name__,
-        "evalue": str(exc) or type(exc).__name__,
-        "traceback": None,
-    }
-
-
-class ProcessPoolTaskExecutor:
-    """``concurrent.futures.ProcessPoolExecutor``, one unit per task, ``workers`` processes."""
-
-    name = "process-pool"
-
-    def __init__(self, workers: int):
-        self.workers = max(1, int(workers))
-        self._pool = None
-
-    def __enter__(self):
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = None
-        if "fork" in mp.get_all_start_methods() and sys.platform.startswith("linux"):
-            # Import the heavy modules once, before forking, so workers inherit them.
-            import nbconvert  # noqa: F401
-            import papermill  # noqa: F401
-
-            ctx = mp.get_context("fork")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
-        return self
-
-    def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    def run(self, fn, tasks):
-        from concurrent.futures import as_completed
-
-        futures = {self._pool.submit(fn, t): t for t in tasks}  # submitted (forked) now
-
-        def _results():
-            for fut in as_completed(futures):
-                task = futures[fut]
-                try:
-                    yield task, fut.result()
-                except Exception as exc:  # BrokenProcessPool, pickling errors
-                    yield task, _infra_failure(task, exc)
-
-        return _results()
-
-
-class DaskTaskExecutor:
-    """A Dask ``distributed.Client``: ``"local"`` starts a LocalCluster of ``workers``
-    single-threaded processes; any other value is a scheduler address (``tcp://host:8786``)."""
-
-    def __init__(self, scheduler: str, workers: int):
-        self.scheduler = scheduler
-        self.workers = max(1, int(workers))
-        self.name = "dask-local" if scheduler == "local" else f"dask:{scheduler}"
-        self._cluster = None
-        self._client = None
-
-    def __enter__(self):
-        from distributed import Client, LocalCluster
-
-        if self.scheduler == "local":
-            self._cluster = LocalCluster(
-                n_workers=self.workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-            )
-            self._client = Client(self._cluster)
-        else:
-            self._client = Client(self.scheduler)
-            self.workers = len(self._client.scheduler_info().get("workers", {})) or self.workers
-        return self
-
-    def __exit__(self, *exc):
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = None
-
-    def run(self, fn, tasks):
-        import uuid
-
-        from distributed import as_completed
-
-        token = uuid.uuid4().hex[:8]
-        futures = {}
-        for t in tasks:
-            fut = self._client.submit(fn, t, key=f"render-{t['unit_id']}-{token}", pure=False)
-            futures[fut] = t
-
-        def _results():
-            for fut in as_completed(list(futures)):
-                task = futures[fut]
-                try:
-                    yield task, fut.result()
-                except Exception as exc:  # lost worker, KilledWorker
-                    yield task, _infra_failure(task, exc)
-                finally:
-                    fut.release()
-
-        return _results()
-
-
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> TaskExecutor:
-    """The one place that chooses how units run."""
-    n = workers or os.cpu_count() or 1
-    if scheduler:
-        return DaskTaskExecutor(scheduler, n)
-    return ProcessPoolTaskExecutor(n)
-
-
 # --------------------------------------------------------------------------- manifest & index
 
 
@@ -955,208 +542,6 @@ def _read_sidecar(path: Path) -> str | None:
         return path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-
-
-_LABELS = {
-    "id": {
-        "title": "Laporan per OPD",
-        "unit": "Kode",
-        "name": "Nama unit",
-        "status": "Status",
-        "seconds": "Detik",
-        "message": "Pesan",
-        "ok": "berhasil",
-        "failed": "gagal",
-        "skipped": "tidak berubah",
-        "generated": "Dibuat",
-        "sort": "Klik judul kolom untuk mengurutkan.",
-        "summary": "{ok} berhasil, {skipped} tidak berubah, {failed} gagal, dari {n} laporan",
-        "cell": "sel",
-        "stale": "laporan lama (terakhir berhasil {when}); render terakhir gagal",
-    },
-    "en": {
-        "title": "Unit reports",
-        "unit": "Id",
-        "name": "Unit name",
-        "status": "Status",
-        "seconds": "Seconds",
-        "message": "Message",
-        "ok": "ok",
-        "failed": "failed",
-        "skipped": "unchanged",
-        "generated": "Generated",
-        "sort": "Click a column header to sort.",
-        "summary": "{ok} ok, {skipped} unchanged, {failed} failed, of {n} reports",
-        "cell": "cell",
-        "stale": "stale: last good report ({when}); the latest render failed",
-    },
-}
-
-_INDEX_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1d2327}
-h1{font-size:1.5rem;margin:0 0 .5rem}
-.banner{background:#b3261e;color:#fff;font-weight:700;padding:.6rem 1rem;margin:0 0 1rem;
- border-radius:4px;letter-spacing:.03em}
-.meta{color:#555;font-size:.9rem;margin:.25rem 0 1rem}
-table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left;vertical-align:top}
-th{background:#f3f4f6;cursor:pointer;user-select:none;white-space:nowrap;position:sticky;top:0}
-th:focus{outline:2px solid #2563eb}
-th[aria-sort=ascending]::after{content:" \\25B2"} th[aria-sort=descending]::after{content:" \\25BC"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.failed td{background:#fdecea}
-.st-ok{color:#137333}.st-skipped{color:#555}.st-failed{color:#b3261e;font-weight:700}
-.msg{white-space:pre-wrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.82rem;
- max-width:40rem}
-"""
-
-# Inline vanilla JS: sort the table by the clicked header (numbers numerically, text by locale).
-_INDEX_JS = """
-(function(){
-  function key(td){
-    var v = td.getAttribute('data-sort');
-    if (v === null) v = td.textContent.trim();
-    var n = Number(v);
-    return (v !== '' && isFinite(n)) ? n : v.toLowerCase();
-  }
-  function cmp(x, y){
-    if (typeof x === typeof y) return x < y ? -1 : (x > y ? 1 : 0);
-    return typeof x === 'number' ? -1 : 1;
-  }
-  document.querySelectorAll('table.sortable').forEach(function(table){
-    var heads = table.tHead.rows[0].cells;
-    Array.prototype.forEach.call(heads, function(th, col){
-      function sort(){
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        Array.prototype.forEach.call(heads, function(h){ h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function(a, b){
-          var r = cmp(key(a.cells[col]), key(b.cells[col]));
-          return asc ? r : -r;
-        });
-        rows.forEach(function(r){ body.appendChild(r); });
-      }
-      th.tabIndex = 0;
-      th.addEventListener('click', sort);
-      th.addEventListener('keydown', function(e){ if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
-    });
-  });
-})();
-"""
-
-
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _local(text: str, lang: str) -> str:
-    """A plain number as Bahasa Indonesia writes it: decimal comma, true minus sign."""
-    return text.replace("-", "\u2212").replace(".", ",") if lang == "id" else text
-
-
-def _fmt_value(value: Any, lang: str = "en") -> tuple[str, str | None]:
-    """(display text in the page's language, numeric sort key or None)."""
-    if isinstance(value, bool) or value is None:
-        return ("" if value is None else str(value)), None
-    if isinstance(value, int):
-        return _local(f"{value}", lang), str(value)
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return "", None
-        return _local(f"{value:.6g}", lang), repr(value)
-    return str(value), None
-
-
-def build_index_html(
-    rows: list[dict],
-    *,
-    lang: str = "id",
-    banner: str | None = None,
-    title: str | None = None,
-    generated: str | None = None,
-    filter_column: str | None = None,
-) -> str:
-    """The index page: banner, counts, and a sortable table of every report. Every value
-    from data (titles, messages, summary cells, column names) is HTML-escaped. With
-    ``filter_column`` (a summary column, e.g. the province of a pemda) a drop-down above the
-    table shows only the rows with the chosen value."""
-    lab = _LABELS.get(lang, _LABELS["id"])
-    summary_cols: list[str] = []
-    for r in rows:
-        for k in r.get("summary") or {}:
-            if k not in summary_cols:
-                summary_cols.append(k)
-    counts = {"ok": 0, "failed": 0, "skipped": 0}
-    for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    heads = [lab["unit"], lab["name"], lab["status"], *summary_cols, lab["seconds"], lab["message"]]
-    out = io.StringIO()
-    w = out.write
-    page_title = title or lab["title"]
-    w(f'<!DOCTYPE html>\n<html lang="{_esc(lang)}">\n<head>\n<meta charset="utf-8">\n')
-    w('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
-    w(f"<title>{_esc(page_title)}</title>\n<style>{_INDEX_CSS}</style>\n</head>\n<body>\n")
-    if banner:
-        w(f'<div class="banner" role="alert">{_esc(banner)}</div>\n')
-    w(f"<h1>{_esc(page_title)}</h1>\n")
-    w(f'<p class="meta">{_esc(lab["summary"].format(n=len(rows), **counts))}. ')
-    if generated:
-        w(f"{_esc(lab['generated'])}: {_esc(generated)}. ")
-    w(f"{_esc(lab['sort'])}</p>\n")
-    if filter_column and filter_column in summary_cols:
-        col = heads.index(filter_column)
-        values = sorted({str((r.get("summary") or {}).get(filter_column) or "") for r in rows})
-        w(f'<p><label>{_esc(filter_column)}: <select id="rowfilter" data-col="{col}">'
-          '<option value="">*</option>')
-        for v in values:
-            w(f'<option value="{_esc(v)}">{_esc(v)}</option>')
-        w("</select></label></p>\n<script>document.getElementById('rowfilter')."
-          "addEventListener('change', function(e){var c=+e.target.dataset.col, v=e.target.value;"
-          "document.querySelectorAll('table.sortable tbody tr').forEach(function(tr){"
-          "tr.style.display=(!v||tr.cells[c].textContent.trim()===v)?'':'none';});});"
-          "</script>\n")
-    w('<table class="sortable">\n<thead><tr>')
-    for h in heads:
-        w(f'<th scope="col">{_esc(h)}</th>')
-    w("</tr></thead>\n<tbody>\n")
-    for r in rows:
-        status = r["status"]
-        w(f'<tr class="{_esc(status)}">')
-        uid = r["unit_id"]
-        stale = status == "failed" and bool(r.get("stale")) and r.get("html")
-        href = r.get("html") if status in ("ok", "skipped") or stale else None
-        if href:
-            w(f'<td><a href="{_esc(href)}">{_esc(uid)}</a></td>')
-            w(f'<td><a href="{_esc(href)}">{_esc(r.get("title") or uid)}</a></td>')
-        else:
-            w(f"<td>{_esc(uid)}</td><td>{_esc(r.get('title') or uid)}</td>")
-        w(f'<td class="st-{_esc(status)}">{_esc(lab.get(status, status))}</td>')
-        summ = r.get("summary") or {}
-        for col in summary_cols:
-            text, key = _fmt_value(summ.get(col), lang)
-            attr = f' data-sort="{_esc(key)}"' if key is not None else ""
-            cls = ' class="num"' if key is not None else ""
-            w(f"<td{cls}{attr}>{_esc(text)}</td>")
-        secs = r.get("seconds")
-        if isinstance(secs, int | float) and status != "skipped":
-            w(f'<td class="num" data-sort="{secs!r}">{_local(f"{secs:.1f}", lang)}</td>')
-        else:
-            w("<td></td>")
-        msg = ""
-        if status == "failed":
-            where = ""
-            if r.get("cell_index") is not None:
-                where = f" [{lab['cell']} {r['cell_index']}, In [{r.get('exec_count')}]]"
-            msg = f"{r.get('ename') or 'Error'}{where}: {r.get('evalue') or ''}"
-            if stale:
-                msg = lab["stale"].format(when=r.get("rendered_at") or "?") + ". " + msg
-        w(f'<td class="msg">{_esc(msg)}</td>')
-        w("</tr>\n")
-    w("</tbody>\n</table>\n")
-    w(f"<script>{_INDEX_JS}</script>\n</body>\n</html>\n")
-    return out.getvalue()
 
 
 def _manifest_csv(rows: list[dict]) -> str:
