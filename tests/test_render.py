@@ -630,3 +630,19 @@ def test_a_rebuild_with_identical_tables_re_renders_nothing(data_dir, tmp_path):
                   "source": ["LRA Dinkes 2022"]}).to_parquet(data_dir / "user" / "budget.parquet")
     assert build.build(data_dir, simulated=False).built   # the budget table changes
     assert run() == ["u-a"]
+
+
+def test_warm_engine_is_registered_through_the_papermill_entry_point():
+    """papermill finds the warm engine by its entry point, whichever module is imported first
+    (the engine module builds its classes lazily so papermill never loads it half-imported)."""
+    import subprocess
+    import sys
+
+    for first in ("import papermill", "import analysis.publish.engine; import papermill"):
+        code = (f"{first}\nfrom papermill.engines import papermill_engines\n"
+                "e = papermill_engines.get_engine('batang-warm')\n"
+                "print(e.__module__, e.__name__)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["analysis.publish.engine", "WarmKernelEngine"]
