@@ -15,6 +15,7 @@ import pytest
 
 from analysis.data import simulate as sim
 from analysis.methods import models as M
+from analysis.methods import typology
 
 # Seeds fixed before looking at any result: the bundled default and the next two small
 # integers. They were not searched for: see the comment on b_ikm in PLANTED.
@@ -220,10 +221,10 @@ def test_typology_reproducible_and_k_by_silhouette(panels):
 
 def test_describe_from_centres():
     z = pd.Series({"cut_2020": -1.8, "innovation_trend": -0.9, "ikm_level": 0.1})
-    did, den = M._describe(z)
+    did, den = typology._describe(z)
     assert did == "dipotong sangat tajam 2020, inovasi turun"
     assert den == "cut very sharply in 2020, innovation falling"
-    assert M._describe(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
+    assert typology._describe(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
 
 
 def test_resilience_has_intervals(panels):
