@@ -7,6 +7,7 @@ All data here is SIMULATED (analysis.data.simulate); nothing is a finding about 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -438,3 +439,24 @@ def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
     M._cached_fit(p, fake_fit)
     M._cached_fit(changed, fake_fit)
     assert len(calls) == 3
+
+
+def test_cache_key_follows_every_estimator_module(monkeypatch):
+    """A change to any module of analysis.methods (not only models.py) gives a new key."""
+    from analysis.data import cache
+
+    before = cache.key("x")
+    real = Path.read_bytes
+
+    def edited(self):
+        data = real(self)
+        return data + b"# edited" if self.name == "resilience.py" else data
+
+    cache.code_digest.cache_clear()
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    try:
+        assert cache.key("x") != before
+    finally:
+        monkeypatch.undo()
+        cache.code_digest.cache_clear()
+    assert cache.key("x") == before

@@ -195,51 +195,23 @@ def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
 
 
 def _fit_key(panel: pd.DataFrame) -> str:
-    """Content key of a fit: the panel's values (not file times), the source of every module of
-    ``analysis.methods`` (the estimators live in several) and the estimation libraries'
-    versions."""
-    import hashlib
-    from importlib.metadata import version
-    from pathlib import Path
+    """Content key of a fit: the panel's values and columns (not file times), with the source
+    of every estimator module and the libraries' versions (``cache.key``)."""
+    from analysis.data import cache
 
-    h = hashlib.sha256()
-    h.update(pd.util.hash_pandas_object(panel.reset_index(drop=True), index=True).to_numpy()
-             .tobytes())
-    h.update(",".join(map(str, panel.columns)).encode())
-    for src in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(src.name.encode() + src.read_bytes())
-    for lib in ("pyfixest", "statsmodels", "scikit-learn", "numpy", "pandas"):
-        h.update(version(lib).encode())
-    return h.hexdigest()[:24]
+    values = pd.util.hash_pandas_object(panel.reset_index(drop=True), index=True).to_numpy()
+    return cache.key("fit_all", values.tobytes(), list(map(str, panel.columns)))
 
 
 def _cached_fit(panel: pd.DataFrame, fit) -> dict[str, pd.DataFrame]:
-    """``fit(panel)`` cached under ``<data>/interim/models/fit_all-<key>.pkl``: a rebuild whose
-    panel is unchanged (same values, same code, same library versions) reuses the fit instead
-    of spending ~15-40 s on jackknife and bootstrap refits. A damaged cache file is refitted."""
-    import os
-    import pickle
-    import tempfile
-
+    """``fit(panel)`` cached under ``<data>/interim/models/fit_all-<key>.pkl`` (``data.cache``):
+    a rebuild whose panel is unchanged (same values, same code, same library versions) reuses
+    the fit instead of spending ~15-40 s on jackknife and bootstrap refits."""
     from analysis import config
+    from analysis.data import cache
 
     folder = config.interim_dir() / "models"
-    path = folder / f"fit_all-{_fit_key(panel)}.pkl"
-    if path.is_file():
-        try:
-            with path.open("rb") as f:
-                return pickle.load(f)
-        except Exception:  # noqa: BLE001 - never trust a damaged cache: refit
-            path.unlink(missing_ok=True)
-    out = fit(panel)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(out, f)
-        os.replace(tmp, path)
-    except OSError:
-        pass            # a read-only data folder only loses the cache
+    out, _ = cache.cached(folder, f"fit_all-{_fit_key(panel)}", lambda: fit(panel))
     return out
 
 
