@@ -34,6 +34,7 @@ OVERLAY_KEYS = {
     "skm_responses": ["region_code", "unit_id", "year"],
     "innovations": ["region_code", "unit_id", "reporting_year"],
     "leadership": ["region_code", "unit_id"],
+    "indicators": ["region_code", "entity", "year", "framework", "indicator_key"],
 }
 TRUTH_FILE = "simulation_truth.json"
 
@@ -77,6 +78,31 @@ def overlay(base: pd.DataFrame, user: pd.DataFrame, keys: list[str]) -> pd.DataF
     replace = marked["_hit"].fillna(False).astype(bool).to_numpy() & (
         base["provenance"].to_numpy() == "simulated")
     return pd.concat([base[~replace], user], ignore_index=True)
+
+
+SPM_INDICATOR = {"indicator": "Capaian SPM", "indicator_key": "capaian_spm",
+                 "framework": "SPM", "measure_unit": "%", "direction": "higher",
+                 # PP 2/2018: every eligible citizen receives each basic service (100 %)
+                 "target": 100.0}
+
+
+def service_indicator_rows(service: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The ``indicators`` table with the SPM achievements of ``service`` (``spm_pct``, imported
+    with the service indicators) added in the general form, unless the same unit, year and
+    indicator was imported there already."""
+    import pandas as pd
+
+    spm = service[service["indicator"] == "spm_pct"] if len(service) else service
+    if spm is None or spm.empty:
+        return indicators
+    rows = spm[["region_code", "unit_id", "entity", "year", "value", "provenance",
+                "source"]].assign(**SPM_INDICATOR)
+    if len(indicators):
+        have = indicators[["region_code", "entity", "year", "framework", "indicator_key"]]
+        rows = rows.merge(have.assign(_have=True), how="left",
+                          on=["region_code", "entity", "year", "framework", "indicator_key"])
+        rows = rows[rows["_have"].isna()].drop(columns="_have")
+    return pd.concat([indicators, rows[indicators.columns]], ignore_index=True)
 
 
 def _file_digest(path: Path) -> str:
@@ -152,6 +178,7 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
     for name in OVERLAY_KEYS:   # every input table exists, if only empty (no simulated panel)
         if name not in tables:
             tables[name] = schema_empty(name)
+    tables["indicators"] = service_indicator_rows(tables["service"], tables["indicators"])
     for name in TABLES:
         if name in tables and not tables[name].empty:
             tables[name] = validate(tables[name], name, f"<assembled {name}>")
@@ -171,7 +198,9 @@ BUILD_LIBRARIES = ("pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodel
                    "scikit-learn", "pyfixest")
 # Package modules that never compute a table: their source is not part of the build key.
 NOT_TABLE_MODULES = frozenset({"analysis.__main__", "analysis.cli", "analysis.publish.render",
-                               "analysis.publish.kernel", "analysis.data.locking", "analysis.publish.present",
+                               "analysis.publish.engine", "analysis.publish.executors",
+                               "analysis.publish.index", "analysis.publish.kernel",
+                               "analysis.data.locking", "analysis.publish.present",
                                "analysis.publish.explore"})
 
 

@@ -40,6 +40,11 @@ SERVICE_INDICATORS = [
     "spm_pct",            # minimum service standard (SPM) achievement, percent
 ]
 LEADERSHIP_EVENTS = ["definitive", "acting", "rotation"]
+# General performance indicators (LPPD IKK, SPM, Ombudsman, IKU, ...): any name, with its unit,
+# direction and target (table ``indicators``). Never simulated: user rows, plus the SPM
+# achievements of the ``service`` table in this form (``build.service_indicator_rows``).
+INDICATOR_DIRECTIONS = ["higher", "lower"]   # "higher is better" or "lower is better"
+INDICATOR_FRAMEWORKS = ["LPPD IKK", "SPM", "Ombudsman", "IKU", "SAKIP", "other"]
 SKM_ELEMENTS = [f"u{i}" for i in range(1, 10)]
 PEMDA_KINDS = ["kabupaten", "kota", "provinsi"]
 IPM_STATUS = ["matched", "unmatched", "not_applicable"]
@@ -149,6 +154,25 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "source": _str_null,
         },
         unique=["region_code", "entity", "year", "indicator", "provenance"],
+        strict=True,
+    ),
+    "indicators": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "unit_id": _str_null,                 # null: a region-wide indicator
+            "entity": _str,                       # the unit id, or the region code
+            "year": _year,
+            "indicator": _str,                    # the name as the source writes it
+            "indicator_key": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]{1,80}$")),
+            "framework": pa.Column(str, pa.Check.isin(INDICATOR_FRAMEWORKS)),
+            "measure_unit": _str_null,            # "%", "hari", "orang", "indeks", ...
+            "direction": pa.Column(str, pa.Check.isin(INDICATOR_DIRECTIONS)),
+            "target": pa.Column(float, nullable=True, coerce=True),
+            "value": pa.Column(float, coerce=True),
+            "provenance": _prov,
+            "source": _str_null,
+        },
+        unique=["region_code", "entity", "year", "framework", "indicator_key", "provenance"],
         strict=True,
     ),
     "skm_responses": pa.DataFrameSchema(

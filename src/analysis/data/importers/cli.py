@@ -33,11 +33,12 @@ def _cmd_import(args) -> int:
 def register_cli(sub) -> None:
     p = sub.add_parser(
         "import", help="import the regency's own files (budget, innovations, skm, service, "
-                       "leadership) as user data and rebuild",
+                       "leadership, indicators) as user data and rebuild",
         description="Validate CSV/XLSX files, write data/user/<table>.parquet (provenance "
                     "user; same unit-year rows replaced) and rebuild the processed tables; "
                     "all or nothing. Mappings: " + ", ".join(available()) + ".")
-    p.add_argument("kind", choices=["budget", "innovations", "skm", "service", "leadership"],
+    p.add_argument("kind", choices=["budget", "innovations", "skm", "service", "leadership",
+                                    "indicators"],
                    help="what the files hold")
     p.add_argument("files", nargs="+", metavar="FILE", help=".csv or .xlsx files")
     p.add_argument("--region", default=config.REGION_BATANG,

@@ -941,12 +941,120 @@ def convert_leadership(parts: list[Part], ctx: Context) -> pd.DataFrame:
     return df.drop(columns="_where")
 
 
+# --------------------------------------------------------------------------------------------
+# general indicators (LPPD IKK, SPM, Ombudsman, IKU, ...)
+
+
+def indicator_key(name: str) -> str:
+    """A stable id for an indicator name: ascii lower case, words joined by ``_`` (80 chars)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return (re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "indicator")[:80]
+
+
+# A unit cell naming the regency itself: a region-wide indicator (no unit).
+REGION_WORDS = {"kabupaten", "kabupaten batang", "pemerintah kabupaten batang", "pemkab",
+                "pemkab batang", "pemda", "pemerintah daerah", "daerah", "region"}
+
+
+def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
+    rep = ctx.report
+    directions, frameworks = _value_map(ctx, "direction"), _value_map(ctx, "framework")
+    recs = []
+    for part in parts:
+        label = part.sheet.label
+        unit_default, year_default = sheet_unit(part, ctx), sheet_year(part, ctx)
+        srows = list(data_rows(part))
+        styles = {_header(part, k): st for k, st in
+                  column_styles(part, srows, ["target", "value"], rep).items()}
+        for rno, cells in srows:
+            rep.rows_read += 1
+            n0 = len(rep.problems)
+            if norm(cell_text(cells.get("unit"))) in REGION_WORDS:
+                uid = None                  # region-wide: entity is the region code
+            else:
+                uid = row_unit(ctx, part, rno, cells, unit_default, "OPD, or Kabupaten")
+            year = row_year(ctx, part, rno, cells, year_default)
+            name = cell_text(cells.get("indicator")).strip()
+            if not name:
+                rep.problem(label, rno, _header(part, "indicator"), None, "indicator name is blank")
+            elif len(name) > 300:
+                rep.problem(label, rno, _header(part, "indicator"), name[:60] + "...",
+                            "indicator name longer than 300 characters: is this the right column?")
+            dtext = cell_text(cells.get("direction"))
+            direction = _event(dtext, directions) if dtext else None
+            if direction is None:
+                rep.problem(label, rno, _header(part, "direction"), dtext or None,
+                            "unknown direction; write 'naik' / 'semakin tinggi semakin baik' "
+                            "(higher is better) or 'turun' / 'semakin rendah semakin baik' "
+                            "(lower is better)")
+            ftext = cell_text(cells.get("framework"))
+            framework = _event(ftext, frameworks) if ftext else "other"
+            if framework is None:
+                rep.problem(label, rno, _header(part, "framework"), ftext,
+                            "unknown framework; use LPPD IKK, SPM, Ombudsman, IKU, SAKIP or "
+                            "lainnya (or leave it blank)")
+            nums = {}
+            for col in ("target", "value"):
+                raw_v = cells.get(col)
+                try:
+                    nums[col] = parse_number(raw_v, style=styles.get(_header(part, col)))
+                except NotANumber as exc:
+                    rep.problem(label, rno, _header(part, col), cell_text(raw_v), exc.rule)
+            if "value" in nums and nums["value"] is None:
+                rep.blank_values += 1
+                continue
+            if len(rep.problems) > n0:
+                continue
+            unit_text = cell_text(cells.get("measure_unit")).strip() or None
+            if unit_text is None and any("%" in cell_text(cells.get(c)) for c in
+                                         ("target", "value")):
+                unit_text = "%"
+            source = cell_text(cells.get("source")).strip()
+            recs.append({"region_code": ctx.region, "unit_id": uid,
+                         "entity": uid if uid is not None else ctx.region, "year": year,
+                         "indicator": name, "indicator_key": indicator_key(name),
+                         "framework": framework, "measure_unit": unit_text,
+                         "direction": direction, "target": nums.get("target"),
+                         "value": float(nums["value"]), "provenance": "user",
+                         "source": (f"{source} (user import: {label})" if source
+                                    else f"user import: {label}"),
+                         "_where": f"{label} row {rno}"})
+            rep.rows_kept += 1
+    if not recs:
+        return pd.DataFrame()
+    df = pd.DataFrame(recs)
+    keys = ["entity", "year", "framework", "indicator_key"]
+    dup = df.duplicated(keys, keep=False)
+    drop = pd.Series(False, index=df.index)
+    for _, g in df[dup].groupby(keys):
+        where = ", ".join(g["_where"])
+        same = g[["value", "target", "direction", "measure_unit"]].astype(str).nunique().max() == 1
+        if same:
+            rep.duplicates.append(f"{g['entity'].iloc[0]} {g['year'].iloc[0]} "
+                                  f"'{g['indicator'].iloc[0]}' given twice with the same "
+                                  f"values: {where} (kept once)")
+            drop[g.index[1:]] = True
+        else:
+            first = g.iloc[0]["_where"]
+            for _, r in g.iloc[1:].iterrows():
+                lab, _, row = r["_where"].rpartition(" row ")
+                rep.problem(lab, row, "indicator", r["indicator"],
+                            f"conflicting values for {r['entity']} {r['year']} "
+                            f"'{r['indicator']}' (also given in {first})")
+    df = df[~drop]
+    df["target"] = df["target"].astype(float)
+    return df.drop(columns="_where")
+
+
 CONVERTERS = {
     "budget": ("budget", convert_budget),
     "innovations": ("innovations", convert_innovations),
     "skm": ("skm_responses", convert_skm),
     "service": ("service", convert_service),
     "leadership": ("leadership", convert_leadership),
+    "indicators": ("indicators", convert_indicators),
 }
 DEFAULT_MAPPING = {
     "budget": "sipd_lra_budget",
@@ -954,4 +1062,5 @@ DEFAULT_MAPPING = {
     "skm": "skm_survey",
     "service": "service_long",     # service_wide is chosen when its header fits better
     "leadership": "leadership",
+    "indicators": "indicators_long",
 }

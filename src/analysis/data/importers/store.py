@@ -47,6 +47,7 @@ REPLACE_KEYS = {
     "skm_responses": ["region_code", "unit_id", "year"],
     "innovations": ["region_code", "unit_id", "reporting_year"],
     "leadership": ["region_code", "unit_id", "date"],
+    "indicators": ["region_code", "entity", "year", "framework", "indicator_key"],
 }
 KINDS = list(kinds.CONVERTERS)
 
@@ -238,7 +239,8 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
                  unit: str | None = None, year: int | None = None, mapping: str | None = None,
                  sheet: str | None = None, dry_run: bool = False,
                  data_dir: str | Path | None = None) -> Report:
-    """Import ``files`` of ``kind`` (budget, innovations, skm, service, leadership).
+    """Import ``files`` of ``kind`` (budget, innovations, skm, service, leadership,
+    indicators).
 
     Returns the :class:`Report`. Raises :class:`~analysis.data.schema.InputError` (with the
     report as ``.report``) when any row is rejected; then nothing is written.

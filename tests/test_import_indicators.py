@@ -1,0 +1,121 @@
+"""General performance indicators (LPPD IKK, SPM, Ombudsman, IKU, ...): any name, with unit of
+measure, direction and target, imported into the ``indicators`` table with provenance; SPM
+achievements imported as service indicators appear there too; bad rows are refused with their
+place and nothing already written changes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from analysis import config
+from analysis.data import build, store
+from analysis.data.importers import import_files
+from analysis.data.importers.kinds import indicator_key
+from analysis.data.schema import InputError
+
+EXAMPLES = config.project_root() / "data" / "raw" / "examples"
+HEADER = "OPD;Tahun;Jenis;Indikator;Satuan;Arah;Target;Realisasi\n"
+
+
+@pytest.fixture(scope="module")
+def public_data(tmp_path_factory):
+    """A data folder built from the public files only (no simulated panel: quick rebuilds)."""
+    d = tmp_path_factory.mktemp("ind") / "data"
+    shutil.copytree(config.project_root() / "data" / "external", d / "external")
+    (d / "user").mkdir()
+    build.build(d, simulated=False)
+    return d
+
+
+@pytest.fixture
+def data(public_data, tmp_path):
+    d = tmp_path / "data"
+    shutil.copytree(public_data, d)
+    return d
+
+
+def _snapshot(d):
+    return {p.relative_to(d).as_posix(): p.read_bytes()
+            for sub in ("user", "processed") for p in sorted((d / sub).rglob("*"))
+            if p.is_file()}
+
+
+def test_example_file_and_spm_service_rows_land_with_direction_target_and_provenance(data):
+    import_files("indicators", [EXAMPLES / "indikator_kinerja_contoh.csv"], data_dir=data)
+    import_files("service", [EXAMPLES / "layanan_long_2023.csv"], data_dir=data)
+    ind = store.load_table("indicators", data).set_index(["entity", "indicator_key"])
+    assert len(ind) == 5 and set(ind["provenance"]) == {"user"}
+    ktp = ind.loc[("disdukcapil", indicator_key(
+        "Contoh Fiktif: Rata-rata waktu penerbitan KTP-el"))]
+    assert (ktp["direction"], ktp["target"], ktp["value"], ktp["measure_unit"],
+            ktp["framework"], int(ktp["year"])) == ("lower", 1.0, 1.5, "hari", "LPPD IKK", 2023)
+    spm_file = ind.loc[("dinkes", "contoh_fiktif_capaian_spm_bidang_kesehatan")]
+    assert spm_file["value"] == 95.1 and spm_file["framework"] == "SPM"     # "95,1%" read
+    spm_service = ind.loc[("dinsos", "capaian_spm")]                       # from `service`
+    assert (spm_service["value"], spm_service["target"], spm_service["direction"]) == (
+        97.5, 100.0, "higher")
+    assert "layanan_long_2023.csv" in spm_service["source"]
+
+
+def test_region_wide_rows_and_reimport_is_idempotent(data, tmp_path):
+    f = tmp_path / "ikk.csv"
+    f.write_text(HEADER + "Kabupaten Batang;2023;LPPD;Angka partisipasi sekolah;%;Naik;;"
+                 "\"92,3\"\n", encoding="utf-8")
+    import_files("indicators", [f], data_dir=data)
+    first = _snapshot(data)["user/indicators.parquet"]
+    rep = import_files("indicators", [f], data_dir=data)
+    assert _snapshot(data)["user/indicators.parquet"] == first
+    assert {c["action"] for c in rep.changes} == {"unchanged"}
+    row = store.load_table("indicators", data).iloc[0]
+    assert row["unit_id"] is None and row["entity"] == "33.25"
+    assert row["target"] != row["target"]          # no target given: missing, not 0
+    assert row["value"] == 92.3
+
+
+@pytest.mark.parametrize("line, column, words", [
+    ("Dinas Kesehatan;2023;IKK;Cakupan imunisasi;%;Stabil;100;95", "Arah", "unknown direction"),
+    ("Dinas Kesehatan;2023;IKK;Cakupan imunisasi;%;Naik;100;sembilan puluh", "Realisasi",
+     "not a number"),
+    ("Dinas Kesehatan;2023;Renstra X;Cakupan imunisasi;%;Naik;100;95", "Jenis",
+     "unknown framework"),
+    ("Dinas Kesehatan;2099;IKK;Cakupan imunisasi;%;Naik;100;95", "Tahun", "2099"),
+    ("Dinas Antah Berantah;2023;IKK;Cakupan imunisasi;%;Naik;100;95", "OPD",
+     "Dinas Antah Berantah"),
+    (";2023;IKK;;%;Naik;100;95", None, "blank"),
+])
+def test_bad_rows_are_refused_with_their_place_and_nothing_changes(data, tmp_path, line, column,
+                                                                   words):
+    f = tmp_path / "bad.csv"
+    f.write_text(HEADER + line + "\n", encoding="utf-8")
+    before = _snapshot(data)
+    with pytest.raises(InputError) as err:
+        import_files("indicators", [f], data_dir=data)
+    text = str(err.value) + " ".join(str(p) for p in err.value.problems)
+    assert "bad.csv" in text and words.lower() in text.lower()
+    p = err.value.problems[0]
+    assert p.row == 2 or str(p.row) == "2"
+    if column:
+        assert any(q.column == column for q in err.value.problems)
+    assert _snapshot(data) == before
+
+
+def test_conflicting_values_for_one_indicator_are_refused(data, tmp_path):
+    f = tmp_path / "twice.csv"
+    f.write_text(HEADER + "Dinas Kesehatan;2023;IKK;Cakupan imunisasi;%;Naik;100;95\n"
+                 "Dinas Kesehatan;2023;IKK;Cakupan Imunisasi;%;Naik;100;93\n", encoding="utf-8")
+    with pytest.raises(InputError, match="conflicting values"):
+        import_files("indicators", [f], data_dir=data)
+
+
+def test_cli_refuses_without_a_traceback(data, tmp_path):
+    f = tmp_path / "bad.csv"
+    f.write_text(HEADER + "Dinas Kesehatan;2023;IKK;Cakupan imunisasi;%;Stabil;100;95\n",
+                 encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "analysis", "import", "indicators", str(f),
+                          "--data-dir", str(data)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 1 and "Traceback" not in out.stderr + out.stdout
+    assert "unknown direction" in out.stderr + out.stdout
