@@ -119,3 +119,25 @@ def test_cli_refuses_without_a_traceback(data, tmp_path):
                           "--data-dir", str(data)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 1 and "Traceback" not in out.stderr + out.stdout
     assert "unknown direction" in out.stderr + out.stdout
+
+
+def test_against_target_follows_the_direction():
+    import pandas as pd
+
+    from analysis.methods.indicators import against_target
+
+    df = pd.DataFrame({
+        "entity": ["a", "a", "a", "a", "b"], "year": [2023, 2023, 2023, 2022, 2023],
+        "framework": ["IKU"] * 5, "indicator": ["up", "down", "no target", "old", "other"],
+        "measure_unit": ["%", "hari", "%", "%", "%"],
+        "direction": ["higher", "lower", "higher", "higher", "higher"],
+        "target": [100.0, 2.0, None, 50.0, 1.0], "value": [95.0, 1.5, 70.0, 60.0, 2.0],
+        "provenance": ["user"] * 5, "source": ["x"] * 5})
+    out = against_target(df, "a", (2023, 2023)).set_index("indicator")
+    assert list(out.index) == ["down", "no target", "up"]
+    assert out.loc["up", "achievement_pct"] == 95.0 and not out.loc["up", "met"]
+    assert round(out.loc["down", "achievement_pct"], 6) == round(2.0 / 1.5 * 100, 6)
+    assert out.loc["down", "met"]
+    assert pd.isna(out.loc["no target", "achievement_pct"]) and pd.isna(out.loc["no target",
+                                                                                "met"])
+    assert against_target(df, "zzz").empty
