@@ -12,16 +12,15 @@ import pytest
 
 from analysis import config
 from analysis.data import build
-from analysis.methods import peers
-from analysis.publish import render
+from analysis.publish import pemda, render
 from analysis.publish.explore import ParameterError
 
 
 def test_ids_round_trip_and_refuse_junk():
-    assert peers.unit_id_of("33.25") == "3325" and peers.region_of("3325") == "33.25"
+    assert pemda.unit_id_of("33.25") == "3325" and pemda.region_of("3325") == "33.25"
     for bad in ("33.25", "../etc", "3325x", ""):
         with pytest.raises(ParameterError):
-            peers.region_of(bad)
+            pemda.region_of(bad)
 
 
 def test_index_filter_escapes_and_lists_values():

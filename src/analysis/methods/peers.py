@@ -517,65 +517,99 @@ def check_public(data: dict[str, pd.DataFrame]) -> str:
     return f"{n:,} rows checked: provenance public (or user-imported APBD years), none simulated"
 
 
-# ---------------------------------------------------------------------------------- reports
+# ---------------------------------------------------------------------------------- 2020
 
 
-def pemda_template():
-    """The per-pemda peer report template."""
-    from analysis import config
-
-    return config.notebooks_dir() / "reports" / "pemda_report.ipynb"
+EVENT_YEAR = 2020
+MIN_TREND_YEARS = 2
 
 
-def unit_id_of(region_code: str) -> str:
-    """Report id of a kab/kota: its Kemendagri code without the dot (``33.25`` -> ``3325``)."""
-    return str(region_code).replace(".", "")
+def change_vs_trend(py: pd.DataFrame, year: int = EVENT_YEAR) -> pd.DataFrame:
+    """Per pemda: the real change in spending outturn in ``year`` (``dlog_real_spending``,
+    needs the outturn of the year before), its own trend (the mean real change of its other
+    complete years, at least ``MIN_TREND_YEARS``) and the deviation from that trend, in log
+    points. Pemda without the year's change or without enough other years are left out."""
+    d = py[py["dlog_real_spending"].notna() & (py["partial"].fillna(True) == False)]  # noqa: E712
+    event = d[d["year"] == year].set_index("region_code")["dlog_real_spending"]
+    other = d[d["year"] != year].groupby("region_code")["dlog_real_spending"]
+    out = pd.DataFrame({"change": event, "trend": other.mean(), "n_trend_years": other.size()})
+    out = out.dropna(subset=["change"])
+    out = out[out["n_trend_years"] >= MIN_TREND_YEARS]
+    out["deviation"] = out["change"] - out["trend"]
+    out["n_trend_years"] = out["n_trend_years"].astype(int)
+    return out.reset_index().sort_values("deviation").reset_index(drop=True)
 
 
-def region_of(unit_id: str) -> str:
-    """Kemendagri code of a report id (``3325`` -> ``33.25``); anything else is refused."""
-    if not re.fullmatch(r"\d{4}", str(unit_id)):
-        raise ParameterError(f"unit_id must be a 4-digit Kemendagri kab/kota code like 3325; "
-                             f"got {unit_id!r}")
-    return f"{unit_id[:2]}.{unit_id[2:]}"
+def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
+                         year: int = EVENT_YEAR) -> Result:
+    """The region's real spending change in ``year`` against its own trend, ranked among its
+    peers and all kab/kota, with the distribution of deviations (region marked)."""
+    title = ctx.t(f"Perubahan belanja {year} terhadap tren sendiri",
+                  f"The {year} change in spending against each pemda's own trend")
+    if not (ctx.years[0] < year <= ctx.years[1]) or year - 1 not in set(py["year"]):
+        have = sorted(set(py["year"]))
+        return Result(title, text=ctx.t(
+            f"Belum dapat diukur: perlu realisasi {year - 1} dan {year} per kab/kota (tahun "
+            f"dalam data: {', '.join(map(str, have))}). File DJPK `data_apbd_kabkota_level3-"
+            f"{year - 1}.csv` dan `-{year}.csv` dapat diimpor dengan `python -m analysis import "
+            f"apbd-kabkota FILE ...`; lalu jalankan notebook dengan `years` mulai {year - 1}.",
+            f"Not measurable yet: it needs the {year - 1} and {year} outturn of every kab/kota "
+            f"(years in the data: {', '.join(map(str, have))}). The DJPK files "
+            f"`data_apbd_kabkota_level3-{year - 1}.csv` and `-{year}.csv` can be imported with "
+            f"`python -m analysis import apbd-kabkota FILE ...`; then run this notebook with "
+            f"`years` starting in {year - 1}."))
+    allc = change_vs_trend(py, year)
+    peers_ = allc[allc["region_code"].isin(ctx.options["peers"])]
+    me = allc[allc["region_code"] == ctx.region]
+    name, gp = _name(reg, ctx.region), group_name(ctx, "peers", reg)
+    rows, sent = [], []
+    for label, frame in ((gp, peers_), (group_name(ctx, "national", reg), allc)):
+        rank = (int(frame["deviation"].rank(method="min").loc[me.index[0]])
+                if len(me) and me.index[0] in frame.index else None)
+        rows.append([label, str(len(frame)), fmt_value(ctx, "dlog_real_spending",
+                                                       frame["change"].median()),
+                     fmt_value(ctx, "dlog_real_spending", frame["deviation"].median()),
+                     f"{rank} / {len(frame)}" if rank else fmt.MISSING])
+    if len(me):
+        r = me.iloc[0]
+        sent.append(ctx.t(
+            f"**{esc(name)}**: perubahan riil {year} {fmt_value(ctx, 'dlog_real_spending', r['change'])}"
+            f", tren sendiri {fmt_value(ctx, 'dlog_real_spending', r['trend'])} per tahun "
+            f"(rata-rata {int(r['n_trend_years'])} tahun lain), selisih "
+            f"{fmt_value(ctx, 'dlog_real_spending', r['deviation'])}; peringkat 1 = "
+            "penurunan terdalam terhadap tren.",
+            f"**{esc(name)}**: real change in {year} "
+            f"{fmt_value(ctx, 'dlog_real_spending', r['change'])}, own trend "
+            f"{fmt_value(ctx, 'dlog_real_spending', r['trend'])} a year (mean of "
+            f"{int(r['n_trend_years'])} other years), deviation "
+            f"{fmt_value(ctx, 'dlog_real_spending', r['deviation'])}; rank 1 = the deepest "
+            "fall against trend."))
+    else:
+        sent.append(ctx.t(f"{esc(name)} tidak memiliki perubahan {year} atau cukup tahun lain.",
+                          f"{esc(name)} has no {year} change or too few other years."))
+    import matplotlib.pyplot as plt
 
-
-def pemda_units(lang: str = "id", data_dir: str | None = None):
-    """Units of the pemda reports (``render --kind pemda``): every kab/kota with APBD data,
-    with the index columns province, IPM and realisation rate of its last complete year."""
-    from analysis.publish.render import UnitTable
-
-    try:
-        reg = store.load_table("pemda", data_dir)
-        py = store.load_table("pemda_year", data_dir)
-    except store.NotBuiltError as exc:
-        raise FileNotFoundError(str(exc)) from None
-    reg = reg[reg["kind"] != "provinsi"]
-    have = set(py.loc[py["spending_outturn"].notna(), "region_code"])
-    reg = reg[reg["region_code"].isin(have)].sort_values("region_code")
-    names = {unit_id_of(c): str(n) for c, n in zip(reg["region_code"], reg["name"], strict=True)}
-    ok = py[(py["partial"] == False) & py["spending_outturn"].notna()]  # noqa: E712
-    last = ok.sort_values("year").groupby("region_code").tail(1).set_index("region_code")
-    ipm = py.dropna(subset=["ipm"]).sort_values("year").groupby("region_code").tail(1) \
-        .set_index("region_code")
-    prov = "Provinsi" if lang == "id" else "Province"
-    summary = {}
-    for code, uid in zip(reg["region_code"], map(unit_id_of, reg["region_code"]), strict=True):
-        summary[uid] = {
-            prov: str(reg.loc[reg["region_code"] == code, "province"].iloc[0]),
-            "IPM": float(ipm.at[code, "ipm"]) if code in ipm.index else None,
-            ("Tingkat realisasi" if lang == "id" else "Realisation rate"):
-                round(float(last.at[code, "realisation_rate"]) * 100, 1)
-                if code in last.index else None,
-        }
-    return UnitTable(names=names, banner=None, summary=summary, filter_column=prov)
-
-
-def report_title_html(ctx: Context, reg: pd.DataFrame) -> str:
-    """Heading of a pemda report: name and province (escaped), and what the data are."""
-    row = reg.loc[reg["region_code"] == ctx.region].iloc[0]
-    sub = ctx.t(f"{row['province']} · kode Kemendagri {ctx.region} · {ctx.span}. Data publik "
-                "nyata: APBD dari DJPK melalui KPK JAGA, IPM dari BPS.",
-                f"{row['province']} · Kemendagri code {ctx.region} · {ctx.span}. Real public "
-                "data: APBD from DJPK via KPK JAGA, IPM from BPS.")
-    return f"<h1>{esc(row['name'])}</h1><p>{esc(sub)}</p>"
+    fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
+    bins = np.linspace(allc["deviation"].min(), allc["deviation"].max(), 40) * 100
+    ax.hist(allc["deviation"] * 100, bins=bins, color="#bbbbbb",
+            label=ctx.t("semua kab/kota", "all kab/kota"))
+    ax.hist(peers_["deviation"] * 100, bins=bins, color="#0072B2", label=gp)
+    if len(me):
+        ax.axvline(me.iloc[0]["deviation"] * 100, color="#D55E00", lw=2, label=name)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(ctx.t(f"perubahan riil {year} dikurangi tren sendiri (poin log × 100)",
+                        f"real change in {year} minus own trend (log points × 100)"))
+    ax.set_ylabel(ctx.t("jumlah kab/kota", "number of kab/kota"))
+    ax.legend(fontsize=8, frameon=False)
+    head = [ctx.t("kelompok", "group"), "n", ctx.t(f"median perubahan {year}",
+                                                  f"median {year} change"),
+            ctx.t("median selisih dari tren", "median deviation from trend"),
+            ctx.t(f"peringkat {name}", f"rank of {name}")]
+    cap = ctx.t("Tren sendiri: rata-rata perubahan riil tahun lengkap lain dari pemda yang sama "
+                "(bukan prakiraan). Data publik DJPK; tahun yang diimpor ditandai provenance "
+                "user.", "Own trend: the mean real change of the same pemda's other complete "
+                "years (not a forecast). Public DJPK data; imported years carry provenance "
+                "user.")
+    return Result(title, text=" ".join(sent), html=table_html(head, rows, ctx, cap,
+                                                             simulated=False),
+                  figures=[fig], data=allc)

@@ -929,7 +929,7 @@ def _cached_unit_table(loader, lang: str, data_dir_arg, data_dir: str, out: Path
     ``data_dir`` have the same content fingerprint. Only the project's own loaders (OPD and
     pemda units) are cached; any other loader runs every time."""
     name = f"{getattr(loader, '__module__', '?')}.{getattr(loader, '__qualname__', '?')}"
-    if name not in ("analysis.publish.render.load_opd_units", "analysis.methods.peers.pemda_units"):
+    if name not in ("analysis.publish.render.load_opd_units", "analysis.publish.pemda.pemda_units"):
         return loader(lang=lang, data_dir=data_dir_arg)
     fp = data_fingerprint(data_dir, exclude=[out], cache=out / FINGERPRINT_CACHE)
     key = hashlib.sha256(json.dumps([name, lang, data_dir, fp, __version__]).encode()
@@ -952,11 +952,11 @@ def _cached_unit_table(loader, lang: str, data_dir_arg, data_dir: str, out: Path
 def _cli_render(args) -> int:
     loader: Callable[..., UnitTable] = args.units_loader
     template, out = args.template, args.out
-    if getattr(args, "kind", "opd") == "pemda":   # one peer report per kab/kota (peers.py)
-        from analysis.methods import peers
+    if getattr(args, "kind", "opd") == "pemda":   # one peer report per kab/kota (publish/pemda.py)
+        from analysis.publish import pemda
 
-        loader = peers.pemda_units
-        template = template or str(peers.pemda_template())
+        loader = pemda.pemda_units
+        template = template or str(pemda.pemda_template())
         out = out or str(config.reports_dir() / "pemda")
     wanted = None
     if args.units is not None:

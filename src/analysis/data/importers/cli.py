@@ -13,9 +13,15 @@ def _cmd_import(args) -> int:
     from analysis.data.importers.store import describe_problems, import_files
 
     try:
-        report = import_files(args.kind, args.files, region=args.region, unit=args.unit,
-                              year=args.year, mapping=args.mapping, sheet=args.sheet,
-                              dry_run=args.dry_run, data_dir=args.data_dir)
+        if args.kind.startswith("apbd-"):
+            from analysis.data.importers.apbd import import_apbd
+
+            report = import_apbd(args.kind, args.files, data_dir=args.data_dir,
+                                 dry_run=args.dry_run)
+        else:
+            report = import_files(args.kind, args.files, region=args.region, unit=args.unit,
+                                  year=args.year, mapping=args.mapping, sheet=args.sheet,
+                                  dry_run=args.dry_run, data_dir=args.data_dir)
     except InputError as exc:
         rep = getattr(exc, "report", None)
         if rep is not None:
@@ -38,7 +44,7 @@ def register_cli(sub) -> None:
                     "user; same unit-year rows replaced) and rebuild the processed tables; "
                     "all or nothing. Mappings: " + ", ".join(available()) + ".")
     p.add_argument("kind", choices=["budget", "innovations", "skm", "service", "leadership",
-                                    "indicators"],
+                                    "indicators", "apbd-kabkota", "apbd-provinsi"],
                    help="what the files hold")
     p.add_argument("files", nargs="+", metavar="FILE", help=".csv or .xlsx files")
     p.add_argument("--region", default=config.REGION_BATANG,

@@ -26,12 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import config
-
-from analysis.data import build
-
-from analysis.data import store
-
-from analysis.data import locking
+from analysis.data import build, locking, store
 from analysis.data.importers import kinds
 from analysis.data.importers.mapping import Mapping, load, locate
 from analysis.data.importers.read import ReadError, norm, read_file
@@ -125,11 +120,11 @@ def _stage(data_dir: Path, table: str, merged: pd.DataFrame) -> Path:
     (data_dir / "interim").mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".import-", dir=data_dir / "interim"))
     shutil.copytree(data_dir / "external", stage / "external")
-    (stage / "user").mkdir()
     udir = data_dir / "user"
-    if udir.is_dir():
-        for p in udir.glob("*.parquet"):
-            shutil.copy2(p, stage / "user" / p.name)
+    if udir.is_dir():   # every user file, also user/national/ (imported APBD years)
+        shutil.copytree(udir, stage / "user", ignore=shutil.ignore_patterns(".*"))
+    else:
+        (stage / "user").mkdir()
     merged.to_parquet(stage / "user" / f"{table}.parquet", index=False)
     return stage
 

@@ -1,0 +1,73 @@
+"""The per-pemda peer reports (``render --kind pemda``, ``make peers``): the template, report
+ids (the Kemendagri code without the dot), the units table with the index page's columns, and
+the report heading. The analysis itself is :mod:`analysis.methods.peers`."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from analysis.data import store
+from analysis.publish.explore import Context, ParameterError, esc
+
+
+def pemda_template():
+    """The per-pemda peer report template."""
+    from analysis import config
+
+    return config.notebooks_dir() / "reports" / "pemda_report.ipynb"
+
+
+def unit_id_of(region_code: str) -> str:
+    """Report id of a kab/kota: its Kemendagri code without the dot (``33.25`` -> ``3325``)."""
+    return str(region_code).replace(".", "")
+
+
+def region_of(unit_id: str) -> str:
+    """Kemendagri code of a report id (``3325`` -> ``33.25``); anything else is refused."""
+    if not re.fullmatch(r"\d{4}", str(unit_id)):
+        raise ParameterError(f"unit_id must be a 4-digit Kemendagri kab/kota code like 3325; "
+                             f"got {unit_id!r}")
+    return f"{unit_id[:2]}.{unit_id[2:]}"
+
+
+def pemda_units(lang: str = "id", data_dir: str | None = None):
+    """Units of the pemda reports (``render --kind pemda``): every kab/kota with APBD data,
+    with the index columns province, IPM and realisation rate of its last complete year."""
+    from analysis.publish.render import UnitTable
+
+    try:
+        reg = store.load_table("pemda", data_dir)
+        py = store.load_table("pemda_year", data_dir)
+    except store.NotBuiltError as exc:
+        raise FileNotFoundError(str(exc)) from None
+    reg = reg[reg["kind"] != "provinsi"]
+    have = set(py.loc[py["spending_outturn"].notna(), "region_code"])
+    reg = reg[reg["region_code"].isin(have)].sort_values("region_code")
+    names = {unit_id_of(c): str(n) for c, n in zip(reg["region_code"], reg["name"], strict=True)}
+    ok = py[(py["partial"] == False) & py["spending_outturn"].notna()]  # noqa: E712
+    last = ok.sort_values("year").groupby("region_code").tail(1).set_index("region_code")
+    ipm = py.dropna(subset=["ipm"]).sort_values("year").groupby("region_code").tail(1) \
+        .set_index("region_code")
+    prov = "Provinsi" if lang == "id" else "Province"
+    summary = {}
+    for code, uid in zip(reg["region_code"], map(unit_id_of, reg["region_code"]), strict=True):
+        summary[uid] = {
+            prov: str(reg.loc[reg["region_code"] == code, "province"].iloc[0]),
+            "IPM": float(ipm.at[code, "ipm"]) if code in ipm.index else None,
+            ("Tingkat realisasi" if lang == "id" else "Realisation rate"):
+                round(float(last.at[code, "realisation_rate"]) * 100, 1)
+                if code in last.index else None,
+        }
+    return UnitTable(names=names, banner=None, summary=summary, filter_column=prov)
+
+
+def report_title_html(ctx: Context, reg: pd.DataFrame) -> str:
+    """Heading of a pemda report: name and province (escaped), and what the data are."""
+    row = reg.loc[reg["region_code"] == ctx.region].iloc[0]
+    sub = ctx.t(f"{row['province']} · kode Kemendagri {ctx.region} · {ctx.span}. Data publik "
+                "nyata: APBD dari DJPK melalui KPK JAGA, IPM dari BPS.",
+                f"{row['province']} · Kemendagri code {ctx.region} · {ctx.span}. Real public "
+                "data: APBD from DJPK via KPK JAGA, IPM from BPS.")
+    return f"<h1>{esc(row['name'])}</h1><p>{esc(sub)}</p>"
