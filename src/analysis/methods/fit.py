@@ -218,9 +218,48 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     out.insert(out.columns.get_loc("n") + 1, "n_obs", out["n"])
     out["provenance"] = info["provenance"]
     out["formula"] = info["formula"]
+    y = info["years"] or (np.nan, np.nan)
+    out["year_first"], out["year_last"] = y
     out = holm(out)
     if truth is not None:
         out["planted"] = [planted(truth, info["outcome"], t) for t in out["term"]]
         out["covers"] = [None if pd.isna(v) else bool(lo <= v <= hi) for v, lo, hi in
                          zip(out["planted"], out["ci_low"], out["ci_high"], strict=True)]
     return out
+
+
+def cumulative(model, terms, truth: dict | None = None, name: str = "cumulative",
+               alpha: float = 0.05) -> pd.DataFrame:
+    """The sum of the coefficients ``terms`` of a :func:`fit` model (e.g. every budget lag:
+    the cumulative effect) as one :func:`tidy` row, its standard error from the model's own
+    covariance (``sqrt(1' V 1)``, the same as the reparametrised model of
+    :func:`analysis.methods.models.distributed_lags`) and a t(G-1) interval. ``planted`` is the
+    sum of the planted lags when ``truth`` is given."""
+    from scipy import stats
+
+    rows = tidy(model, truth, alpha)
+    names = [str(c) for c in model._coefnames]
+    missing = [t for t in terms if t not in names]
+    if missing:
+        raise ValueError(f"term(s) not in the model: {', '.join(missing)}; it has "
+                         f"{', '.join(names)}")
+    idx = [names.index(t) for t in terms]
+    est = float(np.asarray(model.coef(), float)[idx].sum())
+    se = float(np.sqrt(np.asarray(model._vcov, float)[np.ix_(idx, idx)].sum()))
+    g = int(rows["n_clusters"].iloc[0])
+    df = max(g - 1, 1) if g else max(int(model._N) - len(names), 1)
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    out = rows.iloc[[0]].copy()
+    out["term"] = name
+    out["estimate"], out["std_error"] = est, se
+    out["ci_low"], out["ci_high"] = est - crit * se, est + crit * se
+    out["p_value"] = 2 * stats.t.sf(abs(est / se), df) if se > 0 else np.nan
+    out["note"] = out["note"] + f"; sum of {', '.join(terms)}"
+    if truth is not None:
+        lags = [t for t in terms if re.fullmatch(r"dlog_budget_lag\d+", t)]
+        v = (planted(truth, rows["outcome"].iloc[0], "cumulative", len(lags) - 1)
+             if len(lags) == len(terms) else float("nan"))
+        out["planted"] = v
+        out["covers"] = None if pd.isna(v) else bool(out["ci_low"].iloc[0] <= v
+                                                      <= out["ci_high"].iloc[0])
+    return holm(out).reset_index(drop=True)

@@ -6,16 +6,6 @@ panel, cached model tables) and ``evidence`` (wording of estimates).
 ``from analysis.publish import explore`` and ``explore.<name>`` reach every name of them.
 """
 
-from analysis.publish.explore.budget import (  # noqa: F401
-    _unit_cuts,
-    budget_conclusions,
-    cuts_by_opd,
-    cuts_by_type,
-    later_years,
-    regency_budget,
-    routine_by_opd,
-    routine_share,
-)
 from analysis.publish.explore.context import (  # noqa: F401
     Context,
     ParameterError,
@@ -36,42 +26,17 @@ from analysis.publish.explore.context import (  # noqa: F401
     bullets,
     caveats,
     esc,
+    frame_html,
+    is_simulated,
     public_rows,
     require_public,
     show,
+    show_banner,
+    show_figure,
+    show_frame,
     table_html,
     unit_names,
     validate_params,
-)
-from analysis.publish.explore.evidence import (  # noqa: F401
-    ALPHA,
-    TRUTH_TERMS,
-    _ci,
-    _computed_note,
-    _covers,
-    _model_rows,
-    _p,
-    _peq,
-    _span_of,
-    claim,
-    estimable,
-    evidence_phrase,
-    fit_scope,
-    n_tests,
-    not_estimable_notes,
-    planted,
-    planted_text,
-    scale_word,
-    window_sentence,
-)
-from analysis.publish.explore.innovation import (  # noqa: F401
-    _panel_innovations,
-    claims_sentence,
-    event_study_result,
-    family_sentence,
-    innovation_models,
-    innovation_says,
-    innovation_trends,
 )
 from analysis.publish.explore.loading import (  # noqa: F401
     DEFAULT_MAX_LAG,
@@ -85,13 +50,39 @@ from analysis.publish.explore.loading import (  # noqa: F401
     data_fingerprint,
     fit_lag_models,
     fit_window_tables,
-    is_simulated,
     load,
     load_truth,
+    model_panel,
     model_tables,
     not_estimable_tables,
     panel_years,
     pretrend_p,
+)
+from analysis.publish.explore.evidence import (  # noqa: F401
+    ALPHA,
+    TRUTH_TERMS,
+    _ci,
+    _computed_note,
+    _covers,
+    _model_rows,
+    _p,
+    _peq,
+    _span_of,
+    claim,
+    claims_sentence,
+    estimable,
+    evidence_phrase,
+    family_sentence,
+    fit_scope,
+    live_scope,
+    model_says,
+    model_table,
+    n_tests,
+    not_estimable_notes,
+    planted,
+    planted_text,
+    scale_word,
+    window_sentence,
 )
 from analysis.publish.explore.overview import (  # noqa: F401
     COVERAGE_MEASURES,
@@ -100,6 +91,16 @@ from analysis.publish.explore.overview import (  # noqa: F401
     planted_effects,
     public_sources,
     unit_registry,
+)
+from analysis.publish.explore.budget import (  # noqa: F401
+    _unit_cuts,
+    budget_conclusions,
+    cuts_by_opd,
+    cuts_by_type,
+    later_years,
+    regency_budget,
+    routine_by_opd,
+    routine_share,
 )
 from analysis.publish.explore.public import (  # noqa: F401
     _best_documents,
@@ -112,11 +113,11 @@ from analysis.publish.explore.public import (  # noqa: F401
     public_ombudsman,
     public_source_list,
 )
-from analysis.publish.explore.scenarios import (  # noqa: F401
-    scenario_caveats,
-    scenario_grid,
-    scenario_result,
-    scenario_unit,
+from analysis.publish.explore.innovation import (  # noqa: F401
+    event_study_result,
+    innovation_figures,
+    innovation_says,
+    innovation_trends,
 )
 from analysis.publish.explore.service import (  # noqa: F401
     BUDGET_GROUPS,
@@ -134,4 +135,10 @@ from analysis.publish.explore.typology import (  # noqa: F401
     typology_choice,
     typology_clusters,
     typology_conclusions,
+)
+from analysis.publish.explore.scenarios import (  # noqa: F401
+    scenario_caveats,
+    scenario_grid,
+    scenario_result,
+    scenario_unit,
 )

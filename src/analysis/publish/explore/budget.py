@@ -14,9 +14,9 @@ from analysis.publish.explore.context import (
     _to_bn,
     _yoy,
     bullets,
+    is_simulated,
     table_html,
 )
-from analysis.publish.explore.loading import is_simulated
 
 
 def regency_budget(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Result:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from analysis.methods.fit import TRUTH_TERMS, planted  # noqa: F401 - re-exported
 from analysis.narrative import fmt
-from analysis.publish.explore.context import Context, _int, table_html
+from analysis.publish.explore.context import (
+    Context,
+    Result,
+    _int,
+    bullets,
+    is_simulated,
+    table_html,
+)
 
 
 def _ci(ctx: Context, lo, hi, digits: int = 2) -> str:
@@ -182,3 +191,127 @@ def not_estimable_notes(df: pd.DataFrame) -> list[str]:
     if "note" not in df.columns:
         return []
     return [str(x) for x in df["note"].dropna() if str(x).startswith("not estimable")]
+
+
+def family_sentence(ctx: Context, k: int) -> str:
+    """How many tests a finding comes from and the rule used to claim an effect."""
+    return ctx.t(
+        f"Uji berganda: temuan di notebook, dek dan ringkasan berasal dari satu keluarga {k} "
+        "uji (model utama, efek Plt, setiap jeda dan efek kumulatif, uji tren awal). p Holm "
+        "dikoreksi atas keluarga itu; efek hanya diklaim bila p Holm < 0,05.",
+        f"Multiple testing: the findings of the notebooks, the deck and the brief come from "
+        f"one family of {k} tests (main models, acting-head terms, every lag and cumulative "
+        "effect, the pre-trend test). Holm-adjusted p-values are over that family; an effect "
+        "is claimed only when its adjusted p < 0.05.")
+
+
+def claims_sentence(ctx: Context, claims: Sequence[tuple[str, str]], k: int) -> str:
+    """Which effects are claimed (Holm-adjusted p < 0.05 over the family of k tests)."""
+    if not k:
+        return ctx.t("Tidak ada p terkoreksi untuk uji berganda, jadi tidak ada efek yang "
+                     "diklaim.", "No p-values adjusted for multiple testing are available, so "
+                     "no effect is claimed.")
+    if not claims:
+        return ctx.t(f"Tidak ada efek yang diklaim: tidak satu pun p Holm (atas {k} uji) di "
+                     "bawah 0,05.", f"No effect is claimed: no Holm-adjusted p-value (over {k} "
+                     "tests) is below 0.05.")
+    what = ", ".join(f"{ctx.label(o)} ~ {ctx.label(t)}" for o, t in claims)
+    return ctx.t(f"Efek yang diklaim (p Holm < 0,05 atas {k} uji): {what}.",
+                 f"Effects claimed (Holm-adjusted p < 0.05 over {k} tests): {what}.")
+
+
+# ---------------------------------------------------------------- models fitted in the notebook
+
+
+def live_scope(ctx: Context, res: pd.DataFrame) -> str:
+    """One sentence: the model(s) were fitted now, on the notebook's ``years``, with the n, the
+    OPDs and the years of the rows actually used, and the errors (from the note)."""
+    n, g = _span_of(res["n"]), _span_of(res["n_clusters"])
+    used = _span_of([*res.get("year_first", []), *res.get("year_last", [])])
+    y0, y1 = ctx.years
+    errors = "; ".join(dict.fromkeys(str(x).split(";")[0] for x in res["note"]))
+    return ctx.t(f"Ditaksir sekarang pada tahun parameter `years` notebook, {y0}–{y1}: n = {n} "
+                 f"OPD-tahun dari {used} dipakai, {g} OPD. Galat baku: {errors}.",
+                 f"Fitted live on the notebook's `years`, {y0}–{y1}: n = {n} OPD-years from "
+                 f"{used} used, {g} OPDs. Errors: {errors}.")
+
+
+def model_table(ctx: Context, res: pd.DataFrame, caption: str | None = None) -> Result:
+    """A :func:`analysis.methods.fit.tidy` table (one or more models) as a captioned table:
+    estimate, unit, 95 % interval, raw and Holm p (over the rows of ``res``), n, OPDs, the
+    planted value when the data are simulated, and the note; the fit scope in words."""
+    sim = is_simulated(res)
+    formulas = list(dict.fromkeys(res["formula"])) if "formula" in res else []
+    cap = caption or ctx.t("Model yang ditaksir di sel ini: ", "Model fitted in this cell: ") \
+        + " ; ".join(formulas)
+    head = [ctx.t("Hasil", "Outcome"), ctx.label("term"), ctx.label("estimate"),
+            ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
+            ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
+            *([ctx.t("Nilai tanam (simulasi)", "Planted value (simulation)")] if sim else []),
+            ctx.t("Catatan", "Note")]
+    rows = [[ctx.label(r.outcome), ctx.label(r.term), ctx.num(r.estimate, 3),
+             scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
+             _p(ctx, r.p_value), _p(ctx, getattr(r, "p_adjusted", np.nan)),
+             _int(getattr(r, "n_tests", np.nan)), int(r.n), int(r.n_clusters),
+             *([planted_text(ctx, getattr(r, "planted", np.nan))] if sim else []), r.note]
+            for r in res.itertuples()]
+    k = n_tests(res)
+    return Result(ctx.t("Hasil model", "Model results"),
+                  bullets([live_scope(ctx, res), ctx.t(
+                      f"p Holm dikoreksi atas {k} uji dalam tabel ini.",
+                      f"Holm-adjusted p over the {k} tests of this table.")]),
+                  html=table_html(head, rows, ctx, cap, sim), data=res, simulated=sim,
+                  facts={"n": int(res["n"].max()), "n_clusters": int(res["n_clusters"].max()),
+                         "n_tests": k})
+
+
+def model_says(ctx: Context, res: pd.DataFrame) -> Result:
+    """What a fitted table says, term by term, in words that follow from its numbers: the
+    estimate with its interval, raw and Holm p (over the rows of ``res``), and a claim only
+    when the Holm-adjusted p-value is below 0.05; the simulation check when planted values
+    are given; the errors used."""
+    sim = is_simulated(res)
+    k = n_tests(res)
+    lines = []
+    for r in res.itertuples():
+        name = f"{ctx.label(r.outcome)} ~ {ctx.label(r.term)}"
+        if pd.isna(r.estimate):
+            lines.append(ctx.t(f"{name}: tidak dapat ditaksir ({r.note}).",
+                               f"{name}: cannot be estimated ({r.note})."))
+            continue
+        ratio = ""
+        if str(r.model).endswith("poisson"):
+            ratio = ctx.t(f"; satu satuan lebih mengalikan jumlah dengan "
+                          f"{ctx.num(np.exp(r.estimate), 2)}",
+                          f"; one unit more multiplies the count by "
+                          f"{ctx.num(np.exp(r.estimate), 2)}")
+        lines.append(f"**{name}**: {ctx.num(r.estimate, 3)} {scale_word(ctx, r.outcome, r.model)}"
+                     f" {_ci(ctx, r.ci_low, r.ci_high, 3)}{ratio}; {evidence_phrase(ctx, r, k)}.")
+    claims = [(r.outcome, r.term) for r in res.itertuples() if claim(r) == "yes"]
+    lines.append(claims_sentence(ctx, claims, k))
+    covered = {}
+    if sim and "planted" in res:
+        covered = {(r.outcome, r.term): _covers(r.ci_low, r.ci_high, r.planted)
+                   for r in res.itertuples()}
+        checked = {t: c for t, c in covered.items() if c is not None}
+        if checked:
+            miss = [f"{ctx.label(o)} ~ {ctx.label(t)}" for (o, t), c in checked.items() if not c]
+            lines.append(ctx.t(
+                f"Pemeriksaan simulasi: interval memuat nilai yang ditanam untuk "
+                f"{len(checked) - len(miss)} dari {len(checked)} koefisien"
+                + (f"; tidak untuk {', '.join(miss)}." if miss else "."),
+                f"Simulation check: the interval covers the planted value for "
+                f"{len(checked) - len(miss)} of {len(checked)} coefficients"
+                + (f"; not for {', '.join(miss)}." if miss else ".")))
+    if any(str(x).startswith("CRV1") for x in res["note"]):
+        lines.append(ctx.t(
+            "Galat CRV1 dengan sedikit OPD bisa terlalu sempit; build memakai jackknife "
+            "klaster CRV3 (`vcov={\"CRV3\": \"unit_id\"}`), yang intervalnya lebih sering memuat "
+            "efek yang ditanam dalam studi pemulihan.",
+            "CRV1 errors with few OPDs can be too narrow; the build uses the CRV3 cluster "
+            "jackknife (`vcov={\"CRV3\": \"unit_id\"}`), whose intervals covered the planted "
+            "effects more often in the recovery study."))
+    return Result(ctx.t("Apa yang dikatakan model", "What the model says"), bullets(lines),
+                  data=res, simulated=sim,
+                  facts={"claims": claims, "n_tests": k, "covered": covered,
+                         "n": int(res["n"].max()), "n_clusters": int(res["n_clusters"].max())})

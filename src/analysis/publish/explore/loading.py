@@ -327,12 +327,19 @@ def load_truth(ctx: Context) -> dict:
         return {}
 
 
-def is_simulated(*frames: pd.DataFrame) -> bool:
-    """Whether any frame holds simulated rows (``provenance`` or model ``dataset`` column)."""
-    for df in frames:
-        if df is None:
-            continue
-        for col in ("provenance", "dataset"):
-            if col in df.columns and df[col].astype(str).str.contains("simulated").any():
-                return True
-    return False
+def model_panel(ctx: Context, max_lag: int = DEFAULT_MAX_LAG) -> pd.DataFrame:
+    """The region's OPD x year panel ready for model formulas, rows inside ``years``.
+
+    Adds, on the whole panel before the years are cut (so a row's lag may come from a year
+    before the window, as ``dlog_budget`` itself does): the model columns of
+    :func:`analysis.methods.models.add_model_columns` (``post``, ``cut_depth_2020``,
+    ``cut_2020_x_post``, ``log_service_days`` ...), the budget lags ``dlog_budget_lag0`` ..
+    ``dlog_budget_lag<max_lag>`` (:func:`analysis.methods.models.add_lags`) and
+    ``acting_any`` (1 when the OPD had an acting head at any time of the year). Loads only:
+    never fits a model."""
+    from analysis.methods import models
+
+    p = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    p = models.add_lags(models.add_model_columns(p), int(max_lag))
+    p["acting_any"] = (p["acting_share"] > 0).astype(float).where(p["acting_share"].notna())
+    return p[p["year"].between(*ctx.years)].reset_index(drop=True)

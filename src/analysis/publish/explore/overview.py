@@ -12,10 +12,10 @@ from analysis.publish.explore.context import (
     _int,
     _public,
     bullets,
+    is_simulated,
     table_html,
 )
 from analysis.publish.explore.evidence import planted_text
-from analysis.publish.explore.loading import is_simulated
 
 
 def unit_registry(ctx: Context, units: pd.DataFrame, panel: pd.DataFrame) -> Result:

@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 
 from analysis.publish import plots
-from analysis.publish.explore.context import Context, Result, bullets, caveats, table_html
+from analysis.publish.explore.context import (
+    Context,
+    Result,
+    bullets,
+    caveats,
+    is_simulated,
+    table_html,
+)
 from analysis.publish.explore.evidence import _ci, claim, evidence_phrase, fit_scope, n_tests
-from analysis.publish.explore.loading import is_simulated
 
 
 def scenario_unit(ctx: Context, panel: pd.DataFrame) -> Result:

@@ -14,6 +14,7 @@ from analysis.publish.explore.context import (
     _int,
     _line_figure,
     bullets,
+    is_simulated,
     table_html,
 )
 from analysis.publish.explore.evidence import (
@@ -21,8 +22,10 @@ from analysis.publish.explore.evidence import (
     _covers,
     _p,
     claim,
+    claims_sentence,
     estimable,
     evidence_phrase,
+    family_sentence,
     fit_scope,
     n_tests,
     not_estimable_notes,
@@ -30,8 +33,7 @@ from analysis.publish.explore.evidence import (
     planted_text,
     scale_word,
 )
-from analysis.publish.explore.innovation import claims_sentence, family_sentence
-from analysis.publish.explore.loading import DEFAULT_MAX_LAG, is_simulated
+from analysis.publish.explore.loading import DEFAULT_MAX_LAG
 
 SERVICE_OUTCOMES = ("ikm", "ombudsman_score", "complaints")
 

@@ -14,6 +14,7 @@ from analysis.publish.explore.context import (
     _int,
     _name,
     bullets,
+    is_simulated,
     table_html,
     unit_names,
 )
@@ -31,7 +32,6 @@ from analysis.publish.explore.evidence import (
     scale_word,
     window_sentence,
 )
-from analysis.publish.explore.loading import is_simulated
 
 
 def typology_choice(ctx: Context, typology_k: pd.DataFrame) -> Result:
