@@ -6,6 +6,16 @@ panel, cached model tables) and ``evidence`` (wording of estimates).
 ``from analysis.publish import explore`` and ``explore.<name>`` reach every name of them.
 """
 
+from analysis.publish.explore.budget import (  # noqa: F401
+    _unit_cuts,
+    budget_conclusions,
+    cuts_by_opd,
+    cuts_by_type,
+    later_years,
+    regency_budget,
+    routine_by_opd,
+    routine_share,
+)
 from analysis.publish.explore.context import (  # noqa: F401
     Context,
     ParameterError,
@@ -38,26 +48,6 @@ from analysis.publish.explore.context import (  # noqa: F401
     unit_names,
     validate_params,
 )
-from analysis.publish.explore.loading import (  # noqa: F401
-    DEFAULT_MAX_LAG,
-    LAG_OUTCOMES,
-    MODEL_TABLES,
-    YEAR_COLUMN,
-    _fit_window,
-    _interim,
-    adjust_family,
-    cached,
-    data_fingerprint,
-    fit_lag_models,
-    fit_window_tables,
-    load,
-    load_truth,
-    model_panel,
-    model_tables,
-    not_estimable_tables,
-    panel_years,
-    pretrend_p,
-)
 from analysis.publish.explore.evidence import (  # noqa: F401
     ALPHA,
     TRUTH_TERMS,
@@ -84,6 +74,32 @@ from analysis.publish.explore.evidence import (  # noqa: F401
     scale_word,
     window_sentence,
 )
+from analysis.publish.explore.innovation import (  # noqa: F401
+    event_study_result,
+    innovation_figures,
+    innovation_says,
+    innovation_trends,
+)
+from analysis.publish.explore.loading import (  # noqa: F401
+    DEFAULT_MAX_LAG,
+    LAG_OUTCOMES,
+    MODEL_TABLES,
+    YEAR_COLUMN,
+    _fit_window,
+    _interim,
+    adjust_family,
+    cached,
+    data_fingerprint,
+    fit_lag_models,
+    fit_window_tables,
+    load,
+    load_truth,
+    model_panel,
+    model_tables,
+    not_estimable_tables,
+    panel_years,
+    pretrend_p,
+)
 from analysis.publish.explore.overview import (  # noqa: F401
     COVERAGE_MEASURES,
     coverage,
@@ -91,16 +107,6 @@ from analysis.publish.explore.overview import (  # noqa: F401
     planted_effects,
     public_sources,
     unit_registry,
-)
-from analysis.publish.explore.budget import (  # noqa: F401
-    _unit_cuts,
-    budget_conclusions,
-    cuts_by_opd,
-    cuts_by_type,
-    later_years,
-    regency_budget,
-    routine_by_opd,
-    routine_share,
 )
 from analysis.publish.explore.public import (  # noqa: F401
     _best_documents,
@@ -113,11 +119,11 @@ from analysis.publish.explore.public import (  # noqa: F401
     public_ombudsman,
     public_source_list,
 )
-from analysis.publish.explore.innovation import (  # noqa: F401
-    event_study_result,
-    innovation_figures,
-    innovation_says,
-    innovation_trends,
+from analysis.publish.explore.scenarios import (  # noqa: F401
+    scenario_caveats,
+    scenario_grid,
+    scenario_result,
+    scenario_unit,
 )
 from analysis.publish.explore.service import (  # noqa: F401
     BUDGET_GROUPS,
@@ -135,10 +141,4 @@ from analysis.publish.explore.typology import (  # noqa: F401
     typology_choice,
     typology_clusters,
     typology_conclusions,
-)
-from analysis.publish.explore.scenarios import (  # noqa: F401
-    scenario_caveats,
-    scenario_grid,
-    scenario_result,
-    scenario_unit,
 )
