@@ -126,9 +126,9 @@ from analysis.publish.explore.scenarios import (  # noqa: F401
     scenario_unit,
 )
 from analysis.publish.explore.service import (  # noqa: F401
-    BUDGET_GROUPS,
     SERVICE_OUTCOMES,
     _lag_term,
+    lag_labels,
     service_by_budget_change,
     service_conclusions,
     service_lags,

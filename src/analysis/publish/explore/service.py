@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.narrative import fmt
-from analysis.publish import plots
 from analysis.publish.explore.context import (
     Context,
     Result,
@@ -25,29 +24,22 @@ from analysis.publish.explore.evidence import (
     claims_sentence,
     estimable,
     evidence_phrase,
-    family_sentence,
-    fit_scope,
+    live_scope,
     n_tests,
     not_estimable_notes,
-    planted,
     planted_text,
     scale_word,
 )
-from analysis.publish.explore.loading import DEFAULT_MAX_LAG
 
 SERVICE_OUTCOMES = ("ikm", "ombudsman_score", "complaints")
 
 
-def service_trends(ctx: Context, panel: pd.DataFrame) -> Result:
-    """IKM, Ombudsman compliance and complaints per year (units that report them)."""
-    sim = is_simulated(panel)
-    g = panel.groupby("year")
-    t = pd.DataFrame({"ikm": g["ikm"].mean(), "n_ikm": g["ikm"].count(),
-                      "ombudsman_score": g["ombudsman_score"].mean(),
-                      "n_omb": g["ombudsman_score"].count(),
-                      "complaints": g["complaints"].sum(min_count=1),
-                      "n_compl": g["complaints"].count(),
-                      "budget": g["dlog_budget"].median()}).reset_index()
+def service_trends(ctx: Context, trend: pd.DataFrame, simulated: bool) -> Result:
+    """The per-year service indicators the notebook computed (index ``year``; columns
+    ``ikm``, ``n_ikm``, ``ombudsman_score``, ``n_omb``, ``complaints``, ``n_compl`` and
+    ``budget``, the median log budget change) as a figure, a table and in words."""
+    sim = simulated
+    t = trend.reset_index()
     fig = _line_figure(t, "year", ["ikm", "ombudsman_score"], ctx,
                        ctx.t("Rata-rata unit (0–100)", "Mean over units (0–100)"), sim)
     head = [ctx.label("year"), ctx.label("ikm"), "n", ctx.label("ombudsman_score"), "n",
@@ -71,43 +63,36 @@ def service_trends(ctx: Context, panel: pd.DataFrame) -> Result:
                   {"ikm_low_year": int(ik.idxmin()), "n_omb_max": int(t["n_omb"].max())})
 
 
-BUDGET_GROUPS = (("cut", -np.inf, np.log(0.95)), ("stable", np.log(0.95), np.log(1.05)),
-                 ("increase", np.log(1.05), np.inf))
-
-
-def service_by_budget_change(ctx: Context, panel: pd.DataFrame) -> Result:
-    """Change of each service indicator in the year after a budget cut, stable year or
-    increase (descriptive, before any model)."""
-    sim = is_simulated(panel)
-    d = panel.dropna(subset=["dlog_budget_lag1"])
-    words = {"cut": ctx.t("Dipotong >5% tahun lalu", "Cut >5% the year before"),
-             "stable": ctx.t("Stabil (±5%)", "Stable (±5%)"),
-             "increase": ctx.t("Naik >5% tahun lalu", "Up >5% the year before")}
-    rows, data = [], []
-    for key, lo, hi in BUDGET_GROUPS:
-        g = d[(d["dlog_budget_lag1"] > lo) & (d["dlog_budget_lag1"] <= hi)]
-        vals = {c: (g[f"d_{c}"].mean(), int(g[f"d_{c}"].count())) for c in SERVICE_OUTCOMES}
-        data.append({"group": key, **{f"d_{c}": v[0] for c, v in vals.items()},
-                     **{f"n_{c}": v[1] for c, v in vals.items()}})
-        rows.append([words[key], *[f"{ctx.num(v[0])} (n={v[1]})" for v in vals.values()]])
-    t = pd.DataFrame(data).set_index("group")
+def service_by_budget_change(ctx: Context, groups: pd.DataFrame, threshold: float,
+                              simulated: bool) -> Result:
+    """The mean change of each service indicator by the previous year's budget change, as the
+    notebook grouped it (index ``cut``/``stable``/``increase``; columns ``(d_<indicator>,
+    "mean")`` and ``(d_<indicator>, "count")``), with the ``threshold`` in the words."""
+    thr = ctx.pct(threshold, 0)
+    words = {"cut": ctx.t(f"Dipotong >{thr} tahun lalu", f"Cut >{thr} the year before"),
+             "stable": ctx.t(f"Stabil (±{thr})", f"Stable (±{thr})"),
+             "increase": ctx.t(f"Naik >{thr} tahun lalu", f"Up >{thr} the year before")}
+    cols = [c for c in dict.fromkeys(groups.columns.get_level_values(0))]
+    rows = [[words.get(str(k), str(k)),
+             *[f"{ctx.num(groups.loc[k, (c, 'mean')])} (n={int(groups.loc[k, (c, 'count')])})"
+               for c in cols]] for k in groups.index]
     head = [ctx.t("Anggaran tahun lalu", "Budget the year before"),
-            *[ctx.t("Perubahan ", "Change in ") + ctx.label(c) for c in SERVICE_OUTCOMES]]
-    diff = t.loc["cut", "d_ikm"] - t.loc["increase", "d_ikm"]
+            *[ctx.t("Perubahan ", "Change in ") + ctx.label(c.removeprefix("d_")) for c in cols]]
+    cut, up = (groups.loc[k, ("d_ikm", "mean")] if k in groups.index else np.nan
+               for k in ("cut", "increase"))
+    diff = cut - up
     text = ctx.t(
-        f"Setahun setelah pemotongan >5%, IKM berubah rata-rata {ctx.num(t.loc['cut', 'd_ikm'])} "
-        f"poin; setelah kenaikan >5%, {ctx.num(t.loc['increase', 'd_ikm'])} poin (selisih "
-        f"{ctx.num(diff)}). Perbandingan mentah ini belum memisahkan guncangan tahunan "
-        "bersama; model di bawah melakukannya.",
-        f"The year after a >5% cut, IKM changed by {ctx.num(t.loc['cut', 'd_ikm'])} points on "
-        f"average; after a >5% increase, by {ctx.num(t.loc['increase', 'd_ikm'])} points "
-        f"(difference {ctx.num(diff)}). This raw comparison does not remove shocks common "
-        "to a year; the models below do.")
+        f"Setahun setelah pemotongan >{thr}, IKM berubah rata-rata {ctx.num(cut)} poin; setelah "
+        f"kenaikan >{thr}, {ctx.num(up)} poin (selisih {ctx.num(diff)}). Perbandingan mentah "
+        "ini belum memisahkan guncangan tahunan bersama; model di bawah melakukannya.",
+        f"The year after a >{thr} cut, IKM changed by {ctx.num(cut)} points on average; after "
+        f"a >{thr} increase, by {ctx.num(up)} points (difference {ctx.num(diff)}). This raw "
+        "comparison does not remove shocks common to a year; the models below do.")
     cap = ctx.t("Perubahan indikator layanan menurut perubahan anggaran tahun sebelumnya",
                 "Change in service indicators by the previous year's budget change")
     return Result(ctx.t("Setelah dipotong, stabil atau naik", "After a cut, a stable year or "
-                        "an increase"), text, [], table_html(head, rows, ctx, cap, sim),
-                  t.reset_index(), sim, {"ikm_cut_minus_increase": float(diff)})
+                        "an increase"), text, [], table_html(head, rows, ctx, cap, simulated),
+                  groups, simulated, {"ikm_cut_minus_increase": float(diff)})
 
 
 def _lag_term(ctx: Context, term: str, max_lag: int) -> str:
@@ -118,27 +103,34 @@ def _lag_term(ctx: Context, term: str, max_lag: int) -> str:
                  "same year" if k == 0 else f"lag {k} y")
 
 
-def service_lags(ctx: Context, lag_results: pd.DataFrame, truth: dict,
-                 max_lag: int | None = None) -> Result:
-    """One distributed-lag model per service indicator: the budget change 0..max_lag years
-    before, all lags in the same model (unit and year effects; Poisson for complaints), each
-    lag and the cumulative effect (their sum) with its interval, raw and Holm-adjusted p.
-    No lag is picked by its t statistic: every lag is shown, and an effect is claimed only
-    where the adjusted p-value is below 0.05."""
+def lag_labels(ctx: Context, res: pd.DataFrame, max_lag: int) -> pd.DataFrame:
+    """``res`` with readable terms ("IKM · lag 1 y") for :func:`plots.coef_plot`."""
+    return res.assign(term=[f"{ctx.label(o)} · {_lag_term(ctx, t, max_lag)}"
+                            for o, t in zip(res["outcome"], res["term"], strict=True)])
+
+
+def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Result:
+    """The distributed-lag models the notebook fitted (:func:`analysis.methods.fit.tidy`
+    rows of every lag and the ``cumulative`` rows of :func:`analysis.methods.fit.cumulative`,
+    Holm-adjusted together): every lag and the cumulative effect with its interval, raw and
+    Holm p, the planted value when simulated, in words. No lag is picked by its t statistic:
+    every lag is shown, and an effect is claimed only where the adjusted p-value is below
+    0.05."""
+    lag_results = lag_results.assign(lag=[pd.NA if t == "cumulative" else
+                                          int(str(t).rsplit("lag", 1)[1])
+                                          for t in lag_results["term"]]).astype({"lag": "Int64"})
+    order = {o: i for i, o in enumerate(dict.fromkeys(lag_results["outcome"]))}
+    lag_results = (lag_results.assign(_o=lag_results["outcome"].map(order),
+                                      _l=lag_results["lag"].fillna(99))
+                   .sort_values(["_o", "_l"]).drop(columns=["_o", "_l"]).reset_index(drop=True))
     sim = is_simulated(lag_results)
     title = ctx.t("Anggaran dan layanan: semua jeda dalam satu model",
                   "Budget and service: all lags in one model")
-    fit = lag_results.attrs.get("fit") or {}
-    max_lag = int(fit.get("max_lag", DEFAULT_MAX_LAG) if max_lag is None else max_lag)
-    if "lag" not in lag_results.columns:
-        raise ValueError("lag_results has no 'lag' column: the data was built before the "
-                         "joint distributed-lag models; rebuild with `python -m analysis "
-                         "build`")
     ok = estimable(lag_results)
     k_tests = n_tests(lag_results)
     rows, lines, claims, facts_cum = [], [], [], {}
     for r in lag_results.itertuples():
-        tv = planted(truth, r.outcome, r.term, max_lag if r.term == "cumulative" else None)
+        tv = getattr(r, "planted", np.nan)
         rows.append([ctx.label(r.outcome), _lag_term(ctx, r.term, max_lag) if not pd.isna(
                      r.estimate) else fmt.MISSING, ctx.num(r.estimate, 3),
                      scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
@@ -189,10 +181,9 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, truth: dict,
         lines.append(part)
         claims += [(x.outcome, x.term) for x in g.itertuples() if claim(x) == "yes"]
         for x in g.itertuples():
-            covered[(outcome, x.term)] = _covers(
-                x.ci_low, x.ci_high,
-                planted(truth, outcome, x.term, max_lag if x.term == "cumulative" else None))
-    if sim and truth and any(v is not None for v in covered.values()):
+            covered[(outcome, x.term)] = _covers(x.ci_low, x.ci_high,
+                                                 getattr(x, "planted", np.nan))
+    if sim and any(v is not None for v in covered.values()):
         miss = [f"{ctx.label(o)} {_lag_term(ctx, t, max_lag)}" for (o, t), v in covered.items()
                 if v is False]
         n_chk = sum(v is not None for v in covered.values())
@@ -211,17 +202,10 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, truth: dict,
         "fixed; budget changes are negatively autocorrelated within an OPD, so one model per "
         "lag would mislead. The cumulative effect is the sum of the lags, with its own "
         "interval."))
-    lines.append(fit_scope(ctx, lag_results, ok) + (" " + family_sentence(ctx, k_tests)
-                                                    if k_tests else ""))
-    figs = []
-    if len(ok):
-        plot_df = ok.assign(term=[f"{ctx.label(o)} · {_lag_term(ctx, t, max_lag)}" for o, t in
-                                  zip(ok["outcome"], ok["term"], strict=True)])
-        fig = plots.coef_plot(plot_df, lang=ctx.lang, simulated=sim)
-        fig.axes[0].set_title(ctx.t("Koefisien perubahan anggaran (log): semua jeda dalam satu "
-                                    "model", "Budget-change (log) coefficients: all lags in "
-                                    "one model"))
-        figs.append(fig)
+    lines.append(live_scope(ctx, ok) + ctx.t(f" p Holm atas {k_tests} uji tabel ini.",
+                                             f" Holm-adjusted p over the {k_tests} tests of "
+                                             "this table."))
+    figs: list = []
     head = [ctx.t("Hasil", "Outcome"), ctx.t("Jeda", "Lag"), ctx.label("estimate"),
             ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
             ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
