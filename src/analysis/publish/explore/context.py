@@ -186,16 +186,13 @@ class Result:
 
 def show(*results: Result) -> None:
     """Display results: heading, sentences, figures (then closed), table."""
-    import matplotlib.pyplot as plt
     from IPython.display import HTML, Markdown, display
 
     for r in results:
         display(Markdown(f"### {r.title}"))
         if r.text:
             display(Markdown(r.text))
-        for fig in r.figures:
-            display(fig)
-            plt.close(fig)
+        show_figure(*r.figures)
         if r.html:
             display(HTML(r.html))
 
@@ -378,12 +375,15 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def show_figure(*figs) -> None:
-    """Display figures (then close them, so Jupyter does not show them twice)."""
+    """Display figures (then close them, so Jupyter does not show them twice). Each output
+    carries ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
+    (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
     import matplotlib.pyplot as plt
     from IPython.display import display
 
     for fig in figs:
-        display(fig)
+        marked = bool(getattr(fig, "_batang_simulated", False))
+        display(fig, metadata={"batang": {"simulated": marked}})
         plt.close(fig)
 
 

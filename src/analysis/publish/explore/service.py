@@ -210,9 +210,10 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
             ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
             ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
             ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"), ctx.t("Catatan", "Note")]
-    cap = ctx.t("Model jeda terdistribusi: efek tetap OPD dan tahun, galat baku berkelompok "
-                "per OPD", "Distributed-lag models: OPD and year fixed effects, standard "
-                "errors clustered by OPD")
+    formulas = " ; ".join(dict.fromkeys(lag_results.get("formula", pd.Series(dtype=str))
+                                        .dropna()))
+    cap = ctx.t("Model jeda terdistribusi yang ditaksir di sel ini: ",
+                "Distributed-lag models fitted in this cell: ") + formulas
     return Result(title, bullets(lines), figs, table_html(head, rows, ctx, cap, sim),
                   lag_results, sim,
                   {"claims": claims, "cumulative": facts_cum, "n_tests": k_tests,
