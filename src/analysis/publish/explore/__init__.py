@@ -7,7 +7,6 @@ panel, cached model tables) and ``evidence`` (wording of estimates).
 """
 
 from analysis.publish.explore.budget import (  # noqa: F401
-    _unit_cuts,
     budget_conclusions,
     cuts_by_opd,
     cuts_by_type,

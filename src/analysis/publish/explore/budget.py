@@ -19,21 +19,21 @@ from analysis.publish.explore.context import (
 )
 
 
-def regency_budget(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Result:
-    """Regency totals by year and stage; the 2020 refocusing in words."""
+def regency_budget(ctx: Context, totals: pd.DataFrame, budget: pd.DataFrame,
+                   cuts: pd.DataFrame) -> Result:
+    """The regency totals the notebook computed (index ``year``; columns ``murni``,
+    ``perubahan``, ``realisasi``, ``refocus``, ``yoy``) with the budget path figure and the
+    2020 refocusing in words; ``cuts`` (one row per OPD, ``cut_pct``) for the count of OPDs
+    below trend."""
     sim = is_simulated(budget)
-    w = budget.groupby(["year", "stage"])["amount_idr"].sum().unstack("stage")
-    w = w.reindex(columns=["murni", "perubahan", "realisasi"])
-    w["refocus"] = w["perubahan"] / w["murni"] - 1
-    w["yoy"] = w["realisasi"].pct_change(fill_method=None)
+    w = totals
     fig = plots.budget_path(budget, lang=ctx.lang, simulated=sim)
     head = [ctx.label("year"), ctx.label("murni"), ctx.label("perubahan"),
             ctx.label("realisasi"), ctx.t("Perubahan vs murni", "Revised vs original"),
             ctx.t("Realisasi vs tahun lalu", "Actual vs previous year")]
     rows = [[y, ctx.rp(r.murni), ctx.rp(r.perubahan), ctx.rp(r.realisasi), ctx.pct(r.refocus),
              ctx.pct(r.yoy)] for y, r in w.iterrows()]
-    cuts = panel.groupby("unit_id")["cut_2020"].first()
-    n_cut, n = int((cuts < 0).sum()), int(cuts.notna().sum())
+    n_cut, n = int((cuts["cut_pct"] < 0).sum()), int(cuts["cut_pct"].notna().sum())
     facts = {"n_cut": n_cut, "n_units": n,
              "chg_2020": _yoy(w["realisasi"], 2019, 2020),
              "refocus_2020": float(w["refocus"].get(2020, np.nan))}
@@ -58,22 +58,12 @@ def regency_budget(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> R
                   table_html(head, rows, ctx, cap, sim), w.reset_index(), sim, facts)
 
 
-def _unit_cuts(panel: pd.DataFrame) -> pd.DataFrame:
-    g = panel.sort_values("year").groupby("unit_id")
-    out = pd.DataFrame({"name": g["name"].first(), "cut_2020": g["cut_2020"].first()})
-    p20 = panel[panel["year"] == 2020].set_index("unit_id")
-    out["refocus_2020"] = np.expm1(p20["refocus"]).reindex(out.index)
-    out["chg_2020"] = np.expm1(p20["dlog_budget"]).reindex(out.index)
-    p19 = panel[panel["year"] == 2019].set_index("unit_id")
-    out["penunjang_2019"] = p19["penunjang_share"].reindex(out.index)
-    out["cut_pct"] = np.expm1(out["cut_2020"])
-    return out
-
-
-def cuts_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
-    """The 2020 cut of each OPD against its own pre-2020 trend; the hardest cut."""
-    sim = is_simulated(panel)
-    u = _unit_cuts(panel).dropna(subset=["cut_2020"]).sort_values("cut_2020")
+def cuts_by_opd(ctx: Context, cuts: pd.DataFrame, top_n: int, simulated: bool) -> Result:
+    """The notebook's table of 2020 cuts (one row per OPD, sorted deepest first: ``name``,
+    ``cut_pct`` against the OPD's pre-2020 trend, ``refocus_2020``, ``chg_2020``,
+    ``penunjang_2019``) as a ranked figure, the top rows and words."""
+    sim = simulated
+    u = cuts
     fig = plots.bar_ranked(u["cut_pct"] * 100, lang=ctx.lang, simulated=sim,
                            highlight=ctx.unit_id if ctx.unit_id in u.index else None,
                            xlabel_key="cut_2020")
@@ -89,7 +79,7 @@ def cuts_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
     rows = [[r.Index, r.name, ctx.pct(r.cut_pct), ctx.pct(r.refocus_2020), ctx.pct(r.chg_2020),
              ctx.pct(r.penunjang_2019)] for r in top.itertuples()]
     worst = ", ".join(f"{r.name} ({ctx.pct(r.cut_pct)})" for r in top.head(3).itertuples())
-    up = u[u["cut_2020"] > 0]
+    up = u[u["cut_pct"] > 0]
     text = ctx.t(
         f"Pemotongan terdalam terhadap tren sebelum 2020: {worst}. Median seluruh "
         f"{len(u)} OPD: {ctx.pct(u['cut_pct'].median())}; {len(up)} OPD justru naik "
@@ -112,12 +102,12 @@ def cuts_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
                    "hardest": list(top.index[:3])})
 
 
-def cuts_by_type(ctx: Context, budget: pd.DataFrame) -> Result:
-    """Actual spending by spending type per year; which types fell in 2020."""
-    sim = is_simulated(budget)
-    real = _to_bn(budget[budget["stage"] == "realisasi"])
-    w = real.groupby(["spending_type", "year"])["amount_idr"].sum().unstack("year")
-    w = w[w.sum(axis=1) > 0]
+def cuts_by_type(ctx: Context, by_type: pd.DataFrame, real: pd.DataFrame) -> Result:
+    """The notebook's spending by type (index ``spending_type``, one column per year) with a
+    stacked figure of the selected rows ``real``; which types fell in 2020, in words."""
+    sim = is_simulated(real)
+    real = _to_bn(real)
+    w = by_type
     fig = plots.counts_stacked(real, lang=ctx.lang, simulated=sim, category="spending_type",
                                value="amount_bn", ylabel_key="realisasi")
     fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
@@ -147,14 +137,12 @@ def cuts_by_type(ctx: Context, budget: pd.DataFrame) -> Result:
                    "chg_2020": chg20.to_dict()})
 
 
-def later_years(ctx: Context, panel: pd.DataFrame, regency: pd.DataFrame) -> Result:
-    """Cuts after 2020: how many OPDs spent less than the year before, year by year."""
-    sim = is_simulated(panel)
-    d = panel.dropna(subset=["dlog_budget"])
-    g = d.groupby("year").agg(n=("unit_id", "size"),
-                              n_cut=("dlog_budget", lambda s: int((s < 0).sum())),
-                              med=("dlog_budget", "median"))
-    g["regency"] = regency.set_index("year")["dlog_budget"].reindex(g.index)
+def later_years(ctx: Context, later: pd.DataFrame, simulated: bool) -> Result:
+    """The notebook's count per year of OPDs spending less than the year before (index
+    ``year``; ``n``, ``n_cut``, ``med`` the median log change, ``regency`` the regency's),
+    in words: the year after 2020 with the most cuts."""
+    sim = simulated
+    g = later
     head = [ctx.label("year"), ctx.t("OPD dengan realisasi turun", "OPDs with lower spending"),
             ctx.t("Median perubahan OPD", "Median OPD change"),
             ctx.t("Perubahan kabupaten", "Regency change")]
@@ -179,14 +167,13 @@ def later_years(ctx: Context, panel: pd.DataFrame, regency: pd.DataFrame) -> Res
                   {"worst_later_year": y})
 
 
-def routine_share(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Result:
-    """Routine (program penunjang) against service programmes: the share and how it moved."""
-    sim = is_simulated(budget)
-    real = _to_bn(budget[budget["stage"] == "realisasi"])
-    w = real.groupby(["year", "programme_class"])["amount_idr"].sum().unstack()
-    w = w.reindex(columns=["penunjang", "urusan"]).fillna(0.0)
-    w["share"] = w["penunjang"] / (w["penunjang"] + w["urusan"])
-    w["opd_median"] = panel.groupby("year")["penunjang_share"].median().reindex(w.index)
+def routine_share(ctx: Context, routine: pd.DataFrame, real: pd.DataFrame) -> Result:
+    """The notebook's routine (program penunjang) against service (urusan) spending per year
+    (index ``year``; ``penunjang``, ``urusan``, ``share``, ``opd_median``) with a stacked
+    figure of ``real``: the share and how it moved, in words."""
+    sim = is_simulated(real)
+    real = _to_bn(real)
+    w = routine
     fig = plots.counts_stacked(real, lang=ctx.lang, simulated=sim, category="programme_class",
                                value="amount_bn", ylabel_key="realisasi")
     fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
@@ -219,16 +206,11 @@ def routine_share(ctx: Context, budget: pd.DataFrame, panel: pd.DataFrame) -> Re
                    "urusan_2020": urs20})
 
 
-def routine_by_opd(ctx: Context, panel: pd.DataFrame, top_n: int = 10) -> Result:
-    """OPDs with the largest routine share, and how each share moved over the years."""
-    sim = is_simulated(panel)
-    p = panel.sort_values("year")
-    g = p.groupby("unit_id")
-    s = pd.DataFrame({"name": g["name"].first(), "avg": g["penunjang_share"].mean(),
-                      "first_share": g["penunjang_share"].first(),
-                      "last_share": g["penunjang_share"].last()})
-    s["change"] = s["last_share"] - s["first_share"]
-    s = s.sort_values("avg", ascending=False)
+def routine_by_opd(ctx: Context, by_opd: pd.DataFrame, top_n: int, simulated: bool) -> Result:
+    """The notebook's routine share per OPD (sorted largest first: ``name``, ``avg``,
+    ``first_share``, ``last_share``, ``change``) as a ranked figure, the top rows and words."""
+    sim = simulated
+    s = by_opd
     fig = plots.bar_ranked(s["avg"].head(max(top_n, 15)) * 100, lang=ctx.lang, simulated=sim,
                            highlight=ctx.unit_id if ctx.unit_id in s.index[:max(top_n, 15)]
                            else None, xlabel_key="penunjang_share")
