@@ -137,7 +137,7 @@ def test_title_question_and_parameters_cell(path):
 
 RESEARCH = [p for p in NOTEBOOKS if not p.name.startswith("6.0")]
 # notebooks whose main models are fitted live from a formula in a visible cell
-FORMULA = ("2.0", "2.1")
+FORMULA = ("2.0", "2.1", "3.0", "5.0")
 MAX_CODE_LINES = 8
 
 
@@ -284,10 +284,10 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
         if path.name.startswith("2.0"):
             before = _model_table(run(path, tmp_path, kernel_name, params, "en-unedited"))
             assert _model_table(nb) != before and "acting_any" not in before
-    elif path.name[:3] in ("3.0", "5.0"):
-        # every estimate honours `years`: refitted on the window, which the text names
-        assert f"Models refitted on the notebook's `years` only, {y0}{dash}{y1}" in text
-        assert f"fitted by the build on the whole panel (2016{dash}2024)" not in text
+    if path.name.startswith("3.0"):
+        # the heavy results (typology, resilience) honour `years` too: refitted on the window
+        assert f"Recomputed on the years {y0}{dash}{y1} only" in text
+        assert "Computed by the build on the whole panel" not in text
 
 
 @pytest.mark.slow

@@ -217,6 +217,7 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
                        term_clusters=info["term_clusters"])
     out.insert(out.columns.get_loc("n") + 1, "n_obs", out["n"])
     out["provenance"] = info["provenance"]
+    out["dataset"] = info["provenance"]  # the build's model tables call it dataset
     out["formula"] = info["formula"]
     y = info["years"] or (np.nan, np.nan)
     out["year_first"], out["year_last"] = y

@@ -148,6 +148,8 @@ def fit_scope(ctx: Context, table: pd.DataFrame, rows: pd.DataFrame | None = Non
     result rows (``rows``, default the whole table)."""
     fit = table.attrs.get("fit") or {}
     r = table if rows is None else rows
+    if "formula" in table.columns and len(r):
+        return live_scope(ctx, r)  # fitted in the notebook, not by the build
     n = _span_of(r["n"]) if "n" in r.columns else "0"
     g = _span_of(r["n_clusters"]) if "n_clusters" in r.columns else "0"
     used = ctx.t(f"n = {n} OPD-tahun dipakai, {g} OPD", f"n = {n} OPD-years used, {g} OPDs")

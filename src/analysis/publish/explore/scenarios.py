@@ -19,10 +19,11 @@ from analysis.publish.explore.context import (
 from analysis.publish.explore.evidence import _ci, claim, evidence_phrase, fit_scope, n_tests
 
 
-def scenario_unit(ctx: Context, panel: pd.DataFrame) -> Result:
-    """The unit the scenario is about: its latest budget, innovations and IKM."""
-    sim = is_simulated(panel)
-    pu = panel[panel["unit_id"] == ctx.unit_id].sort_values("year")
+def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
+    """The unit the scenario is about (``pu``: its panel rows, the notebook's selection): its
+    latest budget, innovations and IKM."""
+    sim = is_simulated(pu)
+    pu = pu.sort_values("year")
     last = pu.iloc[-1]
     ikm = pu.dropna(subset=["ikm"])
     text = ctx.t(
@@ -162,7 +163,9 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
             ctx.t("Perkiraan", "Estimate"), ctx.t("Interval 95%", "95% interval"),
             ctx.t("Bukti", "Evidence")]
     rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),
-             _ci(ctx, r.ci_low, r.ci_high, 1), r.evidence] for r in sc.itertuples()]
+             _ci(ctx, r.ci_low, r.ci_high, 1),
+             {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}.get(
+                 r.evidence, r.evidence)] for r in sc.itertuples()]
     thin = sc.groupby("outcome")["evidence"].apply(lambda s: bool((s == "thin").all()))
     text = ctx.t(
         "Perkiraan dan intervalnya membesar sebanding dengan pemotongan; "

@@ -20,14 +20,13 @@ from analysis.publish.explore.context import (
 )
 from analysis.publish.explore.evidence import (
     _ci,
-    _model_rows,
     claim,
     estimable,
     evidence_phrase,
     fit_scope,
+    model_table,
     n_tests,
     not_estimable_notes,
-    planted,
     planted_text,
     scale_word,
     window_sentence,
@@ -249,14 +248,13 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
                   facts)
 
 
-def leadership_events(ctx: Context, leadership: pd.DataFrame, panel: pd.DataFrame) -> Result:
-    """Changes of head by kind and year; how long OPDs were under acting heads."""
-    sim = is_simulated(leadership)
-    ev = leadership.assign(year=leadership["date"].dt.year)
-    first = ev.sort_values("date").groupby("unit_id").head(1).index
-    changes = ev.drop(index=first)
-    t = changes.groupby(["year", "event"]).size().unstack(fill_value=0)
-    t = t.reindex(columns=["definitive", "acting", "rotation"], fill_value=0)
+def leadership_events(ctx: Context, changes: pd.DataFrame, per_year: pd.DataFrame,
+                      panel: pd.DataFrame) -> Result:
+    """The changes of head the notebook selected (``changes``: one row per change, first heads
+    left out; ``per_year``: counts by year and kind) as a figure, a table and in words, with
+    how long OPDs were under acting heads (``panel``)."""
+    sim = is_simulated(changes)
+    t = per_year.reindex(columns=["definitive", "acting", "rotation"], fill_value=0)
     fig = plots.counts_stacked(changes, lang=ctx.lang, simulated=sim, category="event",
                                year="year", ylabel_key="count")
     fig.axes[0].set_ylabel(ctx.label("head_changes"))
@@ -282,27 +280,27 @@ def leadership_events(ctx: Context, leadership: pd.DataFrame, panel: pd.DataFram
                   {"n_acting_units": n_acting, "n_changes": len(changes)})
 
 
-def leadership_followup(ctx: Context, model_results: pd.DataFrame, truth: dict,
-                        panel: pd.DataFrame) -> Result:
-    """What followed an acting head: within-OPD model estimates and a plain comparison."""
-    sim = is_simulated(model_results)
-    mr = model_results[model_results["model"].str.startswith("leadership_")]
-    ok = estimable(mr)
-    k = n_tests(model_results)
+def leadership_followup(ctx: Context, res: pd.DataFrame, panel: pd.DataFrame) -> Result:
+    """What followed an acting head: the within-OPD models the notebook fitted (one
+    :func:`analysis.methods.fit.tidy` row per outcome for ``acting_share``, Holm-adjusted
+    together, planted values when simulated) in words, and a plain comparison."""
+    sim = is_simulated(res)
+    ok = estimable(res)
+    k = n_tests(res)
     lines = []
-    for r in mr.itertuples():
+    for r in res.itertuples():
         if pd.isna(r.estimate):
             lines.append(ctx.t(f"{ctx.label(r.outcome)}: tidak dapat ditaksir ({r.note}).",
                                f"{ctx.label(r.outcome)}: cannot be estimated ({r.note})."))
             continue
-        tv = planted(truth, r.outcome, r.term) if sim else np.nan
+        tv = getattr(r, "planted", np.nan) if sim else np.nan
         plant = (ctx.t(f"; nilai tanam {planted_text(ctx, tv)}",
                        f"; planted {planted_text(ctx, tv)}") if not pd.isna(tv) else "")
         lines.append(ctx.t(
-            f"{ctx.label(r.outcome)}: setahun penuh di bawah Plt {ctx.num(r.estimate)} "
+            f"{ctx.label(r.outcome)}: {ctx.label(r.term)} {ctx.num(r.estimate)} "
             f"{scale_word(ctx, r.outcome, r.model)} {_ci(ctx, r.ci_low, r.ci_high)} "
             f"({int(r.n_clusters)} OPD, n = {int(r.n)}{plant}); {evidence_phrase(ctx, r, k)}.",
-            f"{ctx.label(r.outcome)}: a full year under an acting head {ctx.num(r.estimate)} "
+            f"{ctx.label(r.outcome)}: {ctx.label(r.term)} {ctx.num(r.estimate)} "
             f"{scale_word(ctx, r.outcome, r.model)} {_ci(ctx, r.ci_low, r.ci_high)} "
             f"({int(r.n_clusters)} OPDs, n = {int(r.n)}{plant}); {evidence_phrase(ctx, r, k)}."))
     p = panel.assign(acting=panel["acting_share"] > 0)
@@ -320,11 +318,10 @@ def leadership_followup(ctx: Context, model_results: pd.DataFrame, truth: dict,
                        "bukti bahwa Plt menyebabkan penurunan.",
                        "Acting heads are often appointed because of existing problems; this "
                        "link is not proof that acting heads cause a decline."))
-    cap = ctx.t("Efek tetap OPD dan tahun: porsi tahun di bawah Plt",
-                "OPD and year fixed effects: share of the year under an acting head")
-    lines.append(fit_scope(ctx, model_results, ok))
+    table = model_table(ctx, res)
+    lines.append(fit_scope(ctx, res, ok) + " " + table.text.splitlines()[-1].removeprefix("- "))
     return Result(ctx.t("Apa yang terjadi sesudah Plt", "What followed an acting head"),
-                  bullets(lines), [], _model_rows(ctx, mr, truth, cap, sim), mr, sim,
+                  bullets(lines), [], table.html, res, sim,
                   {"acting_claims": [r.outcome for r in ok.itertuples() if claim(r) == "yes"],
                    "acting_raw": [r.outcome for r in ok.itertuples() if claim(r) == "raw"],
                    "claims": [(r.outcome, r.term) for r in ok.itertuples()
