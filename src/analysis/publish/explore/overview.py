@@ -12,19 +12,17 @@ from analysis.publish.explore.context import (
     _int,
     _public,
     bullets,
-    is_simulated,
+    require_public,
     table_html,
 )
 from analysis.publish.explore.evidence import planted_text
 
 
-def unit_registry(ctx: Context, units: pd.DataFrame, panel: pd.DataFrame) -> Result:
-    """Units by kind: in the registry, front-line, and with panel data."""
-    in_panel = set(panel["unit_id"])
-    u = units.assign(in_panel=units["unit_id"].isin(in_panel))
-    g = u.groupby("kind").agg(n=("unit_id", "size"), front_line=("front_line", "sum"),
-                              in_panel=("in_panel", "sum")).reset_index()
-    g = g.sort_values("n", ascending=False)
+def unit_registry(ctx: Context, u: pd.DataFrame, by_kind: pd.DataFrame) -> Result:
+    """The notebook's unit registry (``u``, with an ``in_panel`` flag) and its count by kind
+    (``by_kind``: index ``kind``; ``n``, ``front_line``, ``in_panel``), in words."""
+    in_panel = set(u.loc[u["in_panel"], "unit_id"])
+    g = by_kind.reset_index()
     head = [ctx.t("Jenis", "Kind"), ctx.t("Unit", "Units"),
             ctx.t("Layanan garis depan", "Front-line"), ctx.t("Dengan data panel",
                                                                 "With panel data")]
@@ -48,14 +46,13 @@ COVERAGE_MEASURES = ("budget_realisasi", "penunjang_share", "innovations", "ikm"
                      "ombudsman_score", "complaints", "service_days", "acting_share")
 
 
-def coverage(ctx: Context, panel: pd.DataFrame) -> Result:
-    """Share of panel OPDs with a value, per measure and year; gaps in words."""
+def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> Result:
+    """The notebook's coverage table (one row per measure, one column per year: the share of
+    the ``n_units`` panel OPDs with a value) as a heat map, a table and the gaps in words."""
     import matplotlib.pyplot as plt
 
-    cols = [c for c in COVERAGE_MEASURES if c in panel.columns]
-    n_units = panel["unit_id"].nunique()
-    cov = panel.groupby("year")[cols].agg(lambda s: s.notna().sum()).T / n_units
-    sim = is_simulated(panel)
+    cols = list(cov.index)
+    sim = simulated
     with plots.style_context():
         fig, ax = plt.subplots(figsize=(8, 0.45 * len(cols) + 1.5))
         im = ax.imshow(cov.to_numpy(float), vmin=0, vmax=1, cmap="Blues", aspect="auto")
@@ -94,12 +91,12 @@ def coverage(ctx: Context, panel: pd.DataFrame) -> Result:
                   {"n_years": cov.shape[1], "partial": len(partial)})
 
 
-def public_sources(ctx: Context, reference: pd.DataFrame, innovations: pd.DataFrame,
-                   service: pd.DataFrame) -> Result:
-    """The public parts: datasets of the reference file, IID profiles, Ombudsman scores."""
-    ref = _public(reference)
-    g = ref.groupby("dataset").agg(rows=("row", "size"), y0=("year", "min"),
-                                   y1=("year", "max"), sources=("source", "nunique"))
+def public_sources(ctx: Context, ref: pd.DataFrame, datasets: pd.DataFrame,
+                   innovations: pd.DataFrame, service: pd.DataFrame) -> Result:
+    """The public parts: the notebook's count of the reference rows by dataset (``datasets``:
+    ``rows``, ``y0``, ``y1``, ``sources``), the IID profiles and the Ombudsman scores."""
+    require_public(ref, "reference")
+    g = datasets
     inn = _public(innovations)
     svc = _public(service)
     extra = pd.DataFrame({
@@ -130,9 +127,9 @@ def public_sources(ctx: Context, reference: pd.DataFrame, innovations: pd.DataFr
                   facts={"reference_rows": len(ref), "profiles": len(inn)})
 
 
-def planted_effects(ctx: Context, truth: dict) -> Result:
-    """The effects planted in the simulated panel (what the models should recover)."""
-    eff = pd.DataFrame(truth.get("effects", []))
+def planted_effects(ctx: Context, eff: pd.DataFrame, truth: dict) -> Result:
+    """The effects planted in the simulated panel (``eff``, the truth's ``effects`` as a
+    table: what the models should recover)."""
     if eff.empty:
         return Result(ctx.t("Efek yang ditanam", "Planted effects"),
                       ctx.t("Data ini tidak memuat panel simulasi.",
