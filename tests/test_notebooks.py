@@ -184,6 +184,21 @@ def test_the_model_is_a_visible_formula(path):
     assert "fit(" in src and "tidy(" in src and "plots.coef_plot(" in src
 
 
+def test_public_record_uses_public_helpers_only():
+    """Notebook 4.0 selects with pandas, but only from public rows: every package call is a
+    loader, a public-row guard or a public_* section helper, and the guard runs on every
+    table it shows."""
+    src = "\n".join(c.source for c in _code(nbformat.read(NB_DIR / "4.0-public-record.ipynb",
+                                                          as_version=4)))
+    calls = {n.attr for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Attribute)
+             and isinstance(n.value, ast.Name) and n.value.id == "explore"}
+    allowed = {"validate_params", "load", "public_rows", "require_public", "show",
+               "best_documents"}
+    assert calls - allowed and all(c.startswith("public_") for c in calls - allowed), calls
+    assert "require_public" in calls and "public_rows" in calls
+    assert "import analysis.methods" not in src and "fit(" not in src
+
+
 # ------------------------------------------------------------------------ real runs
 
 

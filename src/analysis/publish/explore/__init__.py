@@ -108,9 +108,9 @@ from analysis.publish.explore.overview import (  # noqa: F401
     unit_registry,
 )
 from analysis.publish.explore.public import (  # noqa: F401
-    _best_documents,
     _no_public_profiles,
     _owner,
+    best_documents,
     public_conclusions,
     public_finance,
     public_innovations_by_form,

@@ -18,7 +18,7 @@ from analysis.publish.explore.context import (
 )
 
 
-def _best_documents(rf: pd.DataFrame) -> pd.DataFrame:
+def best_documents(rf: pd.DataFrame) -> pd.DataFrame:
     """One row per (year, stage, indicator_key): the enacted document before drafts, exact
     figures before derived before rounded (as public.calibration_targets does)."""
     from analysis.data.public import DOCUMENT_RANK, PRECISION_RANK
@@ -29,10 +29,11 @@ def _best_documents(rf: pd.DataFrame) -> pd.DataFrame:
     return t.drop_duplicates(["year", "stage", "indicator_key"]).drop(columns=["_d", "_p"])
 
 
-def public_finance(ctx: Context, region_finance: pd.DataFrame) -> Result:
-    """APBD (murni, perubahan) and LRA realisation totals by year, each row cited."""
-    rf = require_public(region_finance, "public_finance")
-    best = _best_documents(rf[rf["indicator_key"].isin(["belanja_total", "pendapatan_total"])])
+def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
+    """APBD (murni, perubahan) and LRA realisation totals by year, each row cited: the
+    notebook's selection ``best`` (one document per year, stage and indicator,
+    :func:`best_documents`) of ``belanja_total`` and ``pendapatan_total``."""
+    best = require_public(best, "public_finance")
     spend = best[best["indicator_key"] == "belanja_total"]
     figs = []
     if len(spend):
@@ -114,11 +115,13 @@ def _no_public_profiles(ctx: Context, title: str, n: int) -> Result:
         facts={"profiles": n, "kept": 0})
 
 
-def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame) -> Result:
-    """The IID 2021 innovation profiles by OPD, stage and digital (duplicates left out)."""
+def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
+                              profiles: pd.DataFrame) -> Result:
+    """The IID 2021 innovation profiles by OPD, stage and digital: ``profiles`` is the
+    notebook's selection of ``innovations`` (duplicates left out)."""
     inn = require_public(innovations, "public_innovations_by_opd")
     names = unit_names(ctx)
-    d = inn[~inn["is_duplicate"]].copy()
+    d = require_public(profiles, "public_innovations_by_opd").copy()
     if d.empty:
         return _no_public_profiles(ctx, ctx.t("Inovasi 2021 per OPD", "2021 innovations by OPD"),
                                    len(inn))
@@ -132,7 +135,7 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame) -> Result
             ctx.label("uji_coba"), ctx.label("inisiatif"), ctx.label("innovations_digital")]
     rows = [[k, int(r.total), int(r.impl), int(r.trial), int(r.init), int(r.digital)]
             for k, r in g.iterrows()]
-    n_dup = int(inn["is_duplicate"].sum())
+    n_dup = len(inn) - len(d)
     attributed = d[d["unit_id"].notna()]
     text = ctx.t(
         f"{len(inn)} profil inovasi IID 2021; {n_dup} kemungkinan duplikat disisihkan, sisa "
@@ -151,10 +154,12 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame) -> Result
                    float(d["digital"].mean())})
 
 
-def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame) -> Result:
-    """IID 2021 profiles by form, digital or not, and year of implementation."""
+def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
+                               profiles: pd.DataFrame) -> Result:
+    """IID 2021 profiles (the notebook's selection ``profiles`` of ``innovations``) by form,
+    digital or not, and year of implementation."""
     inn = require_public(innovations, "public_innovations_by_form")
-    d = inn[~inn["is_duplicate"]].copy()
+    d = require_public(profiles, "public_innovations_by_form").copy()
     d["impl_year"] = d["implementation_date"].dt.year
     dd = d.dropna(subset=["impl_year"]).astype({"impl_year": int})
     if d.empty or dd.empty:
@@ -189,11 +194,11 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame) -> Resul
                   {"top_form": top, "peak_year": int(years.idxmax())})
 
 
-def public_ombudsman(ctx: Context, service: pd.DataFrame, reference: pd.DataFrame) -> Result:
-    """Ombudsman compliance: numeric scores (service table) and category findings, cited."""
-    svc = require_public(service[service["indicator"] == "ombudsman_score"], "public_ombudsman")
-    ref = require_public(reference, "public_ombudsman")
-    cat = ref[(ref["dataset"] == "Ombudsman kepatuhan") & ref["value_num"].isna()]
+def public_ombudsman(ctx: Context, scores: pd.DataFrame, findings: pd.DataFrame) -> Result:
+    """Ombudsman compliance, cited: the notebook's selections of numeric ``scores`` (service
+    table) and category ``findings`` (reference rows without a number)."""
+    svc = require_public(scores, "public_ombudsman")
+    cat = require_public(findings, "public_ombudsman")
     rows_df = pd.concat([
         pd.DataFrame({"year": svc["year"], "entity": svc["entity"],
                       "value": [ctx.num(x) for x in svc["value"]], "source": svc["source"]}),
