@@ -35,14 +35,12 @@ from analysis.publish.explore.context import (  # noqa: F401
     bullets,
     caveats,
     esc,
-    frame_html,
     is_simulated,
     public_rows,
     require_public,
     show,
     show_banner,
     show_figure,
-    show_frame,
     table_html,
     unit_names,
     validate_params,
@@ -51,9 +49,7 @@ from analysis.publish.explore.evidence import (  # noqa: F401
     ALPHA,
     TRUTH_TERMS,
     _ci,
-    _computed_note,
     _covers,
-    _model_rows,
     _p,
     _peq,
     _span_of,
@@ -61,7 +57,6 @@ from analysis.publish.explore.evidence import (  # noqa: F401
     claims_sentence,
     estimable,
     evidence_phrase,
-    family_sentence,
     fit_scope,
     live_scope,
     model_says,
@@ -100,7 +95,6 @@ from analysis.publish.explore.loading import (  # noqa: F401
     pretrend_p,
 )
 from analysis.publish.explore.overview import (  # noqa: F401
-    COVERAGE_MEASURES,
     coverage,
     overview_conclusions,
     planted_effects,
@@ -125,7 +119,6 @@ from analysis.publish.explore.scenarios import (  # noqa: F401
     scenario_unit,
 )
 from analysis.publish.explore.service import (  # noqa: F401
-    SERVICE_OUTCOMES,
     _lag_term,
     lag_labels,
     service_by_budget_change,

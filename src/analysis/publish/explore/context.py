@@ -387,39 +387,6 @@ def show_figure(*figs) -> None:
         plt.close(fig)
 
 
-def frame_html(ctx: Context, df: pd.DataFrame, caption: str, simulated: bool,
-               digits: int = 2, percent: Sequence[str] = ()) -> str:
-    """Any small DataFrame as a captioned HTML table (the index as the first column, column
-    names through the labels, numbers in the notebook's language; ``percent`` columns as %).
-    A simulated table carries the simulated banner in its caption."""
-    d = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
-    head = [ctx.label(str(c)) for c in d.columns]
-
-    def cell(col, v):
-        if isinstance(v, bool | np.bool_) or v is None or isinstance(v, str):
-            return v
-        if col in percent:
-            return ctx.pct(v)
-        if isinstance(v, int | np.integer) or (isinstance(v, float) and float(v).is_integer()
-                                               and col in ("year", "reporting_year")):
-            return fmt.number(v, ctx.lang, 0) if abs(v) >= 10000 else int(v)
-        if isinstance(v, float | np.floating):
-            return ctx.num(v, digits)
-        return v
-
-    rows = [[cell(c, v) for c, v in zip(d.columns, r, strict=True)]
-            for r in d.itertuples(index=False)]
-    return table_html(head, rows, ctx, caption, simulated)
-
-
-def show_frame(ctx: Context, df: pd.DataFrame, caption: str, simulated: bool, **kw) -> None:
-    """Display :func:`frame_html` (a selection made in the notebook, labelled and, when the
-    rows are simulated, marked so)."""
-    from IPython.display import HTML, display
-
-    display(HTML(frame_html(ctx, df, caption, simulated, **kw)))
-
-
 def is_simulated(*frames: pd.DataFrame) -> bool:
     """Whether any frame holds simulated rows (``provenance`` or model ``dataset`` column)."""
     for df in frames:

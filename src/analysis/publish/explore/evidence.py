@@ -112,29 +112,6 @@ def evidence_phrase(ctx: Context, row, n: int) -> str:
     return ps + ctx.t(": tidak ada efek yang diklaim", ": no effect is claimed")
 
 
-def _model_rows(ctx: Context, mr: pd.DataFrame, truth: dict, caption: str, simulated: bool
-                ) -> str:
-    head = [ctx.t("Hasil", "Outcome"), ctx.label("term"), ctx.label("estimate"),
-            ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
-            ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
-            ctx.t("Nilai tanam (simulasi)", "Planted value (simulation)"),
-            ctx.t("Catatan", "Note")]
-    rows = [[ctx.label(r.outcome), ctx.label(r.term), ctx.num(r.estimate, 3),
-             scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
-             _p(ctx, r.p_value), _p(ctx, getattr(r, "p_adjusted", np.nan)),
-             _int(getattr(r, "n_tests", np.nan)), int(r.n), int(r.n_clusters),
-             planted_text(ctx, planted(truth, r.outcome, r.term)) if simulated else fmt.MISSING,
-             r.note] for r in mr.itertuples()]
-    return table_html(head, rows, ctx, caption, simulated)
-
-
-def _computed_note(ctx: Context, *frames: pd.DataFrame) -> str:
-    if any(df.attrs.get("computed_now") for df in frames):
-        return ctx.t(" (Model dihitung sekarang karena build tidak menyimpannya.)",
-                     " (Models fitted now because the build did not store them.)")
-    return ""
-
-
 def _span_of(values) -> str:
     v = sorted({int(x) for x in values if not pd.isna(x)})
     if not v:
@@ -195,18 +172,6 @@ def not_estimable_notes(df: pd.DataFrame) -> list[str]:
     return [str(x) for x in df["note"].dropna() if str(x).startswith("not estimable")]
 
 
-def family_sentence(ctx: Context, k: int) -> str:
-    """How many tests a finding comes from and the rule used to claim an effect."""
-    return ctx.t(
-        f"Uji berganda: temuan di notebook, dek dan ringkasan berasal dari satu keluarga {k} "
-        "uji (model utama, efek Plt, setiap jeda dan efek kumulatif, uji tren awal). p Holm "
-        "dikoreksi atas keluarga itu; efek hanya diklaim bila p Holm < 0,05.",
-        f"Multiple testing: the findings of the notebooks, the deck and the brief come from "
-        f"one family of {k} tests (main models, acting-head terms, every lag and cumulative "
-        "effect, the pre-trend test). Holm-adjusted p-values are over that family; an effect "
-        "is claimed only when its adjusted p < 0.05.")
-
-
 def claims_sentence(ctx: Context, claims: Sequence[tuple[str, str]], k: int) -> str:
     """Which effects are claimed (Holm-adjusted p < 0.05 over the family of k tests)."""
     if not k:
@@ -229,7 +194,8 @@ def live_scope(ctx: Context, res: pd.DataFrame) -> str:
     """One sentence: the model(s) were fitted now, on the notebook's ``years``, with the n, the
     OPDs and the years of the rows actually used, and the errors (from the note)."""
     n, g = _span_of(res["n"]), _span_of(res["n_clusters"])
-    used = _span_of([*res.get("year_first", []), *res.get("year_last", [])])
+    used = _span_of([*(res["year_first"] if "year_first" in res else []),
+                     *(res["year_last"] if "year_last" in res else [])])
     y0, y1 = ctx.years
     errors = "; ".join(dict.fromkeys(str(x).split(";")[0] for x in res["note"]))
     return ctx.t(f"Ditaksir sekarang pada tahun parameter `years` notebook, {y0}–{y1}: n = {n} "

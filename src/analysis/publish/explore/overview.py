@@ -42,10 +42,6 @@ def unit_registry(ctx: Context, u: pd.DataFrame, by_kind: pd.DataFrame) -> Resul
                   data=g, facts={"n_units": len(u), "n_panel": len(in_panel)})
 
 
-COVERAGE_MEASURES = ("budget_realisasi", "penunjang_share", "innovations", "ikm",
-                     "ombudsman_score", "complaints", "service_days", "acting_share")
-
-
 def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> Result:
     """The notebook's coverage table (one row per measure, one column per year: the share of
     the ``n_units`` panel OPDs with a value) as a heat map, a table and the gaps in words."""

@@ -31,8 +31,6 @@ from analysis.publish.explore.evidence import (
     scale_word,
 )
 
-SERVICE_OUTCOMES = ("ikm", "ombudsman_score", "complaints")
-
 
 def service_trends(ctx: Context, trend: pd.DataFrame, simulated: bool) -> Result:
     """The per-year service indicators the notebook computed (index ``year``; columns
