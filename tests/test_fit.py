@@ -118,3 +118,17 @@ def test_bad_family_and_negative_counts(sim):
 def test_tidy_refuses_foreign_models(sim):
     with pytest.raises(ValueError, match="analysis.methods.fit.fit"):
         F.tidy(pd.DataFrame())
+
+
+def test_cumulative_matches_the_reparametrised_lag_model(sim):
+    panel, truth = sim
+    terms = ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2"]
+    model = F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel)
+    mine = F.cumulative(model, terms, truth).iloc[0]
+    ref = models.distributed_lags(panel, "ikm", 2, vcov="CRV1")
+    ref = ref[ref["term"] == "cumulative"].iloc[0]
+    for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
+        assert np.isclose(mine[col], ref[col]), col
+    assert mine["planted"] == F.planted(truth, "ikm", "cumulative", 2) and mine["covers"]
+    with pytest.raises(ValueError, match="not in the model: dlog_budget_lag3"):
+        F.cumulative(model, ["dlog_budget_lag3"])
