@@ -26,9 +26,11 @@ MAX_BUILDS_WITH_A_CLAIM = 2
 def _claims(ctx: explore.Context, mr: pd.DataFrame, lag: pd.DataFrame,
             panel: pd.DataFrame) -> tuple[set, list[str]]:
     """Every effect the notebook sentence builders claim for one build, and their texts."""
-    res = [explore.innovation_models(ctx, mr, {}, None),
-           explore.leadership_followup(ctx, mr, {}, panel),
-           explore.service_lags(ctx, lag, {}, 2)]
+    main = mr[(mr["model"] == "fe_poisson") & (mr["outcome"] == "innovations")]
+    res = [explore.model_says(ctx, main),
+           explore.leadership_followup(ctx, mr[mr["model"].str.startswith("leadership_")],
+                                       panel),
+           explore.service_lags(ctx, lag, 2)]
     plt.close("all")
     claimed = set()
     for r in res:

@@ -16,6 +16,7 @@ import pytest
 
 from analysis import config
 from analysis.data import build, store
+from analysis.methods.fit import cumulative, fit, holm, tidy
 from analysis.publish import explore, plots
 
 matplotlib.use("Agg")
@@ -40,9 +41,8 @@ def ctx(request, built_dir):
 def data(built_dir):
     c = explore.validate_params(str(built_dir), lang="en")
     return explore.load(c, "units", "panel", "budget", "innovations", "service", "reference",
-                        "region_finance", "leadership", "regency_year", "model_results",
-                        "event_study", "typology", "typology_k", "resilience",
-                        "lag_results")
+                        "region_finance", "leadership", "regency_year", "event_study",
+                        "typology", "typology_k", "resilience")
 
 
 @pytest.fixture(autouse=True)
@@ -138,24 +138,43 @@ def test_require_public_refuses_user_rows_and_missing_provenance():
         explore.require_public(pd.DataFrame({"provenance": ["public"], "source": [None]}), "t")
 
 
-@pytest.mark.parametrize("func, tables", [
-    (explore.public_finance, ["region_finance"]),
-    (explore.public_innovations_by_opd, ["innovations"]),
-    (explore.public_innovations_by_form, ["innovations"]),
-    (explore.public_ombudsman, ["service", "reference"]),
-    (explore.public_source_list, ["region_finance", "innovations"]),
-])
-def test_public_helpers_refuse_a_single_simulated_row(ctx, data, func, tables):
-    frames = [explore.public_rows(data[t]) for t in tables]
+def _public_sections(c, d):
+    """Notebook 4.0's selections of public rows, and its sections."""
+    pub = {k: explore.public_rows(v) for k, v in d.items()}
+    rf = pub["region_finance"]
+    totals = explore.best_documents(rf[rf["indicator_key"].isin(["belanja_total",
+                                                                 "pendapatan_total"])])
+    profiles = pub["innovations"][~pub["innovations"]["is_duplicate"]]
+    scores = pub["service"][pub["service"]["indicator"] == "ombudsman_score"]
+    ref = pub["reference"]
+    findings = ref[(ref["dataset"] == "Ombudsman kepatuhan") & ref["value_num"].isna()]
+    return {"finance": (totals,), "by_opd": (pub["innovations"], profiles),
+            "by_form": (pub["innovations"], profiles), "ombudsman": (scores, findings),
+            "sources": (totals, profiles, scores, findings)}
+
+
+PUBLIC_FUNCS = {"finance": explore.public_finance, "by_opd": explore.public_innovations_by_opd,
+                "by_form": explore.public_innovations_by_form,
+                "ombudsman": explore.public_ombudsman, "sources": explore.public_source_list}
+
+
+@pytest.mark.parametrize("section", list(PUBLIC_FUNCS))
+def test_public_helpers_refuse_a_single_simulated_row(ctx, data, section):
+    frames = _public_sections(ctx, {k: data[k] for k in ("region_finance", "innovations",
+                                                         "service", "reference")})[section]
+    func = PUBLIC_FUNCS[section]
     func(ctx, *frames)  # public rows only: fine
-    tainted = frames[0].copy()
-    tainted.loc[tainted.index[0], "provenance"] = "simulated"
-    with pytest.raises(explore.SimulatedDataError):
-        func(ctx, tainted, *frames[1:])
+    for i in range(len(frames)):
+        tainted = list(frames)
+        tainted[i] = frames[i].copy()
+        tainted[i].loc[tainted[i].index[0], "provenance"] = "simulated"
+        with pytest.raises(explore.SimulatedDataError):
+            func(ctx, *tainted)
 
 
 def test_public_results_are_not_marked_simulated(ctx, data):
-    fin = explore.public_finance(ctx, explore.public_rows(data["region_finance"]))
+    fin = PUBLIC_FUNCS["finance"](ctx, *_public_sections(ctx, {
+        k: data[k] for k in ("region_finance", "innovations", "service", "reference")})["finance"])
     assert not fin.simulated and not any(plots.is_simulated(f) for f in fin.figures)
     assert "SIMUL" not in fin.html
     assert explore.planted(explore.load_truth(ctx), "ikm", "dlog_budget_lag1") == 8.0
@@ -175,32 +194,77 @@ def _check(res: explore.Result, simulated: bool) -> None:
 
 
 def test_overview_sections(ctx, data):
+    panel = data["panel"]
     info = explore.build_info(ctx)
-    units = explore.unit_registry(ctx, data["units"], data["panel"])
-    cov = explore.coverage(ctx, data["panel"])
-    pub = explore.public_sources(ctx, data["reference"], data["innovations"], data["service"])
+    u = data["units"].assign(in_panel=data["units"]["unit_id"].isin(panel["unit_id"]))
+    by_kind = u.groupby("kind").agg(n=("unit_id", "size"), front_line=("front_line", "sum"),
+                                    in_panel=("in_panel", "sum"))
+    units = explore.unit_registry(ctx, u, by_kind)
+    measures = ["budget_realisasi", "ikm", "ombudsman_score"]
+    n_units = panel["unit_id"].nunique()
+    cov = explore.coverage(ctx, panel.groupby("year")[measures].count().T / n_units, n_units,
+                           True)
+    ref = explore.public_rows(data["reference"])
+    datasets = ref.groupby("dataset").agg(rows=("row", "size"), y0=("year", "min"),
+                                          y1=("year", "max"), sources=("source", "nunique"))
+    pub = explore.public_sources(ctx, ref, datasets, data["innovations"], data["service"])
+    tainted = ref.assign(provenance=["simulated"] + ["public"] * (len(ref) - 1))
+    with pytest.raises(explore.SimulatedDataError):
+        explore.public_sources(ctx, tainted, datasets, data["innovations"], data["service"])
     for r in (info, units, pub):
         _check(r, False)
     _check(cov, True)
-    _check(explore.planted_effects(ctx, explore.load_truth(ctx)), True)
+    assert cov.facts["partial"] == 2  # IKM and Ombudsman are not complete; the budget is
+    truth = explore.load_truth(ctx)
+    _check(explore.planted_effects(ctx, pd.DataFrame(truth["effects"]), truth), True)
     concl = explore.overview_conclusions(ctx, info, units, cov, pub)
     assert str(units.facts["n_panel"]) in concl.text
     assert info.facts["seed"] == config.DEFAULT_SEED
 
 
+def _budget_sections(ctx, data):
+    """Notebook 1.0's selections, and its sections."""
+    budget, panel = data["budget"], data["panel"]
+    totals = budget.pivot_table(index="year", columns="stage", values="amount_idr",
+                                aggfunc="sum")
+    totals["refocus"] = totals["perubahan"] / totals["murni"] - 1
+    totals["yoy"] = totals["realisasi"].pct_change()
+    cuts = panel.groupby("unit_id")[["name", "cut_2020"]].first()
+    cuts["cut_pct"] = np.expm1(cuts["cut_2020"])
+    y19, y20 = (panel[panel["year"] == y].set_index("unit_id") for y in (2019, 2020))
+    cuts["refocus_2020"], cuts["chg_2020"] = np.expm1(y20["refocus"]), np.expm1(y20["dlog_budget"])
+    cuts["penunjang_2019"] = y19["penunjang_share"]
+    cuts = cuts.dropna(subset=["cut_pct"]).sort_values("cut_pct")
+    real = budget[budget["stage"] == "realisasi"]
+    by_type = real.pivot_table(index="spending_type", columns="year", values="amount_idr",
+                               aggfunc="sum")
+    later = panel.dropna(subset=["dlog_budget"]).groupby("year").agg(
+        n=("unit_id", "size"), n_cut=("dlog_budget", lambda s: (s < 0).sum()),
+        med=("dlog_budget", "median"))
+    later["regency"] = data["regency_year"].set_index("year")["dlog_budget"]
+    routine = real.pivot_table(index="year", columns="programme_class", values="amount_idr",
+                               aggfunc="sum").reindex(columns=["penunjang", "urusan"]).fillna(0)
+    routine["share"] = routine["penunjang"] / (routine["penunjang"] + routine["urusan"])
+    routine["opd_median"] = panel.groupby("year")["penunjang_share"].median()
+    g = panel.sort_values("year").groupby("unit_id")["penunjang_share"]
+    by_opd = pd.DataFrame({"name": panel.groupby("unit_id")["name"].first(), "avg": g.mean(),
+                           "first_share": g.first(), "last_share": g.last()})
+    by_opd["change"] = by_opd["last_share"] - by_opd["first_share"]
+    return (explore.regency_budget(ctx, totals, budget, cuts),
+            explore.cuts_by_opd(ctx, cuts, 5, True),
+            explore.cuts_by_type(ctx, by_type[by_type.sum(axis=1) > 0], real),
+            explore.later_years(ctx, later, True),
+            explore.routine_share(ctx, routine, real),
+            explore.routine_by_opd(ctx, by_opd.sort_values("avg", ascending=False), 5, True))
+
+
 def test_budget_sections(ctx, data):
-    reg = explore.regency_budget(ctx, data["budget"], data["panel"])
-    opd = explore.cuts_by_opd(ctx, data["panel"], 5)
-    typ = explore.cuts_by_type(ctx, data["budget"])
-    later = explore.later_years(ctx, data["panel"], data["regency_year"])
-    rout = explore.routine_share(ctx, data["budget"], data["panel"])
-    ropd = explore.routine_by_opd(ctx, data["panel"], 5)
+    reg, opd, typ, later, rout, ropd = _budget_sections(ctx, data)
     for r in (reg, opd, typ, later, rout, ropd):
         _check(r, True)
     assert typ.facts["fell_most"] == "modal"  # the simulator cuts capital hardest
     assert reg.facts["n_cut"] + opd.facts["n_up"] == reg.facts["n_units"]
-    hardest = opd.data.index[0]
-    assert opd.data.loc[hardest, "cut_2020"] == opd.data["cut_2020"].min()
+    assert opd.facts["hardest"][0] == opd.data["cut_pct"].idxmin()
     concl = explore.budget_conclusions(ctx, reg, opd, typ, later, rout, ropd)
     assert fmtpct(ctx, opd.facts["median_cut"]) in concl.text
 
@@ -210,42 +274,85 @@ def fmtpct(ctx, x):
 
 
 def test_sentences_follow_the_language(ctx, data):
-    reg = explore.regency_budget(ctx, data["budget"], data["panel"])
+    reg = _budget_sections(ctx, data)[0]
     if ctx.lang == "id":
         assert "Pada 2020" in reg.text and "," in reg.text
     else:
         assert "In 2020" in reg.text
 
 
-def test_innovation_sections(ctx, data):
+MAIN = "innovations ~ dlog_budget + acting_share + cut_2020_x_post | unit_id + year"
+
+
+@pytest.fixture(scope="session")
+def model_panel(ctx):
+    return explore.model_panel(ctx, 2)
+
+
+def test_model_panel_holds_the_formula_columns(built_dir, model_panel):
+    for col in ("cut_2020_x_post", "dlog_budget_lag0", "dlog_budget_lag2", "acting_any",
+                "log_service_days", "post"):
+        assert col in model_panel.columns
+    assert model_panel["acting_any"].isin([0.0, 1.0]).all()
+    narrow = explore.model_panel(explore.validate_params(str(built_dir), years=[2021, 2024]), 2)
+    assert narrow["year"].min() == 2021
+    # lags come from the whole panel: the first year of the window keeps its lags
+    assert narrow.loc[narrow["year"] == 2021, "dlog_budget_lag2"].notna().any()
+
+
+def test_innovation_sections(ctx, data, model_panel):
     truth = explore.load_truth(ctx)
-    tr = explore.innovation_trends(ctx, data["innovations"])
-    mo = explore.innovation_models(ctx, data["model_results"], truth, data["panel"])
+    inn = data["innovations"]
+    inn = inn[inn["provenance"].isin(["simulated", "user"]) & ~inn["is_duplicate"]]
+    per_year = inn.groupby("reporting_year").agg(
+        total=("unit_id", "size"), digital=("digital", "mean"),
+        public_service=("form", lambda s: (s == "pelayanan_publik").mean()))
+    per_year = per_year.join(pd.crosstab(inn["reporting_year"], inn["stage"]))
+    tr = explore.innovation_trends(ctx, per_year, True)
+    figs = explore.innovation_figures(ctx, inn, True)
+    assert len(figs) == 3 and all(plots.is_simulated(f) for f in figs)
+    res = tidy(fit(MAIN, model_panel), truth)
+    table = explore.model_table(ctx, res)
+    says = explore.model_says(ctx, res)
     es = explore.event_study_result(ctx, data["event_study"], truth)
-    for r in (tr, mo, es):
+    for r in (tr, table, says, es):
         _check(r, True)
-    assert len(tr.figures) == 3
-    assert tr.data["total"].sum() == len(explore._panel_innovations(data["innovations"]))
-    assert (tr.data["total"].sum() < len(data["innovations"]))  # public rows are not counted
-    assert set(mo.data["term"]) == {"dlog_budget", "acting_share", "cut_2020_x_post"}
+    assert tr.data["total"].sum() == len(inn) < len(data["innovations"])  # no public rows
+    assert set(says.data["term"]) == {"dlog_budget", "acting_share", "cut_2020_x_post"}
+    for _o, t in says.facts["claims"]:  # a claim needs the Holm-adjusted p below 0.05
+        assert res.set_index("term").loc[t, "p_adjusted"] < 0.05
+    assert ("over 3 tests" in says.text) or ("atas 3 uji" in says.text)
+    assert all(says.facts["covered"].values())  # the planted values are covered
     assert 0 <= es.facts["pretrend_p"] <= 1
-    says = explore.innovation_says(ctx, mo, es, tr)
-    assert says.text.count("\n- ") >= 4
+    concl = explore.innovation_says(ctx, says, es, tr)
+    assert concl.text.count("\n- ") >= 4
 
 
-def test_service_sections(ctx, data):
+def test_service_sections(ctx, model_panel):
     truth = explore.load_truth(ctx)
-    for r in (explore.service_trends(ctx, data["panel"]),
-              explore.service_by_budget_change(ctx, data["panel"])):
+    p = model_panel
+    trend = p.groupby("year").agg(ikm=("ikm", "mean"), n_ikm=("ikm", "count"),
+                                  ombudsman_score=("ombudsman_score", "mean"),
+                                  n_omb=("ombudsman_score", "count"),
+                                  complaints=("complaints", "sum"),
+                                  n_compl=("complaints", "count"),
+                                  budget=("dlog_budget", "median"))
+    group = pd.cut(np.expm1(p["dlog_budget_lag1"]), [-np.inf, -0.1, 0.1, np.inf],
+                   labels=["cut", "stable", "increase"])
+    groups = p.groupby(group, observed=True)[["d_ikm", "d_complaints"]].agg(["mean", "count"])
+    compare = explore.service_by_budget_change(ctx, groups, 0.1, True)
+    assert ctx.pct(0.1, 0) in compare.html
+    terms = ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2"]
+    fitted = [fit(f"{y} ~ {' + '.join(terms)} | unit_id + year", p)
+              for y in ("ikm", "complaints", "ombudsman_score", "log_service_days")]
+    d = holm(pd.concat([tidy(m, truth) for m in fitted]
+                       + [cumulative(m, terms, truth) for m in fitted], ignore_index=True))
+    lags = explore.service_lags(ctx, d, 2)
+    for r in (explore.service_trends(ctx, trend, True), compare, lags):
         _check(r, True)
-    lags = explore.service_lags(ctx, data["lag_results"], truth)
-    _check(lags, True)
-    d = lags.data
     # every lag and the cumulative effect of every outcome is shown: none is picked by t
     for outcome in ("ikm", "complaints", "ombudsman_score", "log_service_days"):
-        terms = set(d.loc[d["outcome"] == outcome, "term"])
-        assert terms == {"dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2",
-                         "cumulative"}, outcome
+        assert set(d.loc[d["outcome"] == outcome, "term"]) == {*terms, "cumulative"}, outcome
     assert "clearest" not in lags.text and "paling jelas" not in lags.text
     ikm1 = d[(d["outcome"] == "ikm") & (d["term"] == "dlog_budget_lag1")].iloc[0]
     assert ikm1["ci_low"] <= 8.0 <= ikm1["ci_high"]  # the planted 8 IKM points
@@ -256,12 +363,17 @@ def test_service_sections(ctx, data):
     raw_only = d[(d["p_value"] < 0.05) & (d["p_adjusted"] >= 0.05)]
     for r in raw_only.itertuples():
         assert (r.outcome, r.term) not in lags.facts["claims"]
-    n = int(d["n_tests"].iloc[0])
-    assert (f"over {n} tests" in lags.text) or (f"atas {n} uji" in lags.text)
+    assert ("over the 16 tests" in lags.text) or ("atas 16 uji" in lags.text)
     # planted zeros are printed as 0 in the table, never as a dash
     assert ">0</td>" in lags.html
-    concl = explore.service_conclusions(ctx, lags)
-    assert concl.text
+    assert explore.service_conclusions(ctx, compare, lags).text
+
+
+def _followup(ctx, panel, truth):
+    fitted = [fit(f"{y} ~ acting_share | unit_id + year", panel)
+              for y in ("innovations", "ikm", "ombudsman_score", "log_service_days")]
+    res = holm(pd.concat([tidy(m, truth) for m in fitted], ignore_index=True))
+    return explore.leadership_followup(ctx, res, panel)
 
 
 def test_planted_zero_and_units_are_shown(ctx, data):
@@ -270,7 +382,7 @@ def test_planted_zero_and_units_are_shown(ctx, data):
     assert explore.planted(truth, "complaints", "dlog_budget_lag1") == 0.0
     assert explore.planted(truth, "ikm", "cumulative", max_lag=1) == 8.0
     assert explore.planted_text(ctx, 0.0) == "0" and explore.planted_text(ctx, np.nan) == "–"
-    fu = explore.leadership_followup(ctx, data["model_results"], truth, data["panel"])
+    fu = _followup(ctx, explore.model_panel(ctx), truth)
     rows = fu.html.split("<tr>")
     omb = [r for r in rows if ctx.label("ombudsman_score") in r][0]
     assert "<td>0</td>" in omb  # the planted 0 of the Ombudsman acting-head term
@@ -284,53 +396,46 @@ def test_planted_zero_and_units_are_shown(ctx, data):
 def test_models_honour_the_years_and_are_cached(built_dir):
     c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
     t0 = time.perf_counter()
-    d = explore.load(c, "model_results", "event_study", "lag_results")
+    d = explore.load(c, "event_study", "resilience")
     first = time.perf_counter() - t0
-    mr = d["model_results"]
-    assert mr.attrs["fit"]["refit"] and mr.attrs["fit"]["years"] == (2018, 2023)
+    es = d["event_study"]
+    assert es.attrs["fit"]["refit"] and es.attrs["fit"]["years"] == (2018, 2023)
     full = explore.load(explore.validate_params(str(built_dir), lang="en"),
-                        "model_results")["model_results"]
+                        "event_study")["event_study"]
     assert not full.attrs["fit"]["refit"]
-    inn = mr[(mr["model"] == "fe_poisson") & (mr["term"] == "dlog_budget")].iloc[0]
-    inn_full = full[(full["model"] == "fe_poisson") & (full["term"] == "dlog_budget")].iloc[0]
-    assert inn["n"] < inn_full["n"]  # fewer OPD-years: the window was used
-    res = explore.innovation_models(c, mr, {}, None)
-    assert f"n = {int(inn['n'])} OPD-years used" in res.text
-    assert "2018–2023" in res.text and "whole panel: 2016–2024" in res.text
-    assert "fitted by the build on the whole panel" in explore.innovation_models(
-        c, full, {}, None).text
+    assert es["n"].max() < full["n"].max()  # fewer OPD-years: the window was used
+    text = explore.event_study_result(c, es, {}).text
+    assert "2018–2023" in text and "whole panel: 2016–2024" in text
+    assert "fitted by the build on the whole panel" in explore.event_study_result(
+        c, full, {}).text
     t1 = time.perf_counter()
-    again = explore.load(c, "model_results", "event_study", "lag_results")
+    again = explore.load(c, "event_study", "resilience")
     second = time.perf_counter() - t1
-    assert again["model_results"].attrs["fit"]["cache"] == "hit"
-    pd.testing.assert_frame_equal(again["model_results"], mr)
+    assert again["event_study"].attrs["fit"]["cache"] == "hit"
+    pd.testing.assert_frame_equal(again["event_study"], es)
     assert second < 2.0 and second < first / 5, (first, second)
     print(f"window refit {first:.1f} s, cache hit {second:.2f} s")
-    # another max_lag refits the lag models and the family of tests
-    lag1 = explore.load(explore.validate_params(str(built_dir), lang="en"), "lag_results",
-                        max_lag=1)["lag_results"]
-    assert set(lag1["term"]) == {"dlog_budget_lag0", "dlog_budget_lag1", "cumulative"}
-    assert lag1.attrs["fit"]["max_lag"] == 1
+
+
+def test_a_live_refit_is_fast(model_panel):
+    """Editing the model cell and re-running it refits in well under 2 s on Batang data."""
+    fit(MAIN, model_panel)  # the first call may compile
+    t0 = time.perf_counter()
+    tidy(fit(MAIN.replace("acting_share", "acting_any"), model_panel))
+    seconds = time.perf_counter() - t0
+    print(f"live refit {seconds:.2f} s")
+    assert seconds < 2.0
 
 
 def test_a_window_too_short_says_why_and_does_not_crash(built_dir):
     c = explore.validate_params(str(built_dir), years=[2016, 2017], lang="en")
-    d = explore.load(c, "model_results", "event_study", "lag_results", "resilience")
-    mr = d["model_results"]
-    # the main models cannot be estimated on one year with a budget change, and say why
-    main = mr[mr["model"].isin(["fe_ols", "fe_poisson"])]
-    assert main["estimate"].isna().all()
-    assert main["note"].str.startswith("not estimable:").all()
-    # what can be estimated (an acting-head term from the few units with a Plt) carries its
-    # sample and the few-units caveat, and is never a claim
-    est = mr[mr["estimate"].notna()]
-    assert (est["n"] > 0).all() and est["note"].str.contains("varies within only").all()
-    assert (est["p_adjusted"] >= 0.05).all()
-    for res in (explore.innovation_models(c, d["model_results"], {}, None),
-                explore.event_study_result(c, d["event_study"], {}),
-                explore.service_lags(c, d["lag_results"], {}),
+    d = explore.load(c, "event_study", "resilience")
+    for res in (explore.event_study_result(c, d["event_study"], {}),
                 explore.resilience_ranking(c, d["resilience"], 3)):
         assert "not estimable" in res.text or "cannot be estimated" in res.text
+    with pytest.raises(ValueError, match="at most one usable row|no complete rows|singleton"):
+        fit("ikm ~ dlog_budget_lag2 | unit_id + year",
+            explore.model_panel(c, 2).assign(dlog_budget_lag2=np.nan))
 
 
 @pytest.mark.parametrize("years", [[2018, 2018], [2019, 2020], [2021, 2021], [2022, 2026],
@@ -338,13 +443,8 @@ def test_a_window_too_short_says_why_and_does_not_crash(built_dir):
 def test_public_record_runs_for_every_accepted_range(built_dir, years):
     c = explore.validate_params(str(built_dir), years=years, lang="en", scope="public")
     d = explore.load(c, "region_finance", "innovations", "service", "reference")
-    pub = {k: explore.public_rows(v) for k, v in d.items()}
-    parts = [explore.public_finance(c, pub["region_finance"]),
-             explore.public_innovations_by_opd(c, pub["innovations"]),
-             explore.public_innovations_by_form(c, pub["innovations"]),
-             explore.public_ombudsman(c, pub["service"], pub["reference"]),
-             explore.public_source_list(c, pub["region_finance"], pub["innovations"],
-                                        pub["service"])]
+    sections = _public_sections(c, d)
+    parts = [PUBLIC_FUNCS[k](c, *frames) for k, frames in sections.items()]
     concl = explore.public_conclusions(c, *parts)
     assert concl.text and not any(r.simulated for r in parts)
     if not 2021 <= years[1] or years[0] > 2021:
@@ -356,8 +456,13 @@ def test_typology_and_leadership_sections(ctx, data):
     k = explore.typology_choice(ctx, data["typology_k"])
     cl = explore.typology_clusters(ctx, data["typology"])
     rs = explore.resilience_ranking(ctx, data["resilience"], 5, truth)
-    hd = explore.leadership_events(ctx, data["leadership"], data["panel"])
-    fu = explore.leadership_followup(ctx, data["model_results"], truth, data["panel"])
+    ev = data["leadership"].assign(year=data["leadership"]["date"].dt.year).sort_values("date")
+    changes = ev[ev.duplicated("unit_id")]
+    per_year = changes.pivot_table(index="year", columns="event", values="unit_id",
+                                   aggfunc="count", fill_value=0)
+    hd = explore.leadership_events(ctx, changes, per_year, data["panel"])
+    assert hd.facts["n_changes"] == len(data["leadership"]) - data["leadership"]["unit_id"].nunique()
+    fu = _followup(ctx, explore.model_panel(ctx), truth)
     for r in (k, cl, rs, hd, fu):
         _check(r, True)
     assert cl.data["n"].sum() == data["typology"]["unit_id"].nunique()
@@ -380,9 +485,17 @@ def test_typology_and_leadership_sections(ctx, data):
 
 
 def test_scenario_sections(ctx, data):
-    unit = explore.scenario_unit(ctx, data["panel"])
-    res = explore.scenario_result(ctx, data["model_results"], data["panel"], 10)
-    grid = explore.scenario_grid(ctx, data["model_results"], data["panel"], [5, 10, 30])
+    panel = explore.model_panel(ctx)
+    unit = explore.scenario_unit(ctx, panel[panel["unit_id"] == "dinkes"])
+    mr = holm(pd.concat([tidy(fit(f, panel)) for f in
+                         (MAIN, "ikm ~ dlog_budget_lag1 + acting_share | unit_id + year")],
+                        ignore_index=True))
+    res = explore.scenario_result(ctx, mr, panel, 10)
+    grid = explore.scenario_grid(ctx, mr, panel, [5, 10, 30])
+    assert ("Fitted live" in res.text) or ("Ditaksir sekarang" in res.text)
+    no_budget = mr[mr["term"] != "dlog_budget"]
+    assert "cannot be computed" in explore.scenario_result(ctx, no_budget, panel, 10).text \
+        or "tidak dapat dihitung" in explore.scenario_result(ctx, no_budget, panel, 10).text
     for r in (unit, res, grid):
         _check(r, True)
     assert set(res.data["outcome"]) == {"innovations", "ikm"}

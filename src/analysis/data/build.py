@@ -233,7 +233,8 @@ def table_modules() -> dict[str, str]:
     pkg = _package_dir()
     out = {}
     for name, mod in list(sys.modules.items()):
-        if not (name == "analysis" or name.startswith("analysis.")) or name in NOT_TABLE_MODULES:
+        if not (name == "analysis" or name.startswith("analysis.")) or name in NOT_TABLE_MODULES \
+                or name.startswith("analysis.publish.explore."):
             continue
         f = getattr(mod, "__file__", None)
         if not f:

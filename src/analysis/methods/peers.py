@@ -1,7 +1,7 @@
 """What the peers notebook (``notebooks/6.0-peers.ipynb``) shows: a pemda among its peers.
 
 Public data only (the ``pemda*`` tables of :mod:`analysis.data.national`): every function refuses
-rows whose provenance is ``simulated``. The sections follow the explore.py pattern: each
+rows whose provenance is ``simulated``. The sections follow the analysis.publish.explore pattern: each
 returns an :class:`analysis.publish.explore.Result` with sentences built from the computed numbers,
 figures and an HTML table (names from the data are escaped, never used as code or paths).
 

@@ -1,0 +1,406 @@
+"""Notebook parameters (Context, validate_params), loading of processed tables, results and their display (Result, show, table_html, banner, caveats), public-row guards.
+
+Everything the research notebooks (``notebooks/*.ipynb``) show, so the notebooks stay thin.
+
+Each notebook has a ``parameters`` cell (papermill) and then calls, in order:
+
+1. :func:`validate_params` -> a :class:`Context` (language, region, years, unit, options),
+   raising :class:`ParameterError` (a ``ValueError``) that lists what is allowed;
+2. :func:`load` -> the processed tables it needs, sliced to the region and years;
+3. one function per section, each returning a :class:`Result`: a title, sentences built from
+   the computed numbers, figures and an HTML table; :func:`show` displays it.
+
+Rules kept here, not in the notebooks:
+
+* every sentence is built from computed results, in Bahasa Indonesia or English
+  (``ctx.lang``), words from :mod:`analysis.narrative.labels`, numbers from :mod:`analysis.narrative.fmt`;
+* every figure drawn from simulated rows is made by :mod:`analysis.publish.plots` with the simulated
+  mark, and every table from simulated rows has the simulated banner in its caption;
+* the public-record helpers (``public_*``) refuse any row whose provenance is not ``public``
+  (:class:`SimulatedDataError`), so notebook 4.0 cannot show a simulated number;
+* nothing depends on the working directory: paths come from :mod:`analysis.config` and the
+  ``data_dir`` parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import config
+from analysis.data import store
+from analysis.narrative import fmt
+from analysis.narrative.labels import LANGS, label
+from analysis.publish import plots
+
+
+class ParameterError(ValueError):
+    """A notebook parameter is invalid; the message names it and lists what is allowed."""
+
+
+class SimulatedDataError(ValueError):
+    """A public-record helper was given rows that are not public (simulated or user data)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Validated notebook parameters."""
+
+    data_dir: str | None
+    region: str
+    years: tuple[int, int]
+    lang: str
+    unit_id: str | None = None
+    options: dict = field(default_factory=dict)
+
+    def t(self, id: str, en: str) -> str:  # noqa: A002 - short on purpose, used everywhere
+        """The text in the notebook's language."""
+        return id if self.lang == "id" else en
+
+    def label(self, key: str) -> str:
+        return label(key, self.lang, default=key)
+
+    def pct(self, x, digits: int = 1) -> str:
+        return fmt.percent(x, self.lang, digits)
+
+    def num(self, x, digits: int = 2) -> str:
+        return fmt.number(x, self.lang, digits)
+
+    def rp(self, x) -> str:
+        return fmt.rupiah(x, self.lang)
+
+    @property
+    def span(self) -> str:
+        return f"{self.years[0]}–{self.years[1]}"
+
+
+def _allowed(values: Iterable[object], limit: int = 60) -> str:
+    vals = [str(v) for v in values]
+    more = f", … ({len(vals) - limit} more)" if len(vals) > limit else ""
+    return ", ".join(vals[:limit]) + more
+
+
+def _check_years(years, lo: int, hi: int, what: str) -> tuple[int, int]:
+    try:
+        y0, y1 = (int(y) for y in years)
+    except (TypeError, ValueError):
+        raise ParameterError(f"years must be [first, last], e.g. [{lo}, {hi}]; got {years!r}"
+                             ) from None
+    if y0 > y1:
+        raise ParameterError(f"years must be increasing ([first, last]); got {years!r}")
+    if y0 < lo or y1 > hi:
+        raise ParameterError(f"unknown year(s) in {years!r}: {what} has years {lo}–{hi}; "
+                             f"allowed: any [first, last] within {lo}–{hi}")
+    return y0, y1
+
+
+def validate_params(data_dir: str | Path | None = "", region: str = config.REGION_BATANG,
+                    years: Sequence[int] = config.DEFAULT_YEARS, lang: str = "id",
+                    unit_id: str | None = None, *, scope: str = "panel",
+                    cut_pct: float | None = None, cuts: Sequence[float] | None = None,
+                    top_n: int | None = None, max_lag: int | None = None) -> Context:
+    """Check a notebook's parameters against the processed data; return a :class:`Context`.
+
+    ``scope="panel"`` checks years and units against the OPD x year panel (simulated/user
+    data); ``scope="public"`` checks years against the public record (APBD/LRA, IID,
+    Ombudsman). Raises :class:`ParameterError` naming the bad value and listing the allowed
+    ones; :class:`analysis.data.store.NotBuiltError` when the processed data does not exist.
+    """
+    if lang not in LANGS:
+        raise ParameterError(f"unknown language {lang!r}; allowed: {_allowed(LANGS)}")
+    if scope not in ("panel", "public"):
+        raise ParameterError(f"unknown scope {scope!r}; allowed: panel, public")
+    dd = str(data_dir) if data_dir else None
+    units = store.load_table("units", dd)
+    regions = sorted(units["region_code"].unique())
+    if region not in regions:
+        raise ParameterError(f"unknown region {region!r}; allowed: {_allowed(regions)}")
+    if scope == "panel":
+        panel = store.load_table("panel", dd, filters=[("region_code", "==", region)])
+        if panel.empty:
+            raise ParameterError(f"region {region!r} has no OPD x year panel; build the data "
+                                 "with simulated or user data")
+        lo, hi = int(panel["year"].min()), int(panel["year"].max())
+        y0, y1 = _check_years(years, lo, hi, "the OPD x year panel")
+        known = sorted(panel["unit_id"].unique())
+    else:
+        yrs = pd.concat([store.load_table("region_finance", dd)["year"],
+                         _public(store.load_table("service", dd))["year"],
+                         _public(store.load_table("innovations", dd))["reporting_year"]])
+        y0, y1 = _check_years(years, int(yrs.min()), int(yrs.max()), "the public record")
+        known = sorted(units.loc[units["region_code"] == region, "unit_id"])
+    if unit_id is not None and unit_id not in known:
+        close = difflib.get_close_matches(str(unit_id), known, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise ParameterError(f"unknown unit {unit_id!r}{hint}; allowed: {_allowed(known)}")
+    options: dict = {}
+    if cut_pct is not None:
+        options["cut_pct"] = _check_cut(cut_pct, "cut_pct")
+    if cuts is not None:
+        if isinstance(cuts, str | bytes) or not isinstance(cuts, Sequence) or not cuts:
+            raise ParameterError(f"cuts must be a non-empty list of percentages; got {cuts!r}")
+        options["cuts"] = [_check_cut(c, "cuts") for c in cuts]
+    if top_n is not None:
+        if isinstance(top_n, bool) or not isinstance(top_n, int) or not 1 <= top_n <= len(known):
+            raise ParameterError(f"top_n must be a whole number from 1 to {len(known)}; "
+                                 f"got {top_n!r}")
+        options["top_n"] = top_n
+    if max_lag is not None:
+        if isinstance(max_lag, bool) or not isinstance(max_lag, int) or not 0 <= max_lag <= 3:
+            raise ParameterError(f"max_lag must be a whole number from 0 to 3; got {max_lag!r}")
+        options["max_lag"] = max_lag
+    plots.use_style()
+    return Context(dd, region, (y0, y1), lang, unit_id, options)
+
+
+def _check_cut(x, name: str) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number of percent (e.g. 10 for a 10 % cut); "
+                             f"got {x!r}") from None
+    if isinstance(x, bool) or not np.isfinite(v) or not -100 < v < 100 or v == 0:
+        raise ParameterError(f"{name} must be a percentage between -100 and 100, not 0 "
+                             f"(negative = increase); got {x!r}")
+    return v
+
+
+@dataclass
+class Result:
+    """One section of a notebook: title, sentences, figures, an HTML table and the numbers."""
+
+    title: str
+    text: str = ""
+    figures: list = field(default_factory=list)
+    html: str = ""
+    data: pd.DataFrame | None = None
+    simulated: bool = False
+    facts: dict = field(default_factory=dict)
+
+
+def show(*results: Result) -> None:
+    """Display results: heading, sentences, figures (then closed), table."""
+    from IPython.display import HTML, Markdown, display
+
+    for r in results:
+        display(Markdown(f"### {r.title}"))
+        if r.text:
+            display(Markdown(r.text))
+        show_figure(*r.figures)
+        if r.html:
+            display(HTML(r.html))
+
+
+def esc(x: object) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
+        return fmt.MISSING
+    return html.escape(str(x))
+
+
+def table_html(head: Sequence[str], rows: Iterable[Sequence[object]], ctx: Context,
+               caption: str, simulated: bool) -> str:
+    """An HTML table with a caption; a simulated table carries the simulated banner in it."""
+    cap = esc(caption)
+    if simulated:
+        cap = (f'<span style="color:#b00;font-weight:bold">{esc(ctx.label("simulated_banner"))}'
+               f"</span><br>{cap}")
+    th = "".join(f"<th>{esc(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return (f'<table class="batang-table"><caption style="caption-side:top;text-align:left">'
+            f"{cap}</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def banner(ctx: Context, simulated: bool) -> str:
+    """An HTML banner for the top of a notebook that uses simulated data ("" otherwise)."""
+    if not simulated:
+        return ""
+    extra = ctx.t("Angka per OPD (anggaran, inovasi per tahun, IKM, pengaduan, pimpinan) berasal "
+                  "dari panel simulasi yang dikalibrasi ke total APBD nyata Kabupaten Batang.",
+                  "Per-OPD figures (budget, yearly innovations, IKM, complaints, heads) come "
+                  "from a simulated panel calibrated to Kabupaten Batang's real APBD totals.")
+    return (f'<div style="border:3px solid #b00;background:#fff3f3;padding:8px 12px;'
+            f'font-weight:bold;color:#900">{esc(ctx.label("simulated_banner"))}'
+            f'<div style="font-weight:normal;color:#333">{esc(extra)}</div></div>')
+
+
+def bullets(lines: Iterable[str]) -> str:
+    return "\n".join(f"- {s}" for s in lines if s)
+
+
+def unit_names(ctx: Context) -> pd.Series:
+    u = store.load_table("units", ctx.data_dir)
+    u = u[u["region_code"] == ctx.region]
+    return u.set_index("unit_id")["name"]
+
+
+def _name(names: pd.Series, uid: str) -> str:
+    return str(names.get(uid, uid))
+
+
+def _line_figure(df: pd.DataFrame, x: str, ys: Sequence[str], ctx: Context, ylabel: str,
+                 simulated: bool, percent: bool = False):
+    """Lines of ``ys`` against ``x`` in the shared style (simulated mark when simulated)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    with plots.style_context():
+        fig, ax = plt.subplots()
+        for y in ys:
+            ax.plot(df[x], df[y], marker="o", label=ctx.label(y))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(ctx.label("year"))
+        ax.set_ylabel(ylabel)
+        if percent:
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: ctx.pct(v, 0)))
+        if len(ys) > 1:
+            ax.legend()
+    return plots.mark_simulated(fig, ctx.lang) if simulated else fig
+
+
+def caveats(ctx: Context, simulated: bool, n_units: int | None = None,
+            n_years: int | None = None, extra: Iterable[str] = ()) -> Result:
+    """Caveats on sample size and simulated data, as sentences."""
+    lines = []
+    if simulated:
+        lines.append(ctx.t(
+            "**Data simulasi.** Angka per OPD di sini berasal dari panel simulasi berbenih yang "
+            "dikalibrasi ke total APBD nyata dan memuat hubungan yang *sengaja ditanam*. Ini "
+            "bukan temuan tentang kantor nyata; impor data SIPD/LRA/SKM sendiri untuk "
+            "menggantikannya.",
+            "**Simulated data.** The per-OPD figures here come from a seeded simulated panel "
+            "calibrated to the real APBD totals, with *planted* relationships. They are not a "
+            "finding about any real office; import the regency's own SIPD/LRA/SKM files to "
+            "replace them."))
+    if n_units is not None:
+        lines.append(ctx.t(
+            f"Ukuran sampel: {n_units} OPD" + (f" × {n_years} tahun" if n_years else "")
+            + ". Dengan sedikit unit, interval kepercayaan lebar dan galat baku berkelompok "
+            "bisa terlalu sempit (di bawah 30 kelompok).",
+            f"Sample size: {n_units} OPDs" + (f" × {n_years} years" if n_years else "")
+            + ". With few units, intervals are wide and clustered standard errors can be too "
+            "narrow (below 30 clusters)."))
+    lines.extend(extra)
+    return Result(ctx.t("Catatan dan keterbatasan", "Caveats"), bullets(lines),
+                  simulated=simulated)
+
+
+def build_info(ctx: Context) -> Result:
+    """What was built, when, with which seed; rows per table and provenance."""
+    m = store.load_manifest(ctx.data_dir)
+    kinds = ["public", "simulated", "user", "derived"]
+    rows, data = [], []
+    for name, counts in m["provenance"].items():
+        vals = [int(counts.get(k, 0)) for k in kinds]
+        rows.append([name, *[fmt.number(v, ctx.lang, 0) for v in vals],
+                     fmt.number(sum(vals), ctx.lang, 0)])
+        data.append([name, *vals, sum(vals)])
+    df = pd.DataFrame(data, columns=["table", *kinds, "total"])
+    tot = df[kinds].sum()
+    share_sim = tot["simulated"] / max(tot[["public", "simulated", "user"]].sum(), 1)
+    seed = m.get("seed")
+    when = str(m.get("built_at", ""))[:19].replace("T", " ")
+    text = ctx.t(
+        f"Data olahan dibangun {when} UTC (paket versi {m.get('package_version')}): "
+        f"{len(df)} tabel. {ctx.pct(share_sim)} baris data dasar bersifat simulasi"
+        + (f" (benih {seed})" if seed is not None else "") + f", {int(tot['public'])} baris "
+        f"publik dan {int(tot['user'])} baris data pengguna.",
+        f"The processed data was built {when} UTC (package version "
+        f"{m.get('package_version')}): {len(df)} tables. {ctx.pct(share_sim)} of the base rows "
+        "are simulated" + (f" (seed {seed})" if seed is not None else "")
+        + f", {int(tot['public'])} rows are public and {int(tot['user'])} are user data.")
+    head = [ctx.t("Tabel", "Table"), ctx.label("public"), ctx.label("simulated"),
+            ctx.label("user"), ctx.t("Turunan", "Derived"), ctx.t("Total", "Total")]
+    cap = ctx.t("Baris per tabel dan asal data (manifest build)",
+                "Rows per table and provenance (build manifest)")
+    return Result(ctx.t("Apa yang dimuat", "What is loaded"), text,
+                  html=table_html(head, rows, ctx, cap, False), data=df,
+                  facts={"tables": len(df), "share_simulated": float(share_sim),
+                         "seed": seed, "public_rows": int(tot["public"])})
+
+
+def _int(x) -> str:
+    return "–" if pd.isna(x) else str(int(x))
+
+
+def _to_bn(df: pd.DataFrame, col: str = "amount_idr") -> pd.DataFrame:
+    return df.assign(amount_bn=df[col] / 1e9)
+
+
+def _yoy(s: pd.Series, a: int, b: int) -> float:
+    """Relative change of s from year a to year b (NaN when either is missing)."""
+    if a in s.index and b in s.index and s[a] > 0:
+        return float(s[b] / s[a] - 1)
+    return float("nan")
+
+
+def _facts(*results: Result) -> dict:
+    out: dict = {}
+    for r in results:
+        out.update(r.facts)
+    return out
+
+
+def _public(df: pd.DataFrame) -> pd.DataFrame:
+    """Select the public rows of a table (what the public-record helpers may receive)."""
+    return df[df["provenance"] == "public"].reset_index(drop=True)
+
+
+def public_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The public rows of a table; pass these to the ``public_*`` helpers."""
+    return _public(df)
+
+
+def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Return ``df`` if every row is public and cited; raise :class:`SimulatedDataError`
+    otherwise (a simulated or user row must never reach the public record)."""
+    if "provenance" not in df.columns:
+        raise SimulatedDataError(f"{what}: rows have no provenance column; the public record "
+                                 "shows only rows marked provenance='public'")
+    bad = df["provenance"].astype(str) != "public"
+    if bad.any():
+        kinds = sorted(set(df.loc[bad, "provenance"].astype(str)))
+        raise SimulatedDataError(f"{what}: {int(bad.sum())} row(s) with provenance "
+                                 f"{kinds}; the public record shows only real, cited rows "
+                                 "(select them with explore.public_rows)")
+    if "source" in df.columns and df["source"].isna().any():
+        raise SimulatedDataError(f"{what}: {int(df['source'].isna().sum())} public row(s) "
+                                 "without a source")
+    return df
+
+
+def show_figure(*figs) -> None:
+    """Display figures (then close them, so Jupyter does not show them twice). Each output
+    carries ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
+    (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    for fig in figs:
+        marked = bool(getattr(fig, "_batang_simulated", False))
+        display(fig, metadata={"batang": {"simulated": marked}})
+        plt.close(fig)
+
+
+def is_simulated(*frames: pd.DataFrame) -> bool:
+    """Whether any frame holds simulated rows (``provenance`` or model ``dataset`` column)."""
+    for df in frames:
+        if df is None:
+            continue
+        for col in ("provenance", "dataset"):
+            if col in df.columns and df[col].astype(str).str.contains("simulated").any():
+                return True
+    return False
+
+
+def show_banner(ctx: Context, simulated: bool) -> None:
+    """Display :func:`banner` (nothing when the data are not simulated)."""
+    from IPython.display import HTML, display
+
+    if simulated:
+        display(HTML(banner(ctx, simulated)))

@@ -1,0 +1,345 @@
+"""Model tables for a notebook's parameters (the build's or refitted on its years, cached), the model-ready panel, the simulation truth and the simulated flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import config
+from analysis.data import store
+from analysis.publish.explore.context import Context, ParameterError
+from analysis.publish.explore.evidence import n_tests
+
+DEFAULT_MAX_LAG = 2
+
+
+MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resilience",
+                "lag_results")
+
+
+YEAR_COLUMN = {"innovations": "reporting_year"}
+
+
+def load(ctx: Context, *names: str, max_lag: int | None = None) -> dict[str, pd.DataFrame]:
+    """The processed tables ``names`` sliced to the context's region and years.
+
+    Model tables (``model_results``, ``event_study``, ``typology``, ``typology_k``,
+    ``resilience``, ``lag_results``) honour the notebook's parameters: when ``years`` covers
+    the whole panel (and ``max_lag`` is the build's), they are the build's tables; otherwise
+    every model is refitted on the panel rows inside ``years`` (:func:`model_tables`, cached
+    under ``data/interim/models/``). ``attrs["fit"]`` of each model table says which (see
+    :func:`fit_scope`). A build that lacks the tables has them fitted now
+    (``attrs["computed_now"]``).
+    """
+    out: dict[str, pd.DataFrame] = {}
+    wanted = [n for n in names if n in MODEL_TABLES]
+    if wanted:
+        out.update(model_tables(ctx, *wanted, max_lag=max_lag))
+    for name in names:
+        if name in MODEL_TABLES:
+            continue
+        df = store.load_table(name, ctx.data_dir)
+        if "region_code" in df.columns:
+            df = df[df["region_code"] == ctx.region]
+        ycol = YEAR_COLUMN.get(name, "year")
+        if name == "leadership":
+            df = df[df["date"].dt.year.between(*ctx.years)]
+        elif ycol in df.columns and name not in ("unit_summary",):
+            df = df[df[ycol].between(*ctx.years)]
+        out[name] = df.reset_index(drop=True)
+    return {n: out[n] for n in names}
+
+
+LAG_OUTCOMES = ("ikm", "complaints", "ombudsman_score", "log_service_days")
+
+
+"""The longest budget lag of the build's ``lag_results`` table (models.lag_models default)."""
+
+
+def panel_years(ctx: Context) -> tuple[int, int]:
+    """First and last year of the region's whole panel (what the build fits on)."""
+    p = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    return int(p["year"].min()), int(p["year"].max())
+
+
+def _interim(ctx: Context) -> Path:
+    return (Path(ctx.data_dir) / "interim") if ctx.data_dir else config.interim_dir()
+
+
+def data_fingerprint(ctx: Context) -> str:
+    """A hash of what a model fit depends on: the processed panel and units (file bytes), the
+    package version and the source of the estimating modules (models.py, measures.py). A new
+    build or a changed estimator gives a new fingerprint, so a stale cache is never read."""
+    import hashlib
+
+    from analysis import __version__
+    from analysis.methods import measures, models
+
+    h = hashlib.sha256(__version__.encode())
+    for name in ("panel", "units"):
+        h.update((store.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
+    for mod in (models, measures):
+        h.update(Path(mod.__file__).read_bytes())
+    return h.hexdigest()
+
+
+def cached(ctx: Context, spec: dict, compute) -> tuple[dict[str, pd.DataFrame], dict]:
+    """``compute()`` (a dict of DataFrames) cached on disk under ``<data>/interim/models/``,
+    keyed by a hash of ``spec`` and :func:`data_fingerprint`; a repeat is a file read.
+    Returns the tables and ``{"cache": "hit"|"miss", "seconds": ..., "path": ...}``."""
+    import hashlib
+    import json
+    import os
+    import pickle
+    import tempfile
+    import time
+
+    t0 = time.perf_counter()
+    key = hashlib.sha256((json.dumps(spec, sort_keys=True, default=str)
+                          + data_fingerprint(ctx)).encode()).hexdigest()[:20]
+    folder = _interim(ctx) / "models"
+    path = folder / f"{key}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as f:
+                tables = pickle.load(f)
+            return tables, {"cache": "hit", "seconds": time.perf_counter() - t0,
+                            "path": str(path)}
+        except Exception:  # noqa: BLE001 - a damaged cache file is refitted, never trusted
+            path.unlink(missing_ok=True)
+    tables = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(tables, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tables, {"cache": "miss", "seconds": time.perf_counter() - t0, "path": str(path)}
+
+
+def model_tables(ctx: Context, *names: str, max_lag: int | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Model tables for the notebook's parameters.
+
+    ``years`` equal to the whole panel (and ``max_lag`` None or the build's): the build's
+    tables. Otherwise :func:`analysis.methods.models.fit_all` on the panel rows inside ``years`` (and
+    ``models.lag_models`` with ``max_lag``), cached by (region, years, max_lag) and the data
+    fingerprint. Each table gets ``attrs["fit"] = {"years", "panel_years", "refit", "cache",
+    "seconds"}``."""
+    from analysis.methods import models
+
+    full = panel_years(ctx)
+    lag = DEFAULT_MAX_LAG if max_lag is None else int(max_lag)
+    whole = tuple(ctx.years) == full
+    info = {"years": tuple(ctx.years), "panel_years": full, "refit": not whole,
+            "cache": "build", "seconds": 0.0, "max_lag": lag}
+    out: dict[str, pd.DataFrame] = {}
+    if not whole:
+        fitted, how = _fit_window(ctx, models, lag, ctx.years)
+        info.update(how)
+        out = {name: fitted[name].copy() for name in names}
+    else:
+        missing = []
+        for name in names:
+            try:
+                out[name] = store.load_table(name, ctx.data_dir)
+            except store.NotBuiltError:
+                missing.append(name)
+        if [m for m in missing if m != "lag_results"]:
+            # the build did not store the models: fit them all now (one family of tests)
+            fitted, how = _fit_window(ctx, models, lag, full)
+            info.update(how)
+            for name in names:
+                out[name] = fitted[name].copy()
+                out[name].attrs["computed_now"] = True
+        elif "lag_results" in names and ("lag_results" in missing or lag != DEFAULT_MAX_LAG):
+            # other lags than the build's: refit the lag models, and the family of tests
+            panel = store.load_table("panel", ctx.data_dir,
+                                  filters=[("region_code", "==", ctx.region)])
+            lagged, how = cached(ctx, {"what": "lag_models", "region": ctx.region,
+                                       "years": list(full), "max_lag": lag},
+                                 lambda: {"lag_results": fit_lag_models(panel, lag)})
+            info.update(how)
+            fam = {"lag_results": lagged["lag_results"]}
+            for name in ("model_results", "event_study"):
+                try:
+                    fam[name] = out.get(name, store.load_table(name, ctx.data_dir))
+                except store.NotBuiltError:
+                    pass
+            fam = adjust_family(fam)
+            for name in names:
+                if name in fam:
+                    out[name] = fam[name].copy()
+    es = out.get("event_study")
+    if es is not None and "n_tests" not in es.columns:
+        # the family size lives on model_results; the event study reports its pre-trend test
+        try:
+            mr = out.get("model_results")
+            mr = mr if mr is not None else store.load_table("model_results", ctx.data_dir)
+            k = n_tests(mr)
+            if k:
+                attrs = es.attrs
+                out["event_study"] = es.assign(n_tests=k)
+                out["event_study"].attrs = attrs
+        except store.NotBuiltError:
+            pass
+    for name in names:
+        out[name].attrs = {**out[name].attrs, "fit": dict(info)}
+    return out
+
+
+def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:
+    """fit_all + lag models + the family of tests on the panel rows inside ``years``, cached.
+    The fit runs in a child process: on a very short window the estimator's compiled code can
+    abort the whole process (e.g. every OPD a singleton), which must not kill the notebook's
+    kernel; such a window gets "not estimable" rows saying why."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    panel = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    units = store.load_table("units", ctx.data_dir)
+    win = panel[panel["year"].between(*years)].reset_index(drop=True)
+    if win.empty:
+        raise ParameterError(f"years {list(years)}: no panel rows to fit the models on")
+
+    def compute() -> dict[str, pd.DataFrame]:
+        ctx_mp = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(1, mp_context=ctx_mp) as ex:
+                return ex.submit(fit_window_tables, win, units, max_lag).result()
+        except BrokenProcessPool:
+            return not_estimable_tables(
+                win, f"the estimator stopped on the years {years[0]}–{years[1]} (too few "
+                "years with a budget change per OPD for unit and year effects); choose a "
+                "longer range")
+
+    spec = {"what": "fit_all+lag_models", "region": ctx.region, "years": list(years),
+            "max_lag": max_lag}
+    return cached(ctx, spec, compute)
+
+
+def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
+                      ) -> dict[str, pd.DataFrame]:
+    """Every model table on ``panel`` (already cut to the window): ``models.fit_all``, the
+    distributed-lag models with ``max_lag`` and the Holm family of tests. Run in a child
+    process by :func:`model_tables`."""
+    from analysis.methods import models
+
+    out = models.fit_all({"panel": panel, "units": units}, None)
+    if "lag_results" not in out or max_lag != DEFAULT_MAX_LAG:
+        out["lag_results"] = fit_lag_models(panel, max_lag)
+    return adjust_family(out)
+
+
+def not_estimable_tables(panel: pd.DataFrame, why: str) -> dict[str, pd.DataFrame]:
+    """Model tables that say, row by row, that nothing could be estimated and why."""
+    from analysis.methods import models
+
+    ds = models.dataset_label(panel)
+    note = f"not estimable: {why}"
+    row = {"estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "p_value": np.nan, "n": 0, "n_clusters": 0, "note": note, "dataset": ds}
+    mr = pd.DataFrame([{"model": m, "outcome": o, "term": " + ".join(r), **row}
+                       for m, o, r in models.MAIN_SPECS])
+    return {"model_results": mr,
+            "event_study": pd.DataFrame([{"model": "event_study_poisson",
+                                          "outcome": "innovations", **row}]),
+            "typology": pd.DataFrame({"unit_id": [], "cluster": [], "dataset": []}),
+            "typology_k": pd.DataFrame([{"k": 0, "silhouette": np.nan, "chosen": False,
+                                         "n_units": 0, "note": note, "dataset": ds}]),
+            "resilience": pd.DataFrame([{"outcome": "", "unit_id": "", "note": note,
+                                         "dataset": ds}]),
+            "lag_results": pd.DataFrame([{"model": "dist_lag", "outcome": o,
+                                          "term": "cumulative", "lag": pd.NA, **row}
+                                         for o in LAG_OUTCOMES])}
+
+
+def pretrend_p(event_study: pd.DataFrame) -> float:
+    """The p-value of the joint pre-trend test: the pairs cluster bootstrap-t one
+    (``p_value_boot``) when the event study carries it, else the F test."""
+    pt = event_study.attrs.get("pretrend") or {}
+    for key in ("p_value_boot",):
+        if key in pt and not pd.isna(pt[key]):
+            return float(pt[key])
+    for col in ("pretrend_p_boot", "pretrend_p"):
+        if col in event_study.columns and event_study[col].notna().any():
+            return float(event_study[col].dropna().iloc[0])
+    return float("nan")
+
+
+def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
+                  ) -> dict[str, pd.DataFrame]:
+    """Holm-adjusted p-values over the family of every test the findings report, exactly as
+    the build does (:func:`analysis.methods.models.findings_family`): the main models and leadership
+    terms (``model_results``), every lag and cumulative term (``lag_results``) and the joint
+    pre-trend test (``event_study``, column ``pretrend_p_adjusted``). Used when a notebook's
+    parameters (years, max_lag) change the family."""
+    from analysis.methods import models
+
+    out = dict(tables)
+    mr, lag, es = out.get("model_results"), out.get("lag_results"), out.get("event_study")
+    if mr is None:
+        return out
+    carrier = pd.DataFrame()
+    p_pre = pretrend_p(es) if es is not None and len(es) else float("nan")
+    carrier.attrs["pretrend"] = {"p_value": p_pre}
+    mr2, lag2 = models.findings_family(mr, lag, carrier if not pd.isna(p_pre) else None,
+                                       method=method)
+    out["model_results"] = mr2
+    if lag2 is not None:
+        out["lag_results"] = lag2
+    if es is not None and len(es):
+        attrs = es.attrs
+        es = es.copy()
+        es.attrs = attrs
+        es["pretrend_p_adjusted"] = carrier.attrs["pretrend"].get("p_adjusted", np.nan)
+        out["event_study"] = es
+    return out
+
+
+def fit_lag_models(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
+    """``models.lag_models`` (one distributed-lag model per service outcome, all lags jointly
+    plus the cumulative effect), labelled with the panel's dataset."""
+    from analysis.methods import models
+
+    if not hasattr(models, "lag_models"):
+        return pd.DataFrame([{"model": "dist_lag", "outcome": o, "term": "cumulative",
+                              "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
+                              "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
+                              "lag": pd.NA, "note": "not estimable: analysis.methods.models has no "
+                              "lag_models (joint distributed-lag model); update the package",
+                              "dataset": models.dataset_label(panel)} for o in LAG_OUTCOMES])
+    return models.lag_models(panel, max_lag=max_lag).assign(
+        dataset=models.dataset_label(panel))
+
+
+def load_truth(ctx: Context) -> dict:
+    """The simulation truth (planted effects), or {} when the data has no simulated panel."""
+    try:
+        return store.load_json("simulation_truth.json", ctx.data_dir)
+    except store.NotBuiltError:
+        return {}
+
+
+def model_panel(ctx: Context, max_lag: int = DEFAULT_MAX_LAG) -> pd.DataFrame:
+    """The region's OPD x year panel ready for model formulas, rows inside ``years``.
+
+    Adds, on the whole panel before the years are cut (so a row's lag may come from a year
+    before the window, as ``dlog_budget`` itself does): the model columns of
+    :func:`analysis.methods.models.add_model_columns` (``post``, ``cut_depth_2020``,
+    ``cut_2020_x_post``, ``log_service_days`` ...), the budget lags ``dlog_budget_lag0`` ..
+    ``dlog_budget_lag<max_lag>`` (:func:`analysis.methods.models.add_lags`) and
+    ``acting_any`` (1 when the OPD had an acting head at any time of the year). Loads only:
+    never fits a model."""
+    from analysis.methods import models
+
+    p = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
+    p = models.add_lags(models.add_model_columns(p), int(max_lag))
+    p["acting_any"] = (p["acting_share"] > 0).astype(float).where(p["acting_share"].notna())
+    return p[p["year"].between(*ctx.years)].reset_index(drop=True)

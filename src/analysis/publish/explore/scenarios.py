@@ -1,0 +1,194 @@
+"""Notebook 5.0 (planning scenarios)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.publish import plots
+from analysis.publish.explore.context import (
+    Context,
+    Result,
+    bullets,
+    caveats,
+    is_simulated,
+    table_html,
+)
+from analysis.publish.explore.evidence import _ci, claim, evidence_phrase, fit_scope, n_tests
+
+
+def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
+    """The unit the scenario is about (``pu``: its panel rows, the notebook's selection): its
+    latest budget, innovations and IKM."""
+    sim = is_simulated(pu)
+    pu = pu.sort_values("year")
+    last = pu.iloc[-1]
+    ikm = pu.dropna(subset=["ikm"])
+    text = ctx.t(
+        f"**{last['name']}** ({ctx.unit_id}): realisasi {int(last['year'])} "
+        f"{ctx.rp(last['budget_realisasi'])}, inovasi baru: {int(last['innovations'])}; rata-rata "
+        f"{ctx.num(pu['innovations'].mean(), 1)} inovasi per tahun {ctx.span}. "
+        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
+           if len(ikm) else "Tanpa IKM (bukan unit garis depan)."),
+        f"**{last['name']}** ({ctx.unit_id}): actual spending {int(last['year'])} "
+        f"{ctx.rp(last['budget_realisasi'])}, new innovations: {int(last['innovations'])}; on "
+        f"average {ctx.num(pu['innovations'].mean(), 1)} innovations a year {ctx.span}. "
+        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
+           if len(ikm) else "No IKM (not a front-line unit)."))
+    fig = plots.budget_path(
+        pu.melt(id_vars=["year", "provenance"], value_vars=["budget_murni", "budget_perubahan",
+                                                             "budget_realisasi"],
+                var_name="stage", value_name="amount_idr").assign(
+            stage=lambda d: d["stage"].str.removeprefix("budget_")),
+        lang=ctx.lang, simulated=sim)
+    fig.axes[0].set_title(str(last["name"]))
+    return Result(ctx.t("Unit yang dibahas", "The unit"), text, [fig], simulated=sim,
+                  facts={"mean_innovations": float(pu["innovations"].mean()),
+                         "has_ikm": bool(len(ikm))})
+
+
+def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
+                    cut_pct: float) -> Result:
+    """``models.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
+    import matplotlib.pyplot as plt
+
+    from analysis.methods import models
+
+    sim = is_simulated(model_results)
+    title = ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
+                  f"If the budget is cut by {ctx.num(cut_pct, 1)}%")
+    try:
+        sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+    except ValueError as exc:
+        return Result(title, bullets([ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
+                                            f"The scenario cannot be computed: {exc}."),
+                                      fit_scope(ctx, model_results)]), simulated=sim,
+                      facts={"evidence": {}})
+    with plots.style_context():
+        fig, axes = plt.subplots(1, len(sc), figsize=(9, 3.0))
+    for ax, r in zip(np.atleast_1d(axes), sc.itertuples(), strict=True):
+        plots.coef_plot(pd.DataFrame({"term": [""], "estimate": [r.estimate],
+                                      "ci_low": [r.ci_low], "ci_high": [r.ci_high]}),
+                        lang=ctx.lang, ax=ax, simulated=sim)
+        ax.set_title(ctx.label(r.outcome))
+        ax.set_xlabel(ctx.t("% perubahan jumlah inovasi", "% change in innovations")
+                      if r.measure == "pct_change" else
+                      ctx.t("Poin IKM tahun berikutnya", "IKM points the following year"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Hasil", "Outcome"), ctx.t("Perkiraan", "Estimate"),
+            ctx.t("Interval 95%", "95% interval"), ctx.t("Tingkat terakhir", "Latest level"),
+            ctx.t("Bukti", "Evidence"), "n", ctx.t("OPD", "OPDs")]
+    ev_word = {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}
+    rows = []
+    for r in sc.itertuples():
+        unit = "%" if r.measure == "pct_change" else ctx.t(" poin", " points")
+        rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
+                     _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
+                     ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
+    # the sentences come from models.scenario (one source of wording, in both languages)
+    lines = [getattr(r, f"statement_{ctx.lang}") for r in sc.itertuples()]
+    k = n_tests(model_results)
+    for r in sc.itertuples():
+        coef = model_results[(model_results["outcome"] == r.outcome)
+                             & (model_results["term"] == r.coef_term)
+                             & ~model_results["model"].str.startswith("leadership")]
+        if coef.empty:
+            continue
+        c = next(coef.itertuples())
+        extra = ctx.t(f"Koefisien {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
+                      f"{evidence_phrase(ctx, c, k)}",
+                      f"Coefficient {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
+                      f"{evidence_phrase(ctx, c, k)}")
+        if claim(c) != "yes" and r.evidence == "adequate":
+            extra += ctx.t("; jadi perkiraan skenario ini juga harus dibaca sebagai bukti tipis",
+                           "; so this scenario estimate must also be read as thin evidence")
+        lines.append(extra + ".")
+    used = model_results[model_results["term"].isin(set(sc["coef_term"]))
+                         & ~model_results["model"].str.startswith("leadership")]
+    lines.append(fit_scope(ctx, model_results, used))
+    inn = sc[sc["outcome"] == "innovations"]
+    if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
+        b = float(inn["baseline"].iloc[0])
+        r = inn.iloc[0]
+        lines.append(ctx.t(
+            f"Dari {ctx.num(b, 0)} inovasi pada {r['baseline_year']}, itu sekitar "
+            f"{ctx.num(b * r['estimate'] / 100, 2)} inovasi per tahun (interval "
+            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)}).",
+            f"From {ctx.num(b, 0)} innovations in {r['baseline_year']}, that is about "
+            f"{ctx.num(b * r['estimate'] / 100, 2)} innovations a year (interval "
+            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)})."))
+    cap = ctx.t(f"Skenario: anggaran {ctx.unit_id} dipotong {ctx.num(cut_pct, 1)}%",
+                f"Scenario: the budget of {ctx.unit_id} cut by {ctx.num(cut_pct, 1)}%")
+    return Result(ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
+                        f"If the budget is cut by {ctx.num(cut_pct, 1)}%"),
+                  bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
+                  {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
+
+
+def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
+                  cuts: Sequence[float]) -> Result:
+    """The same scenario for several cut sizes: how the predicted effect and its interval
+    grow with the cut."""
+    import matplotlib.pyplot as plt
+
+    from analysis.methods import models
+
+    sim = is_simulated(model_results)
+    try:
+        sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
+                       ignore_index=True).sort_values(["outcome", "cut_pct"])
+    except ValueError as exc:
+        return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"),
+                      ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
+                            f"The scenario cannot be computed: {exc}."), simulated=sim,
+                      facts={"thin": {}})
+    outcomes = list(dict.fromkeys(sc["outcome"]))
+    with plots.style_context():
+        fig, axes = plt.subplots(1, len(outcomes), figsize=(9, 3.4))
+        for ax, o in zip(np.atleast_1d(axes), outcomes, strict=True):
+            d = sc[sc["outcome"] == o]
+            ax.axhline(0, color="#555555", linewidth=1)
+            ax.fill_between(d["cut_pct"], d["ci_low"], d["ci_high"], alpha=0.2, linewidth=0)
+            ax.plot(d["cut_pct"], d["estimate"], marker="o")
+            ax.set_title(ctx.label(o))
+            ax.set_xlabel(ctx.t("Pemotongan (%)", "Cut (%)"))
+            ax.set_ylabel(ctx.t("% perubahan", "% change") if d["measure"].iloc[0]
+                          == "pct_change" else ctx.t("Poin IKM", "IKM points"))
+    if sim:
+        plots.mark_simulated(fig, ctx.lang)
+    head = [ctx.t("Pemotongan", "Cut"), ctx.t("Hasil", "Outcome"),
+            ctx.t("Perkiraan", "Estimate"), ctx.t("Interval 95%", "95% interval"),
+            ctx.t("Bukti", "Evidence")]
+    rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),
+             _ci(ctx, r.ci_low, r.ci_high, 1),
+             {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}.get(
+                 r.evidence, r.evidence)] for r in sc.itertuples()]
+    thin = sc.groupby("outcome")["evidence"].apply(lambda s: bool((s == "thin").all()))
+    text = ctx.t(
+        "Perkiraan dan intervalnya membesar sebanding dengan pemotongan; "
+        + ", ".join(f"{ctx.label(o)}: bukti {'tipis' if t else 'memadai'}"
+                    for o, t in thin.items()) + ".",
+        "The estimate and its interval grow with the cut; "
+        + ", ".join(f"{ctx.label(o)}: evidence {'thin' if t else 'adequate'}"
+                    for o, t in thin.items()) + ".")
+    cap = ctx.t("Skenario untuk beberapa besaran pemotongan",
+                "Scenarios for several cut sizes")
+    return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"), text, [fig],
+                  table_html(head, rows, ctx, cap, sim), sc, sim,
+                  {"thin": thin.to_dict()})
+
+
+def scenario_caveats(ctx: Context, res: Result, panel: pd.DataFrame) -> Result:
+    extra = [
+        ctx.t("Skenario memakai koefisien rata-rata semua OPD; OPD tertentu bisa bereaksi "
+              "berbeda.",
+              "The scenario uses coefficients averaged over all OPDs; a given OPD may react "
+              "differently."),
+        ctx.t("Ini asosiasi dari masa lalu (terutama 2020), bukan ramalan sebab-akibat.",
+              "This is an association from the past (mostly 2020), not a causal forecast."),
+    ]
+    return caveats(ctx, res.simulated, panel["unit_id"].nunique(), panel["year"].nunique(),
+                   extra)
