@@ -11,13 +11,13 @@ a regressor, a control or a fixed effect by editing one line::
 unknown column and suggests close ones), picks Poisson for a count outcome
 (:func:`analysis.methods.models.is_count`) and OLS otherwise, and clusters the errors by OPD
 (``{"CRV1": "unit_id"}``) unless told otherwise; ``vcov={"CRV3": "unit_id"}`` is the cluster
-jackknife the build uses (:func:`analysis.methods.models._set_vcov`).
+jackknife the build uses (:func:`analysis.methods.fe._set_vcov`).
 
 :func:`tidy` returns the columns ``term, estimate, std_error, ci_low, ci_high, p_value, n_obs,
 n_clusters`` (plus ``n``, ``model``, ``outcome``, ``note``, ``provenance`` and, over the rows of
 the table, Holm-adjusted ``p_adjusted`` / ``n_tests``), the format of
 :func:`analysis.publish.plots.coef_plot`. Intervals and p-values use t(G-1) critical values, as
-everywhere in the package (:func:`analysis.methods.models._tidy`).
+everywhere in the package (:func:`analysis.methods.fe._tidy`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from analysis.methods import fe as fe_models
 from analysis.methods import models
 from analysis.methods.models import VCOV_LABEL, adjust_pvalues, is_count
 
@@ -149,12 +150,12 @@ def fit(formula: str, data: pd.DataFrame, vcov=None, family: str = "auto"):
     regs = [str(c) for c in model._coefnames]
     fe = tuple(cols["fe"])
     if kind == "CRV3":
-        blocker = models._jackknife_blocker(model, regs, cluster, fe)
-        kind = models._set_vcov(model, "CRV3", cluster, notes, blocker)
+        blocker = fe_models._jackknife_blocker(model, regs, cluster, fe)
+        kind = fe_models._set_vcov(model, "CRV3", cluster, notes, blocker)
     model._batang = {
         "formula": formula, "outcome": outcome, "family": "poisson" if poisson else "ols",
         "vcov": kind, "cluster": cluster if clustered else None, "notes": notes,
-        "term_clusters": models._term_clusters(model, regs, cluster, fe) if clustered else {},
+        "term_clusters": fe_models._term_clusters(model, regs, cluster, fe) if clustered else {},
         "provenance": models.dataset_label(data) if "provenance" in data else "user",
         "years": (int(d["year"].min()), int(d["year"].max())) if "year" in d else None,
     }
@@ -190,7 +191,7 @@ def holm(table: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Unclustered:
-    """A fitted model seen without clusters (``_G`` None) by ``models._tidy``."""
+    """A fitted model seen without clusters (``_G`` None) by ``fe._tidy``."""
 
     _G = None
 
@@ -212,7 +213,7 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     if info is None:
         raise ValueError("tidy() takes a model from analysis.methods.fit.fit()")
     name = "fe_poisson" if info["family"] == "poisson" else "fe_ols"
-    out = models._tidy(model if info["cluster"] else _Unclustered(model), name, info["outcome"], list(info["notes"]),
+    out = fe_models._tidy(model if info["cluster"] else _Unclustered(model), name, info["outcome"], list(info["notes"]),
                        info["cluster"] or "unit_id", alpha, vcov=info["vcov"],
                        term_clusters=info["term_clusters"])
     out.insert(out.columns.get_loc("n") + 1, "n_obs", out["n"])

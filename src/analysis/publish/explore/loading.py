@@ -69,57 +69,29 @@ def _interim(ctx: Context) -> Path:
 
 
 def data_fingerprint(ctx: Context) -> str:
-    """A hash of what a model fit depends on: the processed panel and units (file bytes), the
-    package version and the source of the estimating modules (models.py, measures.py). A new
-    build or a changed estimator gives a new fingerprint, so a stale cache is never read."""
+    """A hash of what a model fit depends on: the processed panel and units (file bytes) and
+    the package version; ``data.cache.key`` adds the source of every estimator module
+    (``analysis.methods``) and the libraries' versions. A new build or a changed estimator
+    gives a new key, so a stale cache is never read."""
     import hashlib
 
     from analysis import __version__
-    from analysis.methods import measures, models
 
     h = hashlib.sha256(__version__.encode())
     for name in ("panel", "units"):
         h.update((store.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
-    for mod in (models, measures):
-        h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
 
 def cached(ctx: Context, spec: dict, compute) -> tuple[dict[str, pd.DataFrame], dict]:
-    """``compute()`` (a dict of DataFrames) cached on disk under ``<data>/interim/models/``,
-    keyed by a hash of ``spec`` and :func:`data_fingerprint`; a repeat is a file read.
+    """``compute()`` (a dict of DataFrames) cached on disk under ``<data>/interim/models/``
+    (the project's one result cache, :mod:`analysis.data.cache`), keyed by ``spec``,
+    :func:`data_fingerprint` and the estimators' source; a repeat is a file read.
     Returns the tables and ``{"cache": "hit"|"miss", "seconds": ..., "path": ...}``."""
-    import hashlib
-    import json
-    import os
-    import pickle
-    import tempfile
-    import time
+    from analysis.data import cache
 
-    t0 = time.perf_counter()
-    key = hashlib.sha256((json.dumps(spec, sort_keys=True, default=str)
-                          + data_fingerprint(ctx)).encode()).hexdigest()[:20]
-    folder = _interim(ctx) / "models"
-    path = folder / f"{key}.pkl"
-    if path.is_file():
-        try:
-            with path.open("rb") as f:
-                tables = pickle.load(f)
-            return tables, {"cache": "hit", "seconds": time.perf_counter() - t0,
-                            "path": str(path)}
-        except Exception:  # noqa: BLE001 - a damaged cache file is refitted, never trusted
-            path.unlink(missing_ok=True)
-    tables = compute()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pkl", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(tables, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return tables, {"cache": "miss", "seconds": time.perf_counter() - t0, "path": str(path)}
+    key = cache.key("notebook", spec, data_fingerprint(ctx))
+    return cache.cached(_interim(ctx) / "models", key, compute)
 
 
 def model_tables(ctx: Context, *names: str, max_lag: int | None = None
