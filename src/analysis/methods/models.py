@@ -590,38 +590,8 @@ def leadership_effect(panel: pd.DataFrame, outcomes=("innovations", "complaints"
 
 DEFAULT_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_level",
                     "ikm_trend", "penunjang_share")
-# phrase for a high (+) and a low (-) standardized centre value: (id, en)
-# Words for a cluster centre beyond 0.5 SD: (id, en), and the strong form beyond 1.5 SD.
-PHRASES = {
-    "cut_2020": {+1: (("anggaran naik 2020", "budget up in 2020"),
-                      ("anggaran naik tajam 2020", "budget sharply up in 2020")),
-                 -1: (("dipotong 2020", "cut in 2020"),
-                      ("dipotong sangat tajam 2020", "cut very sharply in 2020"))},
-    "mean_dlog_budget": {+1: (("anggaran tumbuh", "budget growing"),
-                              ("anggaran tumbuh pesat", "budget growing fast")),
-                         -1: (("anggaran menyusut", "budget shrinking"),
-                              ("anggaran menyusut tajam", "budget shrinking fast"))},
-    "innovation_trend": {+1: (("inovasi naik", "innovation rising"),
-                              ("inovasi naik pesat", "innovation rising fast")),
-                         -1: (("inovasi turun", "innovation falling"),
-                              ("inovasi turun tajam", "innovation falling fast"))},
-    "innovation_level": {+1: (("inovasi banyak", "many innovations"),
-                              ("inovasi sangat banyak", "very many innovations")),
-                         -1: (("inovasi sedikit", "few innovations"),
-                              ("inovasi sangat sedikit", "very few innovations"))},
-    "ikm_level": {+1: (("IKM tinggi", "high IKM"), ("IKM sangat tinggi", "very high IKM")),
-                  -1: (("IKM rendah", "low IKM"), ("IKM sangat rendah", "very low IKM"))},
-    "ikm_trend": {+1: (("IKM membaik", "IKM improving"),
-                       ("IKM membaik pesat", "IKM improving fast")),
-                  -1: (("IKM memburuk", "IKM worsening"),
-                       ("IKM memburuk tajam", "IKM worsening fast"))},
-    "penunjang_share": {+1: (("porsi rutin (penunjang) besar", "large routine (penunjang) share"),
-                             ("porsi rutin (penunjang) sangat besar",
-                              "very large routine (penunjang) share")),
-                        -1: (("porsi rutin (penunjang) kecil", "small routine (penunjang) share"),
-                             ("porsi rutin (penunjang) sangat kecil",
-                              "very small routine (penunjang) share"))},
-}
+# Words for a cluster centre (was PHRASES here): the catalog's typology entries
+# (analysis/narrative/words/typology.toml), put together by sentences.cluster_description.
 
 
 @dataclass
@@ -659,19 +629,10 @@ def unit_features(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _describe(z: pd.Series, threshold: float = 0.5) -> tuple[str, str]:
-    """Words for one standardized centre: up to three features beyond +/- threshold SD, the
-    strongest first; a strong form beyond 1.5 SD."""
-    parts_id, parts_en = [], []
-    for feat in z.abs().sort_values(ascending=False).index:
-        v = z[feat]
-        if abs(v) < threshold or feat not in PHRASES or len(parts_id) == 3:
-            continue
-        pid, pen = PHRASES[feat][1 if v > 0 else -1][1 if abs(v) >= 1.5 else 0]
-        parts_id.append(pid)
-        parts_en.append(pen)
-    if not parts_id:
-        return "mendekati rata-rata", "close to average"
-    return ", ".join(parts_id), ", ".join(parts_en)
+    """Words (id, en) for one standardized centre (see sentences.cluster_description)."""
+    from analysis.narrative.sentences import cluster_description
+
+    return cluster_description(z, threshold)
 
 
 def typology(panel: pd.DataFrame, features=DEFAULT_FEATURES, k_range=range(2, 7),
@@ -1103,14 +1064,6 @@ def _coef(fits, model: str, outcome: str, term: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def _signed(x: float, lang: str) -> str:
-    """+1,5 / −1,5 (id) or +1.5 / −1.5 (en), one decimal."""
-    from analysis.narrative import fmt
-
-    text = fmt.number(x, lang, 1)
-    return text if text.startswith(("−", "-")) or text in ("0,0", "0.0") else "+" + text
-
-
 def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = None
              ) -> pd.DataFrame:
     """What the evidence says if next year's budget of ``unit_id`` is cut by ``cut_pct`` %.
@@ -1123,6 +1076,8 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
     entry in ``fits``) the unit is checked and its latest level shown. ``statement_*`` says in
     plain words when the evidence is too thin (interval spans 0, or fewer than 30 clusters).
     """
+    from analysis.narrative.sentences import scenario_sentence
+
     cut = float(cut_pct) / 100.0
     if not np.isfinite(cut) or cut >= 1.0 or cut <= -1.0:
         raise ValueError(f"cut_pct must be between -100 and 100 (got {cut_pct}); a negative "
@@ -1153,34 +1108,12 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         est = float(f(c["estimate"]))
         spans = vals[0] <= 0 <= vals[1]
         few = int(c["n_clusters"]) < FEW_CLUSTERS
-        unit_txt = "%" if measure == "pct_change" else " poin IKM"
-        unit_en = "%" if measure == "pct_change" else " IKM points"
-        what_id = "jumlah inovasi" if outcome == "innovations" else "IKM tahun berikutnya"
-        what_en = "innovations" if outcome == "innovations" else "IKM the following year"
-        rng_id = (f"{_signed(est, 'id')}{unit_txt} (95%: {_signed(vals[0], 'id')} s.d. "
-                  f"{_signed(vals[1], 'id')})")
-        rng_en = (f"{_signed(est, 'en')}{unit_en} (95%: {_signed(vals[0], 'en')} to "
-                  f"{_signed(vals[1], 'en')})")
-        if spans or few:
-            why_id, why_en = [], []
-            if spans:
-                why_id.append("selang kepercayaan mencakup nol")
-                why_en.append("the confidence interval includes zero")
-            if few:
-                why_id.append(f"hanya {int(c['n_clusters'])} OPD dalam model")
-                why_en.append(f"only {int(c['n_clusters'])} OPDs in the model")
-            sid = (f"Bukti terlalu tipis untuk {what_id}: {' dan '.join(why_id)}. "
-                   f"Perkiraan {rng_id}; jangan dijadikan dasar keputusan tanpa data lain.")
-            sen = (f"Evidence too thin for {what_en}: {' and '.join(why_en)}. "
-                   f"Estimate {rng_en}; do not base a decision on it alone.")
-            evidence = "thin"
-        else:
-            sid = f"Pemotongan {cut_pct:g}% diperkirakan mengubah {what_id} sebesar {rng_id}."
-            sen = f"A {cut_pct:g}% cut is estimated to change {what_en} by {rng_en}."
-            evidence = "adequate"
-        if dataset == "simulated":
-            sid += " (DATA SIMULASI: bukan temuan tentang OPD nyata.)"
-            sen += " (SIMULATED DATA: not a finding about a real office.)"
+        evidence = "thin" if spans or few else "adequate"
+        words = {"outcome": outcome, "measure": measure, "cut_pct": float(cut_pct),
+                 "estimate": est, "ci_low": vals[0], "ci_high": vals[1],
+                 "n_clusters": int(c["n_clusters"])}
+        sid, sen = (scenario_sentence(words, lang, simulated=dataset == "simulated")
+                    for lang in ("id", "en"))
         b = base.get(outcome)
         rows.append({"unit_id": unit_id, "cut_pct": float(cut_pct), "outcome": outcome,
                      "measure": measure, "estimate": est, "ci_low": float(vals[0]),
