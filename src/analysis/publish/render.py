@@ -908,11 +908,9 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
         built = json.loads(
             (config.processed_dir(data_dir) / "manifest.json").read_text(encoding="utf-8"))
         if built.get("simulated"):
-            banner = (
-                "DATA SIMULASI: angka dalam laporan ini bukan temuan tentang kantor nyata."
-                if lang == "id"
-                else "SIMULATED DATA: the numbers in these reports are not findings about real offices."
-            )
+            from analysis.narrative.catalog import text
+
+            banner = text("index.banner", lang)
     except (OSError, ValueError):
         pass
     return UnitTable(names=names, banner=banner, summary=report.index_summary(data_dir, lang))
