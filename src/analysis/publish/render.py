@@ -860,7 +860,8 @@ class UnitTable:
 
 
 # Processed tables the report template reads, with the columns the index page needs.
-REPORT_TABLES = {"units": ["unit_id", "name", "is_opd"], "unit_summary": ["unit_id"],
+REPORT_TABLES = {"units": ["unit_id", "name", "is_opd"],
+                 "unit_summary": ["unit_id", "cut_2020_pct"],
                  "panel": ["unit_id", "year"], "regency_year": ["year"],
                  "innovations": [], "leadership": [], "service": []}
 
