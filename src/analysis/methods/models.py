@@ -1111,7 +1111,9 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         evidence = "thin" if spans or few else "adequate"
         words = {"outcome": outcome, "measure": measure, "cut_pct": float(cut_pct),
                  "estimate": est, "ci_low": vals[0], "ci_high": vals[1],
-                 "n_clusters": int(c["n_clusters"])}
+                 "n_clusters": int(c["n_clusters"]), "p_value": float(c.get("p_value", np.nan)),
+                 "p_adjusted": float(c.get("p_adjusted", np.nan)),
+                 "n_tests": int(c["n_tests"]) if pd.notna(c.get("n_tests", np.nan)) else 0}
         sid, sen = (scenario_sentence(words, lang, simulated=dataset == "simulated")
                     for lang in ("id", "en"))
         b = base.get(outcome)
@@ -1121,7 +1123,9 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
                      "coef": float(c["estimate"]), "n": int(c["n"]),
                      "n_clusters": int(c["n_clusters"]),
                      "baseline": b[0] if b else np.nan, "baseline_year": b[1] if b else pd.NA,
-                     "evidence": evidence, "statement_id": sid, "statement_en": sen,
+                     "evidence": evidence, "p_value": words["p_value"],
+                     "p_adjusted": words["p_adjusted"], "n_tests": words["n_tests"],
+                     "statement_id": sid, "statement_en": sen,
                      "dataset": dataset})
     return pd.DataFrame(rows)
 

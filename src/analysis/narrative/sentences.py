@@ -149,7 +149,8 @@ def scenario_sentence(row, lang: str, unit_name: str | None = None,
                       simulated: bool = False) -> str:
     """One row of ``models.scenario`` in words: the estimate with its interval for a cut of
     ``cut_pct`` %, saying plainly when the evidence is thin (interval includes zero, or fewer
-    than 30 OPDs); with ``unit_name`` and a baseline, the unit's level after the cut; with
+    than 30 OPDs) and, when the row carries ``p_adjusted`` and ``n_tests``, when the
+    coefficient is not claimed after the Holm adjustment; with ``unit_name`` and a baseline, the unit's level after the cut; with
     ``simulated``, that it is simulated data."""
     pct = _get(row, "measure") in ("pct", "pct_change")
     outcome = str(_get(row, "outcome"))
@@ -169,6 +170,9 @@ def scenario_sentence(row, lang: str, unit_name: str | None = None,
                  why=text("sent.scenario.and", lang).join(why))
     else:
         s = text("sent.scenario.adequate", lang, what=what, cut=cut, effect=effect)
+    k, pa = _get(row, "n_tests", 0), _get(row, "p_adjusted")
+    if not why and not _missing(k) and int(k) and claim(math.nan, pa) != "yes":
+        s += " " + text("sent.scenario.not_claimed", lang, pa=_peq(pa, lang), k=int(k))
     base = _get(row, "baseline")
     if unit_name and not _missing(base):
         e, lo, hi = (_get(row, k) for k in ("estimate", "ci_low", "ci_high"))

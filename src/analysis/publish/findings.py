@@ -254,7 +254,8 @@ def findings(res: Results) -> list[dict]:
         if did is not None:
             x = np.log1p(-0.10)
             dr = {"measure": "pct", **_scaled(did, lambda b: 100 * np.expm1(b * x))}
-            extra = t("finding.innovation_did", lang, evidence=sentences.evidence(dr, lang))
+            extra = t("finding.innovation_did", lang, effect=sentences.effect_phrase(dr, lang),
+                      qualifier=sentences.qualifier(dr, lang))
         out.append({"key": "innovation", "headline": t("head.innovation", lang),
                     "sentence": t("finding.innovation", lang,
                                   evidence=sentences.evidence(r, lang), g=r["n_clusters"],

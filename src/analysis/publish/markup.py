@@ -48,9 +48,9 @@ def environment():
     return env
 
 
-def render(name: str, **context) -> Markup:
-    """Render template ``name`` with ``context``; the result is safe HTML (:class:`Markup`)."""
-    return Markup(environment().get_template(name).render(**context))
+def render(template: str, /, **context) -> Markup:
+    """Render ``template`` with ``context``; the result is safe HTML (:class:`Markup`)."""
+    return Markup(environment().get_template(template).render(**context))
 
 
 def macro(name: str, macro_name: str, *args, **kwargs) -> Markup:

@@ -322,8 +322,7 @@ def peers_table(rep: UnitReport) -> str:
     if rep.unit_id not in s.index:
         return ""
     row = s.loc[rep.unit_id]
-    items = [(text("report.peers.cut", lang),
-              fmt.percent(row["cut_2020_pct"], lang, fraction=False))]
+    items = [(text("report.peers.cut", lang), fmt.signed(row["cut_2020_pct"], lang, 1, "%"))]
     if isinstance(row.get("cluster_label_" + lang), str):
         items.append((text("report.peers.cluster", lang),
                       f"{int(row['cluster'])}: {row['cluster_label_' + lang]}"))
@@ -497,6 +496,7 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         verdict = getattr(r, "resilience_innovations_verdict", None)
         if isinstance(verdict, str) and verdict:
             row[cols["resilience"]] = sentences.verdict(verdict, lang, short=True)
-        row[cols["provenance"]] = r.provenance
+        row[cols["provenance"]] = " + ".join(category("provenance", p, lang)
+                                             for p in str(r.provenance).split("+"))
         out[str(r.unit_id)] = row
     return out
