@@ -256,3 +256,40 @@ def test_sentences_carry_intervals_in_both_languages(built):
         assert all(s for s in findings.scenario_sentences(res))
     id_text = findings.findings(findings.load(built, "id"))[1]["sentence"]
     assert re.search(r"\d,\d", id_text)  # Indonesian decimal comma
+
+
+def _indonesian_only_captions() -> list[str]:
+    """Indonesian catalog captions of the deck, brief and reports that differ from their
+    English text (no placeholders): none of them may appear on an English page."""
+    from analysis.narrative import catalog
+
+    return [e["id"] for k, e in catalog.entries().items()
+            if k.startswith(("present.", "report.section.", "verdict", "simulated_banner"))
+            and "{" not in e["id"] and e["id"] != e["en"] and len(e["id"]) > 8]
+
+
+@pytest.mark.slow
+def test_english_deck_and_brief_show_no_indonesian_caption(rendered_en):
+    _, out = rendered_en
+    words = _indonesian_only_captions()
+    assert len(words) > 50
+    for name in ("deck.en.html", "brief.en.html"):
+        page = (out / name).read_text(encoding="utf-8")
+        page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+        leaked = [w for w in words if w in page]
+        assert not leaked, (name, leaked)
+
+
+def test_brief_and_deck_escape_a_hostile_unit_name(built):
+    from analysis.publish import brief, deck
+
+    hostile = "<script>alert(1)</script>"
+    res = findings.load(built, "en")
+    top = findings.resilience_frame(res).iloc[0]["unit_id"]
+    res.units = res.units.copy()
+    res.units.loc[res.units["unit_id"] == top, ["abbreviation", "name"]] = hostile
+    page = brief.brief_html(res)
+    assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "SIMULATED DATA" in page
+    slide = deck.slide_caveats(res) + deck.slide_title(res)
+    assert "<script" not in slide and "SIMULATED DATA" in slide
