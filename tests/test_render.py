@@ -251,7 +251,7 @@ def test_batch_with_failure_then_incremental_then_force(tmp_path):
     index = (out / "index.html").read_text()
     _no_raw_script(index)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
-    assert "planted failure for u-b: &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot;" in index
+    assert "planted failure for u-b: &lt;script&gt;alert(1)&lt;/script&gt; &#34;q&#34;" in index
     assert (
         "Dinas &lt;B&gt;" in index and "&lt;th&gt;" in index and "&lt;td&gt;x&lt;/td&gt;" in index
     )
