@@ -48,7 +48,9 @@ def test_cut_intensity_relative_to_pre_trend_and_unit_with_one_year():
     c = measures.cut_intensity(m).set_index("unit_id")
     assert c.loc["a", "pre_trend_growth"] == pytest.approx(0.1)
     assert c.loc["a", "cut_2020"] == pytest.approx(np.log(100 / (133.1 * 1.1)))
-    assert np.isnan(c.loc["b", "cut_2020"])
+    # the percent form is computed once, here: 100 / 146.41 - 1 = -31.7 %
+    assert c.loc["a", "cut_2020_pct"] == pytest.approx(100 * (100 / (133.1 * 1.1) - 1))
+    assert np.isnan(c.loc["b", "cut_2020"]) and np.isnan(c.loc["b", "cut_2020_pct"])
     assert "needs realisasi" in c.loc["b", "cut_2020_note"]
 
 

@@ -17,7 +17,7 @@ import pytest
 from analysis import config
 from analysis.data import build
 from analysis.narrative import fmt
-from analysis.publish import kernel, plots, present
+from analysis.publish import figures, findings, kernel, plots, present
 
 CHROMIUM = present.find_chromium()
 NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))
@@ -93,7 +93,7 @@ def test_deck_is_offline_code_free_and_marks_simulated_slides(rendered_id):
     assert "unpkg.com" not in text and "cdn" not in text.lower()
     # no code on any slide
     for marker in ("<pre", "input_area", "jp-InputArea", "jp-InputPrompt", "highlight-ipynb",
-                   "import ", "present.slide_"):
+                   "import ", "deck.slide_", "present.slide_"):
         assert marker not in page, marker
     slides = _slides(page)
     assert len(slides) == 9
@@ -116,7 +116,7 @@ def test_figures_png_and_svg_sorted_and_marked(rendered_id):
     figs = out / "figures"
     pngs = sorted(p.name for p in figs.glob("*.png"))
     svgs = sorted(p.name for p in figs.glob("*.svg"))
-    assert len(pngs) == len(present.FIGURES) == len(svgs)
+    assert len(pngs) == len(figures.FIGURES) == len(svgs)
     assert [p[:2] for p in pngs] == [f"{i:02d}" for i in range(1, len(pngs) + 1)]
     assert all(p.endswith(".id.png") for p in pngs)
     banner = "DATA SIMULASI"
@@ -136,16 +136,16 @@ def test_figures_png_and_svg_sorted_and_marked(rendered_id):
 
 
 def test_figure_objects_carry_the_mark(built):
-    res = present.load(built, "id")
-    pub = present.fig_public_spending(res)
+    res = findings.load(built, "id")
+    pub = figures.fig_public_spending(res)
     assert not plots.is_simulated(pub)
-    assert plots.is_simulated(present.fig_cuts(res))
-    assert plots.is_simulated(present.fig_effects(res))
+    assert plots.is_simulated(figures.fig_cuts(res))
+    assert plots.is_simulated(figures.fig_effects(res))
     # axis labels in the chosen language
     assert pub.axes[0].get_xlabel() == "Tahun"
     assert "Rp miliar" in pub.axes[0].get_ylabel()
-    en = present.load(built, "en")
-    assert present.fig_public_spending(en).axes[0].get_xlabel() == "Year"
+    en = findings.load(built, "en")
+    assert figures.fig_public_spending(en).axes[0].get_xlabel() == "Year"
 
 
 @pytest.mark.slow
@@ -161,14 +161,14 @@ def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id,
     # ranks come with their 95 % interval; "best"/"worst" only where rank intervals separate
     assert "Per. (95%)" in page and "p Holm" in page
     # the numbers are the results, not typed text
-    res = present.load(built, "id")
-    eff = present.effects_of_cut(res).set_index("outcome")
+    res = findings.load(built, "id")
+    eff = findings.effects_of_cut(res).set_index("outcome")
     innov = eff.loc["innovations"]
-    assert present.signed(innov["estimate"], "id", 1, "%") in page
-    assert fmt.percent(present.cut_summary(res)["median"] / 100, "id") in page
-    best = present.resilience_frame(res).iloc[0]
+    assert fmt.signed(innov["estimate"], "id", 1, "%") in page
+    assert fmt.percent(findings.cut_summary(res)["median"], "id", fraction=False) in page
+    best = findings.resilience_frame(res).iloc[0]
     assert res.name(best["unit_id"]) in page
-    k = present._family(res)
+    k = findings.family(res)
     assert k >= 20 and f"atas {k} uji" in page  # how many tests the findings come from
 
 
@@ -239,7 +239,7 @@ def test_bad_parameters_are_refused(built, tmp_path):
     with pytest.raises(present.PresentParameterError, match="between 0 and 100"):
         present.validate_params("id", 150)
     with pytest.raises(present.PresentParameterError, match="did you mean dinkes"):
-        present.load(built, "id", 10, "dinkess")
+        findings.load(built, "id", 10, "dinkess")
     assert _run(["--out", str(tmp_path), "--data-dir", str(built), "--unit", "nope",
                  "--no-pdf"]) == present.EXIT_USAGE
     assert _run(["--out", str(tmp_path), "--data-dir", str(tmp_path / "nodata"),
@@ -248,11 +248,48 @@ def test_bad_parameters_are_refused(built, tmp_path):
 
 def test_sentences_carry_intervals_in_both_languages(built):
     for lang, word in (("id", "s.d."), ("en", " to ")):
-        res = present.load(built, lang)
-        fs = present.findings(res)
+        res = findings.load(built, lang)
+        fs = findings.findings(res)
         assert len(fs) == 5
         for f in fs[1:]:
             assert "95%" in f["sentence"] and word in f["sentence"], f
-        assert all(s for s in present.scenario_sentences(res))
-    id_text = present.findings(present.load(built, "id"))[1]["sentence"]
+        assert all(s for s in findings.scenario_sentences(res))
+    id_text = findings.findings(findings.load(built, "id"))[1]["sentence"]
     assert re.search(r"\d,\d", id_text)  # Indonesian decimal comma
+
+
+def _indonesian_only_captions() -> list[str]:
+    """Indonesian catalog captions of the deck, brief and reports that differ from their
+    English text (no placeholders): none of them may appear on an English page."""
+    from analysis.narrative import catalog
+
+    return [e["id"] for k, e in catalog.entries().items()
+            if k.startswith(("present.", "report.section.", "verdict", "simulated_banner"))
+            and "{" not in e["id"] and e["id"] != e["en"] and len(e["id"]) > 8]
+
+
+@pytest.mark.slow
+def test_english_deck_and_brief_show_no_indonesian_caption(rendered_en):
+    _, out = rendered_en
+    words = _indonesian_only_captions()
+    assert len(words) > 50
+    for name in ("deck.en.html", "brief.en.html"):
+        page = (out / name).read_text(encoding="utf-8")
+        page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+        leaked = [w for w in words if w in page]
+        assert not leaked, (name, leaked)
+
+
+def test_brief_and_deck_escape_a_hostile_unit_name(built):
+    from analysis.publish import brief, deck
+
+    hostile = "<script>alert(1)</script>"
+    res = findings.load(built, "en")
+    top = findings.resilience_frame(res).iloc[0]["unit_id"]
+    res.units = res.units.copy()
+    res.units.loc[res.units["unit_id"] == top, ["abbreviation", "name"]] = hostile
+    page = brief.brief_html(res)
+    assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "SIMULATED DATA" in page
+    slide = deck.slide_caveats(res) + deck.slide_title(res)
+    assert "<script" not in slide and "SIMULATED DATA" in slide

@@ -90,7 +90,8 @@ def test_index_escapes_hostile_titles_messages_and_summary():
     ]
     page = build_index_html(rows, lang="en", banner="DATA SIMULASI <i>x</i> & co")
     _no_raw_script(page)
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; &quot;quoted&quot; &#x27;single&#x27;" in page
+    # autoescape (markupsafe) writes quotes as &#34; and &#39;
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &#34;quoted&#34; &#39;single&#39;" in page
     assert "&lt;b&gt;E&lt;/b&gt; [cell 3, In [3]]" in page
     assert "DATA SIMULASI &lt;i&gt;x&lt;/i&gt; &amp; co" in page
     assert 'href="u-a.html"' in page and "u-b.html" not in page  # failed: no link
@@ -250,7 +251,7 @@ def test_batch_with_failure_then_incremental_then_force(tmp_path):
     index = (out / "index.html").read_text()
     _no_raw_script(index)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
-    assert "planted failure for u-b: &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot;" in index
+    assert "planted failure for u-b: &lt;script&gt;alert(1)&lt;/script&gt; &#34;q&#34;" in index
     assert (
         "Dinas &lt;B&gt;" in index and "&lt;th&gt;" in index and "&lt;td&gt;x&lt;/td&gt;" in index
     )

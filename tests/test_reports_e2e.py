@@ -65,6 +65,33 @@ def test_report_in_english(rendered, tmp_path):
     page = (tmp_path / "dinkes.html").read_text(encoding="utf-8")
     assert res.exit_status == 0
     assert "SIMULATED DATA" in page and "Public record" in page
+    # every table caption in the page's language (was hard-coded Indonesian), the sector
+    # translated, and no Indonesian caption of the catalog on the English page (unit names
+    # such as "Dinas Kesehatan" are proper names and stay as they are)
+    from analysis.narrative import catalog
+
+    captions = re.findall(r"<caption>(.*?)</caption>", page)
+    assert captions and set(captions) == {"SIMULATED DATA — not a finding about any real office"}
+    assert "<th>Sector</th><td>Health</td>" in page
+    page = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page)
+    id_words = [e["id"] for k, e in catalog.entries().items()
+                if k.startswith(("report.", "verdict", "simulated_banner"))
+                and "{" not in e["id"] and e["id"] != e["en"] and len(e["id"]) > 8]
+    assert not [w for w in id_words if w in page]
+
+
+@pytest.mark.slow
+def test_indonesian_reports_translate_sector_values(rendered):
+    """Bug: the Indonesian report printed "Sektor health" (the data code)."""
+    _, out, _ = rendered
+    from analysis.narrative import catalog
+
+    en_sectors = [e["en"] for k, e in catalog.entries().items() if k.startswith("sector.")]
+    for uid, sector in (("dinkes", "Kesehatan"), ("kec-bandar", "Kewilayahan (kecamatan)")):
+        page = (out / f"{uid}.html").read_text(encoding="utf-8")
+        assert f"<th>Sektor</th><td>{sector}</td>" in page, uid
+        assert not [w for w in en_sectors if f"<td>{w}</td>" in page], uid
+        assert "<caption>SIMULATED DATA" not in page
 
 
 @pytest.mark.slow

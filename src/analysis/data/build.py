@@ -229,7 +229,8 @@ def _package_dir() -> Path:
 
 def table_modules() -> dict[str, str]:
     """``{file relative to the package: sha256}`` of every loaded ``analysis`` module that can
-    compute a table (after a build: every module the build used)."""
+    compute a table (after a build: every module the build used), and the word catalog's
+    TOML files when the catalog was loaded."""
     pkg = _package_dir()
     out = {}
     for name, mod in list(sys.modules.items()):
@@ -241,6 +242,10 @@ def table_modules() -> dict[str, str]:
             continue
         p = Path(f).resolve()
         if p.suffix == ".py" and p.is_relative_to(pkg):
+            out[p.relative_to(pkg).as_posix()] = _file_digest(p)
+    if "analysis.narrative.catalog" in sys.modules:
+        # the word catalog is data the build writes into tables (typology descriptions)
+        for p in sorted((pkg / "narrative" / "words").glob("*.toml")):
             out[p.relative_to(pkg).as_posix()] = _file_digest(p)
     return dict(sorted(out.items()))
 

@@ -21,14 +21,6 @@ def _coef(fits, model: str, outcome: str, term: str) -> pd.Series:
     return hit.iloc[0]
 
 
-def _signed(x: float, lang: str) -> str:
-    """+1,5 / −1,5 (id) or +1.5 / −1.5 (en), one decimal."""
-    from analysis.narrative import fmt
-
-    text = fmt.number(x, lang, 1)
-    return text if text.startswith(("−", "-")) or text in ("0,0", "0.0") else "+" + text
-
-
 def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = None
              ) -> pd.DataFrame:
     """What the evidence says if next year's budget of ``unit_id`` is cut by ``cut_pct`` %.
@@ -41,6 +33,8 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
     entry in ``fits``) the unit is checked and its latest level shown. ``statement_*`` says in
     plain words when the evidence is too thin (interval spans 0, or fewer than 30 clusters).
     """
+    from analysis.narrative.sentences import scenario_sentence
+
     cut = float(cut_pct) / 100.0
     if not np.isfinite(cut) or cut >= 1.0 or cut <= -1.0:
         raise ValueError(f"cut_pct must be between -100 and 100 (got {cut_pct}); a negative "
@@ -71,34 +65,14 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         est = float(f(c["estimate"]))
         spans = vals[0] <= 0 <= vals[1]
         few = int(c["n_clusters"]) < FEW_CLUSTERS
-        unit_txt = "%" if measure == "pct_change" else " poin IKM"
-        unit_en = "%" if measure == "pct_change" else " IKM points"
-        what_id = "jumlah inovasi" if outcome == "innovations" else "IKM tahun berikutnya"
-        what_en = "innovations" if outcome == "innovations" else "IKM the following year"
-        rng_id = (f"{_signed(est, 'id')}{unit_txt} (95%: {_signed(vals[0], 'id')} s.d. "
-                  f"{_signed(vals[1], 'id')})")
-        rng_en = (f"{_signed(est, 'en')}{unit_en} (95%: {_signed(vals[0], 'en')} to "
-                  f"{_signed(vals[1], 'en')})")
-        if spans or few:
-            why_id, why_en = [], []
-            if spans:
-                why_id.append("selang kepercayaan mencakup nol")
-                why_en.append("the confidence interval includes zero")
-            if few:
-                why_id.append(f"hanya {int(c['n_clusters'])} OPD dalam model")
-                why_en.append(f"only {int(c['n_clusters'])} OPDs in the model")
-            sid = (f"Bukti terlalu tipis untuk {what_id}: {' dan '.join(why_id)}. "
-                   f"Perkiraan {rng_id}; jangan dijadikan dasar keputusan tanpa data lain.")
-            sen = (f"Evidence too thin for {what_en}: {' and '.join(why_en)}. "
-                   f"Estimate {rng_en}; do not base a decision on it alone.")
-            evidence = "thin"
-        else:
-            sid = f"Pemotongan {cut_pct:g}% diperkirakan mengubah {what_id} sebesar {rng_id}."
-            sen = f"A {cut_pct:g}% cut is estimated to change {what_en} by {rng_en}."
-            evidence = "adequate"
-        if dataset == "simulated":
-            sid += " (DATA SIMULASI: bukan temuan tentang OPD nyata.)"
-            sen += " (SIMULATED DATA: not a finding about a real office.)"
+        evidence = "thin" if spans or few else "adequate"
+        words = {"outcome": outcome, "measure": measure, "cut_pct": float(cut_pct),
+                 "estimate": est, "ci_low": vals[0], "ci_high": vals[1],
+                 "n_clusters": int(c["n_clusters"]), "p_value": float(c.get("p_value", np.nan)),
+                 "p_adjusted": float(c.get("p_adjusted", np.nan)),
+                 "n_tests": int(c["n_tests"]) if pd.notna(c.get("n_tests", np.nan)) else 0}
+        sid, sen = (scenario_sentence(words, lang, simulated=dataset == "simulated")
+                    for lang in ("id", "en"))
         b = base.get(outcome)
         rows.append({"unit_id": unit_id, "cut_pct": float(cut_pct), "outcome": outcome,
                      "measure": measure, "estimate": est, "ci_low": float(vals[0]),
@@ -106,6 +80,8 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
                      "coef": float(c["estimate"]), "n": int(c["n"]),
                      "n_clusters": int(c["n_clusters"]),
                      "baseline": b[0] if b else np.nan, "baseline_year": b[1] if b else pd.NA,
-                     "evidence": evidence, "statement_id": sid, "statement_en": sen,
+                     "evidence": evidence, "p_value": words["p_value"],
+                     "p_adjusted": words["p_adjusted"], "n_tests": words["n_tests"],
+                     "statement_id": sid, "statement_en": sen,
                      "dataset": dataset})
     return pd.DataFrame(rows)

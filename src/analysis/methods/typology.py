@@ -14,38 +14,8 @@ import pandas as pd
 
 DEFAULT_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_level",
                     "ikm_trend", "penunjang_share")
-# phrase for a high (+) and a low (-) standardized centre value: (id, en)
-# Words for a cluster centre beyond 0.5 SD: (id, en), and the strong form beyond 1.5 SD.
-PHRASES = {
-    "cut_2020": {+1: (("anggaran naik 2020", "budget up in 2020"),
-                      ("anggaran naik tajam 2020", "budget sharply up in 2020")),
-                 -1: (("dipotong 2020", "cut in 2020"),
-                      ("dipotong sangat tajam 2020", "cut very sharply in 2020"))},
-    "mean_dlog_budget": {+1: (("anggaran tumbuh", "budget growing"),
-                              ("anggaran tumbuh pesat", "budget growing fast")),
-                         -1: (("anggaran menyusut", "budget shrinking"),
-                              ("anggaran menyusut tajam", "budget shrinking fast"))},
-    "innovation_trend": {+1: (("inovasi naik", "innovation rising"),
-                              ("inovasi naik pesat", "innovation rising fast")),
-                         -1: (("inovasi turun", "innovation falling"),
-                              ("inovasi turun tajam", "innovation falling fast"))},
-    "innovation_level": {+1: (("inovasi banyak", "many innovations"),
-                              ("inovasi sangat banyak", "very many innovations")),
-                         -1: (("inovasi sedikit", "few innovations"),
-                              ("inovasi sangat sedikit", "very few innovations"))},
-    "ikm_level": {+1: (("IKM tinggi", "high IKM"), ("IKM sangat tinggi", "very high IKM")),
-                  -1: (("IKM rendah", "low IKM"), ("IKM sangat rendah", "very low IKM"))},
-    "ikm_trend": {+1: (("IKM membaik", "IKM improving"),
-                       ("IKM membaik pesat", "IKM improving fast")),
-                  -1: (("IKM memburuk", "IKM worsening"),
-                       ("IKM memburuk tajam", "IKM worsening fast"))},
-    "penunjang_share": {+1: (("porsi rutin (penunjang) besar", "large routine (penunjang) share"),
-                             ("porsi rutin (penunjang) sangat besar",
-                              "very large routine (penunjang) share")),
-                        -1: (("porsi rutin (penunjang) kecil", "small routine (penunjang) share"),
-                             ("porsi rutin (penunjang) sangat kecil",
-                              "very small routine (penunjang) share"))},
-}
+# Words for a cluster centre (was PHRASES here): the catalog's typology entries
+# (analysis/narrative/words/typology.toml), put together by sentences.cluster_description.
 
 
 @dataclass
@@ -83,19 +53,10 @@ def unit_features(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _describe(z: pd.Series, threshold: float = 0.5) -> tuple[str, str]:
-    """Words for one standardized centre: up to three features beyond +/- threshold SD, the
-    strongest first; a strong form beyond 1.5 SD."""
-    parts_id, parts_en = [], []
-    for feat in z.abs().sort_values(ascending=False).index:
-        v = z[feat]
-        if abs(v) < threshold or feat not in PHRASES or len(parts_id) == 3:
-            continue
-        pid, pen = PHRASES[feat][1 if v > 0 else -1][1 if abs(v) >= 1.5 else 0]
-        parts_id.append(pid)
-        parts_en.append(pen)
-    if not parts_id:
-        return "mendekati rata-rata", "close to average"
-    return ", ".join(parts_id), ", ".join(parts_en)
+    """Words (id, en) for one standardized centre (see sentences.cluster_description)."""
+    from analysis.narrative.sentences import cluster_description
+
+    return cluster_description(z, threshold)
 
 
 def typology(panel: pd.DataFrame, features=DEFAULT_FEATURES, k_range=range(2, 7),

@@ -13,6 +13,9 @@ Conventions (one style everywhere, tables and figures alike):
 * Rounding is half-up on the decimal value as written (``1.005`` -> ``1,01``), as spreadsheets
   and published tables do, not Python's binary round-half-even (which gives ``1.00``).
 * Missing values (None, NaN, pd.NA, NaT) are written as an en dash ``–``.
+* Signed numbers (changes, effects): :func:`signed` writes an explicit ``+`` (``+1,4``,
+  ``−6,5``; zero after rounding has no sign). :func:`general` writes a plain machine number
+  (``.6g``) the page's way (the index table); :func:`pvalue` writes ``< 0,001`` or 3 decimals.
 * Rupiah: ``Rp 1,23 miliar``, ``Rp 1,88 triliun``, ``Rp 950,00 juta``; below one juta, whole
   rupiah: ``Rp 12.345``. English: ``IDR 1.23 billion`` / ``trillion`` / ``million``,
   ``IDR 12,345``. The scale is chosen after rounding, so 999.999 miliar is ``Rp 1,00 triliun``.
@@ -27,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from analysis.narrative.labels import check_lang
+from analysis.narrative.catalog import check_lang
 
 MISSING = "–"
 """What a missing value is written as (en dash)."""
@@ -94,6 +97,47 @@ def number(x: float | int | None, lang: str = "id", digits: int = 2) -> str:
         return inf
     d = to_decimal(x)
     return _sign(d, digits) + _group(d, digits, lang)
+
+
+def signed(x: float | None, lang: str = "id", digits: int = 1, suffix: str = "") -> str:
+    """A number with an explicit sign: ``+1,4`` / ``−6,5`` (id), ``+1.4`` (en); a value that
+    rounds to zero has none (``0,0``). ``suffix`` is appended (``"%"``)."""
+    check_lang(lang)
+    if is_missing(x):
+        return MISSING
+    text = number(x, lang, digits)
+    if not text.startswith((MINUS, "∞")) and round_half_up(abs(to_decimal(x)), digits) != 0:
+        text = "+" + text
+    elif text == "∞":
+        text = "+∞"
+    return text + suffix
+
+
+def compact(x: float | None, lang: str = "id", digits: int = 1) -> str:
+    """A number with at most ``digits`` decimals, trailing zeros dropped: ``10``, ``12,5``."""
+    text = number(x, lang, digits)
+    dec = "," if lang == "id" else "."
+    if dec in text:
+        text = text.rstrip("0").rstrip(dec)
+    return text
+
+
+def general(x: float | int, lang: str = "id") -> str:
+    """A plain number as Python's ``.6g`` writes it (ints in full), with the page's decimal
+    sign and the true minus: ``81,25`` / ``81.25``, ``−3``."""
+    check_lang(lang)
+    text = f"{x}" if isinstance(x, numbers.Integral) else f"{x:.6g}"
+    return text.replace("-", MINUS).replace(".", ",") if lang == "id" else text
+
+
+def pvalue(p: float | None, lang: str = "id") -> str:
+    """A p-value: ``< 0,001`` below 0.001, else three decimals (``0,012``)."""
+    check_lang(lang)
+    if is_missing(p):
+        return MISSING
+    if p < 0.001:
+        return "< 0,001" if lang == "id" else "< 0.001"
+    return number(p, lang, 3)
 
 
 def percent(x: float | None, lang: str = "id", digits: int = 1, fraction: bool = True) -> str:

@@ -376,11 +376,10 @@ def resilience_plot(res: pd.DataFrame, lang: str = "id", ax: Axes | None = None,
         ok = ~np.isnan(pv)
         if ok.any():
             ax.scatter(pv[ok], y[ok], facecolors="none", edgecolors="#000000", zorder=4, s=26,
-                       label={"id": "nilai tanam (simulasi)", "en": "planted (simulation)"}[lang])
+                       label=label("planted_simulation", lang))
             ax.legend(loc="lower right", fontsize=8)
     ax.axvline(0, color=_REF, linewidth=1)
     ax.set_yticks(y, [str(names.get(u, u)) for u in r["unit_id"]], fontsize=8)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(xlabel or {"id": "Selisih terhadap kontrafaktual (interval 95%)",
-                             "en": "Difference from the counterfactual (95% interval)"}[lang])
+    ax.set_xlabel(xlabel or label("resilience_difference", lang))
     return _finish(fig, _infer_simulated(simulated, res), lang)

@@ -4,14 +4,15 @@ The template (``notebooks/reports/opd_report.ipynb``) calls :func:`load` with it
 and then one function per section. Nothing here fits a model: the models were fitted once by
 the build; a report only reads its slice of the processed tables and draws.
 
-All text from data goes through :func:`html.escape` (names never become raw HTML); unit ids are
+Words come from the catalog (:mod:`analysis.narrative.catalog`, ``words/report.toml``),
+sentences from :mod:`analysis.narrative.sentences`, HTML from the Jinja2 templates of
+:mod:`analysis.publish.markup` (autoescape: names never become raw HTML); unit ids are
 checked against the registry before anything is read.
 """
 
 from __future__ import annotations
 
 import difflib
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,50 +21,26 @@ import pandas as pd
 
 from analysis import config
 from analysis.data import store
-from analysis.narrative import fmt
-from analysis.narrative.labels import check_lang, label
-from analysis.publish import plots
-
-SECTIONS = {
-    "who": {"id": "Profil unit", "en": "About the unit"},
-    "budget": {"id": "Anggaran dan pemotongan 2020", "en": "Budget and the 2020 cut"},
-    "routine": {"id": "Belanja rutin (program penunjang)",
-                "en": "Routine spending (support programme)"},
-    "innovation": {"id": "Inovasi daerah", "en": "Regional innovations"},
-    "service": {"id": "Indikator pelayanan", "en": "Service indicators"},
-    "peers": {"id": "Posisi di antara OPD lain", "en": "Standing among peers"},
-    "leadership": {"id": "Pergantian pimpinan", "en": "Changes of head"},
-    "public": {"id": "Catatan publik (data nyata, bersumber)",
-               "en": "Public record (real, cited data)"},
-    "caveats": {"id": "Catatan dan keterbatasan", "en": "Caveats"},
-}
-KIND_LABEL = {
-    "sekretariat": ("Sekretariat", "Secretariat"), "inspektorat": ("Inspektorat", "Inspectorate"),
-    "dinas": ("Dinas", "Agency (dinas)"), "badan": ("Badan", "Board (badan)"),
-    "lembaga": ("Lembaga teknis", "Technical unit"), "rsud": ("RSUD", "Regional hospital"),
-    "kecamatan": ("Kecamatan", "District (kecamatan)"),
-}
-
+from analysis.narrative import fmt, sentences
+from analysis.narrative.catalog import LANGS, category, check_lang, text
+from analysis.narrative.labels import label
+from analysis.publish import markup, plots
 
 # ----------------------------------------------------------------------- resilience, shared
 # One reading of the counterfactual resilience table (models.resilience) for the notebooks,
-# the per-unit reports, the deck and the brief, so their words cannot drift apart.
+# the per-unit reports, the deck and the brief; the words are in the catalog and the
+# sentences in analysis.narrative.sentences (re-exported here for the notebooks' helpers).
 
 RESILIENCE_COLUMNS = ("outcome", "unit_id", "effect", "ci_low", "ci_high", "rank", "rank_low",
                       "rank_high", "verdict")
 VERDICTS = ("above", "indistinguishable", "below", "not estimable")
-VERDICT_WORDS = {
-    "above": {"id": "di atas kontrafaktual (interval di atas 0)",
-              "en": "above its counterfactual (interval above 0)"},
-    "below": {"id": "di bawah kontrafaktual (interval di bawah 0)",
-              "en": "below its counterfactual (interval below 0)"},
-    "indistinguishable": {"id": "tidak dapat dibedakan dari kontrafaktual (interval memuat 0)",
-                          "en": "indistinguishable from its counterfactual (interval "
-                                "contains 0)"},
-    "not estimable": {"id": "tidak dapat ditaksir", "en": "not estimable"},
-}
-RESILIENCE_UNITS = {"innovations": {"id": "inovasi per tahun", "en": "innovations a year"},
-                    "ikm": {"id": "poin IKM", "en": "IKM points"}}
+VERDICT_WORDS = {v: {lang: category("verdict", v, lang) for lang in LANGS} for v in VERDICTS}
+RESILIENCE_UNITS = {o: {lang: category("resilience_unit", o, lang) for lang in LANGS}
+                    for o in ("innovations", "ikm")}
+rank_text = sentences.rank_text
+separated_ends = sentences.separated_ends
+ordered_pairs = sentences.ordered_pairs
+resilience_ranking_words = sentences.ranking_words
 
 
 def check_resilience(df: pd.DataFrame) -> pd.DataFrame:
@@ -75,76 +52,6 @@ def check_resilience(df: pd.DataFrame) -> pd.DataFrame:
                          "counterfactual resilience (models.resilience); rebuild the data with "
                          "`python -m analysis build`")
     return df
-
-
-def rank_text(row, lang: str) -> str:
-    """"rank 3 (95%: 1–7)" / "peringkat 3 (95%: 1–7)"."""
-    r, lo, hi = (getattr(row, k, np.nan) if not isinstance(row, dict) else row.get(k, np.nan)
-                 for k in ("rank", "rank_low", "rank_high"))
-    if pd.isna(r):
-        return fmt.MISSING
-    word = {"id": "peringkat", "en": "rank"}[lang]
-    if pd.isna(lo) or pd.isna(hi):
-        return f"{word} {int(r)}"
-    return f"{word} {int(r)} (95%: {int(lo)}–{int(hi)})"
-
-
-def separated_ends(g: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """Units of one outcome whose 95 % rank interval lies entirely above (top) or below
-    (bottom) every other unit's: the only ones that may be called best or worst."""
-    g = g.dropna(subset=["rank_low", "rank_high"])
-    top, bottom = [], []
-    for r in g.itertuples():
-        others = g[g["unit_id"] != r.unit_id]
-        if others.empty:
-            continue
-        if r.rank_high < others["rank_low"].min():
-            top.append(r.unit_id)
-        if r.rank_low > others["rank_high"].max():
-            bottom.append(r.unit_id)
-    return top, bottom
-
-
-def ordered_pairs(g: pd.DataFrame) -> tuple[int, int]:
-    """(pairs of units whose rank intervals do not overlap, all pairs) within one outcome."""
-    g = g.dropna(subset=["rank_low", "rank_high"])
-    lo, hi = g["rank_low"].to_numpy(float), g["rank_high"].to_numpy(float)
-    n = len(g)
-    sep = sum(1 for i in range(n) for j in range(i + 1, n) if hi[i] < lo[j] or hi[j] < lo[i])
-    return sep, n * (n - 1) // 2
-
-
-def resilience_ranking_words(g: pd.DataFrame, lang: str, names=None) -> str:
-    """The sentence on ranking for one outcome: which units (if any) are separated from all
-    others by their rank intervals, and how many pairs can be ordered at all."""
-    names = names if names is not None else {}
-    top, bottom = separated_ends(g)
-    sep, total = ordered_pairs(g)
-
-    def nm(u):
-        return str(names.get(u, u))
-
-    parts = []
-    if top:
-        parts.append({"id": f"interval peringkat {', '.join(map(nm, top))} berada di atas semua "
-                            "OPD lain (paling tahan)",
-                      "en": f"the rank interval of {', '.join(map(nm, top))} lies above every "
-                            "other OPD's (held up best)"}[lang])
-    if bottom:
-        parts.append({"id": f"interval peringkat {', '.join(map(nm, bottom))} berada di bawah "
-                            "semua OPD lain (paling tidak tahan)",
-                      "en": f"the rank interval of {', '.join(map(nm, bottom))} lies below "
-                            "every other OPD's (held up worst)"}[lang])
-    if not parts:
-        parts.append({"id": "tidak ada OPD yang interval peringkatnya terpisah dari semua OPD "
-                            "lain, jadi tidak ada yang disebut paling atau paling tidak tahan",
-                      "en": "no OPD's rank interval is separate from all others, so none is "
-                            "called the best or the worst"}[lang])
-    pairs = {"id": f"{sep} dari {total} pasangan OPD dapat diurutkan (interval peringkat tidak "
-                   "tumpang tindih)",
-             "en": f"{sep} of {total} pairs of OPDs can be ordered (their rank intervals do "
-                   "not overlap)"}[lang]
-    return "; ".join(parts) + "; " + pairs + "."
 
 
 class ReportParameterError(ValueError):
@@ -163,6 +70,7 @@ class UnitReport:
     leadership: pd.DataFrame
     public_service: pd.DataFrame
     provenances: set[str] = field(default_factory=set)
+    model_years: int = 0           # years in the panel the models were fitted on
 
     @property
     def simulated(self) -> bool:
@@ -214,59 +122,39 @@ def load(unit_id: str, data_dir: str | Path | None = None, years=config.DEFAULT_
     return UnitReport(units.set_index("unit_id").loc[unit_id].rename(unit_id).to_frame().T
                       .reset_index(names="unit_id").iloc[0], lang, (y0, y1), panel,
                       summary, regency[regency["year"].between(y0, y1)], inn, lead,
-                      svc[svc["provenance"] == "public"], provs)
+                      svc[svc["provenance"] == "public"], provs,
+                      int(regency["year"].nunique()))
 
 
 # ---------------------------------------------------------------------------------------------
 # text helpers
 
 def heading(key: str, lang: str) -> str:
-    return f"## {SECTIONS[key][lang]}"
-
-
-def esc(x: object) -> str:
-    return html.escape("" if x is None or (isinstance(x, float) and np.isnan(x)) else str(x))
+    return f"## {text('report.section.' + key, lang)}"
 
 
 def banner_html(rep: UnitReport) -> str:
     """The page banner: says plainly when any part of the report is simulated."""
     if not rep.simulated:
         return ""
-    text = label("simulated_banner", rep.lang)
-    extra = {"id": "Angka anggaran, inovasi per tahun, IKM, pengaduan dan pimpinan pada laporan "
-                   "ini berasal dari panel simulasi yang dikalibrasi ke total APBD nyata. "
-                   "Hanya bagian 'Catatan publik' yang berisi data nyata.",
-             "en": "Budget figures, yearly innovation counts, IKM, complaints and heads in this "
-                   "report come from a simulated panel calibrated to the real APBD totals. Only "
-                   "the 'Public record' section holds real data."}[rep.lang]
-    return (f'<div class="batang-banner" style="border:3px solid #b00;background:#fff3f3;'
-            f'padding:8px 12px;margin:8px 0;font-weight:bold;color:#900">{esc(text)}'
-            f'<div style="font-weight:normal;color:#333">{esc(extra)}</div></div>')
+    return str(markup.banner(rep.lang, note=text("report.banner_note", rep.lang), inline=True))
 
 
 def title_html(rep: UnitReport) -> str:
     u = rep.unit
-    kind = KIND_LABEL.get(u["kind"], (u["kind"], u["kind"]))[0 if rep.lang == "id" else 1]
-    sub = {"id": "Laporan unit", "en": "Unit report"}[rep.lang]
-    abbr = f" ({esc(u['abbreviation'])})" if isinstance(u["abbreviation"], str) else ""
-    return (f"<h1>{esc(u['name'])}{abbr}</h1><p>{sub} · {esc(kind)} · "
-            f"{rep.years[0]}–{rep.years[1]} · id <code>{esc(rep.unit_id)}</code></p>")
+    abbr = u["abbreviation"] if isinstance(u["abbreviation"], str) else ""
+    return str(markup.render("report_title.html.j2", lang=rep.lang, name=u["name"],
+                             abbreviation=abbr, kind=category("kind", u["kind"], rep.lang),
+                             first=rep.years[0], last=rep.years[1], unit_id=rep.unit_id))
 
 
 def who_html(rep: UnitReport) -> str:
-    u = rep.unit
-    fl = {"id": ("Ya", "Tidak"), "en": ("Yes", "No")}[rep.lang]
-    rows = [
-        ({"id": "Nama", "en": "Name"}, u["name"]),
-        ({"id": "Jenis", "en": "Kind"}, u["kind"]),
-        ({"id": "Sektor", "en": "Sector"}, u["sector"]),
-        ({"id": "Layanan garis depan (survei SKM)", "en": "Front-line service (SKM survey)"},
-         fl[0] if u["front_line"] else fl[1]),
-        ({"id": "Kode Kemendagri", "en": "Kemendagri code"}, u.get("kemendagri_code")),
-        ({"id": "Sumber daftar unit", "en": "Source of the unit list"}, u.get("source")),
-    ]
-    body = "".join(f"<tr><th>{esc(k[rep.lang])}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return f'<table class="batang-kv">{body}</table>'
+    u, lang = rep.unit, rep.lang
+    rows = [("name", u["name"]), ("kind", category("kind", u["kind"], lang)),
+            ("sector", category("sector", u["sector"], lang)),
+            ("front_line", category("bool", str(bool(u["front_line"])).lower(), lang)),
+            ("kemendagri_code", u.get("kemendagri_code")), ("source", u.get("source"))]
+    return str(markup.kv_table((text(f"report.who.{k}", lang), v) for k, v in rows))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,72 +181,43 @@ def missing_text(rep: UnitReport) -> str:
             gaps.append(f"{row.year} ({', '.join(miss)})")
     out = []
     if gaps:
-        out.append({"id": "Data anggaran tidak tersedia untuk: ",
-                    "en": "No budget figures for: "}[lang] + "; ".join(gaps) + ".")
+        out.append(text("report.missing.budget", lang, gaps="; ".join(gaps)))
     if "mixed" in rep.regency:
         mixed = [str(y) for y in rep.regency.loc[rep.regency["mixed"].fillna(False)
                                                  .astype(bool), "year"]]
         if mixed:
-            out.append({"id": "Total kabupaten tahun " + ", ".join(mixed) + " menggabungkan "
-                              "angka impor (user) dan angka simulasi.",
-                        "en": "Regency totals for " + ", ".join(mixed) + " combine imported "
-                              "(user) and simulated figures."}[lang])
+            out.append(text("report.missing.mixed", lang, years=", ".join(mixed)))
     return " ".join(out)
 
 
 def budget_text(rep: UnitReport) -> str:
     """Sentences on the 2020 cut, built from the numbers, and what is missing."""
-    text = _cut_text(rep)
-    extra = missing_text(rep)
-    return f"{text} {extra}" if extra else text
-
-
-def _cut_text(rep: UnitReport) -> str:
-    lang = rep.lang
     s = rep.summary.set_index("unit_id")
-    cut = s.loc[rep.unit_id, "cut_2020"] if rep.unit_id in s.index else np.nan
-    if pd.isna(cut):
-        return {"id": "Pemotongan 2020 tidak dapat dihitung untuk unit ini (data sebelum 2020 "
-                      "tidak lengkap).",
-                "en": "The 2020 cut cannot be computed for this unit (incomplete pre-2020 "
-                      "data)."}[lang]
-    pct = np.expm1(cut)
-    med = np.expm1(s["cut_2020"].median())
-    rank = int(s["cut_2020"].rank(method="min").loc[rep.unit_id])
-    n = int(s["cut_2020"].notna().sum())
-    if lang == "id":
-        verb = "di bawah" if pct < 0 else "di atas"
-        return (f"Realisasi 2020 unit ini {fmt.percent(abs(pct), 'id')} {verb} tren "
-                f"sebelum 2020 (median seluruh unit: {fmt.percent(med, 'id')}). Peringkat "
-                f"pemotongan: {rank} dari {n} (1 = dipotong paling dalam).")
-    verb = "below" if pct < 0 else "above"
-    return (f"The unit's 2020 spending was {fmt.percent(abs(pct), 'en')} {verb} its pre-2020 "
-            f"trend (median of all units: {fmt.percent(med, 'en')}). Cut rank: {rank} of {n} "
-            "(1 = deepest cut).")
+    cuts = s["cut_2020_pct"]
+    cut = cuts.get(rep.unit_id, np.nan)
+    rank = int(cuts.rank(method="min")[rep.unit_id]) if not pd.isna(cut) else None
+    out = sentences.cut_2020_sentence(cut, float(cuts.median()), rank,
+                                      int(cuts.notna().sum()), rep.lang)
+    extra = missing_text(rep)
+    return f"{out} {extra}" if extra else out
 
 
 def budget_table(rep: UnitReport) -> str:
     lang = rep.lang
-    p = rep.panel
     r = rep.regency.set_index("year")
-    cols = {
-        "year": {"id": "Tahun", "en": "Year"},
-        "murni": {"id": "APBD murni", "en": "Original"},
-        "perubahan": {"id": "APBD perubahan", "en": "Revised"},
-        "realisasi": {"id": "Realisasi", "en": "Actual"},
-        "rate": {"id": "Tingkat realisasi", "en": "Realisation rate"},
-        "chg": {"id": "Perubahan realisasi", "en": "Change in actual"},
-        "reg": {"id": "Perubahan kabupaten", "en": "Change, regency"},
-    }
+    head = [label("year", lang)] + [text(f"report.col.{k}", lang) for k in (
+        "murni", "perubahan", "realisasi")] + [label("realisation_rate", lang),
+                                               text("report.col.change", lang),
+                                               text("report.col.change_regency", lang)]
     rows = []
-    for row in p.itertuples():
+    for row in rep.panel.itertuples():
         rows.append([row.year, fmt.rupiah(row.budget_murni, lang),
                      fmt.rupiah(row.budget_perubahan, lang),
                      fmt.rupiah(row.budget_realisasi, lang),
                      fmt.percent(row.realisation_rate, lang),
                      fmt.percent(np.expm1(row.dlog_budget), lang),
                      fmt.percent(np.expm1(r["dlog_budget"].get(row.year, np.nan)), lang)])
-    return _html_table([c[lang] for c in cols.values()], rows, rep.simulated)
+    return _html_table(head, rows, rep.simulated, lang)
 
 
 def routine_figure(rep: UnitReport):
@@ -366,8 +225,7 @@ def routine_figure(rep: UnitReport):
     df = rep.panel[["year", "penunjang_share"]].merge(rep.regency[["year", "penunjang_median"]],
                                                       on="year", how="left")
     names = {"penunjang_share": str(rep.unit.get("abbreviation") or rep.unit_id),
-             "penunjang_median": {"id": "Median semua unit", "en": "Median of all units"}[
-                 rep.lang]}
+             "penunjang_median": text("report.median_units", rep.lang)}
     return plots.year_lines(df, names, lang=rep.lang, simulated=rep.simulated,
                             ylabel_key="penunjang_share", percent=True)
 
@@ -389,11 +247,11 @@ def innovation_figure(rep: UnitReport):
 def innovation_table(rep: UnitReport) -> str:
     lang = rep.lang
     p = rep.panel
-    head = [label(k, lang) if k != "year" else {"id": "Tahun", "en": "Year"}[lang] for k in
-            ("year", "innovations", "inisiatif", "uji_coba", "implementasi", "innovations_digital")]
+    head = [label(k, lang) for k in ("year", "innovations", "inisiatif", "uji_coba",
+                                     "implementasi", "innovations_digital")]
     rows = [[r.year, r.innovations, r.innov_inisiatif, r.innov_uji_coba, r.innov_implementasi,
              r.innov_digital] for r in p.itertuples()]
-    return _html_table(head, rows, rep.simulated)
+    return _html_table(head, rows, rep.simulated, lang)
 
 
 def innovation_text(rep: UnitReport) -> str:
@@ -402,13 +260,10 @@ def innovation_text(rep: UnitReport) -> str:
     dig = int(p["innov_digital"].sum())
     pre = p.loc[p["year"] < 2020, "innovations"].mean()
     post = p.loc[p["year"] >= 2020, "innovations"].mean()
-    if rep.lang == "id":
-        return (f"{total} inovasi tercatat {rep.years[0]}–{rep.years[1]}, {dig} di antaranya "
-                f"digital. Rata-rata per tahun: {fmt.number(pre, 'id', 1)} sebelum 2020, "
-                f"{fmt.number(post, 'id', 1)} sejak 2020.")
-    return (f"{total} innovations recorded {rep.years[0]}–{rep.years[1]}, {dig} of them digital. "
-            f"Mean per year: {fmt.number(pre, 'en', 1)} before 2020, "
-            f"{fmt.number(post, 'en', 1)} from 2020.")
+    lang = rep.lang
+    return text("report.innovation.text", lang, total=total, first=rep.years[0],
+                last=rep.years[1], digital=dig, pre=fmt.number(pre, lang, 1),
+                post=fmt.number(post, lang, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,8 +275,8 @@ def service_table(rep: UnitReport) -> str | None:
     cols = [c for c in ("ikm", "ombudsman_score", "complaints", "service_days") if c in p]
     if not rep.unit["front_line"] or p[cols].isna().all().all():
         return None
-    head = [{"id": "Tahun", "en": "Year"}[lang]] + [label(c, lang) for c in cols]
-    head.insert(2, {"id": "Mutu (SKM)", "en": "Grade (SKM)"}[lang])
+    head = [label("year", lang)] + [label(c, lang) for c in cols]
+    head.insert(2, text("report.col.grade", lang))
     rows = []
     for r in p.itertuples():
         vals = [fmt.number(getattr(r, c), lang, 2 if c != "complaints" else 0) for c in cols]
@@ -431,35 +286,27 @@ def service_table(rep: UnitReport) -> str | None:
         if not pd.isna(n):
             vals[0] += f" (n={int(n)})"
         rows.append([r.year, *vals])
-    return _html_table(head, rows, rep.simulated)
+    return _html_table(head, rows, rep.simulated, lang)
 
 
 def service_text(rep: UnitReport) -> str:
     lang = rep.lang
     if not rep.unit["front_line"]:
-        return {"id": "Unit ini tidak tercatat sebagai unit layanan garis depan; indikator "
-                      "SKM/IKM tidak tersedia.",
-                "en": "This unit is not recorded as a front-line service unit; no SKM/IKM "
-                      "indicators."}[lang]
+        return text("report.service.not_front_line", lang)
     p = rep.panel.dropna(subset=["ikm"]) if "ikm" in rep.panel else rep.panel.iloc[0:0]
     if p.empty:
-        return {"id": "Tidak ada data IKM.", "en": "No IKM data."}[lang]
+        return text("report.service.no_ikm", lang)
     first, last = p.iloc[0], p.iloc[-1]
-    if lang == "id":
-        return (f"IKM {int(first.year)}: {fmt.number(first.ikm, 'id')} (mutu {first.ikm_grade}); "
-                f"{int(last.year)}: {fmt.number(last.ikm, 'id')} (mutu {last.ikm_grade}), "
-                "dihitung dari jawaban survei SKM sesuai PermenPANRB 14/2017.")
-    return (f"IKM {int(first.year)}: {fmt.number(first.ikm, 'en')} (grade {first.ikm_grade}); "
-            f"{int(last.year)}: {fmt.number(last.ikm, 'en')} (grade {last.ikm_grade}), computed "
-            "from SKM survey answers as PermenPANRB 14/2017 defines.")
+    return text("report.service.ikm", lang, y0=int(first.year), v0=fmt.number(first.ikm, lang),
+                g0=first.ikm_grade, y1=int(last.year), v1=fmt.number(last.ikm, lang),
+                g1=last.ikm_grade)
 
 
 # ---------------------------------------------------------------------------------------------
 # peers, leadership, public record
 
 def peers_figure(rep: UnitReport):
-    s = rep.summary.dropna(subset=["cut_2020"]).set_index("unit_id")["cut_2020"]
-    series = np.expm1(s) * 100
+    series = rep.summary.dropna(subset=["cut_2020_pct"]).set_index("unit_id")["cut_2020_pct"]
     # a unit whose cut cannot be computed (partial data) is simply not highlighted
     fig = plots.bar_ranked(series, lang=rep.lang, simulated=rep.simulated,
                            highlight=rep.unit_id if rep.unit_id in series.index else None,
@@ -475,51 +322,36 @@ def peers_table(rep: UnitReport) -> str:
     if rep.unit_id not in s.index:
         return ""
     row = s.loc[rep.unit_id]
-    items = [({"id": "Pemotongan 2020", "en": "2020 cut"}, fmt.percent(np.expm1(row["cut_2020"]),
-                                                                     lang))]
+    items = [(text("report.peers.cut", lang), fmt.signed(row["cut_2020_pct"], lang, 1, "%"))]
     if isinstance(row.get("cluster_label_" + lang), str):
-        items.append(({"id": "Kelompok (tipologi)", "en": "Cluster (typology)"},
+        items.append((text("report.peers.cluster", lang),
                       f"{int(row['cluster'])}: {row['cluster_label_' + lang]}"))
+    assessed = False
     for outcome in ("innovations", "ikm"):
-        col = f"resilience_{outcome}_effect"
-        if col not in s or pd.isna(row.get(col)):
-            continue
-        n = int(s[col].notna().sum())
-        what = label(outcome, lang)
-        unit = RESILIENCE_UNITS[outcome][lang]
         pre = f"resilience_{outcome}_"
-        verdict = VERDICT_WORDS.get(row.get(pre + "verdict"), {}).get(lang, "")
-        rank = rank_text({"rank": row.get(pre + "rank"), "rank_low": row.get(pre + "rank_low"),
-                          "rank_high": row.get(pre + "rank_high")}, lang)
-        items.append(({"id": f"Ketahanan: {what} (selisih terhadap kontrafaktual, {unit}, "
-                             "interval 95%)",
-                       "en": f"Resilience: {what} (difference from the counterfactual, {unit}, "
-                             "95% interval)"},
-                      f"{fmt.number(row[col], lang)} [{fmt.number(row[pre + 'ci_low'], lang)}; "
-                      f"{fmt.number(row[pre + 'ci_high'], lang)}]: {verdict}; {rank} "
-                      + {"id": f"dari {n} OPD yang dipotong", "en": f"of {n} cut OPDs"}[lang]
-                      + {"id": " (peringkat hanya bermakna sejauh interval peringkat tidak "
-                               "tumpang tindih)",
-                         "en": " (a rank means something only where rank intervals do not "
-                               "overlap)"}[lang]))
-    if not any(str(k["en"]).startswith("Resilience") for k, _ in items):
-        items.append(({"id": "Ketahanan", "en": "Resilience"},
-                      {"id": "tidak dinilai: unit ini tidak dipotong pada 2020 atau datanya "
-                             "kurang",
-                       "en": "not assessed: the unit was not cut in 2020 or lacks data"}[lang]))
-    body = "".join(f"<tr><th>{esc(k[lang])}</th><td>{esc(v)}</td></tr>" for k, v in items)
-    return f'<table class="batang-kv">{body}</table>'
+        if pre + "effect" not in s or pd.isna(row.get(pre + "effect")):
+            continue
+        assessed = True
+        cell = {k: row.get(pre + k) for k in ("effect", "ci_low", "ci_high", "verdict", "rank",
+                                              "rank_low", "rank_high")}
+        items.append((text("report.peers.resilience", lang, what=label(outcome, lang),
+                           unit=category("resilience_unit", outcome, lang)),
+                      sentences.resilience_unit(cell, int(s[pre + "effect"].notna().sum()),
+                                                lang)))
+    if not assessed:
+        items.append((text("report.peers.resilience_none", lang),
+                      text("report.peers.not_assessed", lang)))
+    return str(markup.kv_table(items))
 
 
 def leadership_table(rep: UnitReport) -> str:
     lang = rep.lang
     ev = rep.leadership.sort_values("date")
     if ev.empty:
-        return {"id": "Tidak ada catatan pergantian pimpinan.",
-                "en": "No change of head recorded."}[lang]
-    head = [{"id": "Tanggal", "en": "Date"}[lang], {"id": "Peristiwa", "en": "Event"}[lang]]
+        return text("report.leadership.none", lang)
+    head = [text("report.col.date", lang), text("report.col.event", lang)]
     rows = [[r.date.strftime("%Y-%m-%d"), label(r.event, lang)] for r in ev.itertuples()]
-    return _html_table(head, rows, "simulated" in set(ev["provenance"]))
+    return _html_table(head, rows, "simulated" in set(ev["provenance"]), lang)
 
 
 def public_record_html(rep: UnitReport) -> str:
@@ -527,59 +359,42 @@ def public_record_html(rep: UnitReport) -> str:
     pub = rep.innovations[rep.innovations["provenance"] == "public"]
     parts = []
     if not pub.empty:
-        head = [{"id": "Inovasi (IID 2021)", "en": "Innovation (IID 2021)"}[lang],
-                {"id": "Tahap", "en": "Stage"}[lang], {"id": "Bentuk", "en": "Form"}[lang],
-                "Digital", {"id": "Kematangan", "en": "Maturity"}[lang],
-                {"id": "Sumber", "en": "Source"}[lang]]
-        rows = [[r.name + (" *" if r.is_duplicate else ""), label(r.stage, lang),
-                 label(r.form, lang), "✓" if r.digital else "–",
+        head = [text("report.col.innovation_iid", lang), label("stage", lang),
+                text("report.col.form", lang), label("digital_yes", lang),
+                text("report.col.maturity", lang), text("report.col.source", lang)]
+        rows = [[r.name + (" *" if r.is_duplicate else ""), category("stage", r.stage, lang),
+                 category("form", r.form, lang), "✓" if r.digital else "–",
                  fmt.number(r.maturity, lang, 0), r.source] for r in pub.itertuples()]
-        parts.append(_html_table(head, rows, False))
+        parts.append(_html_table(head, rows, False, lang))
         if pub["is_duplicate"].any():
-            parts.append(esc({"id": "* kemungkinan duplikat dari profil lain",
-                              "en": "* possible duplicate of another profile"}[lang]))
+            parts.append(str(markup.render("para.html.j2",
+                                           text=text("report.public.duplicate", lang))))
     svc = rep.public_service
     if not svc.empty:
-        head = [{"id": "Tahun", "en": "Year"}[lang], label("ombudsman_score", lang),
-                {"id": "Entitas", "en": "Entity"}[lang], {"id": "Sumber", "en": "Source"}[lang]]
+        head = [label("year", lang), label("ombudsman_score", lang),
+                text("report.col.entity", lang), text("report.col.source", lang)]
         rows = [[r.year, fmt.number(r.value, lang), r.entity, r.source] for r in svc.itertuples()]
-        parts.append(_html_table(head, rows, False))
+        parts.append(_html_table(head, rows, False, lang))
     if not parts:
-        return esc({"id": "Tidak ada data publik per unit untuk unit ini dalam kumpulan data "
-                          "publik.",
-                    "en": "No per-unit public data for this unit in the public data set."}[lang])
+        return str(markup.render("para.html.j2", text=text("report.public.none", lang)))
     return "".join(parts)
 
 
 def caveats_md(rep: UnitReport) -> str:
-    if rep.lang == "id":
-        lines = [
-            "- Model ditaksir sekali untuk semua unit (44 unit × 9 tahun); galat baku "
-            "dikelompokkan per unit. Dengan 44 kelompok, interval bisa terlalu sempit.",
-            "- Asosiasi bukan bukti sebab-akibat: pemotongan 2020 tidak acak antar OPD.",
-        ]
-        if rep.simulated:
-            lines.insert(0, "- **Data simulasi**: angka per OPD pada laporan ini bukan temuan "
-                            "tentang kantor nyata. Data per OPD yang nyata (SIPD, LRA, SKM) dapat "
-                            "diimpor untuk menggantikannya.")
-    else:
-        lines = [
-            "- Models are fitted once for all units (44 units × 9 years); standard errors are "
-            "clustered by unit. With 44 clusters, intervals may be too narrow.",
-            "- Association is not causation: the 2020 cuts were not random across OPDs.",
-        ]
-        if rep.simulated:
-            lines.insert(0, "- **Simulated data**: the per-OPD numbers in this report are not a "
-                            "finding about a real office. Real per-OPD files (SIPD, LRA, SKM) can "
-                            "be imported to replace them.")
-    return "\n".join(lines)
+    """The caveats as Markdown bullets; the model's size is read from the data."""
+    lang = rep.lang
+    lines = [text("report.caveat.clusters", lang, units=len(rep.summary),
+                  years=rep.model_years), text("report.caveat.causation", lang)]
+    if rep.simulated:
+        lines.insert(0, text("report.caveat.simulated", lang))
+    return "\n".join(f"- {line}" for line in lines)
 
 
-def _html_table(head: list[str], rows: list[list], simulated: bool) -> str:
-    cap = f"<caption>{esc(label('simulated_banner', 'id'))}</caption>" if simulated else ""
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f'<table class="batang-table">{cap}<thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+def _html_table(head: list[str], rows: list[list], simulated: bool, lang: str) -> str:
+    """A report table; a table of simulated numbers says so in its caption, in the page's
+    language."""
+    cap = label("simulated_banner", lang) if simulated else ""
+    return str(markup.table(head, rows, caption=cap))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,6 +413,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
         "name": g["name"].first(),
         "kind": g["kind"].first(),
         "cut_2020": g["cut_2020"].first(),
+        "cut_2020_pct": g["cut_2020_pct"].first(),
         "innovations_total": g["innovations"].sum(),
         "penunjang_share_mean": g["penunjang_share"].mean(),
         "ikm_last": last["ikm"] if "ikm" in last else np.nan,
@@ -605,6 +421,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
         "provenance": g["provenance"].agg(lambda x: "+".join(sorted(set(x)))),
     })
     s["cut_2020"] = pd.to_numeric(s["cut_2020"], errors="coerce").astype(float)
+    s["cut_2020_pct"] = pd.to_numeric(s["cut_2020_pct"], errors="coerce").astype(float)
     s["cut_rank"] = s["cut_2020"].rank(method="min")
     typ = tables.get("typology")
     if typ is not None and not typ.empty:
@@ -663,21 +480,13 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
         s = store.load_table("unit_summary", data_dir or None)
     except store.NotBuiltError:
         return {}
-    cols = {
-        "cut": {"id": "Pemotongan 2020 (%)", "en": "2020 cut (%)"}[lang],
-        "inn": {"id": "Inovasi (jumlah)", "en": "Innovations (total)"}[lang],
-        "ikm": {"id": "IKM terakhir", "en": "Latest IKM"}[lang],
-        "grade": {"id": "Mutu", "en": "Grade"}[lang],
-        "cluster": {"id": "Kelompok", "en": "Cluster"}[lang],
-        "res": {"id": "Ketahanan inovasi (thd kontrafaktual)",
-                "en": "Innovation resilience (vs counterfactual)"}[lang],
-        "prov": {"id": "Sumber data", "en": "Data"}[lang],
-    }
+    cols = {k: text(f"report.index.{k}", lang) for k in (
+        "cut", "innovations", "ikm", "grade", "cluster", "resilience", "provenance")}
     out: dict[str, dict] = {}
     for r in s.itertuples():
         row = {
-            cols["cut"]: None if pd.isna(r.cut_2020) else round(float(np.expm1(r.cut_2020)) * 100, 1),
-            cols["inn"]: int(r.innovations_total),
+            cols["cut"]: None if pd.isna(r.cut_2020_pct) else round(float(r.cut_2020_pct), 1),
+            cols["innovations"]: int(r.innovations_total),
             cols["ikm"]: None if pd.isna(r.ikm_last) else round(float(r.ikm_last), 2),
             cols["grade"]: r.ikm_grade_last if isinstance(r.ikm_grade_last, str) else None,
         }
@@ -686,13 +495,8 @@ def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[
             row[cols["cluster"]] = getattr(r, label_col)
         verdict = getattr(r, "resilience_innovations_verdict", None)
         if isinstance(verdict, str) and verdict:
-            row[cols["res"]] = {"above": {"id": "di atas", "en": "above"},
-                                "below": {"id": "di bawah", "en": "below"},
-                                "indistinguishable": {"id": "tak terbedakan",
-                                                      "en": "indistinguishable"},
-                                "not estimable": {"id": "tak dapat ditaksir",
-                                                  "en": "not estimable"}}.get(
-                verdict, {"id": verdict, "en": verdict})[lang]
-        row[cols["prov"]] = r.provenance
+            row[cols["resilience"]] = sentences.verdict(verdict, lang, short=True)
+        row[cols["provenance"]] = " + ".join(category("provenance", p, lang)
+                                             for p in str(r.provenance).split("+"))
         out[str(r.unit_id)] = row
     return out

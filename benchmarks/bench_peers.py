@@ -1,0 +1,225 @@
+"""Benchmark: the per-pemda peer reports, renderer against its floor and the plain way (not a test).
+
+    python benchmarks/bench_peers.py [--units N] [--workers 2] [--plain-sample 20]
+                                     [--skip-plain] [--skip-one-worker]
+
+On the same units (default: every kab/kota with APBD data, about 500) it measures, in one run:
+
+floor  the template's code cells executed **in-process, no kernel**: one IPython
+       ``InteractiveShell`` per worker process (same worker count as the renderer), the
+       parameters injected as papermill does, every open figure rendered to PNG after each
+       cell (what the inline backend does), display outputs captured. No ZMQ, no kernel
+       start or reset, no nbconvert.
+warm   ``render_reports(..., warm=True, force=True)`` (``render --kind pemda --warm``), in a
+       fresh Python process, with ``--workers`` workers and with one worker (for scaling);
+rerun  ``python -m analysis render --kind pemda`` again with nothing changed (interpreter
+       start included: what a user waits for);
+plain  per unit one ``papermill`` CLI call and one ``jupyter nbconvert --to html --no-input``
+       call, on a sample of ``--plain-sample`` units (what people do first).
+
+It prints seconds per report and the ratios: warm / floor (target: within 1.15), plain /
+warm, one worker / two workers (target: >= 1.8), and the no-change re-run in seconds
+(target: <= 2 s for 500 reports). Run ``make data`` first; the machine should be otherwise idle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_render import _bin  # noqa: E402
+
+
+def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
+    from analysis.publish import pemda
+
+    table = pemda.pemda_units("id", data_dir)
+    ids = list(table.names)
+    return (ids[:n] if n else ids), table.names
+
+
+# ------------------------------------------------------------------------------- the floor
+
+_SHELL = None
+
+
+def _floor_one(task: tuple[str, list[str], dict]) -> float:
+    """Execute the template's code cells for one unit in this process's shell."""
+    import io
+
+    global _SHELL
+    uid, cells, params = task
+    if _SHELL is None:
+        from IPython.core.displaypub import CapturingDisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+
+        _SHELL = InteractiveShell.instance()
+        _SHELL.display_pub = CapturingDisplayPublisher()
+        import matplotlib
+
+        matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    t0 = time.perf_counter()
+    _SHELL.reset(new_session=False)
+    _SHELL.display_pub.clear_output()
+    _SHELL.run_cell("\n".join(f"{k} = {v!r}" for k, v in {**params, "unit_id": uid}.items()),
+                    store_history=False)
+    for src in cells:
+        res = _SHELL.run_cell(src, store_history=False, silent=False)
+        if not res.success:
+            raise RuntimeError(f"{uid}: {res.error_in_exec or res.error_before_exec}")
+        for num in plt.get_fignums():         # what the inline backend does after a cell
+            buf = io.BytesIO()
+            plt.figure(num).savefig(buf, format="png", bbox_inches="tight")
+        plt.close("all")
+    return time.perf_counter() - t0
+
+
+def floor(template: Path, ids: list[str], params: dict, workers: int) -> tuple[float, float]:
+    """(wall seconds, summed per-report seconds) of the in-process floor."""
+    import multiprocessing as mp
+
+    import nbformat
+
+    nb = nbformat.read(template, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code"
+             and "parameters" not in c.metadata.get("tags", [])]
+    t0 = time.perf_counter()
+    with mp.get_context("fork").Pool(workers) as pool:
+        per = pool.map(_floor_one, [(u, cells, params) for u in ids], chunksize=4)
+    return time.perf_counter() - t0, sum(per)
+
+
+# ------------------------------------------------------------------------------- renderer
+
+def warm_run(template: Path, ids: list[str], params: dict, out: Path, workers: int,
+             titles: dict) -> tuple[float, dict]:
+    code = (
+        "import json, sys\n"
+        "from analysis.publish.render import render_reports\n"
+        "a = json.loads(sys.argv[1])\n"
+        "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
+        "                   workers=a['workers'], force=True, progress=False, warm=True,\n"
+        "                   titles=a['titles'])\n"
+        "print(json.dumps({'total': r.total_seconds, 'counts': r.counts,\n"
+        "                  'workers': r.workers,\n"
+        "                  'bytes': sum(x.get('html_bytes') or 0 for x in r.rows)}))\n"
+    )
+    payload = json.dumps({"ids": ids, "template": str(template), "out": str(out),
+                          "params": params, "workers": workers,
+                          "titles": {u: titles[u] for u in ids}})
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-3000:])
+        raise SystemExit(f"render_reports failed (exit {proc.returncode})")
+    return wall, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def rerun(out: Path, data_dir: str, ids: list[str], all_ids: bool) -> float:
+    cmd = [sys.executable, "-m", "analysis", "render", "--kind", "pemda", "--warm",
+           "--out", str(out), "--data-dir", data_dir, "--no-progress"]
+    if not all_ids:
+        cmd += ["--units", ",".join(ids)]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr[-2000:])
+    return wall
+
+
+def plain_loop(template: Path, ids: list[str], params: dict, kernel: str, work: Path) -> float:
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    for uid in ids:
+        nb = work / f"{uid}.ipynb"
+        cmd = [*_bin("papermill"), str(template), str(nb), "-p", "unit_id", uid, "-k", kernel,
+               "--no-progress-bar", "-p", "data_dir", params["data_dir"],
+               "-p", "lang", params["lang"]]
+        subprocess.run(cmd, check=False, capture_output=True)
+        subprocess.run([*_bin("jupyter"), "nbconvert", "--to", "html", "--no-input",
+                        "--output-dir", str(work), str(nb)], check=False, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--units", type=int, default=None, help="first N pemda (default: all)")
+    ap.add_argument("--workers", type=int, default=2, help="workers (default 2)")
+    ap.add_argument("--plain-sample", type=int, default=20, help="units of the CLI loop")
+    ap.add_argument("--data-dir", default=str(ROOT / "data"))
+    ap.add_argument("--skip-plain", action="store_true")
+    ap.add_argument("--skip-one-worker", action="store_true")
+    args = ap.parse_args(argv)
+
+    from analysis.publish import pemda
+    from analysis.publish.kernel import ensure_kernel
+
+    kernel = ensure_kernel()
+    data_dir = str(Path(args.data_dir).resolve())
+    template = pemda.pemda_template()
+    ids, titles = pemda_ids(args.units, data_dir)
+    params = {"data_dir": data_dir, "lang": "id"}
+    n, w = len(ids), args.workers
+    work = Path(tempfile.mkdtemp(prefix="bench-peers-"))
+    print(f"{n} pemda reports, {w} workers, {os.cpu_count()} cores, work dir {work}",
+          flush=True)
+
+    rows = []
+    f_wall, f_sum = floor(template, ids, params, w)
+    rows.append((f"floor  in-process shell, {w} workers", f_wall, f"{f_sum / n:.3f} s/report "
+                 "summed over workers"))
+    print(f"floor done: {f_wall:.1f} s", flush=True)
+    out = work / "warm"
+    b_wall, info = warm_run(template, ids, params, out, w, titles)
+    rows.append((f"warm   render_reports --warm, {info['workers']} workers", b_wall,
+                 f"{info['counts']}, {info['bytes'] / n / 1024:.0f} KB/page"))
+    print(f"warm done: {b_wall:.1f} s", flush=True)
+    one = None
+    if not args.skip_one_worker:
+        one, info1 = warm_run(template, ids, params, work / "warm1", 1, titles)
+        rows.append(("warm   render_reports --warm, 1 worker", one, f"{info1['counts']}"))
+    # the no-change re-run needs the index/units of a whole CLI run: make one first
+    full = args.units is None
+    rerun(out, data_dir, ids, full)
+    r = rerun(out, data_dir, ids, full)
+    rows.append(("rerun  render --kind pemda, nothing changed (CLI)", r, ""))
+    plain = None
+    if not args.skip_plain:
+        sample = ids[: args.plain_sample]
+        plain = plain_loop(template, sample, params, kernel, work / "plain")
+        rows.append((f"plain  papermill + nbconvert CLI, {len(sample)} units", plain,
+                     f"{plain / len(sample):.2f} s/report"))
+
+    print(f"\n{'method':<52} {'wall s':>8} {'s/report':>9}  notes")
+    print("-" * 100)
+    for name, secs, note in rows:
+        k = args.plain_sample if name.startswith("plain") else n
+        print(f"{name:<52} {secs:>8.2f} {secs / k:>9.3f}  {note}")
+    print("-" * 100)
+    print(f"warm / floor (wall, same workers)     = {b_wall / f_wall:.2f}  (target <= 1.15)")
+    if one is not None:
+        print(f"1 worker / {w} workers (warm)           = {one / b_wall:.2f}  (target >= 1.8)")
+    if plain is not None:
+        print(f"plain / warm (per report)             = "
+              f"{(plain / args.plain_sample) / (b_wall / n):.1f}x")
+    print(f"no-change re-run                      = {r:.2f} s for {n} reports (target <= 2 s)")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The one-page brief for the regent: title, the SIMULATED banner, five findings (generated
+sentences with their intervals) and both ends of the resilience ranking; and the conversion
+of the executed ``notebooks/presentation/brief.ipynb`` to an A4 HTML page.
+
+The brief is ``templates/brief.html.j2`` (autoescape), its words from the catalog, its
+sentences from :mod:`analysis.publish.findings`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pandas as pd
+
+from analysis.narrative import fmt, sentences
+from analysis.publish import findings, markup
+from analysis.publish.findings import Results, t
+
+BRIEF_ROWS = 5
+"""OPDs shown at each end of the resilience table of the brief."""
+
+
+def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
+    """The whole one-page brief: title, banner, five findings, resilience table, footnote."""
+    lang = res.lang
+    p = res.panel
+    context = {"lang": lang, "years": f"{int(p['year'].min())}–{int(p['year'].max())}",
+               "made": f"{t('made', lang)} {_dt.date.today().isoformat()}",
+               "banner": (markup.banner(lang, note=t("brief.sim_note", lang))
+                          if res.simulated else ""),
+               "findings": findings.findings(res), "family": findings.family(res)}
+    context.update(resilience_tables(res, rows))
+    return str(markup.render("brief.html.j2", **context))
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> dict:
+    """Both ends of the innovation-resilience ranking, each OPD with its difference from the
+    counterfactual, its 95 % rank interval and its verdict; the intro says how far the ranks
+    can be told apart (never "best"/"worst" where rank intervals overlap). Returns the
+    template's context: ``intro`` and ``tables`` [(caption, rows)], or ``tables=None`` and
+    the resilience sentence when no OPD can be scored."""
+    lang = res.lang
+    r = findings.resilience_frame(res, "innovations")
+    if r.empty:
+        return {"tables": None, "intro": "",
+                "resilience_sentence": findings.resilience_sentence(res)}
+    ikm = findings.resilience_frame(res, "ikm").set_index("unit_id")
+    n_clear = int((r["above"] | r["below"]).sum())
+    names = dict(zip(r["unit_id"], r["name"], strict=True))
+    intro = (t("brief.intro", lang, n=len(r), n_clear=n_clear)
+             + _cap(sentences.ranking_words(r, lang, names)))
+
+    def cells(part: pd.DataFrame) -> list[dict]:
+        out = []
+        for x in part.itertuples():
+            ik = ikm.loc[x.unit_id] if x.unit_id in ikm.index else None
+            ikm_txt = (f"{fmt.signed(ik['effect'], lang, 2)} [{fmt.signed(ik['ci_low'], lang, 1)}; "
+                       f"{fmt.signed(ik['ci_high'], lang, 1)}]" if ik is not None else fmt.MISSING)
+            rk = (f"{int(x.rank)} ({int(x.rank_low)}–{int(x.rank_high)})"
+                  if not pd.isna(x.rank_low) else str(int(x.rank)))
+            out.append({"rank": rk, "name": x.name,
+                        "innov": f"{fmt.signed(x.effect, lang, 2)} [{fmt.signed(x.ci_low, lang, 1)}; "
+                                 f"{fmt.signed(x.ci_high, lang, 1)}] "
+                                 f"{sentences.verdict(x.verdict, lang, short=True)}",
+                        "ikm": ikm_txt})
+        return out
+
+    n = min(rows, len(r) // 2) or 1
+    return {"intro": intro, "resilience_sentence": "",
+            "tables": [(t("most", lang), cells(r.head(n))),
+                       (t("least", lang), cells(r.tail(n).iloc[::-1]))]}
+
+
+# nbconvert exporter template (extends nbconvert's lab base; stays here by design)
+_BRIEF_TEMPLATE = """{%- extends 'lab/base.html.j2' -%}
+{%- block header -%}
+<!DOCTYPE html>
+<html lang="{{ resources.language_code }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ resources.metadata.name | escape_html }}</title>
+<style>{{ resources.batang_css }}</style>
+</head>
+{%- endblock header -%}
+{%- block body_header -%}
+<body><div class="page">
+{%- endblock body_header -%}
+{%- block body_footer -%}
+</div></body>
+{%- endblock body_footer -%}
+{%- block footer -%}
+</html>
+{%- endblock footer -%}
+"""
+
+
+def brief_to_html(nb, title: str, lang: str = "id") -> str:
+    """An executed brief notebook as one HTML page (A4 when printed)."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exp = HTMLExporter(exclude_input=True, exclude_output_prompt=True,
+                       exclude_input_prompt=True,
+                       extra_loaders=[DictLoader({"batang_brief.html.j2": _BRIEF_TEMPLATE})],
+                       template_file="batang_brief.html.j2")
+    exp.language_code = lang
+    body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title},
+                                                    "batang_css": markup.asset("brief.css")})
+    return body
