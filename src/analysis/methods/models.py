@@ -62,7 +62,6 @@ from analysis.methods.scenario import (  # noqa: F401 (re-exported: models is th
 )
 from analysis.methods.typology import (  # noqa: F401 (re-exported: models is the entry point)
     DEFAULT_FEATURES,
-    PHRASES,
     Typology,
     typology,
     unit_features,
