@@ -26,14 +26,21 @@ LIBRARIES = ("pyfixest", "statsmodels", "scikit-learn", "numpy", "pandas", "scip
 
 @cache
 def code_digest() -> str:
-    """SHA-256 of the source of every module of ``analysis.methods`` (every estimator) and of
-    the versions of the estimation libraries."""
+    """SHA-256 of the source of every module of ``analysis.methods`` (every estimator), of the
+    narrative catalog and sentence builders (words stored in fitted tables) and of the
+    versions of the estimation libraries."""
     from importlib.metadata import PackageNotFoundError, version
 
     import analysis.methods as methods
 
+    import analysis.narrative as narrative
+
     h = hashlib.sha256()
-    for src in sorted(Path(methods.__file__).parent.glob("*.py")):
+    files = sorted(Path(methods.__file__).parent.glob("*.py"))
+    # words baked into fitted tables (typology descriptions, scenario statements)
+    nar = Path(narrative.__file__).parent
+    files += [nar / "sentences.py", nar / "catalog.py", *sorted((nar / "words").glob("*.toml"))]
+    for src in files:
         h.update(src.name.encode() + b"\0" + src.read_bytes())
     for lib in LIBRARIES:
         try:
