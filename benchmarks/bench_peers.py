@@ -72,8 +72,10 @@ def _floor_one(task: tuple[str, list[str], dict]) -> float:
     t0 = time.perf_counter()
     _SHELL.reset(new_session=False)
     _SHELL.display_pub.clear_output()
+    defaults, cells = cells[0], cells[1:]
+    _SHELL.run_cell(defaults, store_history=False)     # the template's parameters cell,
     _SHELL.run_cell("\n".join(f"{k} = {v!r}" for k, v in {**params, "unit_id": uid}.items()),
-                    store_history=False)
+                    store_history=False)               # then the injected values (papermill)
     for src in cells:
         res = _SHELL.run_cell(src, store_history=False, silent=False)
         if not res.success:
@@ -92,8 +94,9 @@ def floor(template: Path, ids: list[str], params: dict, workers: int) -> tuple[f
     import nbformat
 
     nb = nbformat.read(template, as_version=4)
-    cells = [c.source for c in nb.cells if c.cell_type == "code"
-             and "parameters" not in c.metadata.get("tags", [])]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    cells = [next(c.source for c in code if "parameters" in c.metadata.get("tags", []))]
+    cells += [c.source for c in code if "parameters" not in c.metadata.get("tags", [])]
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(workers) as pool:
         per = pool.map(_floor_one, [(u, cells, params) for u in ids], chunksize=4)
