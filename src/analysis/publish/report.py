@@ -71,6 +71,7 @@ class UnitReport:
     public_service: pd.DataFrame
     provenances: set[str] = field(default_factory=set)
     model_years: int = 0           # years in the panel the models were fitted on
+    indicators: pd.DataFrame | None = None   # imported performance indicators (never simulated)
 
     @property
     def simulated(self) -> bool:
@@ -118,12 +119,16 @@ def load(unit_id: str, data_dir: str | Path | None = None, years=config.DEFAULT_
     inn = store.load_table("innovations", data_dir, filters=f)
     lead = store.load_table("leadership", data_dir, filters=f)
     svc = store.load_table("service", data_dir, filters=f)
+    try:   # a build older than the indicators table: the section says nothing was imported
+        ind = store.load_table("indicators", data_dir, filters=f)
+    except store.NotBuiltError:
+        ind = None
     provs = set(panel["provenance"]) | set(inn["provenance"]) | set(lead["provenance"])
     return UnitReport(units.set_index("unit_id").loc[unit_id].rename(unit_id).to_frame().T
                       .reset_index(names="unit_id").iloc[0], lang, (y0, y1), panel,
                       summary, regency[regency["year"].between(y0, y1)], inn, lead,
                       svc[svc["provenance"] == "public"], provs,
-                      int(regency["year"].nunique()))
+                      int(regency["year"].nunique()), ind)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -300,6 +305,40 @@ def service_text(rep: UnitReport) -> str:
     return text("report.service.ikm", lang, y0=int(first.year), v0=fmt.number(first.ikm, lang),
                 g0=first.ikm_grade, y1=int(last.year), v1=fmt.number(last.ikm, lang),
                 g1=last.ikm_grade)
+
+
+def indicators_html(rep: UnitReport) -> str:
+    """The unit's imported performance indicators against their targets (latest year first),
+    with a sentence counting how many of the latest year's targets were met."""
+    from analysis.methods.indicators import against_target
+
+    lang = rep.lang
+    ind = rep.indicators
+    t = (against_target(ind, rep.unit_id, rep.years) if ind is not None and len(ind)
+         else pd.DataFrame())
+    if t.empty:
+        return str(markup.render("para.html.j2", text=text("report.indicators.none", lang)))
+    latest = t[t["year"] == t["year"].max()]
+    judged = latest["met"].dropna()
+    if len(judged):
+        words = text("report.indicators.summary", lang, n=len(judged), year=int(latest["year"]
+                     .iloc[0]), met=int(judged.sum()), missed=int((~judged.astype(bool)).sum()))
+    else:
+        words = text("report.indicators.no_target", lang, n=len(latest),
+                     year=int(latest["year"].iloc[0]))
+    head = [label("year", lang), text("report.col.framework", lang),
+            text("report.col.indicator", lang), text("report.col.measure_unit", lang),
+            text("report.col.direction", lang), text("report.col.target", lang),
+            text("report.col.value", lang), text("report.col.achievement", lang),
+            text("report.col.met", lang), text("report.col.source", lang)]
+    rows = [[r.year, category("framework", r.framework, lang), r.indicator,
+             r.measure_unit or "", category("direction", r.direction, lang),
+             fmt.number(r.target, lang, 2), fmt.number(r.value, lang, 2),
+             fmt.number(r.achievement_pct, lang, 1),
+             "–" if pd.isna(r.met) else ("✓" if r.met else "✗"), r.source]
+            for r in t.itertuples()]
+    return (str(markup.render("para.html.j2", text=words))
+            + _html_table(head, rows, False, lang))
 
 
 # ---------------------------------------------------------------------------------------------
