@@ -22,6 +22,11 @@ Public API::
 
 All randomness comes from ``np.random.default_rng(seed)``: the same seed gives identical tables.
 The generator is vectorised over all units of all regions at once.
+
+Why one module of about 1,000 lines: the generator is one pipeline whose parts draw from the
+same random stream in a fixed order (budgets, then innovations, service, SKM answers,
+leadership); the recovery study (``validation/recovery_cache``) and the tests pin the tables
+each seed gives. Splitting it is possible but must keep that order; it was left as is.
 """
 
 from __future__ import annotations
