@@ -7,6 +7,7 @@ explicit unit ids, never the project's units table.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 from pathlib import Path
@@ -381,6 +382,60 @@ def test_dask_local_cluster_renders_two_units(tmp_path):
     assert [r["status"] for r in res.rows] == ["ok", "ok"]
     assert "unit: u-b" in (out / "u-b.html").read_text()
     assert json.loads((out / "manifest.json").read_text())["executor"] == "dask-local"
+
+
+@pytest.mark.slow
+def test_dask_scheduler_and_worker_processes_render_through_tcp(tmp_path):
+    """The scale-out path: `dask scheduler` and `dask worker` started as separate processes on
+    loopback, and a batch rendered through tcp:// (what --scheduler tcp://host:8786 does)."""
+    pytest.importorskip("distributed")
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    addr = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port),
+                               "--dashboard-address", ":0"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)]
+    try:
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", addr, "--nthreads", "1",
+             "--nworkers", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with Client(addr, timeout=5) as c:
+                    if c.scheduler_info().get("workers"):
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "dask scheduler/worker did not come up"
+            time.sleep(1)
+        out = tmp_path / "reports"
+        res = render_reports(["u-a", "u-b"], FIXTURE, out, scheduler=addr, progress=False)
+        assert res.executor == f"dask:{addr}" and res.workers == 1
+        assert [r["status"] for r in res.rows] == ["ok", "ok"]
+        assert "unit: u-a" in (out / "u-a.html").read_text()
+        assert json.loads((out / "manifest.json").read_text())["executor"] == f"dask:{addr}"
+    finally:
+        for p in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
 
 
 def test_fixture_template_is_parameterized():

@@ -713,6 +713,7 @@ def render_reports(
             bar = None
             try:
                 with ex:
+                    n_workers = ex.workers   # a remote cluster says how many it has on entry
                     results = ex.run(render_unit, tasks)
                     bar = _make_progress(len(tasks), progress)
                     for task, res in results:
