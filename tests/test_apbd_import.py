@@ -117,3 +117,23 @@ def test_bad_files_are_refused_and_nothing_changes(imported, tmp_path):
     assert "bad-2019.csv" in out.stderr
     assert {p: p.read_bytes() for p in (d / "user").rglob("*") if p.is_file()} == before
     assert (d / "processed" / "manifest.json").read_bytes() == before_proc
+
+
+def test_national_tables_are_reused_while_their_inputs_are_unchanged(imported, monkeypatch):
+    """A rebuild whose national inputs are unchanged (e.g. after an OPD import) reuses the
+    national tables; an imported APBD year is an input (the import above was not reused)."""
+    from analysis.data import national
+
+    d, _, _ = imported
+    before = store.load_table("pemda_year", d)
+
+    def not_again(*a, **k):
+        raise AssertionError("national tables rebuilt although their inputs are unchanged")
+
+    monkeypatch.setattr(national, "_build_tables", not_again)
+    build.build(d, simulated=False, force=True)
+    pd.testing.assert_frame_equal(store.load_table("pemda_year", d), before)
+    extra = d / "user" / "national" / "data_apbd_kabkota_level3-2019.csv"
+    extra.write_bytes(extra.read_bytes() + b"\n")       # an input changed: rebuilt
+    with pytest.raises(AssertionError, match="rebuilt although"):
+        build.build(d, simulated=False, force=True)

@@ -52,7 +52,9 @@ def test_real_template_renders_every_unit_with_banner_and_figures(rendered):
         page = (out / f"{uid}.html").read_text(encoding="utf-8")
         assert "DATA SIMULASI" in page  # the simulated banner is on every page
         assert page.count("<img") >= 4, uid  # budget, routine, peers (+ innovations)
-        assert "def " not in page and "import " not in page  # no code cells
+        # no code cells: no input areas and none of the template's code
+        assert "class=\"jp-InputArea" not in page and "from analysis" not in page
+        assert "report.load(" not in page and "display(HTML(" not in page
         assert "Catatan publik" in page
 
 
