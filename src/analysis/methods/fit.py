@@ -10,8 +10,10 @@ a regressor, a control or a fixed effect by editing one line::
 :func:`fit` checks every name in the formula against the data (a ``ValueError`` names an
 unknown column and suggests close ones), picks Poisson for a count outcome
 (:func:`analysis.methods.models.is_count`) and OLS otherwise, and clusters the errors by OPD
-(``{"CRV1": "unit_id"}``) unless told otherwise; ``vcov={"CRV3": "unit_id"}`` is the cluster
-jackknife the build uses (:func:`analysis.methods.fe._set_vcov`).
+with the cluster jackknife the build uses, ``{"CRV3": "unit_id"}`` with t(G-1) intervals
+(:func:`analysis.methods.fe._set_vcov`; its intervals held the planted effects in 93.5-98.5 %
+of 200 simulated panels, CRV1's in as few as 87 %). ``vcov={"CRV1": "unit_id"}`` is about
+ten times faster for quick exploration.
 
 :func:`tidy` returns the columns ``term, estimate, std_error, ci_low, ci_high, p_value, n_obs,
 n_clusters`` (plus ``n``, ``model``, ``outcome``, ``note``, ``provenance`` and, over the rows of
@@ -90,7 +92,7 @@ def check_formula(formula: str, data: pd.DataFrame) -> dict[str, list[str]]:
 def _vcov_parts(vcov) -> tuple[str, str]:
     """(kind, cluster) from ``{"CRV1": "unit_id"}``, ``"CRV3"`` (by unit), ``"iid"`` ..."""
     if vcov is None:
-        return "CRV1", DEFAULT_CLUSTER
+        return "CRV3", DEFAULT_CLUSTER
     if isinstance(vcov, str):
         return vcov, DEFAULT_CLUSTER
     if isinstance(vcov, dict) and len(vcov) == 1:
@@ -104,8 +106,8 @@ def fit(formula: str, data: pd.DataFrame, vcov=None, family: str = "auto"):
 
     ``family``: ``"poisson"`` (``pf.fepois``), ``"ols"`` (``pf.feols``) or ``"auto"``: Poisson
     when the outcome is a count (:func:`analysis.methods.models.is_count`). ``vcov``: default
-    errors clustered by OPD, ``{"CRV1": "unit_id"}``; ``{"CRV3": "unit_id"}`` for the cluster
-    jackknife (falls back to CRV1, with a note, where it cannot be computed); ``"iid"`` or
+    the cluster jackknife by OPD, ``{"CRV3": "unit_id"}`` (falls back to CRV1, with a note,
+    where it cannot be computed); ``{"CRV1": "unit_id"}`` for plain clustered errors; ``"iid"`` or
     ``"hetero"`` for unclustered errors. Rows with a missing value in a formula column are
     dropped by pyfixest (the note of :func:`tidy` says how many). The model carries what
     :func:`tidy` needs in ``model._batang``."""
