@@ -32,14 +32,18 @@ def test_planted_effects_are_recovered(sim):
     assert row["planted"] > 0 and row["ci_low"] > 0 and row["covers"]
 
 
-def test_same_numbers_as_the_package_estimator(sim):
+@pytest.mark.parametrize("vcov", [None, "CRV1"])
+def test_same_numbers_as_the_package_estimator(sim, vcov):
+    """The default (None) is the build's: CRV3 cluster jackknife with t(G-1)."""
     panel, _ = sim
-    mine = F.tidy(F.fit(MAIN, panel))
-    ref = models.fe_poisson(panel, "innovations", ["dlog_budget", "acting_share",
-                                                   "cut_2020_x_post"], vcov="CRV1")
+    mine = F.tidy(F.fit(MAIN, panel, vcov={vcov: "unit_id"} if vcov else None))
+    regs = ["dlog_budget", "acting_share", "cut_2020_x_post"]
+    ref = (models.fe_poisson(panel, "innovations", regs, vcov=vcov) if vcov else
+           models.fe_poisson(panel, "innovations", regs))
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters"):
         np.testing.assert_allclose(mine[col].to_numpy(float), ref[col].to_numpy(float))
     assert (mine["n_obs"] == mine["n"]).all()
+    assert mine["note"].iloc[0].startswith("CRV3" if vcov is None else "CRV1")
 
 
 def test_tidy_columns_holm_and_coef_plot(sim):
@@ -67,7 +71,7 @@ def test_a_changed_formula_changes_the_result(sim):
 def test_vcov_choices(sim):
     panel, _ = sim
     crv3 = F.tidy(F.fit(MAIN, panel, vcov={"CRV3": "unit_id"}))
-    crv1 = F.tidy(F.fit(MAIN, panel))
+    crv1 = F.tidy(F.fit(MAIN, panel, vcov={"CRV1": "unit_id"}))
     assert crv3["note"].iloc[0].startswith("CRV3")
     assert (crv3["std_error"] != crv1["std_error"]).all()
     iid = F.tidy(F.fit("ikm ~ dlog_budget_lag1 | unit_id + year", panel, vcov="iid"))
@@ -123,7 +127,8 @@ def test_tidy_refuses_foreign_models(sim):
 def test_cumulative_matches_the_reparametrised_lag_model(sim):
     panel, truth = sim
     terms = ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2"]
-    model = F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel)
+    model = F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel,
+                  vcov={"CRV1": "unit_id"})
     mine = F.cumulative(model, terms, truth).iloc[0]
     ref = models.distributed_lags(panel, "ikm", 2, vcov="CRV1")
     ref = ref[ref["term"] == "cumulative"].iloc[0]
@@ -132,3 +137,17 @@ def test_cumulative_matches_the_reparametrised_lag_model(sim):
     assert mine["planted"] == F.planted(truth, "ikm", "cumulative", 2) and mine["covers"]
     with pytest.raises(ValueError, match="not in the model: dlog_budget_lag3"):
         F.cumulative(model, ["dlog_budget_lag3"])
+
+
+def test_cumulative_with_the_default_jackknife_matches_the_build(sim):
+    """The jackknife variance of a sum is 1'V1 of the jackknife covariance: the same as the
+    build's reparametrised model with CRV3."""
+    panel, _ = sim
+    terms = ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2"]
+    mine = F.cumulative(F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel),
+                        terms).iloc[0]
+    ref = models.distributed_lags(panel, "ikm", 2)
+    ref = ref[ref["term"] == "cumulative"].iloc[0]
+    assert str(ref["note"]).startswith("CRV3") and mine["note"].startswith("CRV3")
+    for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
+        assert np.isclose(mine[col], ref[col]), (col, mine[col], ref[col])
