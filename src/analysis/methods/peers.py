@@ -419,8 +419,8 @@ def caveats(ctx: Context, py: pd.DataFrame) -> Result:
     part = py[py["partial"] == True].groupby("year").size()  # noqa: E712
     ptxt = ", ".join(f"{y}: {n}" for y, n in part.items()) or fmt.MISSING
     lines = [
-        ctx.t("peers.caveats.ipm_moves_slowly_median", q=ctx.num(q[0.5]), q2=ctx.num(q[0.1]),
-              q3=ctx.num(q[0.9])),
+        ctx.t("peers.caveats.ipm_moves_slowly_median", median=ctx.num(q[0.5]), p10=ctx.num(q[0.1]),
+              p90=ctx.num(q[0.9])),
         ctx.t("peers.caveats.anggaran_whatever_budget_pemda"),
         ctx.t("peers.caveats.partial_pemda_years_outturn", ptxt=ptxt),
         ctx.t("peers.caveats.this_association_between_pemda"),
@@ -505,7 +505,7 @@ def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
     if not (ctx.years[0] < year <= ctx.years[1]) or year - 1 not in set(py["year"]):
         have = sorted(set(py["year"]))
         return Result(title, text=ctx.t("peers.change_against_trend.not_measurable_yet_it",
-                                        year=year - 1, year2=year, str=', '.join(map(str, have))))
+                                        prev=year - 1, year=year, have=', '.join(map(str, have))))
     allc = change_vs_trend(py, year)
     peers_ = allc[allc["region_code"].isin(ctx.options["peers"])]
     me = allc[allc["region_code"] == ctx.region]

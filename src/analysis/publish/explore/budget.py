@@ -102,8 +102,8 @@ def cuts_by_type(ctx: Context, by_type: pd.DataFrame, real: pd.DataFrame) -> Res
     if chg20.notna().any():
         lo, hi = chg20.idxmin(), chg20.idxmax()
         text = ctx.t("explore.budget.cuts_by_type.from_2019_2020_fell",
-                     lower=ctx.label(lo).lower(), chg20=ctx.pct(chg20[lo]),
-                     lower2=ctx.label(hi).lower(), chg202=ctx.pct(chg20[hi]))
+                     low=ctx.label(lo).lower(), low_change=ctx.pct(chg20[lo]),
+                     high=ctx.label(hi).lower(), high_change=ctx.pct(chg20[hi]))
     else:
         lo = hi = None
         text = ctx.t("explore.budget.cuts_by_type.year_range_does_not")
@@ -130,7 +130,7 @@ def later_years(ctx: Context, later: pd.DataFrame, simulated: bool) -> Result:
     if len(after):
         y = int(after["n_cut"].idxmax())
         text = ctx.t("explore.budget.later_years.after_2020_year_with", y=y,
-                     loc=int(after.loc[y, 'n_cut']), loc2=int(after.loc[y, 'n']))
+                     n_cut=int(after.loc[y, 'n_cut']), n=int(after.loc[y, 'n']))
     else:
         y = None
         text = ctx.t("explore.budget.later_years.year_range_has_no")
@@ -157,7 +157,7 @@ def routine_share(ctx: Context, routine: pd.DataFrame, real: pd.DataFrame) -> Re
     y0, y1 = int(w.index.min()), int(w.index.max())
     pen20, urs20 = _yoy(w["penunjang"], 2019, 2020), _yoy(w["urusan"], 2019, 2020)
     text = ctx.t("explore.budget.routine_share.share_routine_support_programme",
-                 loc=ctx.pct(w.loc[y0, 'share']), y0=y0, loc2=ctx.pct(w.loc[y1, 'share']), y1=y1)
+                 share_first=ctx.pct(w.loc[y0, 'share']), y0=y0, share_last=ctx.pct(w.loc[y1, 'share']), y1=y1)
     if not np.isnan(pen20):
         more = pen20 < urs20
         text += ctx.t("explore.budget.routine_share." + ("more" if more else "less"),
@@ -184,9 +184,9 @@ def routine_by_opd(ctx: Context, by_opd: pd.DataFrame, top_n: int, simulated: bo
     rows = [[r.Index, r.name, ctx.pct(r.avg), ctx.pct(r.first_share), ctx.pct(r.last_share),
              ctx.num(r.change * 100, 1)] for r in s.head(top_n).itertuples()]
     n_down = int((s["change"] < 0).sum())
-    text = ctx.t("explore.budget.routine_by_opd.highest_routine_share_on", iloc=s['name'].iloc[0],
-                 iloc2=ctx.pct(s['avg'].iloc[0]), span=ctx.span, n_down=n_down, s=len(s),
-                 years=ctx.years[0], years2=ctx.years[1])
+    text = ctx.t("explore.budget.routine_by_opd.highest_routine_share_on", name=s['name'].iloc[0],
+                 share=ctx.pct(s['avg'].iloc[0]), span=ctx.span, n_down=n_down, n=len(s),
+                 y0=ctx.years[0], y1=ctx.years[1])
     cap = ctx.t("explore.budget.routine_by_opd.opds_with_largest_routine", top_n=top_n)
     return Result(ctx.t("explore.budget.routine_by_opd.routine_share_by_opd"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), s, sim,

@@ -59,9 +59,9 @@ def innovation_trends(ctx: Context, per_year: pd.DataFrame, simulated: bool) -> 
     pre = t.loc[t.index < 2020, "total"].mean()
     post = t.loc[t.index >= 2020, "total"].mean()
     text = ctx.t("explore.innovation.innovation_trends.new_innovations_on_average",
-                 sum=int(t['total'].sum()), y0=y0, y1=y1, loc=int(t.loc[y0, 'total']),
-                 loc2=int(t.loc[y1, 'total']), pre=ctx.num(pre, 1), post=ctx.num(post, 1),
-                 loc3=ctx.pct(t.loc[y0, 'digital']), loc4=ctx.pct(t.loc[y1, 'digital']))
+                 total=int(t['total'].sum()), y0=y0, y1=y1, n_first=int(t.loc[y0, 'total']),
+                 n_last=int(t.loc[y1, 'total']), pre=ctx.num(pre, 1), post=ctx.num(post, 1),
+                 digital_first=ctx.pct(t.loc[y0, 'digital']), digital_last=ctx.pct(t.loc[y1, 'digital']))
     cap = ctx.t("explore.innovation.innovation_trends.new_innovations_per_year")
     return Result(ctx.t("explore.innovation.innovation_trends.innovations_by_stage_form"), text, [],
                   table_html(head, rows, ctx, cap, simulated), t.reset_index(), simulated,
@@ -120,7 +120,7 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
         fit_scope(ctx, event_study, es),
     ]
     cap = ctx.t("explore.innovation.event_study_result.poisson_event_study_reference", ref=ref,
-                iloc=int(es['n'].iloc[0]), iloc2=int(es['n_clusters'].iloc[0]))
+                n=int(es['n'].iloc[0]), n_clusters=int(es['n_clusters'].iloc[0]))
     return Result(title, bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), es, sim,
                   {"pretrend_p": pre_p, "pretrend_p_adjusted": pre_adj,
                    "pretrend_flagged": flagged, "post_sig": n_sig, "post_n": len(post),
@@ -146,7 +146,7 @@ def innovation_says(ctx: Context, says: Result, es_res: Result, trends: Result) 
         ctx.t("explore.innovation.innovation_says.not_proof_cause_2020"),
         ctx.t("explore.innovation.innovation_says.nothing_about_quality_or"),
         ctx.t("explore.innovation.innovation_says.with_opds_small_counts",
-              get=f.get('n_clusters', 0)),
+              n_clusters=f.get('n_clusters', 0)),
     ]
     if f.get("pretrend_flagged"):
         not_say.append(ctx.t("explore.innovation.innovation_says.pre_trend_was_detected"))

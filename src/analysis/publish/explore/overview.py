@@ -113,7 +113,7 @@ def planted_effects(ctx: Context, eff: pd.DataFrame, truth: dict) -> Result:
     rows = [[r.name, ctx.label(r.outcome), r.regressor, planted_text(ctx, r.value),
              r.description] for r in eff.itertuples()]
     text = ctx.t("explore.overview.planted_effects.simulated_panel_seed_plants",
-                 get=truth.get('seed'), eff=len(eff))
+                 seed=truth.get('seed'), n_effects=len(eff))
     cap = ctx.t("explore.overview.planted_effects.effects_planted_simulated_data")
     return Result(ctx.t("explore.overview.planted_effects.planted_effects_simulation_truth"), text,
                   html=table_html(head, rows, ctx, cap, True), data=eff, simulated=True,

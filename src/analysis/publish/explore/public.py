@@ -59,25 +59,25 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
                                                                       "realisasi", 2020)
     if not np.isnan(rev19 + rev20):
         lines.append(ctx.t("explore.public.public_finance.realised_regional_revenue_2020",
-                           rev20=ctx.rp(rev20), rev202=ctx.pct(rev20 / rev19 - 1),
+                           rev20=ctx.rp(rev20), change=ctx.pct(rev20 / rev19 - 1),
                            rev19=ctx.rp(rev19)))
     p19, r20 = get("belanja_total", "perubahan", 2019), get("belanja_total", "realisasi", 2020)
     if not np.isnan(p19 + r20):
         lines.append(ctx.t("explore.public.public_finance.realised_spending_2020_was",
-                           r20=ctx.rp(r20), r202=ctx.pct(r20 / p19 - 1), p19=ctx.rp(p19)))
+                           r20=ctx.rp(r20), change=ctx.pct(r20 / p19 - 1), p19=ctx.rp(p19)))
     r21 = get("belanja_total", "realisasi", 2021)
     if not np.isnan(r20 + r21):
         lines.append(ctx.t("explore.public.public_finance.realised_spending_2021_was",
-                           r21=ctx.rp(r21), r212=ctx.pct(r21 / r20 - 1)))
+                           r21=ctx.rp(r21), change=ctx.pct(r21 / r20 - 1)))
     m = spend[spend["stage"] == "murni"].set_index("year")["value_idr"]
     if len(m) >= 2:
         lines.append(ctx.t("explore.public.public_finance.original_budget_murni_spending",
-                           iloc=ctx.rp(m.iloc[0]), index=m.index[0], iloc2=ctx.rp(m.iloc[-1]),
-                           index2=m.index[-1]))
+                           first=ctx.rp(m.iloc[0]), y0=m.index[0], last=ctx.rp(m.iloc[-1]),
+                           y1=m.index[-1]))
     missing = [y for y in range(ctx.years[0], ctx.years[1] + 1) if y not in set(spend["year"])]
     if missing:
         lines.append(ctx.t("explore.public.public_finance.no_public_spending_figure",
-                           str=', '.join(map(str, missing))))
+                           years=', '.join(map(str, missing))))
     cap = ctx.t("explore.public.public_finance.regency_apbd_lra_public")
     return Result(ctx.t("explore.public.public_finance.apbd_realisation"), bullets(lines), figs,
                   table_html(head, rows, ctx, cap, False), best, False,
@@ -122,9 +122,9 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
     n_dup = len(inn) - len(d)
     attributed = d[d["unit_id"].notna()]
     text = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles",
-                 inn=len(inn), n_dup=n_dup, d=len(d), nunique=attributed['unit_id'].nunique(),
-                 index=g.index[0], iloc=int(g['total'].iloc[0]), mean=ctx.pct(d['digital'].mean()),
-                 mean2=ctx.pct((d['stage'] == 'implementasi').mean()))
+                 n_rows=len(inn), n_dup=n_dup, n=len(d), n_units=attributed['unit_id'].nunique(),
+                 top=g.index[0], top_n=int(g['total'].iloc[0]), digital=ctx.pct(d['digital'].mean()),
+                 implemented=ctx.pct((d['stage'] == 'implementasi').mean()))
     cap = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles_2")
     return Result(ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"), text, [],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,
@@ -155,9 +155,9 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
             for f, r in g.sort_values("n", ascending=False).iterrows()]
     top = g["n"].idxmax()
     text = ctx.t("explore.public.public_innovations_by_form.most_common_form_implementation",
-                 lower=ctx.label(top).lower(), loc=int(g.loc[top, 'n']), d=len(d),
-                 min=int(years.index.min()), max=int(years.index.max()),
-                 idxmax=int(years.idxmax()), max2=int(years.max()))
+                 form=ctx.label(top).lower(), n_form=int(g.loc[top, 'n']), n=len(d),
+                 y0=int(years.index.min()), y1=int(years.index.max()),
+                 peak_year=int(years.idxmax()), peak_n=int(years.max()))
     cap = ctx.t("explore.public.public_innovations_by_form.iid_2021_profiles_by_2")
     return Result(ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"), text, [fig],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,

@@ -109,9 +109,9 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         b = float(inn["baseline"].iloc[0])
         r = inn.iloc[0]
         lines.append(ctx.t("explore.scenarios.scenario_result.from_innovations_that_about",
-                           b=ctx.num(b, 0), baseline_year=r['baseline_year'],
-                           b2=ctx.num(b * r['estimate'] / 100, 2),
-                           b3=_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)))
+                           baseline=ctx.num(b, 0), baseline_year=r['baseline_year'],
+                           change=ctx.num(b * r['estimate'] / 100, 2),
+                           interval=_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)))
     cap = ctx.t("explore.scenarios.scenario_result.scenario_budget_cut_by", unit_id=ctx.unit_id,
                 cut_pct=ctx.num(cut_pct, 1))
     return Result(ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",

@@ -47,9 +47,9 @@ def service_trends(ctx: Context, trend: pd.DataFrame, simulated: bool) -> Result
              ctx.pct(np.expm1(r.budget))] for r in t.itertuples()]
     ik = t.dropna(subset=["ikm"]).set_index("year")["ikm"]
     text = ctx.t("explore.service.service_trends.mean_ikm_lowest_ombudsman",
-                 iloc=ctx.num(ik.iloc[0]), index=ik.index[0], iloc2=ctx.num(ik.iloc[-1]),
-                 index2=ik.index[-1], min=ctx.num(ik.min()), idxmin=ik.idxmin(),
-                 max=int(t['n_omb'].max()))
+                 ikm_first=ctx.num(ik.iloc[0]), y0=ik.index[0], ikm_last=ctx.num(ik.iloc[-1]),
+                 y1=ik.index[-1], ikm_min=ctx.num(ik.min()), y_min=ik.idxmin(),
+                 n_omb=int(t['n_omb'].max()))
     cap = ctx.t("explore.service.service_trends.service_indicators_per_year")
     return Result(ctx.t("explore.service.service_trends.service_indicators_over_time"),
                   text, [fig], table_html(head, rows, ctx, cap, sim), t, sim,
@@ -136,8 +136,8 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
                          f"{_ci(ctx, x.ci_low, x.ci_high)}" for x in lags.itertuples())
         cum = g[g["term"] == "cumulative"]
         part = ctx.t("explore.service.service_lags.per_unit_log_budget",
-                     outcome=ctx.label(outcome), unit=unit, max=int(g['n'].max()),
-                     max2=int(g['n_clusters'].max()), each=each)
+                     outcome=ctx.label(outcome), unit=unit, n=int(g['n'].max()),
+                     n_clusters=int(g['n_clusters'].max()), each=each)
         if len(cum):
             c = next(cum.itertuples())
             part += ctx.t("explore.service.service_lags.cumulative", estimate=ctx.num(c.estimate),
@@ -192,6 +192,6 @@ def service_conclusions(ctx: Context, *results: Result) -> Result:
                            outcome=ctx.label(outcome), word=word[c]))
     lines.append(claims_sentence(ctx, f.get("claims", []), f.get("n_tests", 0)))
     lines.append(ctx.t("explore.service.service_conclusions.service_indicators_exist_only",
-                       get=f.get('n_clusters_service', 0), get2=f.get('n_omb_max', 0)))
+                       n_clusters=f.get('n_clusters_service', 0), n_omb=f.get('n_omb_max', 0)))
     return Result(ctx.t("explore.service.service_conclusions.conclusions"), bullets(lines),
                   simulated=any(r.simulated for r in results), facts=f)

@@ -221,10 +221,10 @@ def leadership_events(ctx: Context, changes: pd.DataFrame, per_year: pd.DataFram
             ctx.label("rotation")]
     rows = [[y, *map(int, r)] for y, r in t.iterrows()]
     text = ctx.t("explore.typology.leadership_events.changes_head_first_heads",
-                 changes=len(changes), span=ctx.span, sum=int(t['acting'].sum()),
-                 sum2=int(t['rotation'].sum()), sum3=int(t['definitive'].sum()), n_acting=n_acting,
-                 nunique=panel['unit_id'].nunique(),
-                 mean=ctx.num(acting[acting > 0].mean() * 12, 1))
+                 changes=len(changes), span=ctx.span, acting=int(t['acting'].sum()),
+                 rotation=int(t['rotation'].sum()), definitive=int(t['definitive'].sum()), n_acting=n_acting,
+                 n_units=panel['unit_id'].nunique(),
+                 months=ctx.num(acting[acting > 0].mean() * 12, 1))
     cap = ctx.t("explore.typology.leadership_events.changes_head_per_year")
     return Result(ctx.t("explore.typology.leadership_events.changes_head"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), t.reset_index(), sim,
@@ -249,16 +249,16 @@ def leadership_followup(ctx: Context, res: pd.DataFrame, panel: pd.DataFrame) ->
         lines.append(ctx.t("explore.typology.leadership_followup.opds_n",
                            outcome=ctx.label(r.outcome), term=ctx.label(r.term),
                            estimate=ctx.num(r.estimate),
-                           outcome2=scale_word(ctx, r.outcome, r.model),
-                           ci_low=_ci(ctx, r.ci_low, r.ci_high), n_clusters=int(r.n_clusters),
-                           n=int(r.n), plant=plant, r=evidence_phrase(ctx, r, k)))
+                           unit=scale_word(ctx, r.outcome, r.model),
+                           interval=_ci(ctx, r.ci_low, r.ci_high), n_clusters=int(r.n_clusters),
+                           n=int(r.n), plant=plant, evidence=evidence_phrase(ctx, r, k)))
     p = panel.assign(acting=panel["acting_share"] > 0)
     ever = p.groupby("unit_id")["acting"].transform("any")
     comp = p[ever].groupby("acting")[["innovations", "ikm"]].mean()
     if len(comp) == 2:
         lines.append(ctx.t("explore.typology.leadership_followup.plain_comparison_within_opds",
-                           loc=ctx.num(comp.loc[True, 'innovations'], 2),
-                           loc2=ctx.num(comp.loc[False, 'innovations'], 2)))
+                           acting=ctx.num(comp.loc[True, 'innovations'], 2),
+                           definitive=ctx.num(comp.loc[False, 'innovations'], 2)))
     lines.append(ctx.t("explore.typology.leadership_followup.acting_heads_often_appointed"))
     table = model_table(ctx, res)
     lines.append(fit_scope(ctx, res, ok) + " " + table.text.splitlines()[-1].removeprefix("- "))
@@ -274,11 +274,11 @@ def typology_conclusions(ctx: Context, *results: Result) -> Result:
     f = _facts(*results)
     lines = [
         ctx.t("explore.typology.typology_conclusions.clusters_opds_silhouette",
-              get=f.get('n_clusters_typology', 0), nan=ctx.num(f.get('silhouette', np.nan), 3)),
+              n_clusters=f.get('n_clusters_typology', 0), silhouette=ctx.num(f.get('silhouette', np.nan), 3)),
         ctx.t("explore.typology.typology_conclusions.innovation_resilience_against_counterfactual",
-              get=f.get('above_innovations', 0), get2=f.get('below_innovations', 0),
-              get3=f.get('indistinguishable_innovations', 0), get4=f.get('above_ikm', 0),
-              get5=f.get('below_ikm', 0), get6=f.get('indistinguishable_ikm', 0)),
+              inn_above=f.get('above_innovations', 0), inn_below=f.get('below_innovations', 0),
+              inn_ind=f.get('indistinguishable_innovations', 0), ikm_above=f.get('above_ikm', 0),
+              ikm_below=f.get('below_ikm', 0), ikm_ind=f.get('indistinguishable_ikm', 0)),
         ctx.t("explore.typology.typology_conclusions.acting",
               n=f.get("n_acting_units", 0), k=f.get("n_tests", 0),
               claims=", ".join(ctx.label(o) for o in f.get("acting_claims", []))
