@@ -15,6 +15,7 @@ import pytest
 
 from analysis.data import simulate
 from analysis.methods import models
+from analysis.narrative import sentences
 from analysis.publish import explore
 
 matplotlib.use("Agg")
@@ -81,8 +82,14 @@ def test_null_world_sentences_claim_no_effect_beyond_the_nominal_rate():
 def test_a_claim_needs_the_adjusted_p_value():
     ctx = explore.Context(None, "33.25", (2016, 2024), "en")
     row = pd.Series({"p_value": 0.01, "p_adjusted": 0.2})
-    assert explore.claim(row) == "raw"
-    assert "no effect is claimed" in explore.evidence_phrase(ctx, row, 30)
-    assert explore.claim(pd.Series({"p_value": 0.001, "p_adjusted": 0.03})) == "yes"
-    assert explore.claim(pd.Series({"p_value": 0.001, "p_adjusted": np.nan})) == "raw"
+    assert sentences.claim_of(row) == "raw"
+    assert "not claimed as an effect" in explore.evidence_phrase(ctx, row, 30)
+    assert "distinguishable" not in explore.evidence_phrase(ctx, row, 30)
+    assert sentences.claim_of(pd.Series({"p_value": 0.001, "p_adjusted": 0.03})) == "yes"
+    assert "distinguishable from zero" in explore.evidence_phrase(
+        ctx, pd.Series({"p_value": 0.001, "p_adjusted": 0.03}), 30)
+    assert sentences.claim_of(pd.Series({"p_value": 0.001, "p_adjusted": np.nan})) == "raw"
     assert "over 30 tests" in explore.evidence_phrase(ctx, row, 30)
+    # the notebooks' evidence words are the sentence builder's, for the same numbers
+    assert explore.evidence_phrase(ctx, row, 30) == sentences.testing_phrase(
+        {"p_value": 0.01, "p_adjusted": 0.2, "n_tests": 30}, "en")

@@ -499,5 +499,45 @@ def test_scenario_sections(ctx, data):
 def test_table_html_escapes_and_marks(ctx):
     html = explore.table_html(["<b>"], [["<script>x</script>"]], ctx, "cap & more", True)
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; more" in html
+    assert "<b>" not in html and "&lt;b&gt;" in html
     assert ctx.label("simulated_banner") in html
     assert ctx.label("simulated_banner") not in explore.table_html(["a"], [[1]], ctx, "c", False)
+    assert "<td>–</td>" in explore.table_html(["a"], [[None], [np.nan]], ctx, "c", False)
+
+
+def test_banner_is_the_one_banner(ctx):
+    b = explore.banner(ctx, True)
+    assert b.startswith('<div class="sim-banner"') and ctx.label("simulated_banner") in b
+    assert explore.banner(ctx, False) == ""
+
+
+def test_show_escapes_names_in_sentences(ctx, monkeypatch):
+    """A hostile unit name in a heading or sentence is displayed as text, not as markup."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.extend(a))
+    hostile = "<script>alert(1)</script> & co"
+    explore.show(explore.Result(f"OPD {hostile}", explore.bullets([f"**{hostile}**: 1"]),
+                                html=explore.table_html(["n"], [[hostile]], ctx, hostile,
+                                                        False)))
+    out = " ".join(str(getattr(o, "data", o)) for o in shown)
+    assert "<script>" not in out and out.count("&lt;script&gt;") == 4
+    assert "**&lt;script&gt;alert(1)&lt;/script&gt; &amp; co**" in out  # Markdown kept
+
+
+def test_every_catalog_key_in_explore_and_peers_exists():
+    """The keys the notebook helpers name literally are in the catalog (both languages)."""
+    import re
+    from pathlib import Path
+
+    from analysis.methods import peers
+    from analysis.narrative import catalog
+
+    files = [*Path(explore.__file__).parent.glob("*.py"), Path(peers.__file__)]
+    keys = {k for f in files for k in re.findall(r'ctx\.t\("((?:explore|peers)\.[\w.]+)"',
+                                                    f.read_text())}
+    assert len(keys) > 300
+    assert not [k for k in keys if not catalog.has(k) and not k.endswith(".")]
+    for f in files:  # no inline id/en pairs left
+        assert not re.search(r'ctx\.t\(\s*f?"[^"]*",\s*f?"', f.read_text()), f

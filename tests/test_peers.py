@@ -9,6 +9,7 @@ import pytest
 from analysis.data import national, store
 from analysis.methods import peers
 from analysis.methods.measures import load_deflator
+from analysis.publish import markup, pemda
 from analysis.publish.explore import ParameterError
 
 
@@ -100,7 +101,11 @@ def test_names_from_data_are_escaped(ctx):
     reg.loc[reg["region_code"] == "33.25", "name"] = "<script>alert(1)</script>"
     res = peers.standing(ctx, data["pemda_year"], reg)
     assert "<script>" not in res.html and "&lt;script&gt;" in res.html
-    assert "<script>" not in res.text
+    # the sentences are Markdown, displayed by explore.show through markup.markdown
+    assert "<script>" not in markup.markdown(res.text)
+    assert "&lt;script&gt;" in markup.markdown(res.text)
+    title = pemda.report_title_html(ctx, reg)
+    assert "<script>" not in title and title.startswith("<h1>&lt;script&gt;")
 
 
 def test_public_only(ctx):

@@ -3,7 +3,9 @@
 Public data only (the ``pemda*`` tables of :mod:`analysis.data.national`): every function refuses
 rows whose provenance is ``simulated``. The sections follow the analysis.publish.explore pattern: each
 returns an :class:`analysis.publish.explore.Result` with sentences built from the computed numbers,
-figures and an HTML table (names from the data are escaped, never used as code or paths).
+figures and an HTML table (names from the data are escaped by the table template and by
+:func:`analysis.publish.explore.show`, never used as code or paths); every word is in the
+catalog (``narrative/words/peers.toml``).
 
 - :func:`validate_params` checks region, peer group, years, language and the model formula;
 - :func:`standing`: ranks of the region on every measure in one year, in its peer group and
@@ -27,22 +29,14 @@ from analysis.data import store
 from analysis.narrative import fmt
 from analysis.narrative.labels import LANGS
 from analysis.publish import plots
-from analysis.publish.explore import Context, ParameterError, Result, esc, table_html
+from analysis.publish.explore import Context, ParameterError, Result, bullets, table_html
 
-# measure -> (Indonesian label, English label, format)
-MEASURES: dict[str, tuple[str, str, str]] = {
-    "spending_outturn": ("Realisasi belanja + transfer", "Spending outturn (incl. transfers)",
-                         "rp"),
-    "realisation_rate": ("Tingkat realisasi", "Realisation rate", "pct"),
-    "share_pegawai": ("Porsi belanja pegawai", "Share personnel", "pct"),
-    "share_barang_jasa": ("Porsi barang dan jasa", "Share goods and services", "pct"),
-    "share_modal": ("Porsi belanja modal", "Share capital", "pct"),
-    "share_hibah_bansos": ("Porsi hibah + bansos", "Share grants + social aid", "pct"),
-    "share_btt": ("Porsi BTT", "Share contingency (BTT)", "pct"),
-    "share_transfer": ("Porsi transfer", "Share transfers", "pct"),
-    "dlog_real_spending": ("Perubahan riil belanja", "Real change in spending", "dlog"),
-    "ipm": ("IPM", "HDI (IPM)", "num"),
-    "d_ipm": ("Perubahan IPM (poin)", "Change in IPM (points)", "num"),
+# measure -> format; its words are the catalog's peers.measure.<measure>
+MEASURES: dict[str, str] = {
+    "spending_outturn": "rp", "realisation_rate": "pct", "share_pegawai": "pct",
+    "share_barang_jasa": "pct", "share_modal": "pct", "share_hibah_bansos": "pct",
+    "share_btt": "pct", "share_transfer": "pct", "dlog_real_spending": "dlog", "ipm": "num",
+    "d_ipm": "num",
 }
 FINANCE_MEASURES = [m for m in MEASURES if m not in ("ipm", "d_ipm")]
 PEER_GROUPS = ("province", "national")
@@ -55,12 +49,12 @@ DEFAULT_FORMULA = "d_ipm ~ share_modal + share_pegawai + dlog_real_spending | pe
 
 
 def _t(ctx: Context, key: str) -> str:
-    i, e, _ = MEASURES[key]
-    return i if ctx.lang == "id" else e
+    """The words for a measure."""
+    return ctx.t(f"peers.measure.{key}")
 
 
 def fmt_value(ctx: Context, key: str, x) -> str:
-    kind = MEASURES[key][2]
+    kind = MEASURES[key]
     if x is None or pd.isna(x):
         return fmt.MISSING
     if kind == "rp":
@@ -162,11 +156,9 @@ def sources(ctx: Context) -> Result:
     reg = store.load_table("pemda", ctx.data_dir)
     rows = [(s, f"{n:,}") for frame in (fin, ipm, reg)
             for s, n in frame["source"].value_counts().sort_index().items()]
-    head = [ctx.t("sumber", "source"), ctx.t("baris", "rows")]
-    return Result(ctx.t("Sumber data", "Data sources"), html=table_html(
-        head, rows, ctx, ctx.t("Semua angka di notebook ini nyata dan publik (provenance "
-                               "public).", "Every number in this notebook is real and public "
-                               "(provenance public)."), simulated=False))
+    head = [ctx.t("peers.sources.source"), ctx.t("peers.sources.rows")]
+    return Result(ctx.t("peers.sources.data_sources"), html=table_html(
+        head, rows, ctx, ctx.t("peers.sources.every_number_this_notebook"), simulated=False))
 
 
 def peer_frame(ctx: Context, py: pd.DataFrame, group: str) -> pd.DataFrame:
@@ -178,14 +170,14 @@ def peer_frame(ctx: Context, py: pd.DataFrame, group: str) -> pd.DataFrame:
 
 def group_name(ctx: Context, group: str, reg: pd.DataFrame) -> str:
     if group == "national":
-        return ctx.t("semua kab/kota", "all kab/kota")
+        return ctx.t("peers.group_name.all_kab_kota")
     pg = ctx.options["peer_group"]
     if pg == "province":
         prov = reg.loc[reg["region_code"] == ctx.region, "province"].iloc[0]
-        return ctx.t(f"kab/kota {prov}", f"kab/kota of {prov}")
+        return ctx.t("peers.group_name.kab_kota", prov=prov)
     if pg == "national":
-        return ctx.t("semua kab/kota", "all kab/kota")
-    return ctx.t("kelompok pilihan", "chosen group")
+        return ctx.t("peers.group_name.all_kab_kota")
+    return ctx.t("peers.group_name.chosen_group")
 
 
 def valid(py: pd.DataFrame, measure: str) -> pd.Series:
@@ -240,24 +232,20 @@ def standing(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int | None
             facts[(m, g)] = (int(hit["rank"].iloc[0]) if len(hit) else None, len(r), yr)
         rows.append(cells)
     gp, gn = group_name(ctx, "peers", reg), group_name(ctx, "national", reg)
-    head = [ctx.t("ukuran", "measure"), ctx.t("tahun", "year"), _name(reg, ctx.region),
-            ctx.t(f"median {gp}", f"median {gp}"), ctx.t(f"peringkat {gp}", f"rank {gp}"),
-            ctx.t("median nasional", "national median"), ctx.t("peringkat nasional",
-                                                               "national rank")]
-    cap = ctx.t(f"Peringkat 1 = nilai tertinggi. Tahun acuan {year}: tahun lengkap terakhir "
-                "(tahun parsial tidak diberi peringkat pada ukuran anggaran).",
-                f"Rank 1 = highest value. Reference year {year}: the last complete year "
-                "(partial pemda-years are not ranked on budget measures).")
+    head = [ctx.t("peers.standing.measure"), ctx.t("peers.standing.year"), _name(reg, ctx.region),
+            ctx.t("peers.standing.median", gp=gp), ctx.t("peers.standing.rank", gp=gp),
+            ctx.t("peers.standing.national_median"), ctx.t("peers.standing.national_rank")]
+    cap = ctx.t("peers.standing.rank_1_highest_value", year=year)
     name = _name(reg, ctx.region)
     sent = []
     for m in ("ipm", "share_modal", "share_pegawai", "realisation_rate"):
         for g, gname in (("peers", gp), ("national", gn)):
             rk, n, yr = facts.get((m, g), (None, 0, year))
             if rk:
-                sent.append(ctx.t(f"{_t(ctx, m)} {yr}: peringkat {rk} dari {n} {gname}.",
-                                  f"{_t(ctx, m)} {yr}: rank {rk} of {n} {gname}."))
-    text = f"**{esc(name)}** — " + " ".join(sent)
-    return Result(ctx.t("Posisi di antara kab/kota lain", "Standing among kab/kota"),
+                sent.append(ctx.t("peers.standing.rank_2", m=_t(ctx, m), yr=yr, rk=rk, n=n,
+                                  gname=gname))
+    text = f"**{name}** — " + " ".join(sent)
+    return Result(ctx.t("peers.standing.standing_among_kab_kota"),
                   text=text, html=table_html(head, rows, ctx, cap, simulated=False),
                   data=pd.DataFrame(rows, columns=head),
                   facts={"year": year, "ranks": {f"{m}|{g}": v for (m, g), v in facts.items()}})
@@ -279,10 +267,9 @@ def rank_history(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame) -> Result:
         rows.append([_t(ctx, m)] + [f"{int(r.at[y, 'rank'])} / {int(r.at[y, 'n'])}"
                                     if y in r.index else fmt.MISSING for y in years])
     gp = group_name(ctx, "peers", reg)
-    return Result(ctx.t(f"Peringkat per tahun di antara {gp}", f"Rank per year among {gp}"),
-                  html=table_html([ctx.t("ukuran", "measure"), *map(str, years)], rows, ctx,
-                                  ctx.t("– : tidak ada data atau tahun parsial.",
-                                        "– : no data or a partial year."), simulated=False))
+    return Result(ctx.t("peers.rank_history.rank_per_year_among", gp=gp),
+                  html=table_html([ctx.t("peers.standing.measure"), *map(str, years)], rows, ctx,
+                                  ctx.t("peers.rank_history.no_data_or_partial"), simulated=False))
 
 
 def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) -> Result:
@@ -301,7 +288,7 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
             have = py.loc[py[m].notna(), "year"]
             yr = int(min(year, have.max())) if len(have) else year
         d = py[(py["year"] == yr) & valid(py, m)]
-        scale = 100.0 if MEASURES[m][2] in ("pct", "dlog") else 1e-12 \
+        scale = 100.0 if MEASURES[m] in ("pct", "dlog") else 1e-12 \
             if m == "spending_outturn" else 1.0
         v = d[m] * scale
         ax.boxplot(v.dropna(), vert=False, widths=0.5, showfliers=False,
@@ -314,19 +301,16 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
         if me.any():
             ax.scatter(v[me], [1] * int(me.sum()), s=60, color="#D55E00", marker="D",
                        zorder=5)
-        unit = {"pct": " (%)", "dlog": " (%)", "rp": ctx.t(" (Rp triliun)", " (IDR trillion)")}
-        ax.set_title(f"{_t(ctx, m)}{unit.get(MEASURES[m][2], '')}\n{yr}", fontsize=8)
+        unit = {"pct": " (%)", "dlog": " (%)", "rp": ctx.t("peers.distributions.idr_trillion")}
+        ax.set_title(f"{_t(ctx, m)}{unit.get(MEASURES[m], '')}\n{yr}", fontsize=8)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(ms):]:
         ax.axis("off")
     gp = group_name(ctx, "peers", reg)
-    fig.suptitle(ctx.t(f"{_name(reg, ctx.region)} (belah ketupat merah), {gp} (biru), semua "
-                       "kab/kota (abu-abu; kotak = kuartil)",
-                       f"{_name(reg, ctx.region)} (red diamond), {gp} (blue), all kab/kota "
-                       "(grey; box = quartiles)"), fontsize=10)
-    fig.text(0.01, 0.005, ctx.t("Sumber: DJPK via KPK JAGA (APBD), BPS (IPM).",
-                                "Sources: DJPK via KPK JAGA (APBD), BPS (IPM)."), fontsize=7)
-    return Result(ctx.t("Sebaran per ukuran", "Distribution of each measure"), figures=[fig])
+    fig.suptitle(ctx.t("peers.distributions.red_diamond_blue_all",
+                       reg=_name(reg, ctx.region), gp=gp), fontsize=10)
+    fig.text(0.01, 0.005, ctx.t("peers.distributions.sources_djpk_via_kpk"), fontsize=7)
+    return Result(ctx.t("peers.distributions.distribution_each_measure"), figures=[fig])
 
 
 def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
@@ -339,7 +323,7 @@ def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
                              layout="constrained")
     for ax, m in zip(np.atleast_1d(axes), measures, strict=True):
         d = pf[valid(pf, m)]
-        scale = 100.0 if MEASURES[m][2] in ("pct", "dlog") else 1.0
+        scale = 100.0 if MEASURES[m] in ("pct", "dlog") else 1.0
         q = d.groupby("year")[m].quantile([0.25, 0.5, 0.75]).unstack() * scale
         ax.fill_between(q.index, q[0.25], q[0.75], color="#0072B2", alpha=0.15, lw=0)
         ax.plot(q.index, q[0.5], color="#0072B2", lw=1.5)
@@ -348,10 +332,8 @@ def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
         ax.set_title(_t(ctx, m), fontsize=9)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     gp = group_name(ctx, "peers", reg)
-    fig.suptitle(ctx.t(f"{_name(reg, ctx.region)} (merah) dan median {gp} (biru, pita = "
-                       "kuartil)", f"{_name(reg, ctx.region)} (red) and the median of {gp} "
-                       "(blue, band = quartiles)"), fontsize=10)
-    return Result(ctx.t("Lintasan per tahun", "Paths over the years"), figures=[fig])
+    fig.suptitle(ctx.t("peers.trend.red_median_blue_band", reg=_name(reg, ctx.region), gp=gp), fontsize=10)
+    return Result(ctx.t("peers.trend.paths_over_years"), figures=[fig])
 
 
 # ---------------------------------------------------------------------------------- model
@@ -411,29 +393,21 @@ def association(ctx: Context, frame: pd.DataFrame, formula: str, sample: str) ->
     rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.se, 4),
              f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p, 3)]
             for r in t.itertuples()]
-    head = [ctx.t("variabel", "term"), ctx.t("koefisien", "estimate"), "SE",
-            ctx.t("interval 95%", "95% interval"), "p"]
-    cap = ctx.t(f"{sample}: n = {n} pemda-tahun, {npd} pemda, tahun {yrs}; efek tetap pemda "
-                f"dan tahun; SE di-cluster per pemda (pyfixest CRV1); {single} pemda dengan "
-                "satu tahun saja tidak ikut.",
-                f"{sample}: n = {n} pemda-years, {npd} pemda, years {yrs}; pemda and year "
-                f"fixed effects; SE clustered by pemda (pyfixest CRV1); {single} pemda with a "
-                "single year drop out.")
+    head = [ctx.t("peers.association.term"), ctx.t("peers.association.estimate"), "SE",
+            ctx.t("peers.association.95_interval"), "p"]
+    cap = ctx.t("peers.association.n_pemda_years_pemda", sample=sample, n=n, npd=npd,
+                yrs=yrs, single=single)
     lines = []
     for r in t.itertuples():
-        unit = ctx.t("per 1 poin persen porsi", "per 1 percentage point of share") \
-            if r.term.startswith("share_") else ctx.t("per 1% perubahan riil", "per 1% real "
-                                                      "change") \
-            if r.term == "dlog_real_spending" else ctx.t("per satuan", "per unit")
+        unit = ctx.t("peers.association.per_1_percentage_point") \
+            if r.term.startswith("share_") else ctx.t("peers.association.per_1_real_change") \
+            if r.term == "dlog_real_spending" else ctx.t("peers.association.per_unit")
         zero = r.ci_low <= 0 <= r.ci_high
-        verdict = ctx.t("interval mencakup nol: tidak ada asosiasi yang dapat dibedakan dari "
-                        "nol", "the interval includes zero: no association distinguishable "
-                        "from zero") if zero else ctx.t("interval tidak mencakup nol",
-                                                        "the interval excludes zero")
-        lines.append(f"`{esc(r.term)}`: {ctx.num(r.estimate, 4)} "
+        verdict = ctx.t("peers.association.interval_includes_zero_no") if zero else ctx.t("peers.association.interval_excludes_zero")
+        lines.append(f"`{r.term}`: {ctx.num(r.estimate, 4)} "
                      f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}] {unit}; {verdict}.")
-    return Result(ctx.t(f"Asosiasi: {sample}", f"Association: {sample}"),
-                  text="\n".join(f"- {s}" for s in lines),
+    return Result(ctx.t("peers.association.association", sample=sample),
+                  text=bullets(lines),
                   html=table_html(head, rows, ctx, cap, simulated=False), data=t,
                   facts={"n": n, "n_pemda": npd, "years": yrs, "singletons": single})
 
@@ -445,31 +419,15 @@ def caveats(ctx: Context, py: pd.DataFrame) -> Result:
     part = py[py["partial"] == True].groupby("year").size()  # noqa: E712
     ptxt = ", ".join(f"{y}: {n}" for y, n in part.items()) or fmt.MISSING
     lines = [
-        ctx.t(f"IPM bergerak lambat: perubahan tahunan median {ctx.num(q[0.5])} poin (10–90%: "
-              f"{ctx.num(q[0.1])} sampai {ctx.num(q[0.9])}); dengan beberapa tahun per pemda, "
-              "variasi di dalam pemda kecil dan interval lebar.",
-              f"IPM moves slowly: median yearly change {ctx.num(q[0.5])} points (10–90%: "
-              f"{ctx.num(q[0.1])} to {ctx.num(q[0.9])}); with a few years per pemda, the "
-              "within-pemda variation is small and intervals are wide."),
-        ctx.t("`Anggaran` adalah anggaran terakhir yang dilaporkan pemda: untuk sebagian "
-              "pemda-tahun APBD murni, untuk yang lain APBD perubahan. Tingkat realisasi bukan "
-              "realisasi / APBD murni.",
-              "`Anggaran` is whatever budget the pemda last filed: the original (murni) APBD "
-              "for some pemda-years, the revised one for others. The realisation rate is not "
-              "outturn / original budget."),
-        ctx.t(f"Pemda-tahun parsial (realisasi < 80% anggaran, atau tahun berjalan) tidak "
-              f"diberi peringkat dan tidak masuk model: {ptxt}.",
-              f"Partial pemda-years (outturn < 80% of budget, or the current year) are not "
-              f"ranked and not in the model: {ptxt}."),
-        ctx.t("Ini asosiasi antar pemda, bukan sebab-akibat: pemda yang menambah belanja modal "
-              "berbeda dalam banyak hal lain yang berubah dari tahun ke tahun.",
-              "This is association between pemda, not causation: pemda that raise capital "
-              "spending differ in many other ways that change from year to year."),
-        ctx.t("Data per pemda, bukan per OPD; tidak ada data simulasi di notebook ini.",
-              "Data are per pemda, not per OPD; no simulated data appear in this notebook."),
+        ctx.t("peers.caveats.ipm_moves_slowly_median", median=ctx.num(q[0.5]), p10=ctx.num(q[0.1]),
+              p90=ctx.num(q[0.9])),
+        ctx.t("peers.caveats.anggaran_whatever_budget_pemda"),
+        ctx.t("peers.caveats.partial_pemda_years_outturn", ptxt=ptxt),
+        ctx.t("peers.caveats.this_association_between_pemda"),
+        ctx.t("peers.caveats.data_per_pemda_not"),
     ]
-    return Result(ctx.t("Catatan kehati-hatian", "Caveats"),
-                  text="\n".join(f"- {s}" for s in lines))
+    return Result(ctx.t("peers.caveats.caveats"),
+                  text=bullets(lines))
 
 
 def conclusions(ctx: Context, stand: Result, *models: Result | None) -> Result:
@@ -480,12 +438,12 @@ def conclusions(ctx: Context, stand: Result, *models: Result | None) -> Result:
             continue
         t = m.data
         f = m.facts
-        parts = [f"`{esc(r.term)}` {ctx.num(r.estimate, 4)} [{ctx.num(r.ci_low, 4)}; "
+        parts = [f"`{r.term}` {ctx.num(r.estimate, 4)} [{ctx.num(r.ci_low, 4)}; "
                  f"{ctx.num(r.ci_high, 4)}]" for r in t.itertuples()]
-        lines.append(ctx.t(f"{m.title} (n = {f['n']}, {f['n_pemda']} pemda): ",
-                           f"{m.title} (n = {f['n']}, {f['n_pemda']} pemda): ")
+        lines.append(ctx.t("peers.conclusions.n_pemda", title=m.title, n=f['n'],
+                           n_pemda=f['n_pemda'])
                      + "; ".join(parts) + ".")
-    return Result(ctx.t("Kesimpulan", "Conclusions"), text="\n".join(f"- {s}" for s in lines))
+    return Result(ctx.t("peers.conclusions.conclusions"), text=bullets(lines))
 
 
 MIN_MODEL_PEMDA = 20
@@ -495,16 +453,15 @@ MIN_MODEL_PEMDA = 20
 def group_association(ctx: Context, frame: pd.DataFrame, reg: pd.DataFrame) -> Result:
     """The same model on the peer group only, when it has enough pemda; None for 'national'."""
     if ctx.options["peer_group"] == "national":
-        return Result(ctx.t("Asosiasi: kelompok pembanding", "Association: peer group"),
-                      text=ctx.t("Kelompok pembanding = semua kab/kota: lihat model di atas.",
-                                 "The peer group is all kab/kota: see the model above."))
+        return Result(ctx.t("peers.group_association.association_peer_group"),
+                      text=ctx.t("peers.group_association.peer_group_all_kab"))
     sub = frame[frame["pemda"].isin(ctx.options["peers"])]
     name = group_name(ctx, "peers", reg)
     k = sub["pemda"].nunique()
     if k < MIN_MODEL_PEMDA:
-        return Result(ctx.t(f"Asosiasi: {name}", f"Association: {name}"), text=ctx.t(
-            f"Tidak diestimasi: hanya {k} pemda (minimal {MIN_MODEL_PEMDA}).",
-            f"Not estimated: only {k} pemda (at least {MIN_MODEL_PEMDA} needed)."))
+        return Result(ctx.t("peers.group_association.association", name=name), text=ctx.t("peers.group_association.not_estimated_only_pemda",
+                                                                                     k=k,
+                                                                                     MIN_MODEL_PEMDA=MIN_MODEL_PEMDA))
     return association(ctx, sub, ctx.options["formula"], name)
 
 
@@ -544,20 +501,11 @@ def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
                          year: int = EVENT_YEAR) -> Result:
     """The region's real spending change in ``year`` against its own trend, ranked among its
     peers and all kab/kota, with the distribution of deviations (region marked)."""
-    title = ctx.t(f"Perubahan belanja {year} terhadap tren sendiri",
-                  f"The {year} change in spending against each pemda's own trend")
+    title = ctx.t("peers.change_against_trend.change_spending_against_each", year=year)
     if not (ctx.years[0] < year <= ctx.years[1]) or year - 1 not in set(py["year"]):
         have = sorted(set(py["year"]))
-        return Result(title, text=ctx.t(
-            f"Belum dapat diukur: perlu realisasi {year - 1} dan {year} per kab/kota (tahun "
-            f"dalam data: {', '.join(map(str, have))}). File DJPK `data_apbd_kabkota_level3-"
-            f"{year - 1}.csv` dan `-{year}.csv` dapat diimpor dengan `python -m analysis import "
-            f"apbd-kabkota FILE ...`; lalu jalankan notebook dengan `years` mulai {year - 1}.",
-            f"Not measurable yet: it needs the {year - 1} and {year} outturn of every kab/kota "
-            f"(years in the data: {', '.join(map(str, have))}). The DJPK files "
-            f"`data_apbd_kabkota_level3-{year - 1}.csv` and `-{year}.csv` can be imported with "
-            f"`python -m analysis import apbd-kabkota FILE ...`; then run this notebook with "
-            f"`years` starting in {year - 1}."))
+        return Result(title, text=ctx.t("peers.change_against_trend.not_measurable_yet_it",
+                                        prev=year - 1, year=year, have=', '.join(map(str, have))))
     allc = change_vs_trend(py, year)
     peers_ = allc[allc["region_code"].isin(ctx.options["peers"])]
     me = allc[allc["region_code"] == ctx.region]
@@ -572,44 +520,32 @@ def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
                      f"{rank} / {len(frame)}" if rank else fmt.MISSING])
     if len(me):
         r = me.iloc[0]
-        sent.append(ctx.t(
-            f"**{esc(name)}**: perubahan riil {year} {fmt_value(ctx, 'dlog_real_spending', r['change'])}"
-            f", tren sendiri {fmt_value(ctx, 'dlog_real_spending', r['trend'])} per tahun "
-            f"(rata-rata {int(r['n_trend_years'])} tahun lain), selisih "
-            f"{fmt_value(ctx, 'dlog_real_spending', r['deviation'])}; peringkat 1 = "
-            "penurunan terdalam terhadap tren.",
-            f"**{esc(name)}**: real change in {year} "
-            f"{fmt_value(ctx, 'dlog_real_spending', r['change'])}, own trend "
-            f"{fmt_value(ctx, 'dlog_real_spending', r['trend'])} a year (mean of "
-            f"{int(r['n_trend_years'])} other years), deviation "
-            f"{fmt_value(ctx, 'dlog_real_spending', r['deviation'])}; rank 1 = the deepest "
-            "fall against trend."))
+        sent.append(ctx.t("peers.change_against_trend.real_change_own_trend", name=name,
+                          year=year, change=fmt_value(ctx, 'dlog_real_spending', r['change']),
+                          trend=fmt_value(ctx, 'dlog_real_spending', r['trend']),
+                          n_trend_years=int(r['n_trend_years']),
+                          deviation=fmt_value(ctx, 'dlog_real_spending', r['deviation'])))
     else:
-        sent.append(ctx.t(f"{esc(name)} tidak memiliki perubahan {year} atau cukup tahun lain.",
-                          f"{esc(name)} has no {year} change or too few other years."))
+        sent.append(ctx.t("peers.change_against_trend.has_no_change_or", name=name,
+                          year=year))
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
     bins = np.linspace(allc["deviation"].min(), allc["deviation"].max(), 40) * 100
     ax.hist(allc["deviation"] * 100, bins=bins, color="#bbbbbb",
-            label=ctx.t("semua kab/kota", "all kab/kota"))
+            label=ctx.t("peers.group_name.all_kab_kota"))
     ax.hist(peers_["deviation"] * 100, bins=bins, color="#0072B2", label=gp)
     if len(me):
         ax.axvline(me.iloc[0]["deviation"] * 100, color="#D55E00", lw=2, label=name)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel(ctx.t(f"perubahan riil {year} dikurangi tren sendiri (poin log × 100)",
-                        f"real change in {year} minus own trend (log points × 100)"))
-    ax.set_ylabel(ctx.t("jumlah kab/kota", "number of kab/kota"))
+    ax.set_xlabel(ctx.t("peers.change_against_trend.real_change_minus_own", year=year))
+    ax.set_ylabel(ctx.t("peers.change_against_trend.number_kab_kota"))
     ax.legend(fontsize=8, frameon=False)
-    head = [ctx.t("kelompok", "group"), "n", ctx.t(f"median perubahan {year}",
-                                                  f"median {year} change"),
-            ctx.t("median selisih dari tren", "median deviation from trend"),
-            ctx.t(f"peringkat {name}", f"rank of {name}")]
-    cap = ctx.t("Tren sendiri: rata-rata perubahan riil tahun lengkap lain dari pemda yang sama "
-                "(bukan prakiraan). Data publik DJPK; tahun yang diimpor ditandai provenance "
-                "user.", "Own trend: the mean real change of the same pemda's other complete "
-                "years (not a forecast). Public DJPK data; imported years carry provenance "
-                "user.")
+    head = [ctx.t("peers.change_against_trend.group"), "n", ctx.t("peers.change_against_trend.median_change",
+                                                   year=year),
+            ctx.t("peers.change_against_trend.median_deviation_from_trend"),
+            ctx.t("peers.change_against_trend.rank", name=name)]
+    cap = ctx.t("peers.change_against_trend.own_trend_mean_real")
     return Result(title, text=" ".join(sent), html=table_html(head, rows, ctx, cap,
                                                              simulated=False),
                   figures=[fig], data=allc)

@@ -65,9 +65,16 @@ def claimed(row) -> bool:
     return claim(math.nan, _get(row, "p_adjusted")) == "yes"
 
 
-def _peq(p: float, lang: str) -> str:
+def peq(p: float, lang: str) -> str:
+    """``= 0,012`` or ``< 0,001``: a p-value after its name (``p {peq}``, ``p Holm {peq}``)."""
     t = fmt.pvalue(p, lang)
     return t if t.startswith("<") else "= " + t
+
+
+def claim_of(row) -> str:
+    """:func:`claim` of a row (a named tuple, Series or mapping with ``p_value`` and
+    ``p_adjusted``; a missing column counts as no p-value)."""
+    return claim(_get(row, "p_value"), _get(row, "p_adjusted"))
 
 
 def interval(lo: float, hi: float, lang: str, digits: int = 1, suffix: str = "") -> str:
@@ -98,7 +105,7 @@ def testing_phrase(row, lang: str) -> str:
     p = _get(row, "p_value")
     c = claim(p, pa)
     key = {"yes": "claimed", "raw": "raw", "no": "not_claimed"}[c]
-    return text(f"sent.testing.{key}", lang, p=_peq(p, lang), pa=_peq(pa, lang), k=k)
+    return text(f"sent.testing.{key}", lang, p=peq(p, lang), pa=peq(pa, lang), k=k)
 
 
 def spans_zero(row) -> bool:
@@ -172,7 +179,7 @@ def scenario_sentence(row, lang: str, unit_name: str | None = None,
         s = text("sent.scenario.adequate", lang, what=what, cut=cut, effect=effect)
     k, pa = _get(row, "n_tests", 0), _get(row, "p_adjusted")
     if not why and not _missing(k) and int(k) and claim(math.nan, pa) != "yes":
-        s += " " + text("sent.scenario.not_claimed", lang, pa=_peq(pa, lang), k=int(k))
+        s += " " + text("sent.scenario.not_claimed", lang, pa=peq(pa, lang), k=int(k))
     base = _get(row, "baseline")
     if unit_name and not _missing(base):
         e, lo, hi = (_get(row, k) for k in ("estimate", "ci_low", "ci_high"))
@@ -285,7 +292,8 @@ def resilience_sentence(frames: Mapping[str, object], lang: str) -> str:
             n=len(r), n_above=int((r["verdict"] == "above").sum()), above=names("above"),
             n_below=int((r["verdict"] == "below").sum()), below=names("below"),
             n_ind=int((r["verdict"] == "indistinguishable").sum()),
-            ranking=ranking_words(r, lang).rstrip(".")))
+            ranking=ranking_words(r, lang, dict(zip(r["unit_id"], r["name"], strict=True))
+                                  if "name" in r else None).rstrip(".")))
     if not parts:
         return text("sent.resilience.none", lang)
     s = "; ".join(parts)

@@ -82,11 +82,32 @@ def banner(lang: str, note: str = "", text: str | None = None, inline: bool = Fa
                   note=note, inline=inline)
 
 
-def table(head, rows, caption: str = "", cls: str = "batang-table", num_cols=()) -> Markup:
+def table(head, rows, caption: str = "", cls: str = "batang-table", num_cols=(),
+          caption_style: str = "") -> Markup:
     """A table: ``head`` (column titles), ``rows`` (lists of cells; a cell is text, or a
-    :class:`Markup` fragment), an optional caption; ``num_cols`` get ``class="num"``."""
+    :class:`Markup` fragment), an optional caption (with its own ``caption_style`` on a page
+    with no stylesheet of ours: the notebooks); ``num_cols`` get ``class="num"``."""
     return render("table.html.j2", head=list(head), rows=[list(r) for r in rows],
-                  caption=caption, cls=cls, num_cols=set(num_cols))
+                  caption=caption, cls=cls, num_cols=set(num_cols),
+                  caption_style=caption_style)
+
+
+def sim_caption(caption: str, lang: str) -> Markup:
+    """A table caption led by the simulated-data banner (the notebooks' tables)."""
+    return render("sim_caption.html.j2", banner=catalog.text("simulated_banner", lang),
+                  caption=caption)
+
+
+def heading(title: str, sub: str = "") -> Markup:
+    """A page heading with an optional line under it (the pemda reports)."""
+    return render("heading.html.j2", title=title, sub=sub)
+
+
+def markdown(text: str) -> str:
+    """Markdown with the HTML characters (``&``, ``<``, ``>``) escaped: a name from the data
+    shows as text, never as markup, and Markdown's own syntax (``**``, backticks, lists) is
+    kept. The notebooks' headings and sentences are displayed through it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def kv_table(items, cls: str = "batang-kv") -> Markup:

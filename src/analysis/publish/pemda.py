@@ -9,7 +9,9 @@ import re
 import pandas as pd
 
 from analysis.data import store
-from analysis.publish.explore import Context, ParameterError, esc
+from analysis.narrative.catalog import text
+from analysis.publish import markup
+from analysis.publish.explore import Context, ParameterError
 
 
 def pemda_template():
@@ -50,13 +52,13 @@ def pemda_units(lang: str = "id", data_dir: str | None = None):
     last = ok.sort_values("year").groupby("region_code").tail(1).set_index("region_code")
     ipm = py.dropna(subset=["ipm"]).sort_values("year").groupby("region_code").tail(1) \
         .set_index("region_code")
-    prov = "Provinsi" if lang == "id" else "Province"
+    prov = text("peers.pemda.province", lang)
     summary = {}
     for code, uid in zip(reg["region_code"], map(unit_id_of, reg["region_code"]), strict=True):
         summary[uid] = {
             prov: str(reg.loc[reg["region_code"] == code, "province"].iloc[0]),
             "IPM": float(ipm.at[code, "ipm"]) if code in ipm.index else None,
-            ("Tingkat realisasi" if lang == "id" else "Realisation rate"):
+            text("peers.measure.realisation_rate", lang):
                 round(float(last.at[code, "realisation_rate"]) * 100, 1)
                 if code in last.index else None,
         }
@@ -66,8 +68,6 @@ def pemda_units(lang: str = "id", data_dir: str | None = None):
 def report_title_html(ctx: Context, reg: pd.DataFrame) -> str:
     """Heading of a pemda report: name and province (escaped), and what the data are."""
     row = reg.loc[reg["region_code"] == ctx.region].iloc[0]
-    sub = ctx.t(f"{row['province']} · kode Kemendagri {ctx.region} · {ctx.span}. Data publik "
-                "nyata: APBD dari DJPK melalui KPK JAGA, IPM dari BPS.",
-                f"{row['province']} · Kemendagri code {ctx.region} · {ctx.span}. Real public "
-                "data: APBD from DJPK via KPK JAGA, IPM from BPS.")
-    return f"<h1>{esc(row['name'])}</h1><p>{esc(sub)}</p>"
+    sub = ctx.t("peers.pemda.title.kemendagri_code_real_public",
+                province=row['province'], region=ctx.region, span=ctx.span)
+    return str(markup.heading(row["name"], sub))

@@ -22,25 +22,18 @@ import pandas as pd
 from analysis import config
 from analysis.data import store
 from analysis.narrative import fmt, sentences
-from analysis.narrative.catalog import LANGS, category, check_lang, text
+from analysis.narrative.catalog import category, check_lang, text
 from analysis.narrative.labels import label
 from analysis.publish import markup, plots
 
 # ----------------------------------------------------------------------- resilience, shared
 # One reading of the counterfactual resilience table (models.resilience) for the notebooks,
 # the per-unit reports, the deck and the brief; the words are in the catalog and the
-# sentences in analysis.narrative.sentences (re-exported here for the notebooks' helpers).
+# sentences in analysis.narrative.sentences.
 
 RESILIENCE_COLUMNS = ("outcome", "unit_id", "effect", "ci_low", "ci_high", "rank", "rank_low",
                       "rank_high", "verdict")
 VERDICTS = ("above", "indistinguishable", "below", "not estimable")
-VERDICT_WORDS = {v: {lang: category("verdict", v, lang) for lang in LANGS} for v in VERDICTS}
-RESILIENCE_UNITS = {o: {lang: category("resilience_unit", o, lang) for lang in LANGS}
-                    for o in ("innovations", "ikm")}
-rank_text = sentences.rank_text
-separated_ends = sentences.separated_ends
-ordered_pairs = sentences.ordered_pairs
-resilience_ranking_words = sentences.ranking_words
 
 
 def check_resilience(df: pd.DataFrame) -> pd.DataFrame:

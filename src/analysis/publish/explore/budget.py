@@ -29,8 +29,8 @@ def regency_budget(ctx: Context, totals: pd.DataFrame, budget: pd.DataFrame,
     w = totals
     fig = plots.budget_path(budget, lang=ctx.lang, simulated=sim)
     head = [ctx.label("year"), ctx.label("murni"), ctx.label("perubahan"),
-            ctx.label("realisasi"), ctx.t("Perubahan vs murni", "Revised vs original"),
-            ctx.t("Realisasi vs tahun lalu", "Actual vs previous year")]
+            ctx.label("realisasi"), ctx.t("explore.budget.regency_budget.revised_vs_original"),
+            ctx.t("explore.budget.regency_budget.actual_vs_previous_year")]
     rows = [[y, ctx.rp(r.murni), ctx.rp(r.perubahan), ctx.rp(r.realisasi), ctx.pct(r.refocus),
              ctx.pct(r.yoy)] for y, r in w.iterrows()]
     n_cut, n = int((cuts["cut_pct"] < 0).sum()), int(cuts["cut_pct"].notna().sum())
@@ -38,23 +38,14 @@ def regency_budget(ctx: Context, totals: pd.DataFrame, budget: pd.DataFrame,
              "chg_2020": _yoy(w["realisasi"], 2019, 2020),
              "refocus_2020": float(w["refocus"].get(2020, np.nan))}
     if 2020 in w.index:
-        text = ctx.t(
-            f"Pada 2020 APBD perubahan {ctx.pct(facts['refocus_2020'])} terhadap APBD murni "
-            f"(refocusing), dan realisasi berubah {ctx.pct(facts['chg_2020'])} dibanding 2019. "
-            f"{n_cut} dari {n} OPD dibelanjakan di bawah tren sebelum 2020.",
-            f"In 2020 the revised budget was {ctx.pct(facts['refocus_2020'])} against the "
-            f"original (the refocusing), and actual spending changed "
-            f"{ctx.pct(facts['chg_2020'])} on 2019. {n_cut} of {n} OPDs spent below their "
-            "pre-2020 trend.")
+        text = ctx.t("explore.budget.regency_budget.2020_revised_budget_was",
+                     refocus_2020=ctx.pct(facts['refocus_2020']),
+                     chg_2020=ctx.pct(facts['chg_2020']), n_cut=n_cut, n=n)
     else:
-        text = ctx.t(f"Tahun 2020 di luar rentang {ctx.span}; {n_cut} dari {n} OPD dibelanjakan "
-                     "di bawah tren sebelum 2020 pada tahun itu.",
-                     f"2020 is outside {ctx.span}; that year {n_cut} of {n} OPDs spent below "
-                     "their pre-2020 trend.")
-    cap = ctx.t("Total seluruh OPD per tahun dan tahap anggaran",
-                "Total over all OPDs per year and budget stage")
-    return Result(ctx.t("Anggaran kabupaten dan refocusing 2020",
-                        "Regency budget and the 2020 refocusing"), text, [fig],
+        text = ctx.t("explore.budget.regency_budget.2020_outside_that_year", span=ctx.span,
+                     n_cut=n_cut, n=n)
+    cap = ctx.t("explore.budget.regency_budget.total_over_all_opds")
+    return Result(ctx.t("explore.budget.regency_budget.regency_budget_2020_refocusing"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), w.reset_index(), sim, facts)
 
 
@@ -67,36 +58,27 @@ def cuts_by_opd(ctx: Context, cuts: pd.DataFrame, top_n: int, simulated: bool) -
     fig = plots.bar_ranked(u["cut_pct"] * 100, lang=ctx.lang, simulated=sim,
                            highlight=ctx.unit_id if ctx.unit_id in u.index else None,
                            xlabel_key="cut_2020")
-    fig.axes[0].set_xlabel(ctx.label("cut_2020") + ctx.t(" (% terhadap tren)",
-                                                         " (% against trend)"))
+    fig.axes[0].set_xlabel(ctx.label("cut_2020") + ctx.t("explore.budget.cuts_by_opd.against_trend"))
     fig.set_size_inches(7.5, max(4.0, 0.2 * len(u) + 1))
     top = u.head(top_n)
-    head = [ctx.label("unit"), ctx.t("Nama", "Name"), ctx.t("Terhadap tren 2016–2019",
-                                                             "Against 2016–2019 trend"),
-            ctx.t("APBD-P vs murni 2020", "Revised vs original 2020"),
-            ctx.t("Realisasi 2020 vs 2019", "Actual 2020 vs 2019"),
-            ctx.t("Porsi penunjang 2019", "Routine share 2019")]
+    head = [ctx.label("unit"), ctx.t("explore.budget.cuts_by_opd.name"), ctx.t("explore.budget.cuts_by_opd.against_2016_2019_trend"),
+            ctx.t("explore.budget.cuts_by_opd.revised_vs_original_2020"),
+            ctx.t("explore.budget.cuts_by_opd.actual_2020_vs_2019"),
+            ctx.t("explore.budget.cuts_by_opd.routine_share_2019")]
     rows = [[r.Index, r.name, ctx.pct(r.cut_pct), ctx.pct(r.refocus_2020), ctx.pct(r.chg_2020),
              ctx.pct(r.penunjang_2019)] for r in top.itertuples()]
     worst = ", ".join(f"{r.name} ({ctx.pct(r.cut_pct)})" for r in top.head(3).itertuples())
     up = u[u["cut_pct"] > 0]
-    text = ctx.t(
-        f"Pemotongan terdalam terhadap tren sebelum 2020: {worst}. Median seluruh "
-        f"{len(u)} OPD: {ctx.pct(u['cut_pct'].median())}; {len(up)} OPD justru naik "
-        f"(antara lain {', '.join(up['name'].head(4))}).",
-        f"Deepest cuts against the pre-2020 trend: {worst}. Median of all {len(u)} OPDs: "
-        f"{ctx.pct(u['cut_pct'].median())}; {len(up)} OPDs went up instead "
-        f"(among them {', '.join(up['name'].head(4))}).")
+    text = ctx.t("explore.budget.cuts_by_opd.deepest_cuts_against_pre", worst=worst, u=len(u),
+                 median=ctx.pct(u['cut_pct'].median()), up=len(up),
+                 head=', '.join(up['name'].head(4)))
     if ctx.unit_id in u.index:
         r = u.loc[ctx.unit_id]
         rank = int(u.index.get_loc(ctx.unit_id)) + 1
-        text += ctx.t(f" {r['name']} (disorot): {ctx.pct(r['cut_pct'])}, peringkat {rank} "
-                      f"dari {len(u)} (1 = terdalam).",
-                      f" {r['name']} (highlighted): {ctx.pct(r['cut_pct'])}, rank {rank} of "
-                      f"{len(u)} (1 = deepest).")
-    cap = ctx.t(f"{top_n} OPD dengan pemotongan 2020 terdalam",
-                f"The {top_n} OPDs cut hardest in 2020")
-    return Result(ctx.t("OPD mana yang paling dipotong", "Which OPDs were cut hardest"), text,
+        text += ctx.t("explore.budget.cuts_by_opd.highlighted_rank_1_deepest", name=r['name'],
+                      cut_pct=ctx.pct(r['cut_pct']), rank=rank, u=len(u))
+    cap = ctx.t("explore.budget.cuts_by_opd.opds_cut_hardest_2020", top_n=top_n)
+    return Result(ctx.t("explore.budget.cuts_by_opd.which_opds_were_cut"), text,
                   [fig], table_html(head, rows, ctx, cap, sim), u, sim,
                   {"median_cut": float(u["cut_pct"].median()), "n_up": len(up),
                    "hardest": list(top.index[:3])})
@@ -113,25 +95,21 @@ def cuts_by_type(ctx: Context, by_type: pd.DataFrame, real: pd.DataFrame) -> Res
     fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
     chg20 = w.apply(lambda s: _yoy(s, 2019, 2020), axis=1)
     chg21 = w.apply(lambda s: _yoy(s, 2020, 2021), axis=1)
-    head = [ctx.t("Jenis belanja", "Spending type"), *[str(c) for c in w.columns],
+    head = [ctx.t("explore.budget.cuts_by_type.spending_type"), *[str(c) for c in w.columns],
             "2019→2020", "2020→2021"]
     rows = [[ctx.label(t), *[fmt.number(v / 1e9, ctx.lang, 1) for v in w.loc[t]],
              ctx.pct(chg20[t]), ctx.pct(chg21[t])] for t in w.index]
     if chg20.notna().any():
         lo, hi = chg20.idxmin(), chg20.idxmax()
-        text = ctx.t(
-            f"Dari 2019 ke 2020 {ctx.label(lo).lower()} turun paling dalam "
-            f"({ctx.pct(chg20[lo])}); {ctx.label(hi).lower()} berubah "
-            f"{ctx.pct(chg20[hi])}.",
-            f"From 2019 to 2020 {ctx.label(lo).lower()} fell most ({ctx.pct(chg20[lo])}); "
-            f"{ctx.label(hi).lower()} changed {ctx.pct(chg20[hi])}.")
+        text = ctx.t("explore.budget.cuts_by_type.from_2019_2020_fell",
+                     low=ctx.label(lo).lower(), low_change=ctx.pct(chg20[lo]),
+                     high=ctx.label(hi).lower(), high_change=ctx.pct(chg20[hi]))
     else:
         lo = hi = None
-        text = ctx.t("Rentang tahun tidak memuat 2019 dan 2020.",
-                     "The year range does not include both 2019 and 2020.")
-    cap = ctx.t(f"Realisasi menurut jenis belanja ({fmt.rupiah_unit_label(ctx.lang)})",
-                f"Actual spending by type ({fmt.rupiah_unit_label(ctx.lang)})")
-    return Result(ctx.t("Menurut jenis belanja", "By spending type"), text, [fig],
+        text = ctx.t("explore.budget.cuts_by_type.year_range_does_not")
+    cap = ctx.t("explore.budget.cuts_by_type.actual_spending_by_type",
+                lang=fmt.rupiah_unit_label(ctx.lang))
+    return Result(ctx.t("explore.budget.cuts_by_type.by_spending_type"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), w, sim,
                   {"fell_most": lo, "rose_most": hi,
                    "chg_2020": chg20.to_dict()})
@@ -143,26 +121,21 @@ def later_years(ctx: Context, later: pd.DataFrame, simulated: bool) -> Result:
     in words: the year after 2020 with the most cuts."""
     sim = simulated
     g = later
-    head = [ctx.label("year"), ctx.t("OPD dengan realisasi turun", "OPDs with lower spending"),
-            ctx.t("Median perubahan OPD", "Median OPD change"),
-            ctx.t("Perubahan kabupaten", "Regency change")]
+    head = [ctx.label("year"), ctx.t("explore.budget.later_years.opds_with_lower_spending"),
+            ctx.t("explore.budget.later_years.median_opd_change"),
+            ctx.t("explore.budget.later_years.regency_change")]
     rows = [[y, f"{int(r.n_cut)}/{int(r.n)}", ctx.pct(np.expm1(r.med)),
              ctx.pct(np.expm1(r.regency))] for y, r in g.iterrows()]
     after = g[g.index > 2020]
     if len(after):
         y = int(after["n_cut"].idxmax())
-        text = ctx.t(
-            f"Setelah 2020, tahun dengan paling banyak OPD yang realisasinya turun adalah {y} "
-            f"({int(after.loc[y, 'n_cut'])} dari {int(after.loc[y, 'n'])} OPD).",
-            f"After 2020, the year with most OPDs spending less than the year before was {y} "
-            f"({int(after.loc[y, 'n_cut'])} of {int(after.loc[y, 'n'])} OPDs).")
+        text = ctx.t("explore.budget.later_years.after_2020_year_with", y=y,
+                     n_cut=int(after.loc[y, 'n_cut']), n=int(after.loc[y, 'n']))
     else:
         y = None
-        text = ctx.t("Rentang tahun tidak memuat tahun setelah 2020.",
-                     "The year range has no year after 2020.")
-    cap = ctx.t("Perubahan realisasi per tahun (log, ditampilkan sebagai %)",
-                "Change in actual spending per year (log, shown as %)")
-    return Result(ctx.t("Tahun-tahun berikutnya", "Later years"), text, [],
+        text = ctx.t("explore.budget.later_years.year_range_has_no")
+    cap = ctx.t("explore.budget.later_years.change_actual_spending_per")
+    return Result(ctx.t("explore.budget.later_years.later_years"), text, [],
                   table_html(head, rows, ctx, cap, sim), g.reset_index(), sim,
                   {"worst_later_year": y})
 
@@ -178,28 +151,19 @@ def routine_share(ctx: Context, routine: pd.DataFrame, real: pd.DataFrame) -> Re
                                value="amount_bn", ylabel_key="realisasi")
     fig.axes[0].set_ylabel(f"{ctx.label('realisasi')} ({fmt.rupiah_unit_label(ctx.lang)})")
     head = [ctx.label("year"), ctx.label("penunjang"), ctx.label("urusan"),
-            ctx.label("penunjang_share"), ctx.t("Median OPD", "OPD median")]
+            ctx.label("penunjang_share"), ctx.t("explore.budget.routine_share.opd_median")]
     rows = [[y, ctx.rp(r.penunjang), ctx.rp(r.urusan), ctx.pct(r.share),
              ctx.pct(r.opd_median)] for y, r in w.iterrows()]
     y0, y1 = int(w.index.min()), int(w.index.max())
     pen20, urs20 = _yoy(w["penunjang"], 2019, 2020), _yoy(w["urusan"], 2019, 2020)
-    text = ctx.t(
-        f"Porsi program penunjang (rutin) dalam realisasi: {ctx.pct(w.loc[y0, 'share'])} pada "
-        f"{y0}, {ctx.pct(w.loc[y1, 'share'])} pada {y1}.",
-        f"Share of the routine support programme (penunjang) in actual spending: "
-        f"{ctx.pct(w.loc[y0, 'share'])} in {y0}, {ctx.pct(w.loc[y1, 'share'])} in {y1}.")
+    text = ctx.t("explore.budget.routine_share.share_routine_support_programme",
+                 share_first=ctx.pct(w.loc[y0, 'share']), y0=y0, share_last=ctx.pct(w.loc[y1, 'share']), y1=y1)
     if not np.isnan(pen20):
         more = pen20 < urs20
-        text += ctx.t(
-            f" Dari 2019 ke 2020 belanja rutin berubah {ctx.pct(pen20)} dan program layanan "
-            f"{ctx.pct(urs20)}: pemotongan {'lebih' if more else 'kurang'} mengenai belanja "
-            "rutin dibanding layanan.",
-            f" From 2019 to 2020 routine spending changed {ctx.pct(pen20)} and service "
-            f"programmes {ctx.pct(urs20)}: the cut fell {'more' if more else 'less'} on routine "
-            "than on service spending.")
-    cap = ctx.t("Realisasi program penunjang (rutin) dan program urusan (layanan)",
-                "Actual spending on the routine and the service programmes")
-    return Result(ctx.t("Belanja rutin (program penunjang)", "Routine spending (penunjang)"),
+        text += ctx.t("explore.budget.routine_share." + ("more" if more else "less"),
+                      pen20=ctx.pct(pen20), urs20=ctx.pct(urs20))
+    cap = ctx.t("explore.budget.routine_share.actual_spending_on_routine")
+    return Result(ctx.t("explore.budget.routine_share.routine_spending_penunjang"),
                   text, [fig], table_html(head, rows, ctx, cap, sim), w.reset_index(), sim,
                   {"share_first": float(w.loc[y0, "share"]),
                    "share_last": float(w.loc[y1, "share"]), "penunjang_2020": pen20,
@@ -215,21 +179,16 @@ def routine_by_opd(ctx: Context, by_opd: pd.DataFrame, top_n: int, simulated: bo
                            highlight=ctx.unit_id if ctx.unit_id in s.index[:max(top_n, 15)]
                            else None, xlabel_key="penunjang_share")
     fig.axes[0].set_xlabel(ctx.label("penunjang_share") + " (%)")
-    head = [ctx.label("unit"), ctx.t("Nama", "Name"), ctx.t("Rata-rata", "Mean"),
-            str(ctx.years[0]), str(ctx.years[1]), ctx.t("Perubahan (poin %)", "Change (pp)")]
+    head = [ctx.label("unit"), ctx.t("explore.budget.cuts_by_opd.name"), ctx.t("explore.budget.routine_by_opd.mean"),
+            str(ctx.years[0]), str(ctx.years[1]), ctx.t("explore.budget.routine_by_opd.change_pp")]
     rows = [[r.Index, r.name, ctx.pct(r.avg), ctx.pct(r.first_share), ctx.pct(r.last_share),
              ctx.num(r.change * 100, 1)] for r in s.head(top_n).itertuples()]
     n_down = int((s["change"] < 0).sum())
-    text = ctx.t(
-        f"Porsi rutin tertinggi: {s['name'].iloc[0]} ({ctx.pct(s['avg'].iloc[0])} rata-rata "
-        f"{ctx.span}). Porsi rutin turun pada {n_down} dari {len(s)} OPD antara "
-        f"{ctx.years[0]} dan {ctx.years[1]}.",
-        f"Highest routine share: {s['name'].iloc[0]} ({ctx.pct(s['avg'].iloc[0])} on average "
-        f"{ctx.span}). The routine share fell in {n_down} of {len(s)} OPDs between "
-        f"{ctx.years[0]} and {ctx.years[1]}.")
-    cap = ctx.t(f"{top_n} OPD dengan porsi program penunjang terbesar",
-                f"The {top_n} OPDs with the largest routine (penunjang) share")
-    return Result(ctx.t("Porsi rutin per OPD", "Routine share by OPD"), text, [fig],
+    text = ctx.t("explore.budget.routine_by_opd.highest_routine_share_on", name=s['name'].iloc[0],
+                 share=ctx.pct(s['avg'].iloc[0]), span=ctx.span, n_down=n_down, n=len(s),
+                 y0=ctx.years[0], y1=ctx.years[1])
+    cap = ctx.t("explore.budget.routine_by_opd.opds_with_largest_routine", top_n=top_n)
+    return Result(ctx.t("explore.budget.routine_by_opd.routine_share_by_opd"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), s, sim,
                   {"n_down": n_down, "top": s.index[0]})
 
@@ -238,31 +197,21 @@ def budget_conclusions(ctx: Context, *results: Result) -> Result:
     """Conclusions of notebook 1.0, from the facts of its sections."""
     f = _facts(*results)
     lines = [
-        ctx.t(f"{f['n_cut']} dari {f['n_units']} OPD dibelanjakan di bawah tren sebelum 2020 "
-              f"pada 2020 (median {ctx.pct(f['median_cut'])}); {f['n_up']} OPD naik.",
-              f"{f['n_cut']} of {f['n_units']} OPDs spent below their pre-2020 trend in 2020 "
-              f"(median {ctx.pct(f['median_cut'])}); {f['n_up']} OPDs went up."),
+        ctx.t("explore.budget.budget_conclusions.opds_spent_below_their", n_cut=f['n_cut'],
+              n_units=f['n_units'], median_cut=ctx.pct(f['median_cut']), n_up=f['n_up']),
     ]
     if f.get("fell_most"):
-        lines.append(ctx.t(f"Jenis belanja yang paling dipotong 2020: "
-                           f"{ctx.label(f['fell_most']).lower()}.",
-                           f"Spending type cut most in 2020: "
-                           f"{ctx.label(f['fell_most']).lower()}."))
+        lines.append(ctx.t("explore.budget.budget_conclusions.spending_type_cut_most",
+                           lower=ctx.label(f['fell_most']).lower()))
     if not np.isnan(f.get("penunjang_2020", np.nan)):
-        lines.append(ctx.t(
-            f"Belanja rutin 2020: {ctx.pct(f['penunjang_2020'])}; layanan: "
-            f"{ctx.pct(f['urusan_2020'])} (terhadap 2019).",
-            f"Routine spending 2020: {ctx.pct(f['penunjang_2020'])}; service programmes: "
-            f"{ctx.pct(f['urusan_2020'])} (against 2019)."))
-    lines.append(ctx.t(
-        f"Porsi rutin kabupaten bergerak dari {ctx.pct(f['share_first'])} ke "
-        f"{ctx.pct(f['share_last'])} ({ctx.span}).",
-        f"The regency's routine share moved from {ctx.pct(f['share_first'])} to "
-        f"{ctx.pct(f['share_last'])} ({ctx.span})."))
+        lines.append(ctx.t("explore.budget.budget_conclusions.routine_spending_2020_service",
+                           penunjang_2020=ctx.pct(f['penunjang_2020']),
+                           urusan_2020=ctx.pct(f['urusan_2020'])))
+    lines.append(ctx.t("explore.budget.budget_conclusions.regency_routine_share_moved",
+                       share_first=ctx.pct(f['share_first']), share_last=ctx.pct(f['share_last']),
+                       span=ctx.span))
     if f.get("worst_later_year"):
-        lines.append(ctx.t(f"Sesudah 2020, pemotongan paling luas terjadi pada "
-                           f"{f['worst_later_year']}.",
-                           f"After 2020, cuts were most widespread in "
-                           f"{f['worst_later_year']}."))
-    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
+        lines.append(ctx.t("explore.budget.budget_conclusions.after_2020_cuts_were",
+                           worst_later_year=f['worst_later_year']))
+    return Result(ctx.t("explore.budget.budget_conclusions.conclusions"), bullets(lines),
                   simulated=any(r.simulated for r in results), facts=f)

@@ -25,7 +25,6 @@ Rules kept here, not in the notebooks:
 from __future__ import annotations
 
 import difflib
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +34,9 @@ import pandas as pd
 
 from analysis import config
 from analysis.data import store
-from analysis.narrative import fmt
+from analysis.narrative import catalog, fmt
 from analysis.narrative.labels import LANGS, label
-from analysis.publish import plots
+from analysis.publish import markup, plots
 
 
 class ParameterError(ValueError):
@@ -59,9 +58,10 @@ class Context:
     unit_id: str | None = None
     options: dict = field(default_factory=dict)
 
-    def t(self, id: str, en: str) -> str:  # noqa: A002 - short on purpose, used everywhere
-        """The text in the notebook's language."""
-        return id if self.lang == "id" else en
+    def t(self, key: str, /, **values: object) -> str:
+        """The catalog text of ``key`` in the notebook's language, its placeholders filled
+        from ``values`` (:func:`analysis.narrative.catalog.text`)."""
+        return catalog.text(key, self.lang, **values)
 
     def label(self, key: str) -> str:
         return label(key, self.lang, default=key)
@@ -185,51 +185,44 @@ class Result:
 
 
 def show(*results: Result) -> None:
-    """Display results: heading, sentences, figures (then closed), table."""
+    """Display results: heading, sentences, figures (then closed), table. Headings and
+    sentences are Markdown whose HTML characters are escaped (:func:`markup.markdown`), so a
+    name from the data shows as text, never as markup."""
     from IPython.display import HTML, Markdown, display
 
     for r in results:
-        display(Markdown(f"### {r.title}"))
+        display(Markdown(markup.markdown(f"### {r.title}")))
         if r.text:
-            display(Markdown(r.text))
+            display(Markdown(markup.markdown(r.text)))
         show_figure(*r.figures)
         if r.html:
             display(HTML(r.html))
 
 
-def esc(x: object) -> str:
-    if x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA:
-        return fmt.MISSING
-    return html.escape(str(x))
+def _cell(x: object) -> object:
+    """A table cell: missing values as the en dash (the template escapes the rest)."""
+    return fmt.MISSING if fmt.is_missing(x) else x
 
 
 def table_html(head: Sequence[str], rows: Iterable[Sequence[object]], ctx: Context,
                caption: str, simulated: bool) -> str:
-    """An HTML table with a caption; a simulated table carries the simulated banner in it."""
-    cap = esc(caption)
-    if simulated:
-        cap = (f'<span style="color:#b00;font-weight:bold">{esc(ctx.label("simulated_banner"))}'
-               f"</span><br>{cap}")
-    th = "".join(f"<th>{esc(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return (f'<table class="batang-table"><caption style="caption-side:top;text-align:left">'
-            f"{cap}</caption><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>")
+    """An HTML table with a caption (:func:`analysis.publish.markup.table`, every cell and
+    title escaped); a simulated table carries the simulated banner in its caption."""
+    cap = markup.sim_caption(caption, ctx.lang) if simulated else caption
+    return str(markup.table(head, [[_cell(v) for v in r] for r in rows], caption=cap,
+                            caption_style="caption-side:top;text-align:left"))
 
 
 def banner(ctx: Context, simulated: bool) -> str:
-    """An HTML banner for the top of a notebook that uses simulated data ("" otherwise)."""
+    """The simulated-data banner (:func:`analysis.publish.markup.banner`, with its own style)
+    for the top of a notebook that uses simulated data ("" otherwise)."""
     if not simulated:
         return ""
-    extra = ctx.t("Angka per OPD (anggaran, inovasi per tahun, IKM, pengaduan, pimpinan) berasal "
-                  "dari panel simulasi yang dikalibrasi ke total APBD nyata Kabupaten Batang.",
-                  "Per-OPD figures (budget, yearly innovations, IKM, complaints, heads) come "
-                  "from a simulated panel calibrated to Kabupaten Batang's real APBD totals.")
-    return (f'<div style="border:3px solid #b00;background:#fff3f3;padding:8px 12px;'
-            f'font-weight:bold;color:#900">{esc(ctx.label("simulated_banner"))}'
-            f'<div style="font-weight:normal;color:#333">{esc(extra)}</div></div>')
+    return str(markup.banner(ctx.lang, note=ctx.t("explore.context.banner.note"), inline=True))
 
 
 def bullets(lines: Iterable[str]) -> str:
+    """A Markdown list of the non-empty lines (:func:`show` escapes the HTML characters)."""
     return "\n".join(f"- {s}" for s in lines if s)
 
 
@@ -268,25 +261,13 @@ def caveats(ctx: Context, simulated: bool, n_units: int | None = None,
     """Caveats on sample size and simulated data, as sentences."""
     lines = []
     if simulated:
-        lines.append(ctx.t(
-            "**Data simulasi.** Angka per OPD di sini berasal dari panel simulasi berbenih yang "
-            "dikalibrasi ke total APBD nyata dan memuat hubungan yang *sengaja ditanam*. Ini "
-            "bukan temuan tentang kantor nyata; impor data SIPD/LRA/SKM sendiri untuk "
-            "menggantikannya.",
-            "**Simulated data.** The per-OPD figures here come from a seeded simulated panel "
-            "calibrated to the real APBD totals, with *planted* relationships. They are not a "
-            "finding about any real office; import the regency's own SIPD/LRA/SKM files to "
-            "replace them."))
+        lines.append(ctx.t("explore.context.caveats.simulated_data_per_opd"))
     if n_units is not None:
-        lines.append(ctx.t(
-            f"Ukuran sampel: {n_units} OPD" + (f" × {n_years} tahun" if n_years else "")
-            + ". Dengan sedikit unit, interval kepercayaan lebar dan galat baku berkelompok "
-            "bisa terlalu sempit (di bawah 30 kelompok).",
-            f"Sample size: {n_units} OPDs" + (f" × {n_years} years" if n_years else "")
-            + ". With few units, intervals are wide and clustered standard errors can be too "
-            "narrow (below 30 clusters)."))
+        key = "explore.context.caveats.sample_years" if n_years else \
+            "explore.context.caveats.sample"
+        lines.append(ctx.t(key, n_units=n_units, n_years=n_years))
     lines.extend(extra)
-    return Result(ctx.t("Catatan dan keterbatasan", "Caveats"), bullets(lines),
+    return Result(ctx.t("explore.context.caveats.caveats"), bullets(lines),
                   simulated=simulated)
 
 
@@ -305,20 +286,15 @@ def build_info(ctx: Context) -> Result:
     share_sim = tot["simulated"] / max(tot[["public", "simulated", "user"]].sum(), 1)
     seed = m.get("seed")
     when = str(m.get("built_at", ""))[:19].replace("T", " ")
-    text = ctx.t(
-        f"Data olahan dibangun {when} UTC (paket versi {m.get('package_version')}): "
-        f"{len(df)} tabel. {ctx.pct(share_sim)} baris data dasar bersifat simulasi"
-        + (f" (benih {seed})" if seed is not None else "") + f", {int(tot['public'])} baris "
-        f"publik dan {int(tot['user'])} baris data pengguna.",
-        f"The processed data was built {when} UTC (package version "
-        f"{m.get('package_version')}): {len(df)} tables. {ctx.pct(share_sim)} of the base rows "
-        "are simulated" + (f" (seed {seed})" if seed is not None else "")
-        + f", {int(tot['public'])} rows are public and {int(tot['user'])} are user data.")
-    head = [ctx.t("Tabel", "Table"), ctx.label("public"), ctx.label("simulated"),
-            ctx.label("user"), ctx.t("Turunan", "Derived"), ctx.t("Total", "Total")]
-    cap = ctx.t("Baris per tabel dan asal data (manifest build)",
-                "Rows per table and provenance (build manifest)")
-    return Result(ctx.t("Apa yang dimuat", "What is loaded"), text,
+    text = ctx.t("explore.context.build_info.built", when=when,
+                 version=m.get("package_version"), tables=len(df), share=ctx.pct(share_sim),
+                 seed=ctx.t("explore.context.build_info.seed", seed=seed)
+                 if seed is not None else "",
+                 public=int(tot["public"]), user=int(tot["user"]))
+    head = [ctx.t("explore.context.build_info.table"), ctx.label("public"), ctx.label("simulated"),
+            ctx.label("user"), ctx.t("explore.context.build_info.derived"), ctx.t("explore.context.build_info.total")]
+    cap = ctx.t("explore.context.build_info.rows_per_table_provenance")
+    return Result(ctx.t("explore.context.build_info.what_loaded"), text,
                   html=table_html(head, rows, ctx, cap, False), data=df,
                   facts={"tables": len(df), "share_simulated": float(share_sim),
                          "seed": seed, "public_rows": int(tot["public"])})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.narrative import fmt
+from analysis.narrative import fmt, sentences
 from analysis.publish import plots
 from analysis.publish.explore.context import (
     Context,
@@ -19,8 +19,6 @@ from analysis.publish.explore.context import (
 from analysis.publish.explore.evidence import (
     ALPHA,
     _ci,
-    _p,
-    _peq,
     claims_sentence,
     estimable,
     fit_scope,
@@ -53,26 +51,19 @@ def innovation_trends(ctx: Context, per_year: pd.DataFrame, simulated: bool) -> 
     t = per_year
     stages = [c for c in ("inisiatif", "uji_coba", "implementasi") if c in t.columns]
     head = [ctx.label("year"), ctx.label("innovations"), *[ctx.label(s) for s in stages],
-            ctx.t("Porsi digital", "Digital share"),
-            ctx.t("Porsi pelayanan publik", "Public-service share")]
+            ctx.t("explore.innovation.innovation_trends.digital_share"),
+            ctx.t("explore.innovation.innovation_trends.public_service_share")]
     rows = [[int(y), int(r["total"]), *[int(r[s]) for s in stages], ctx.pct(r["digital"]),
              ctx.pct(r["public_service"])] for y, r in t.iterrows()]
     y0, y1 = int(t.index.min()), int(t.index.max())
     pre = t.loc[t.index < 2020, "total"].mean()
     post = t.loc[t.index >= 2020, "total"].mean()
-    text = ctx.t(
-        f"{int(t['total'].sum())} inovasi baru, {y0}–{y1}: {int(t.loc[y0, 'total'])} pada {y0}, "
-        f"{int(t.loc[y1, 'total'])} pada {y1}; rata-rata {ctx.num(pre, 1)} per tahun sebelum "
-        f"2020 dan {ctx.num(post, 1)} sejak 2020. Porsi digital dari "
-        f"{ctx.pct(t.loc[y0, 'digital'])} ke {ctx.pct(t.loc[y1, 'digital'])}.",
-        f"{int(t['total'].sum())} new innovations, {y0}–{y1}: {int(t.loc[y0, 'total'])} in "
-        f"{y0}, {int(t.loc[y1, 'total'])} in {y1}; on average {ctx.num(pre, 1)} a year before "
-        f"2020 and {ctx.num(post, 1)} from 2020. The digital share went from "
-        f"{ctx.pct(t.loc[y0, 'digital'])} to {ctx.pct(t.loc[y1, 'digital'])}.")
-    cap = ctx.t("Inovasi baru per tahun menurut tahap, digital dan bentuk",
-                "New innovations per year by stage, digital and form")
-    return Result(ctx.t("Inovasi menurut tahap, bentuk dan digital",
-                        "Innovations by stage, form and digital"), text, [],
+    text = ctx.t("explore.innovation.innovation_trends.new_innovations_on_average",
+                 total=int(t['total'].sum()), y0=y0, y1=y1, n_first=int(t.loc[y0, 'total']),
+                 n_last=int(t.loc[y1, 'total']), pre=ctx.num(pre, 1), post=ctx.num(post, 1),
+                 digital_first=ctx.pct(t.loc[y0, 'digital']), digital_last=ctx.pct(t.loc[y1, 'digital']))
+    cap = ctx.t("explore.innovation.innovation_trends.new_innovations_per_year")
+    return Result(ctx.t("explore.innovation.innovation_trends.innovations_by_stage_form"), text, [],
                   table_html(head, rows, ctx, cap, simulated), t.reset_index(), simulated,
                   {"pre_mean": float(pre), "post_mean": float(post),
                    "digital_first": float(t.loc[y0, "digital"]),
@@ -85,25 +76,23 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
     es = estimable(event_study)
     es = es.sort_values("year") if "year" in es.columns else es
     sim = is_simulated(event_study)
-    title = ctx.t("Studi peristiwa sekitar 2020", "Event study around 2020")
+    title = ctx.t("explore.innovation.event_study_result.event_study_around_2020")
     if es.empty:
-        why = "; ".join(not_estimable_notes(event_study)) or ctx.t("tanpa baris", "no rows")
+        why = "; ".join(not_estimable_notes(event_study)) or ctx.t("explore.innovation.event_study_result.no_rows")
         return Result(title, bullets([
-            ctx.t(f"Studi peristiwa tidak dapat ditaksir pada tahun ini: {why}.",
-                  f"The event study cannot be estimated on these years: {why}."),
+            ctx.t("explore.innovation.event_study_result.event_study_cannot_be", why=why),
             fit_scope(ctx, event_study, event_study.iloc[0:0])]), simulated=sim,
             data=event_study, facts={"pretrend_p": float("nan"), "pretrend_flagged": False,
                                      "post_sig": 0, "post_n": 0, "estimable": False})
     fig = plots.event_study_plot(es, lang=ctx.lang, simulated=sim, x="rel_year")
-    fig.axes[0].set_title(ctx.t("Studi peristiwa: intensitas pemotongan 2020 × tahun",
-                                "Event study: 2020 cut intensity × year"))
+    fig.axes[0].set_title(ctx.t("explore.innovation.event_study_result.event_study_2020_cut"))
     ref = int(es["ref_year"].iloc[0])
     tr = truth.get("event_study", {}).get("total_relative_to_reference", {})
     head = [ctx.label("year"), ctx.label("relative_year"), ctx.label("estimate"),
-            ctx.t("Interval 95%", "95% interval"), "p",
-            ctx.t("Nilai tanam relatif (simulasi)", "Planted, relative (simulation)")]
+            ctx.t("explore.innovation.event_study_result.95_interval"), "p",
+            ctx.t("explore.innovation.event_study_result.planted_relative_simulation")]
     rows = [[int(r.year), int(r.rel_year), ctx.num(r.estimate, 3),
-             _ci(ctx, r.ci_low, r.ci_high, 3), _p(ctx, r.p_value),
+             _ci(ctx, r.ci_low, r.ci_high, 3), fmt.pvalue(r.p_value, ctx.lang),
              planted_text(ctx, tr.get(str(int(r.year)), np.nan)) if sim and tr else fmt.MISSING]
             for r in es.itertuples()]
     pre_p = pretrend_p(event_study)
@@ -115,39 +104,23 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
     k = n_tests(event_study)
     post = es[es["year"] >= 2020]
     n_sig = int(((post["ci_low"] > 0) | (post["ci_high"] < 0)).sum())
-    test_word = ctx.t("bootstrap-t berpasangan per OPD" if boot else "uji F Wald berkelompok",
-                      "pairs cluster bootstrap-t" if boot else "clustered Wald F test")
-    adj = (ctx.t(f", p Holm {_peq(ctx, pre_adj)[2:]} atas {k} uji keluarga temuan build",
-                 f", Holm-adjusted p {_peq(ctx, pre_adj)[2:]} over the {k} tests of the "
-                 "build's findings family")
+    test_word = ctx.t("explore.innovation.event_study_result."
+                      + ("bootstrap" if boot else "wald"))
+    adj = (ctx.t("explore.innovation.event_study_result.holm_adjusted_p_over",
+                 pre_adj=sentences.peq(pre_adj, ctx.lang), k=k)
            if not pd.isna(pre_adj) else "")
     lines = [
-        ctx.t(f"Uji bersama tren sebelum 2020 (tahun acuan {ref}, {test_word}): "
-              f"{_peq(ctx, pre_p)}{adj}; "
-              + ("**tren awal terdeteksi** (p < 0,05): hasil sesudah 2020 tidak bisa dibaca "
-                 "sebagai efek." if flagged else
-                 "tidak ada tren awal yang terdeteksi (bukan bukti tidak ada)."),
-              f"Joint test of the pre-2020 leads (reference year {ref}, {test_word}): "
-              f"{_peq(ctx, pre_p)}{adj}; " + ("**a pre-trend is detected** (p < 0.05): the "
-                                            "post-2020 estimates cannot be read as effects."
-                                            if flagged else
-                                            "no pre-trend detected (not proof of none).")),
-        ctx.t(f"Rata-rata koefisien 2020 dan sesudahnya: {ctx.num(post['estimate'].mean(), 2)}; "
-              f"{n_sig} dari {len(post)} interval tahunan tidak memuat nol (tanpa koreksi uji "
-              "berganda; bukan klaim efek per tahun).",
-              f"Mean coefficient from 2020: {ctx.num(post['estimate'].mean(), 2)}; {n_sig} of "
-              f"{len(post)} yearly intervals exclude zero (not adjusted for multiple tests; "
-              "not a claim of a yearly effect)."),
-        ctx.t("Koefisien positif berarti OPD yang dipotong *lebih dalam* (cut_2020 lebih "
-              "negatif) mencatat lebih *sedikit* inovasi relatif terhadap tahun acuan.",
-              "A positive coefficient means OPDs cut *deeper* (more negative cut_2020) record "
-              "*fewer* innovations relative to the reference year."),
+        ctx.t("explore.innovation.event_study_result.pretrend",
+              ref=ref, test=test_word, p=sentences.peq(pre_p, ctx.lang), adj=adj,
+              verdict=ctx.t("explore.innovation.event_study_result."
+                            + ("pretrend_detected" if flagged else "no_pretrend"))),
+        ctx.t("explore.innovation.event_study_result.mean_coefficient_from_2020",
+              mean=ctx.num(post['estimate'].mean(), 2), n_sig=n_sig, post=len(post)),
+        ctx.t("explore.innovation.event_study_result.positive_coefficient_means_opds"),
         fit_scope(ctx, event_study, es),
     ]
-    cap = ctx.t(f"Studi peristiwa Poisson (acuan {ref}, n = {int(es['n'].iloc[0])}, "
-                f"{int(es['n_clusters'].iloc[0])} OPD)",
-                f"Poisson event study (reference {ref}, n = {int(es['n'].iloc[0])}, "
-                f"{int(es['n_clusters'].iloc[0])} OPDs)")
+    cap = ctx.t("explore.innovation.event_study_result.poisson_event_study_reference", ref=ref,
+                n=int(es['n'].iloc[0]), n_clusters=int(es['n_clusters'].iloc[0]))
     return Result(title, bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), es, sim,
                   {"pretrend_p": pre_p, "pretrend_p_adjusted": pre_adj,
                    "pretrend_flagged": flagged, "post_sig": n_sig, "post_n": len(post),
@@ -162,35 +135,22 @@ def innovation_says(ctx: Context, says: Result, es_res: Result, trends: Result) 
     res = says.data if says.data is not None else pd.DataFrame()
     budget = res[res["term"] == "dlog_budget"] if len(res) else res
     out = [
-        ctx.t(f"Jumlah inovasi rata-rata {ctx.num(f['pre_mean'], 1)} per tahun sebelum 2020 "
-              f"dan {ctx.num(f['post_mean'], 1)} sesudahnya.",
-              f"Innovation counts averaged {ctx.num(f['pre_mean'], 1)} a year before 2020 and "
-              f"{ctx.num(f['post_mean'], 1)} after."),
-        ctx.t("Model dengan efek tetap OPD membandingkan setiap OPD dengan dirinya sendiri dari "
-              "tahun ke tahun.", "A model with OPD fixed effects compares each OPD with itself "
-              "over time."),
+        ctx.t("explore.innovation.innovation_says.innovation_counts_averaged_year",
+              pre_mean=ctx.num(f['pre_mean'], 1), post_mean=ctx.num(f['post_mean'], 1)),
+        ctx.t("explore.innovation.innovation_says.model_with_opd_fixed"),
         claims_sentence(ctx, f.get("claims", []), f.get("n_tests", 0)),
     ]
     if len(budget) and budget["ci_low"].iloc[0] <= 0 <= budget["ci_high"].iloc[0]:
-        out.append(ctx.t("Interval koefisien anggaran memuat nol: data ini tidak cukup untuk "
-                         "memastikan arah hubungan anggaran dengan jumlah inovasi.",
-                         "The budget coefficient's interval includes zero: this data cannot "
-                         "pin down the sign of the budget–innovation link."))
+        out.append(ctx.t("explore.innovation.innovation_says.budget_coefficient_interval_includes"))
     not_say = [
-        ctx.t("Bukan bukti sebab-akibat: pemotongan 2020 tidak acak antar OPD.",
-              "Not proof of cause: the 2020 cuts were not random across OPDs."),
-        ctx.t("Tidak menilai mutu atau dampak inovasi, hanya jumlahnya.",
-              "Nothing about the quality or impact of innovations, only their number."),
-        ctx.t(f"Dengan {f.get('n_clusters', 0)} OPD dan jumlah per OPD yang kecil, interval "
-              "lebar.", f"With {f.get('n_clusters', 0)} OPDs and small counts per OPD, "
-              "intervals are wide."),
+        ctx.t("explore.innovation.innovation_says.not_proof_cause_2020"),
+        ctx.t("explore.innovation.innovation_says.nothing_about_quality_or"),
+        ctx.t("explore.innovation.innovation_says.with_opds_small_counts",
+              n_clusters=f.get('n_clusters', 0)),
     ]
     if f.get("pretrend_flagged"):
-        not_say.append(ctx.t("Tren awal terdeteksi: studi peristiwa tidak dapat dibaca "
-                             "sebagai efek.", "A pre-trend was detected: the event study "
-                             "cannot be read as an effect."))
-    text = (ctx.t("**Yang dikatakan hasil ini**", "**What the results say**") + "\n\n"
-            + bullets(out) + "\n\n" + ctx.t("**Yang tidak dikatakan**",
-                                             "**What they do not say**") + "\n\n"
+        not_say.append(ctx.t("explore.innovation.innovation_says.pre_trend_was_detected"))
+    text = (ctx.t("explore.innovation.innovation_says.what_results_say") + "\n\n"
+            + bullets(out) + "\n\n" + ctx.t("explore.innovation.innovation_says.what_they_do_not") + "\n\n"
             + bullets(not_say))
-    return Result(ctx.t("Kesimpulan", "Conclusions"), text, simulated=says.simulated, facts=f)
+    return Result(ctx.t("explore.innovation.innovation_says.conclusions"), text, simulated=says.simulated, facts=f)

@@ -23,22 +23,16 @@ def unit_registry(ctx: Context, u: pd.DataFrame, by_kind: pd.DataFrame) -> Resul
     (``by_kind``: index ``kind``; ``n``, ``front_line``, ``in_panel``), in words."""
     in_panel = set(u.loc[u["in_panel"], "unit_id"])
     g = by_kind.reset_index()
-    head = [ctx.t("Jenis", "Kind"), ctx.t("Unit", "Units"),
-            ctx.t("Layanan garis depan", "Front-line"), ctx.t("Dengan data panel",
-                                                                "With panel data")]
+    head = [ctx.t("explore.overview.unit_registry.kind"), ctx.t("explore.overview.unit_registry.units"),
+            ctx.t("explore.overview.unit_registry.front_line"), ctx.t("explore.overview.unit_registry.with_panel_data")]
     rows = [[r.kind, r.n, int(r.front_line), int(r.in_panel)] for r in g.itertuples()]
     left_out = u.loc[~u["in_panel"], "kind"].value_counts()
     lo_txt = ", ".join(f"{v} {k}" for k, v in left_out.items()) or "–"
-    text = ctx.t(
-        f"Registri memuat {len(u)} unit; {len(in_panel)} OPD punya data panel "
-        f"{ctx.span}, {int(u['front_line'].sum())} ditandai layanan garis depan (survei SKM). "
-        f"Tanpa data panel: {lo_txt}.",
-        f"The registry holds {len(u)} units; {len(in_panel)} OPDs have panel data "
-        f"{ctx.span}, {int(u['front_line'].sum())} are flagged front-line (SKM surveys). "
-        f"Without panel data: {lo_txt}.")
-    cap = ctx.t("Unit menurut jenis (registri unit: data publik)",
-                "Units by kind (unit registry: public data)")
-    return Result(ctx.t("Unit", "Units"), text, html=table_html(head, rows, ctx, cap, False),
+    text = ctx.t("explore.overview.unit_registry.registry_holds_units_opds", u=len(u),
+                 in_panel=len(in_panel), span=ctx.span, sum=int(u['front_line'].sum()),
+                 lo_txt=lo_txt)
+    cap = ctx.t("explore.overview.unit_registry.units_by_kind_unit")
+    return Result(ctx.t("explore.overview.unit_registry.units"), text, html=table_html(head, rows, ctx, cap, False),
                   data=g, facts={"n_units": len(u), "n_panel": len(in_panel)})
 
 
@@ -55,34 +49,27 @@ def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> 
         ax.set_xticks(range(cov.shape[1]), [str(y) for y in cov.columns])
         ax.set_yticks(range(len(cols)), [ctx.label(c) for c in cols])
         ax.grid(False)
-        fig.colorbar(im, ax=ax, label=ctx.t("Porsi OPD dengan data", "Share of OPDs with data"))
+        fig.colorbar(im, ax=ax, label=ctx.t("explore.overview.coverage.share_opds_with_data"))
         ax.set_xlabel(ctx.label("year"))
     if sim:
         plots.mark_simulated(fig, ctx.lang)
-    head = [ctx.t("Ukuran", "Measure"), *[str(y) for y in cov.columns]]
+    head = [ctx.t("explore.overview.coverage.measure"), *[str(y) for y in cov.columns]]
     rows = [[ctx.label(c), *[ctx.pct(v, 0) for v in cov.loc[c]]] for c in cols]
     partial = []
     for c in cols:
         full = cov.loc[c]
         if full.min() < 1:
             years_none = [str(y) for y, v in full.items() if v == 0]
-            part = ctx.t(f"{ctx.label(c)}: paling banyak {ctx.pct(full.max(), 0)} OPD",
-                         f"{ctx.label(c)}: at most {ctx.pct(full.max(), 0)} of OPDs")
+            part = ctx.t("explore.overview.coverage.at_most_opds", c=ctx.label(c),
+                         max=ctx.pct(full.max(), 0))
             if years_none:
-                part += ctx.t(f", tidak ada data {', '.join(years_none)}",
-                              f", no data in {', '.join(years_none)}")
+                part += ctx.t("explore.overview.coverage.no_data",
+                              years_none=', '.join(years_none))
             partial.append(part)
-    text = ctx.t(
-        f"Panel: {n_units} OPD × {cov.shape[1]} tahun ({ctx.span}). Ukuran yang tidak lengkap "
-        "(indikator layanan hanya ada untuk unit garis depan; skor Ombudsman hanya untuk "
-        "sebagian unit dan tahun):",
-        f"Panel: {n_units} OPDs × {cov.shape[1]} years ({ctx.span}). Measures that are not "
-        "complete (service indicators exist only for front-line units; Ombudsman scores only "
-        "for some units and years):") + "\n\n" + bullets(partial or [ctx.t("tidak ada",
-                                                                             "none")])
-    cap = ctx.t("Porsi OPD dengan nilai, per ukuran dan tahun",
-                "Share of OPDs with a value, per measure and year")
-    return Result(ctx.t("Cakupan dan celah", "Coverage and gaps"), text, [fig],
+    text = ctx.t("explore.overview.coverage.panel_opds_years_measures", n_units=n_units,
+                 shape=cov.shape[1], span=ctx.span) + "\n\n" + bullets(partial or [ctx.t("explore.overview.coverage.none")])
+    cap = ctx.t("explore.overview.coverage.share_opds_with_value")
+    return Result(ctx.t("explore.overview.coverage.coverage_gaps"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), cov, sim,
                   {"n_years": cov.shape[1], "partial": len(partial)})
 
@@ -100,25 +87,17 @@ def public_sources(ctx: Context, ref: pd.DataFrame, datasets: pd.DataFrame,
         "y0": [inn["reporting_year"].min(), svc["year"].min()],
         "y1": [inn["reporting_year"].max(), svc["year"].max()],
         "sources": [inn["source"].nunique(), svc["source"].nunique()]},
-        index=[ctx.t("Profil inovasi IID 2021 (tabel innovations)",
-                     "IID 2021 innovation profiles (innovations table)"),
-               ctx.t("Skor kepatuhan Ombudsman (tabel service)",
-                     "Ombudsman compliance scores (service table)")])
+        index=[ctx.t("explore.overview.public_sources.iid_2021_innovation_profiles"),
+               ctx.t("explore.overview.public_sources.ombudsman_compliance_scores_service")])
     g = pd.concat([g, extra]).sort_values("rows", ascending=False)
-    head = [ctx.t("Set data", "Dataset"), ctx.t("Baris", "Rows"), ctx.t("Tahun", "Years"),
-            ctx.t("Sumber berbeda", "Distinct sources")]
+    head = [ctx.t("explore.overview.public_sources.dataset"), ctx.t("explore.overview.public_sources.rows"), ctx.t("explore.overview.public_sources.years"),
+            ctx.t("explore.overview.public_sources.distinct_sources")]
     rows = [[k, int(r.rows), f"{_int(r.y0)}–{_int(r.y1)}", int(r.sources)]
             for k, r in g.iterrows()]
-    text = ctx.t(
-        f"Data publik: {len(ref)} baris rujukan dalam {ref['dataset'].nunique()} set data, "
-        f"{len(inn)} profil inovasi IID 2021 dan {len(svc)} skor Ombudsman, masing-masing "
-        "dengan sumbernya. Hanya bagian ini (dan notebook 4.0) yang berisi angka nyata.",
-        f"Public data: {len(ref)} reference rows in {ref['dataset'].nunique()} datasets, "
-        f"{len(inn)} IID 2021 innovation profiles and {len(svc)} Ombudsman scores, each with "
-        "its source. Only this part (and notebook 4.0) holds real figures.")
-    cap = ctx.t("Data publik menurut set data (provenance = public)",
-                "Public data by dataset (provenance = public)")
-    return Result(ctx.t("Bagian publik", "Public parts"), text,
+    text = ctx.t("explore.overview.public_sources.public_data_reference_rows", ref=len(ref),
+                 nunique=ref['dataset'].nunique(), inn=len(inn), svc=len(svc))
+    cap = ctx.t("explore.overview.public_sources.public_data_by_dataset")
+    return Result(ctx.t("explore.overview.public_sources.public_parts"), text,
                   html=table_html(head, rows, ctx, cap, False), data=g,
                   facts={"reference_rows": len(ref), "profiles": len(inn)})
 
@@ -127,22 +106,16 @@ def planted_effects(ctx: Context, eff: pd.DataFrame, truth: dict) -> Result:
     """The effects planted in the simulated panel (``eff``, the truth's ``effects`` as a
     table: what the models should recover)."""
     if eff.empty:
-        return Result(ctx.t("Efek yang ditanam", "Planted effects"),
-                      ctx.t("Data ini tidak memuat panel simulasi.",
-                            "This data has no simulated panel."))
-    head = [ctx.t("Nama", "Name"), ctx.t("Hasil", "Outcome"), ctx.t("Regresor", "Regressor"),
-            ctx.t("Nilai", "Value"), ctx.t("Keterangan", "Description")]
+        return Result(ctx.t("explore.overview.planted_effects.planted_effects"),
+                      ctx.t("explore.overview.planted_effects.this_data_has_no"))
+    head = [ctx.t("explore.overview.planted_effects.name"), ctx.t("explore.overview.planted_effects.outcome"), ctx.t("explore.overview.planted_effects.regressor"),
+            ctx.t("explore.overview.planted_effects.value"), ctx.t("explore.overview.planted_effects.description")]
     rows = [[r.name, ctx.label(r.outcome), r.regressor, planted_text(ctx, r.value),
              r.description] for r in eff.itertuples()]
-    text = ctx.t(
-        f"Panel simulasi (benih {truth.get('seed')}) menanam {len(eff)} efek yang diketahui; "
-        "notebook 2.0, 2.1 dan 3.0 memeriksa apakah model menemukannya kembali.",
-        f"The simulated panel (seed {truth.get('seed')}) plants {len(eff)} known effects; "
-        "notebooks 2.0, 2.1 and 3.0 check whether the models recover them.")
-    cap = ctx.t("Efek yang ditanam pada data simulasi (simulation_truth.json)",
-                "Effects planted in the simulated data (simulation_truth.json)")
-    return Result(ctx.t("Efek yang ditanam (kebenaran simulasi)",
-                        "Planted effects (simulation truth)"), text,
+    text = ctx.t("explore.overview.planted_effects.simulated_panel_seed_plants",
+                 seed=truth.get('seed'), n_effects=len(eff))
+    cap = ctx.t("explore.overview.planted_effects.effects_planted_simulated_data")
+    return Result(ctx.t("explore.overview.planted_effects.planted_effects_simulation_truth"), text,
                   html=table_html(head, rows, ctx, cap, True), data=eff, simulated=True,
                   facts={"n_effects": len(eff)})
 
@@ -151,17 +124,11 @@ def overview_conclusions(ctx: Context, *results: Result) -> Result:
     """Conclusions of notebook 0.0, from the facts of its sections."""
     f = _facts(*results)
     lines = [
-        ctx.t(f"{f['n_panel']} dari {f['n_units']} unit punya panel OPD × tahun "
-              f"({f['n_years']} tahun); {f['partial']} ukuran tidak lengkap.",
-              f"{f['n_panel']} of {f['n_units']} units have an OPD × year panel "
-              f"({f['n_years']} years); {f['partial']} measures are incomplete."),
-        ctx.t(f"{ctx.pct(f['share_simulated'])} baris data dasar adalah simulasi: setiap "
-              "gambar dan tabel dari baris tersebut diberi tanda.",
-              f"{ctx.pct(f['share_simulated'])} of the base rows are simulated: every figure "
-              "and table drawn from them is marked."),
-        ctx.t(f"Catatan publik nyata: {f['reference_rows']} baris rujukan dan "
-              f"{f['profiles']} profil inovasi, dirangkum di notebook 4.0.",
-              f"Real public record: {f['reference_rows']} reference rows and {f['profiles']} "
-              "innovation profiles, summarised in notebook 4.0."),
+        ctx.t("explore.overview.overview_conclusions.units_have_opd_year", n_panel=f['n_panel'],
+              n_units=f['n_units'], n_years=f['n_years'], partial=f['partial']),
+        ctx.t("explore.overview.overview_conclusions.base_rows_simulated_every",
+              share_simulated=ctx.pct(f['share_simulated'])),
+        ctx.t("explore.overview.overview_conclusions.real_public_record_reference",
+              reference_rows=f['reference_rows'], profiles=f['profiles']),
     ]
-    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines), facts=f)
+    return Result(ctx.t("explore.overview.overview_conclusions.conclusions"), bullets(lines), facts=f)

@@ -39,14 +39,13 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
     if len(spend):
         fig = plots.budget_path(spend.rename(columns={"value_idr": "amount_idr"}),
                                 lang=ctx.lang, simulated=False)
-        fig.axes[0].set_title(ctx.t("Belanja daerah (total): APBD dan LRA",
-                                    "Total regional spending: APBD and LRA"))
+        fig.axes[0].set_title(ctx.t("explore.public.public_finance.total_regional_spending_apbd"))
         figs.append(fig)
-    key_label = {"belanja_total": ctx.t("Belanja (total)", "Spending (total)"),
-                 "pendapatan_total": ctx.t("Pendapatan (total)", "Revenue (total)")}
-    head = [ctx.label("year"), ctx.label("stage"), ctx.t("Indikator", "Indicator"),
-            ctx.t("Nilai", "Value"), ctx.t("Dokumen", "Document"),
-            ctx.t("Ketelitian", "Precision"), ctx.t("Sumber", "Source")]
+    key_label = {"belanja_total": ctx.t("explore.public.public_finance.spending_total"),
+                 "pendapatan_total": ctx.t("explore.public.public_finance.revenue_total")}
+    head = [ctx.label("year"), ctx.label("stage"), ctx.t("explore.public.public_finance.indicator"),
+            ctx.t("explore.public.public_finance.value"), ctx.t("explore.public.public_finance.document"),
+            ctx.t("explore.public.public_finance.precision"), ctx.t("explore.public.public_finance.source")]
     rows = [[r.year, ctx.label(r.stage), key_label[r.indicator_key], ctx.rp(r.value_idr),
              r.document, r.precision, r.source]
             for r in best.sort_values(["indicator_key", "year", "stage"]).itertuples()]
@@ -59,40 +58,28 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
     rev19, rev20 = get("pendapatan_total", "realisasi", 2019), get("pendapatan_total",
                                                                       "realisasi", 2020)
     if not np.isnan(rev19 + rev20):
-        lines.append(ctx.t(
-            f"Realisasi pendapatan daerah 2020 {ctx.rp(rev20)}, {ctx.pct(rev20 / rev19 - 1)} "
-            f"dibanding 2019 ({ctx.rp(rev19)}).",
-            f"Realised regional revenue 2020 was {ctx.rp(rev20)}, {ctx.pct(rev20 / rev19 - 1)} "
-            f"against 2019 ({ctx.rp(rev19)})."))
+        lines.append(ctx.t("explore.public.public_finance.realised_regional_revenue_2020",
+                           rev20=ctx.rp(rev20), change=ctx.pct(rev20 / rev19 - 1),
+                           rev19=ctx.rp(rev19)))
     p19, r20 = get("belanja_total", "perubahan", 2019), get("belanja_total", "realisasi", 2020)
     if not np.isnan(p19 + r20):
-        lines.append(ctx.t(
-            f"Realisasi belanja 2020 {ctx.rp(r20)}: {ctx.pct(r20 / p19 - 1)} terhadap APBD-P "
-            f"2019 ({ctx.rp(p19)}; dokumen berbeda tahap, bukan perbandingan realisasi dengan "
-            "realisasi).",
-            f"Realised spending 2020 was {ctx.rp(r20)}: {ctx.pct(r20 / p19 - 1)} against the "
-            f"2019 revised budget ({ctx.rp(p19)}; different stages, not actual against "
-            "actual)."))
+        lines.append(ctx.t("explore.public.public_finance.realised_spending_2020_was",
+                           r20=ctx.rp(r20), change=ctx.pct(r20 / p19 - 1), p19=ctx.rp(p19)))
     r21 = get("belanja_total", "realisasi", 2021)
     if not np.isnan(r20 + r21):
-        lines.append(ctx.t(f"Realisasi belanja 2021 {ctx.rp(r21)} "
-                           f"({ctx.pct(r21 / r20 - 1)} terhadap 2020).",
-                           f"Realised spending 2021 was {ctx.rp(r21)} "
-                           f"({ctx.pct(r21 / r20 - 1)} on 2020)."))
+        lines.append(ctx.t("explore.public.public_finance.realised_spending_2021_was",
+                           r21=ctx.rp(r21), change=ctx.pct(r21 / r20 - 1)))
     m = spend[spend["stage"] == "murni"].set_index("year")["value_idr"]
     if len(m) >= 2:
-        lines.append(ctx.t(
-            f"APBD murni belanja: {ctx.rp(m.iloc[0])} ({m.index[0]}) hingga "
-            f"{ctx.rp(m.iloc[-1])} ({m.index[-1]}).",
-            f"Original budget (murni) spending: {ctx.rp(m.iloc[0])} ({m.index[0]}) to "
-            f"{ctx.rp(m.iloc[-1])} ({m.index[-1]})."))
+        lines.append(ctx.t("explore.public.public_finance.original_budget_murni_spending",
+                           first=ctx.rp(m.iloc[0]), y0=m.index[0], last=ctx.rp(m.iloc[-1]),
+                           y1=m.index[-1]))
     missing = [y for y in range(ctx.years[0], ctx.years[1] + 1) if y not in set(spend["year"])]
     if missing:
-        lines.append(ctx.t(f"Tanpa angka belanja publik: {', '.join(map(str, missing))}.",
-                           f"No public spending figure for: {', '.join(map(str, missing))}."))
-    cap = ctx.t("APBD dan LRA Kabupaten (data publik, bersumber; satu dokumen per tahun dan tahap)",
-                "Regency APBD and LRA (public, cited data; one document per year and stage)")
-    return Result(ctx.t("APBD dan realisasi", "APBD and realisation"), bullets(lines), figs,
+        lines.append(ctx.t("explore.public.public_finance.no_public_spending_figure",
+                           years=', '.join(map(str, missing))))
+    cap = ctx.t("explore.public.public_finance.regency_apbd_lra_public")
+    return Result(ctx.t("explore.public.public_finance.apbd_realisation"), bullets(lines), figs,
                   table_html(head, rows, ctx, cap, False), best, False,
                   {"rev_change_2020": (rev20 / rev19 - 1) if rev19 else np.nan,
                    "missing_years": missing})
@@ -101,17 +88,14 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
 def _owner(ctx: Context, r, names: pd.Series) -> str:
     if isinstance(r.unit_id, str):
         return _name(names, r.unit_id)
-    return ctx.t("Akun tanpa atribusi OPD", "Account not attributed to an OPD")
+    return ctx.t("explore.public.owner.account_not_attributed_opd")
 
 
 def _no_public_profiles(ctx: Context, title: str, n: int) -> Result:
     """A section with no public innovation profile in the notebook's years (the IID profiles
     are reported in 2021: a range without 2021 has none)."""
-    return Result(title, ctx.t(
-        f"Tidak ada profil inovasi publik dalam {ctx.span} ({n} baris; profil IID dilaporkan "
-        "pada 2021, jadi rentang tahun tanpa 2021 tidak memuatnya).",
-        f"No public innovation profile in {ctx.span} ({n} rows; the IID profiles are reported "
-        "in 2021, so a year range without 2021 holds none)."), simulated=False,
+    return Result(title, ctx.t("explore.public.no_public_profiles.no_public_innovation_profile",
+                               span=ctx.span, n=n), simulated=False,
         facts={"profiles": n, "kept": 0})
 
 
@@ -123,7 +107,7 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
     names = unit_names(ctx)
     d = require_public(profiles, "public_innovations_by_opd").copy()
     if d.empty:
-        return _no_public_profiles(ctx, ctx.t("Inovasi 2021 per OPD", "2021 innovations by OPD"),
+        return _no_public_profiles(ctx, ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"),
                                    len(inn))
     d["owner"] = [_owner(ctx, r, names) for r in d.itertuples()]
     g = d.groupby("owner").agg(total=("innovation_id", "size"),
@@ -137,18 +121,12 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
             for k, r in g.iterrows()]
     n_dup = len(inn) - len(d)
     attributed = d[d["unit_id"].notna()]
-    text = ctx.t(
-        f"{len(inn)} profil inovasi IID 2021; {n_dup} kemungkinan duplikat disisihkan, sisa "
-        f"{len(d)} dari {attributed['unit_id'].nunique()} unit. Terbanyak: {g.index[0]} "
-        f"({int(g['total'].iloc[0])}). {ctx.pct(d['digital'].mean())} digital; "
-        f"{ctx.pct((d['stage'] == 'implementasi').mean())} sudah tahap implementasi.",
-        f"{len(inn)} IID 2021 innovation profiles; {n_dup} possible duplicates set aside, "
-        f"leaving {len(d)} from {attributed['unit_id'].nunique()} units. Most: {g.index[0]} "
-        f"({int(g['total'].iloc[0])}). {ctx.pct(d['digital'].mean())} are digital; "
-        f"{ctx.pct((d['stage'] == 'implementasi').mean())} are at the implementation stage.")
-    cap = ctx.t("Profil inovasi IID 2021 per unit (data publik, bersumber)",
-                "IID 2021 innovation profiles by unit (public, cited data)")
-    return Result(ctx.t("Inovasi 2021 per OPD", "2021 innovations by OPD"), text, [],
+    text = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles",
+                 n_rows=len(inn), n_dup=n_dup, n=len(d), n_units=attributed['unit_id'].nunique(),
+                 top=g.index[0], top_n=int(g['total'].iloc[0]), digital=ctx.pct(d['digital'].mean()),
+                 implemented=ctx.pct((d['stage'] == 'implementasi').mean()))
+    cap = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles_2")
+    return Result(ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"), text, [],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,
                   {"profiles": len(inn), "kept": len(d), "digital_share":
                    float(d["digital"].mean())})
@@ -163,33 +141,25 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
     d["impl_year"] = d["implementation_date"].dt.year
     dd = d.dropna(subset=["impl_year"]).astype({"impl_year": int})
     if d.empty or dd.empty:
-        return _no_public_profiles(ctx, ctx.t("Bentuk, digital dan tahun implementasi",
-                                              "Form, digital and year of implementation"),
+        return _no_public_profiles(ctx, ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"),
                                    len(inn))
     fig = plots.counts_stacked(dd, lang=ctx.lang, simulated=False, category="form",
                                year="impl_year")
-    fig.axes[0].set_xlabel(ctx.t("Tahun implementasi", "Year of implementation"))
-    fig.axes[0].set_title(ctx.t("Profil IID 2021 menurut bentuk", "IID 2021 profiles by form"))
+    fig.axes[0].set_xlabel(ctx.t("explore.public.public_innovations_by_form.year_implementation"))
+    fig.axes[0].set_title(ctx.t("explore.public.public_innovations_by_form.iid_2021_profiles_by"))
     g = d.groupby("form").agg(n=("innovation_id", "size"), digital=("digital", "sum"))
     years = dd.groupby("impl_year").size()
-    head = [ctx.t("Bentuk", "Form"), ctx.label("count"), ctx.label("innovations_digital"),
-            ctx.t("Porsi digital", "Digital share")]
+    head = [ctx.t("explore.public.public_innovations_by_form.form"), ctx.label("count"), ctx.label("innovations_digital"),
+            ctx.t("explore.public.public_innovations_by_form.digital_share")]
     rows = [[ctx.label(f), int(r.n), int(r.digital), ctx.pct(r.digital / r.n)]
             for f, r in g.sort_values("n", ascending=False).iterrows()]
     top = g["n"].idxmax()
-    text = ctx.t(
-        f"Bentuk terbanyak: {ctx.label(top).lower()} ({int(g.loc[top, 'n'])} dari {len(d)}). "
-        f"Tahun implementasi {int(years.index.min())}–{int(years.index.max())}, terbanyak "
-        f"{int(years.idxmax())} ({int(years.max())}). Tahun implementasi berasal dari profil "
-        "yang dilaporkan pada 2021, jadi inovasi yang berhenti sebelum 2021 tidak tercatat.",
-        f"Most common form: {ctx.label(top).lower()} ({int(g.loc[top, 'n'])} of {len(d)}). "
-        f"Implementation years {int(years.index.min())}–{int(years.index.max())}, most in "
-        f"{int(years.idxmax())} ({int(years.max())}). Implementation years come from profiles "
-        "reported in 2021, so innovations that stopped before 2021 are not recorded.")
-    cap = ctx.t("Profil IID 2021 menurut bentuk dan digital (data publik)",
-                "IID 2021 profiles by form and digital (public data)")
-    return Result(ctx.t("Bentuk, digital dan tahun implementasi",
-                        "Form, digital and year of implementation"), text, [fig],
+    text = ctx.t("explore.public.public_innovations_by_form.most_common_form_implementation",
+                 form=ctx.label(top).lower(), n_form=int(g.loc[top, 'n']), n=len(d),
+                 y0=int(years.index.min()), y1=int(years.index.max()),
+                 peak_year=int(years.idxmax()), peak_n=int(years.max()))
+    cap = ctx.t("explore.public.public_innovations_by_form.iid_2021_profiles_by_2")
+    return Result(ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"), text, [fig],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,
                   {"top_form": top, "peak_year": int(years.idxmax())})
 
@@ -205,34 +175,28 @@ def public_ombudsman(ctx: Context, scores: pd.DataFrame, findings: pd.DataFrame)
         pd.DataFrame({"year": cat["year"], "entity": cat["entity"], "value": cat["value"],
                       "source": cat["source"]})]).sort_values(["year", "entity"],
                                                               ascending=[False, True])
-    head = [ctx.label("year"), ctx.t("Entitas", "Entity"), ctx.label("ombudsman_score"),
-            ctx.t("Sumber", "Source")]
+    head = [ctx.label("year"), ctx.t("explore.public.public_ombudsman.entity"), ctx.label("ombudsman_score"),
+            ctx.t("explore.public.public_finance.source")]
     rows = rows_df.to_numpy().tolist()
     reg = svc[svc["unit_id"].isna()].set_index("year")["value"].sort_index()
     units = svc[svc["unit_id"].notna()]
     lines = []
     if len(reg):
-        lines.append(ctx.t(
-            "Skor kabupaten: " + ", ".join(f"{ctx.num(v)} ({y})" for y, v in reg.items()) + ".",
-            "Regency score: " + ", ".join(f"{ctx.num(v)} ({y})" for y, v in reg.items()) + "."))
+        lines.append(ctx.t("explore.public.public_ombudsman.regency_score",
+                           scores=", ".join(f"{ctx.num(v)} ({y})" for y, v in reg.items())))
     if len(units):
         best = units.loc[units["value"].idxmax()]
-        lines.append(ctx.t(
-            f"{len(units)} unit layanan dinilai ({', '.join(map(str, sorted(units['year'].unique())))}"
-            f"); tertinggi {best['entity']} ({ctx.num(best['value'])}), terendah "
-            f"{ctx.num(units['value'].min())}.",
-            f"{len(units)} service units scored ({', '.join(map(str, sorted(units['year'].unique())))}"
-            f"); highest {best['entity']} ({ctx.num(best['value'])}), lowest "
-            f"{ctx.num(units['value'].min())}."))
+        lines.append(ctx.t("explore.public.public_ombudsman.service_units_scored_highest",
+                           units=len(units),
+                           years=', '.join(map(str, sorted(units['year'].unique()))),
+                           entity=best['entity'], value=ctx.num(best['value']),
+                           min=ctx.num(units['value'].min())))
     if len(cat):
-        lines.append(ctx.t("Tahun sebelumnya hanya punya kategori (zona/predikat), bukan skor.",
-                           "Earlier years have only a category (zone/predicate), not a score."))
+        lines.append(ctx.t("explore.public.public_ombudsman.earlier_years_have_only"))
     if not lines:
-        lines.append(ctx.t(f"Tidak ada catatan Ombudsman dalam {ctx.span}.",
-                           f"No Ombudsman record in {ctx.span}."))
-    cap = ctx.t("Kepatuhan standar pelayanan publik, Ombudsman RI (data publik, bersumber)",
-                "Compliance with public-service standards, Ombudsman RI (public, cited data)")
-    return Result(ctx.t("Kepatuhan Ombudsman", "Ombudsman compliance"), bullets(lines), [],
+        lines.append(ctx.t("explore.public.public_ombudsman.no_ombudsman_record", span=ctx.span))
+    cap = ctx.t("explore.public.public_ombudsman.compliance_with_public_service")
+    return Result(ctx.t("explore.public.public_ombudsman.ombudsman_compliance"), bullets(lines), [],
                   table_html(head, rows, ctx, cap, False), rows_df, False,
                   {"n_scores": len(svc)})
 
@@ -242,12 +206,12 @@ def public_source_list(ctx: Context, *frames: pd.DataFrame) -> Result:
     for i, df in enumerate(frames):
         require_public(df, f"public_source_list (table {i + 1})")
     src = pd.concat([df["source"] for df in frames]).value_counts()
-    head = [ctx.t("Sumber", "Source"), ctx.t("Baris", "Rows")]
+    head = [ctx.t("explore.public.public_finance.source"), ctx.t("explore.public.public_source_list.rows")]
     rows = [[s, int(n)] for s, n in src.items()]
-    text = ctx.t(f"{len(src)} sumber berbeda mendukung angka di notebook ini.",
-                 f"{len(src)} distinct sources support the figures in this notebook.")
-    cap = ctx.t("Sumber yang dikutip", "Sources cited")
-    return Result(ctx.t("Sumber", "Sources"), text, [], table_html(head, rows, ctx, cap, False),
+    text = ctx.t("explore.public.public_source_list.distinct_sources_support_figures",
+                 src=len(src))
+    cap = ctx.t("explore.public.public_source_list.sources_cited")
+    return Result(ctx.t("explore.public.public_source_list.sources"), text, [], table_html(head, rows, ctx, cap, False),
                   src.rename_axis("source").reset_index(name="rows"), False,
                   {"n_sources": len(src)})
 
@@ -257,26 +221,16 @@ def public_conclusions(ctx: Context, *results: Result) -> Result:
     f = _facts(*results)
     lines = []
     if not np.isnan(f.get("rev_change_2020", np.nan)):
-        lines.append(ctx.t(f"Pendapatan daerah yang terealisasi berubah "
-                           f"{ctx.pct(f['rev_change_2020'])} dari 2019 ke 2020: dasar nyata "
-                           "dari pemotongan.",
-                           f"Realised regional revenue changed {ctx.pct(f['rev_change_2020'])} "
-                           "from 2019 to 2020: the real ground of the cuts."))
+        lines.append(ctx.t("explore.public.public_conclusions.realised_regional_revenue_changed",
+                           rev_change_2020=ctx.pct(f['rev_change_2020'])))
     if f.get("kept") and "top_form" in f:
-        lines.append(ctx.t(
-              f"{f['kept']} profil inovasi 2021 (tanpa duplikat), "
-              f"{ctx.pct(f['digital_share'])} digital; bentuk terbanyak "
-              f"{ctx.label(f['top_form']).lower()}; puncak implementasi {f['peak_year']}.",
-              f"{f['kept']} innovation profiles of 2021 (duplicates removed), "
-              f"{ctx.pct(f['digital_share'])} digital; most common form "
-              f"{ctx.label(f['top_form']).lower()}; implementations peak in {f['peak_year']}."))
+        lines.append(ctx.t("explore.public.public_conclusions.innovation_profiles_2021_duplicates",
+                           kept=f['kept'], digital_share=ctx.pct(f['digital_share']),
+                           lower=ctx.label(f['top_form']).lower(), peak_year=f['peak_year']))
     else:
-        lines.append(ctx.t(f"Tidak ada profil inovasi publik dalam {ctx.span}.",
-                           f"No public innovation profile in {ctx.span}."))
+        lines.append(ctx.t("explore.public.public_conclusions.no_public_innovation_profile",
+                           span=ctx.span))
     lines += [
-        ctx.t(f"Tidak ada data publik per OPD per tahun untuk anggaran, IKM atau pengaduan; "
-              f"karena itu notebook lain memakai panel simulasi. {f['n_sources']} sumber dikutip.",
-              "There is no public per-OPD per-year data on budgets, IKM or complaints; that is "
-              f"why the other notebooks use a simulated panel. {f['n_sources']} sources cited."),
+        ctx.t("explore.public.public_conclusions.there_no_public_per", n_sources=f['n_sources']),
     ]
-    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines), facts=f)
+    return Result(ctx.t("explore.public.public_conclusions.conclusions"), bullets(lines), facts=f)

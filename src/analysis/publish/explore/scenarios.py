@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.narrative.sentences import claim_of
 from analysis.publish import plots
 from analysis.publish.explore.context import (
     Context,
@@ -16,7 +17,7 @@ from analysis.publish.explore.context import (
     is_simulated,
     table_html,
 )
-from analysis.publish.explore.evidence import _ci, claim, evidence_phrase, fit_scope, n_tests
+from analysis.publish.explore.evidence import _ci, evidence_phrase, fit_scope, n_tests
 
 
 def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
@@ -26,17 +27,13 @@ def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
     pu = pu.sort_values("year")
     last = pu.iloc[-1]
     ikm = pu.dropna(subset=["ikm"])
-    text = ctx.t(
-        f"**{last['name']}** ({ctx.unit_id}): realisasi {int(last['year'])} "
-        f"{ctx.rp(last['budget_realisasi'])}, inovasi baru: {int(last['innovations'])}; rata-rata "
-        f"{ctx.num(pu['innovations'].mean(), 1)} inovasi per tahun {ctx.span}. "
-        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
-           if len(ikm) else "Tanpa IKM (bukan unit garis depan)."),
-        f"**{last['name']}** ({ctx.unit_id}): actual spending {int(last['year'])} "
-        f"{ctx.rp(last['budget_realisasi'])}, new innovations: {int(last['innovations'])}; on "
-        f"average {ctx.num(pu['innovations'].mean(), 1)} innovations a year {ctx.span}. "
-        + (f"IKM {int(ikm['year'].iloc[-1])}: {ctx.num(ikm['ikm'].iloc[-1])}."
-           if len(ikm) else "No IKM (not a front-line unit)."))
+    text = ctx.t("explore.scenarios.scenario_unit.profile", name=last["name"],
+                 unit=ctx.unit_id, year=int(last["year"]), spent=ctx.rp(last["budget_realisasi"]),
+                 new=int(last["innovations"]), mean=ctx.num(pu["innovations"].mean(), 1),
+                 span=ctx.span) + " " + (
+        ctx.t("explore.scenarios.scenario_unit.ikm", year=int(ikm["year"].iloc[-1]),
+              ikm=ctx.num(ikm["ikm"].iloc[-1])) if len(ikm)
+        else ctx.t("explore.scenarios.scenario_unit.no_ikm"))
     fig = plots.budget_path(
         pu.melt(id_vars=["year", "provenance"], value_vars=["budget_murni", "budget_perubahan",
                                                              "budget_realisasi"],
@@ -44,7 +41,7 @@ def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
             stage=lambda d: d["stage"].str.removeprefix("budget_")),
         lang=ctx.lang, simulated=sim)
     fig.axes[0].set_title(str(last["name"]))
-    return Result(ctx.t("Unit yang dibahas", "The unit"), text, [fig], simulated=sim,
+    return Result(ctx.t("explore.scenarios.scenario_unit.unit"), text, [fig], simulated=sim,
                   facts={"mean_innovations": float(pu["innovations"].mean()),
                          "has_ikm": bool(len(ikm))})
 
@@ -57,13 +54,13 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     from analysis.methods import models
 
     sim = is_simulated(model_results)
-    title = ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
-                  f"If the budget is cut by {ctx.num(cut_pct, 1)}%")
+    title = ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+                  cut_pct=ctx.num(cut_pct, 1))
     try:
         sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
     except ValueError as exc:
-        return Result(title, bullets([ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
-                                            f"The scenario cannot be computed: {exc}."),
+        return Result(title, bullets([ctx.t("explore.scenarios.scenario_result.scenario_cannot_be_computed",
+                                            exc=exc),
                                       fit_scope(ctx, model_results)]), simulated=sim,
                       facts={"evidence": {}})
     with plots.style_context():
@@ -73,18 +70,18 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
                                       "ci_low": [r.ci_low], "ci_high": [r.ci_high]}),
                         lang=ctx.lang, ax=ax, simulated=sim)
         ax.set_title(ctx.label(r.outcome))
-        ax.set_xlabel(ctx.t("% perubahan jumlah inovasi", "% change in innovations")
+        ax.set_xlabel(ctx.t("explore.scenarios.scenario_result.change_innovations")
                       if r.measure == "pct_change" else
-                      ctx.t("Poin IKM tahun berikutnya", "IKM points the following year"))
+                      ctx.t("explore.scenarios.scenario_result.ikm_points_following_year"))
     if sim:
         plots.mark_simulated(fig, ctx.lang)
-    head = [ctx.t("Hasil", "Outcome"), ctx.t("Perkiraan", "Estimate"),
-            ctx.t("Interval 95%", "95% interval"), ctx.t("Tingkat terakhir", "Latest level"),
-            ctx.t("Bukti", "Evidence"), "n", ctx.t("OPD", "OPDs")]
-    ev_word = {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}
+    head = [ctx.t("explore.scenarios.scenario_result.outcome"), ctx.t("explore.scenarios.scenario_result.estimate"),
+            ctx.t("explore.scenarios.scenario_result.95_interval"), ctx.t("explore.scenarios.scenario_result.latest_level"),
+            ctx.t("explore.scenarios.scenario_result.evidence"), "n", ctx.t("explore.scenarios.scenario_result.opds")]
+    ev_word = {"thin": ctx.t("explore.scenarios.scenario_result.thin"), "adequate": ctx.t("explore.scenarios.scenario_result.adequate")}
     rows = []
     for r in sc.itertuples():
-        unit = "%" if r.measure == "pct_change" else ctx.t(" poin", " points")
+        unit = "%" if r.measure == "pct_change" else ctx.t("explore.scenarios.scenario_result.points")
         rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
                      _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
@@ -98,13 +95,11 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         if coef.empty:
             continue
         c = next(coef.itertuples())
-        extra = ctx.t(f"Koefisien {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
-                      f"{evidence_phrase(ctx, c, k)}",
-                      f"Coefficient {ctx.label(r.outcome)} ~ {ctx.label(r.coef_term)}: "
-                      f"{evidence_phrase(ctx, c, k)}")
-        if claim(c) != "yes" and r.evidence == "adequate":
-            extra += ctx.t("; jadi perkiraan skenario ini juga harus dibaca sebagai bukti tipis",
-                           "; so this scenario estimate must also be read as thin evidence")
+        extra = ctx.t("explore.scenarios.scenario_result.coefficient",
+                      outcome=ctx.label(r.outcome), coef_term=ctx.label(r.coef_term),
+                      c=evidence_phrase(ctx, c, k))
+        if claim_of(c) != "yes" and r.evidence == "adequate":
+            extra += ctx.t("explore.scenarios.scenario_result.so_this_scenario_estimate")
         lines.append(extra + ".")
     used = model_results[model_results["term"].isin(set(sc["coef_term"]))
                          & ~model_results["model"].str.startswith("leadership")]
@@ -113,17 +108,14 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
         b = float(inn["baseline"].iloc[0])
         r = inn.iloc[0]
-        lines.append(ctx.t(
-            f"Dari {ctx.num(b, 0)} inovasi pada {r['baseline_year']}, itu sekitar "
-            f"{ctx.num(b * r['estimate'] / 100, 2)} inovasi per tahun (interval "
-            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)}).",
-            f"From {ctx.num(b, 0)} innovations in {r['baseline_year']}, that is about "
-            f"{ctx.num(b * r['estimate'] / 100, 2)} innovations a year (interval "
-            f"{_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)})."))
-    cap = ctx.t(f"Skenario: anggaran {ctx.unit_id} dipotong {ctx.num(cut_pct, 1)}%",
-                f"Scenario: the budget of {ctx.unit_id} cut by {ctx.num(cut_pct, 1)}%")
-    return Result(ctx.t(f"Jika anggaran dipotong {ctx.num(cut_pct, 1)}%",
-                        f"If the budget is cut by {ctx.num(cut_pct, 1)}%"),
+        lines.append(ctx.t("explore.scenarios.scenario_result.from_innovations_that_about",
+                           baseline=ctx.num(b, 0), baseline_year=r['baseline_year'],
+                           change=ctx.num(b * r['estimate'] / 100, 2),
+                           interval=_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)))
+    cap = ctx.t("explore.scenarios.scenario_result.scenario_budget_cut_by", unit_id=ctx.unit_id,
+                cut_pct=ctx.num(cut_pct, 1))
+    return Result(ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+                        cut_pct=ctx.num(cut_pct, 1)),
                   bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
                   {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
 
@@ -141,9 +133,9 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
         sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
                        ignore_index=True).sort_values(["outcome", "cut_pct"])
     except ValueError as exc:
-        return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"),
-                      ctx.t(f"Skenario tidak dapat dihitung: {exc}.",
-                            f"The scenario cannot be computed: {exc}."), simulated=sim,
+        return Result(ctx.t("explore.scenarios.scenario_grid.several_cut_sizes"),
+                      ctx.t("explore.scenarios.scenario_result.scenario_cannot_be_computed",
+                            exc=exc), simulated=sim,
                       facts={"thin": {}})
     outcomes = list(dict.fromkeys(sc["outcome"]))
     with plots.style_context():
@@ -154,41 +146,32 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
             ax.fill_between(d["cut_pct"], d["ci_low"], d["ci_high"], alpha=0.2, linewidth=0)
             ax.plot(d["cut_pct"], d["estimate"], marker="o")
             ax.set_title(ctx.label(o))
-            ax.set_xlabel(ctx.t("Pemotongan (%)", "Cut (%)"))
-            ax.set_ylabel(ctx.t("% perubahan", "% change") if d["measure"].iloc[0]
-                          == "pct_change" else ctx.t("Poin IKM", "IKM points"))
+            ax.set_xlabel(ctx.t("explore.scenarios.scenario_grid.cut"))
+            ax.set_ylabel(ctx.t("explore.scenarios.scenario_grid.change") if d["measure"].iloc[0]
+                          == "pct_change" else ctx.t("explore.scenarios.scenario_grid.ikm_points"))
     if sim:
         plots.mark_simulated(fig, ctx.lang)
-    head = [ctx.t("Pemotongan", "Cut"), ctx.t("Hasil", "Outcome"),
-            ctx.t("Perkiraan", "Estimate"), ctx.t("Interval 95%", "95% interval"),
-            ctx.t("Bukti", "Evidence")]
+    head = [ctx.t("explore.scenarios.scenario_grid.cut_2"), ctx.t("explore.scenarios.scenario_result.outcome"),
+            ctx.t("explore.scenarios.scenario_result.estimate"), ctx.t("explore.scenarios.scenario_result.95_interval"),
+            ctx.t("explore.scenarios.scenario_result.evidence")]
     rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),
              _ci(ctx, r.ci_low, r.ci_high, 1),
-             {"thin": ctx.t("tipis", "thin"), "adequate": ctx.t("memadai", "adequate")}.get(
+             {"thin": ctx.t("explore.scenarios.scenario_result.thin"), "adequate": ctx.t("explore.scenarios.scenario_result.adequate")}.get(
                  r.evidence, r.evidence)] for r in sc.itertuples()]
     thin = sc.groupby("outcome")["evidence"].apply(lambda s: bool((s == "thin").all()))
-    text = ctx.t(
-        "Perkiraan dan intervalnya membesar sebanding dengan pemotongan; "
-        + ", ".join(f"{ctx.label(o)}: bukti {'tipis' if t else 'memadai'}"
-                    for o, t in thin.items()) + ".",
-        "The estimate and its interval grow with the cut; "
-        + ", ".join(f"{ctx.label(o)}: evidence {'thin' if t else 'adequate'}"
-                    for o, t in thin.items()) + ".")
-    cap = ctx.t("Skenario untuk beberapa besaran pemotongan",
-                "Scenarios for several cut sizes")
-    return Result(ctx.t("Beberapa besaran pemotongan", "Several cut sizes"), text, [fig],
+    text = ctx.t("explore.scenarios.scenario_grid.grows", evidence=", ".join(
+        ctx.t("explore.scenarios.scenario_grid." + ("thin" if t else "adequate"),
+              outcome=ctx.label(o)) for o, t in thin.items()))
+    cap = ctx.t("explore.scenarios.scenario_grid.scenarios_for_several_cut")
+    return Result(ctx.t("explore.scenarios.scenario_grid.several_cut_sizes"), text, [fig],
                   table_html(head, rows, ctx, cap, sim), sc, sim,
                   {"thin": thin.to_dict()})
 
 
 def scenario_caveats(ctx: Context, res: Result, panel: pd.DataFrame) -> Result:
     extra = [
-        ctx.t("Skenario memakai koefisien rata-rata semua OPD; OPD tertentu bisa bereaksi "
-              "berbeda.",
-              "The scenario uses coefficients averaged over all OPDs; a given OPD may react "
-              "differently."),
-        ctx.t("Ini asosiasi dari masa lalu (terutama 2020), bukan ramalan sebab-akibat.",
-              "This is an association from the past (mostly 2020), not a causal forecast."),
+        ctx.t("explore.scenarios.scenario_caveats.scenario_uses_coefficients_averaged"),
+        ctx.t("explore.scenarios.scenario_caveats.this_association_from_past"),
     ]
     return caveats(ctx, res.simulated, panel["unit_id"].nunique(), panel["year"].nunique(),
                    extra)

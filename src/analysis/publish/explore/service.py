@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.narrative import fmt
+from analysis.narrative.sentences import claim_of
 from analysis.publish.explore.context import (
     Context,
     Result,
@@ -19,9 +20,8 @@ from analysis.publish.explore.context import (
 from analysis.publish.explore.evidence import (
     _ci,
     _covers,
-    _p,
-    claim,
     claims_sentence,
+    coverage_sentence,
     estimable,
     evidence_phrase,
     live_scope,
@@ -39,24 +39,19 @@ def service_trends(ctx: Context, trend: pd.DataFrame, simulated: bool) -> Result
     sim = simulated
     t = trend.reset_index()
     fig = _line_figure(t, "year", ["ikm", "ombudsman_score"], ctx,
-                       ctx.t("Rata-rata unit (0–100)", "Mean over units (0–100)"), sim)
+                       ctx.t("explore.service.service_trends.mean_over_units_0"), sim)
     head = [ctx.label("year"), ctx.label("ikm"), "n", ctx.label("ombudsman_score"), "n",
-            ctx.label("complaints"), "n", ctx.t("Median perubahan anggaran",
-                                                "Median budget change")]
+            ctx.label("complaints"), "n", ctx.t("explore.service.service_trends.median_budget_change")]
     rows = [[int(r.year), ctx.num(r.ikm), int(r.n_ikm), ctx.num(r.ombudsman_score),
              int(r.n_omb), fmt.number(r.complaints, ctx.lang, 0), int(r.n_compl),
              ctx.pct(np.expm1(r.budget))] for r in t.itertuples()]
     ik = t.dropna(subset=["ikm"]).set_index("year")["ikm"]
-    text = ctx.t(
-        f"IKM rata-rata {ctx.num(ik.iloc[0])} ({ik.index[0]}) dan {ctx.num(ik.iloc[-1])} "
-        f"({ik.index[-1]}), terendah {ctx.num(ik.min())} pada {ik.idxmin()}. Skor Ombudsman "
-        f"tersedia untuk paling banyak {int(t['n_omb'].max())} unit per tahun.",
-        f"Mean IKM {ctx.num(ik.iloc[0])} ({ik.index[0]}) and {ctx.num(ik.iloc[-1])} "
-        f"({ik.index[-1]}), lowest {ctx.num(ik.min())} in {ik.idxmin()}. Ombudsman scores "
-        f"exist for at most {int(t['n_omb'].max())} units a year.")
-    cap = ctx.t("Indikator layanan per tahun (unit garis depan)",
-                "Service indicators per year (front-line units)")
-    return Result(ctx.t("Indikator layanan dari tahun ke tahun", "Service indicators over time"),
+    text = ctx.t("explore.service.service_trends.mean_ikm_lowest_ombudsman",
+                 ikm_first=ctx.num(ik.iloc[0]), y0=ik.index[0], ikm_last=ctx.num(ik.iloc[-1]),
+                 y1=ik.index[-1], ikm_min=ctx.num(ik.min()), y_min=ik.idxmin(),
+                 n_omb=int(t['n_omb'].max()))
+    cap = ctx.t("explore.service.service_trends.service_indicators_per_year")
+    return Result(ctx.t("explore.service.service_trends.service_indicators_over_time"),
                   text, [fig], table_html(head, rows, ctx, cap, sim), t, sim,
                   {"ikm_low_year": int(ik.idxmin()), "n_omb_max": int(t["n_omb"].max())})
 
@@ -67,38 +62,31 @@ def service_by_budget_change(ctx: Context, groups: pd.DataFrame, threshold: floa
     notebook grouped it (index ``cut``/``stable``/``increase``; columns ``(d_<indicator>,
     "mean")`` and ``(d_<indicator>, "count")``), with the ``threshold`` in the words."""
     thr = ctx.pct(threshold, 0)
-    words = {"cut": ctx.t(f"Dipotong >{thr} tahun lalu", f"Cut >{thr} the year before"),
-             "stable": ctx.t(f"Stabil (±{thr})", f"Stable (±{thr})"),
-             "increase": ctx.t(f"Naik >{thr} tahun lalu", f"Up >{thr} the year before")}
+    words = {"cut": ctx.t("explore.service.service_by_budget_change.cut_year_before", thr=thr),
+             "stable": ctx.t("explore.service.service_by_budget_change.stable", thr=thr),
+             "increase": ctx.t("explore.service.service_by_budget_change.up_year_before", thr=thr)}
     cols = [c for c in dict.fromkeys(groups.columns.get_level_values(0))]
     rows = [[words.get(str(k), str(k)),
              *[f"{ctx.num(groups.loc[k, (c, 'mean')])} (n={int(groups.loc[k, (c, 'count')])})"
                for c in cols]] for k in groups.index]
-    head = [ctx.t("Anggaran tahun lalu", "Budget the year before"),
-            *[ctx.t("Perubahan ", "Change in ") + ctx.label(c.removeprefix("d_")) for c in cols]]
+    head = [ctx.t("explore.service.service_by_budget_change.budget_year_before"),
+            *[ctx.t("explore.service.service_by_budget_change.change") + ctx.label(c.removeprefix("d_")) for c in cols]]
     cut, up = (groups.loc[k, ("d_ikm", "mean")] if k in groups.index else np.nan
                for k in ("cut", "increase"))
     diff = cut - up
-    text = ctx.t(
-        f"Setahun setelah pemotongan >{thr}, IKM berubah rata-rata {ctx.num(cut)} poin; setelah "
-        f"kenaikan >{thr}, {ctx.num(up)} poin (selisih {ctx.num(diff)}). Perbandingan mentah "
-        "ini belum memisahkan guncangan tahunan bersama; model di bawah melakukannya.",
-        f"The year after a >{thr} cut, IKM changed by {ctx.num(cut)} points on average; after "
-        f"a >{thr} increase, by {ctx.num(up)} points (difference {ctx.num(diff)}). This raw "
-        "comparison does not remove shocks common to a year; the models below do.")
-    cap = ctx.t("Perubahan indikator layanan menurut perubahan anggaran tahun sebelumnya",
-                "Change in service indicators by the previous year's budget change")
-    return Result(ctx.t("Setelah dipotong, stabil atau naik", "After a cut, a stable year or "
-                        "an increase"), text, [], table_html(head, rows, ctx, cap, simulated),
+    text = ctx.t("explore.service.service_by_budget_change.year_after_cut_ikm", thr=thr,
+                 cut=ctx.num(cut), up=ctx.num(up), diff=ctx.num(diff))
+    cap = ctx.t("explore.service.service_by_budget_change.change_service_indicators_by")
+    return Result(ctx.t("explore.service.service_by_budget_change.after_cut_stable_year"), text, [], table_html(head, rows, ctx, cap, simulated),
                   groups, simulated, {"ikm_cut_minus_increase": float(diff)})
 
 
 def _lag_term(ctx: Context, term: str, max_lag: int) -> str:
     if term == "cumulative":
-        return ctx.t(f"kumulatif (jeda 0–{max_lag})", f"cumulative (lags 0–{max_lag})")
+        return ctx.t("explore.service.lag_term.cumulative_lags_0", max_lag=max_lag)
     k = int(str(term).rsplit("lag", 1)[1])
-    return ctx.t("tahun yang sama" if k == 0 else f"jeda {k} th",
-                 "same year" if k == 0 else f"lag {k} y")
+    return ctx.t("explore.service.lag_term.same_year") if k == 0 else \
+        ctx.t("explore.service.lag_term.lag", k=k)
 
 
 def lag_labels(ctx: Context, res: pd.DataFrame, max_lag: int) -> pd.DataFrame:
@@ -122,8 +110,7 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
                                       _l=lag_results["lag"].fillna(99))
                    .sort_values(["_o", "_l"]).drop(columns=["_o", "_l"]).reset_index(drop=True))
     sim = is_simulated(lag_results)
-    title = ctx.t("Anggaran dan layanan: semua jeda dalam satu model",
-                  "Budget and service: all lags in one model")
+    title = ctx.t("explore.service.service_lags.budget_service_all_lags")
     ok = estimable(lag_results)
     k_tests = n_tests(lag_results)
     rows, lines, claims, facts_cum = [], [], [], {}
@@ -132,7 +119,7 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
         rows.append([ctx.label(r.outcome), _lag_term(ctx, r.term, max_lag) if not pd.isna(
                      r.estimate) else fmt.MISSING, ctx.num(r.estimate, 3),
                      scale_word(ctx, r.outcome, r.model), _ci(ctx, r.ci_low, r.ci_high, 3),
-                     _p(ctx, r.p_value), _p(ctx, getattr(r, "p_adjusted", np.nan)),
+                     fmt.pvalue(r.p_value, ctx.lang), fmt.pvalue(getattr(r, "p_adjusted", np.nan), ctx.lang),
                      _int(getattr(r, "n_tests", np.nan)), int(r.n), int(r.n_clusters),
                      planted_text(ctx, tv) if sim else fmt.MISSING, r.note])
     covered: dict = {}
@@ -140,44 +127,34 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
         g = ok[ok["outcome"] == outcome]
         if g.empty:
             why = "; ".join(not_estimable_notes(lag_results[lag_results["outcome"] == outcome]))
-            lines.append(ctx.t(f"{ctx.label(outcome)}: tidak dapat ditaksir ({why}).",
-                               f"{ctx.label(outcome)}: cannot be estimated ({why})."))
+            lines.append(ctx.t("explore.service.service_lags.cannot_be_estimated",
+                               outcome=ctx.label(outcome), why=why))
             continue
         unit = scale_word(ctx, outcome, g["model"].iloc[0])
         lags = g[g["term"] != "cumulative"].sort_values("lag")
         each = "; ".join(f"{_lag_term(ctx, x.term, max_lag)} {ctx.num(x.estimate)} "
                          f"{_ci(ctx, x.ci_low, x.ci_high)}" for x in lags.itertuples())
         cum = g[g["term"] == "cumulative"]
-        part = ctx.t(f"{ctx.label(outcome)} ({unit} per satu satuan log perubahan anggaran; "
-                     f"n = {int(g['n'].max())}, {int(g['n_clusters'].max())} OPD): {each}.",
-                     f"{ctx.label(outcome)} ({unit} per unit of log budget change; n = "
-                     f"{int(g['n'].max())}, {int(g['n_clusters'].max())} OPDs): {each}.")
+        part = ctx.t("explore.service.service_lags.per_unit_log_budget",
+                     outcome=ctx.label(outcome), unit=unit, n=int(g['n'].max()),
+                     n_clusters=int(g['n_clusters'].max()), each=each)
         if len(cum):
             c = next(cum.itertuples())
-            part += ctx.t(f" Kumulatif {ctx.num(c.estimate)} {_ci(ctx, c.ci_low, c.ci_high)} "
-                          f"({evidence_phrase(ctx, c, k_tests)}).",
-                          f" Cumulative {ctx.num(c.estimate)} {_ci(ctx, c.ci_low, c.ci_high)} "
-                          f"({evidence_phrase(ctx, c, k_tests)}).")
-            facts_cum[outcome] = claim(c)
-        yes = [x for x in lags.itertuples() if claim(x) == "yes"]
-        raw = [x for x in lags.itertuples() if claim(x) == "raw"]
+            part += ctx.t("explore.service.service_lags.cumulative", estimate=ctx.num(c.estimate),
+                          ci_low=_ci(ctx, c.ci_low, c.ci_high), c=evidence_phrase(ctx, c, k_tests))
+            facts_cum[outcome] = claim_of(c)
+        yes = [x for x in lags.itertuples() if claim_of(x) == "yes"]
+        raw = [x for x in lags.itertuples() if claim_of(x) == "raw"]
         if yes:
-            part += ctx.t(" Jeda dengan p Holm < 0,05: "
-                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in yes) + ".",
-                          " Lags with Holm-adjusted p < 0.05: "
-                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in yes) + ".")
+            part += ctx.t("explore.service.service_lags.lags_claimed",
+                          lags=", ".join(_lag_term(ctx, x.term, max_lag) for x in yes))
         else:
-            part += ctx.t(" Tidak ada jeda tunggal dengan p Holm < 0,05.",
-                          " No single lag has a Holm-adjusted p below 0.05.")
+            part += ctx.t("explore.service.service_lags.no_single_lag_has")
         if raw:
-            part += ctx.t(" Interval tanpa koreksi tidak memuat nol pada "
-                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in raw)
-                          + ", tetapi itu tidak diklaim.",
-                          " Unadjusted intervals exclude zero at "
-                          + ", ".join(_lag_term(ctx, x.term, max_lag) for x in raw)
-                          + ", which is not claimed.")
+            part += ctx.t("explore.service.service_lags.lags_raw",
+                          lags=", ".join(_lag_term(ctx, x.term, max_lag) for x in raw))
         lines.append(part)
-        claims += [(x.outcome, x.term) for x in g.itertuples() if claim(x) == "yes"]
+        claims += [(x.outcome, x.term) for x in g.itertuples() if claim_of(x) == "yes"]
         for x in g.itertuples():
             covered[(outcome, x.term)] = _covers(x.ci_low, x.ci_high,
                                                  getattr(x, "planted", np.nan))
@@ -185,33 +162,18 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
         miss = [f"{ctx.label(o)} {_lag_term(ctx, t, max_lag)}" for (o, t), v in covered.items()
                 if v is False]
         n_chk = sum(v is not None for v in covered.values())
-        lines.append(ctx.t(
-            f"Pemeriksaan simulasi: interval memuat nilai yang ditanam (termasuk nol yang "
-            f"ditanam) untuk {n_chk - len(miss)} dari {n_chk} koefisien"
-            + (f"; tidak untuk {', '.join(miss)}." if miss else "."),
-            f"Simulation check: the interval covers the planted value (planted zeros "
-            f"included) for {n_chk - len(miss)} of {n_chk} coefficients"
-            + (f"; not for {', '.join(miss)}." if miss else ".")))
-    lines.append(ctx.t(
-        "Semua jeda ada dalam satu model per indikator, sehingga setiap jeda dibaca dengan jeda "
-        "lain tetap; perubahan anggaran berkorelasi negatif dari tahun ke tahun, jadi model per "
-        "jeda akan menyesatkan. Efek kumulatif adalah jumlah jeda dengan intervalnya sendiri.",
-        "All lags are in one model per indicator, so each lag is read holding the others "
-        "fixed; budget changes are negatively autocorrelated within an OPD, so one model per "
-        "lag would mislead. The cumulative effect is the sum of the lags, with its own "
-        "interval."))
-    lines.append(live_scope(ctx, ok) + ctx.t(f" p Holm atas {k_tests} uji tabel ini.",
-                                             f" Holm-adjusted p over the {k_tests} tests of "
-                                             "this table."))
+        lines.append(coverage_sentence(ctx, n_chk - len(miss), n_chk, miss, zeros=True))
+    lines.append(ctx.t("explore.service.service_lags.all_lags_one_model"))
+    lines.append(live_scope(ctx, ok) + ctx.t("explore.service.service_lags.holm_adjusted_p_over",
+                                             k_tests=k_tests))
     figs: list = []
-    head = [ctx.t("Hasil", "Outcome"), ctx.t("Jeda", "Lag"), ctx.label("estimate"),
-            ctx.t("Satuan", "Unit"), ctx.t("Interval 95%", "95% interval"), "p",
-            ctx.t("p Holm", "Holm p"), ctx.t("Uji", "Tests"), "n", ctx.t("OPD", "OPDs"),
-            ctx.t("Nilai tanam (simulasi)", "Planted (simulation)"), ctx.t("Catatan", "Note")]
+    head = [ctx.t("explore.service.service_lags.outcome"), ctx.t("explore.service.service_lags.lag"), ctx.label("estimate"),
+            ctx.t("explore.service.service_lags.unit"), ctx.t("explore.service.service_lags.95_interval"), "p",
+            ctx.t("explore.service.service_lags.holm_p"), ctx.t("explore.service.service_lags.tests"), "n", ctx.t("explore.service.service_lags.opds"),
+            ctx.t("explore.service.service_lags.planted_simulation"), ctx.t("explore.service.service_lags.note")]
     formulas = " ; ".join(dict.fromkeys(lag_results.get("formula", pd.Series(dtype=str))
                                         .dropna()))
-    cap = ctx.t("Model jeda terdistribusi yang ditaksir di sel ini: ",
-                "Distributed-lag models fitted in this cell: ") + formulas
+    cap = ctx.t("explore.service.service_lags.distributed_lag_models_fitted") + formulas
     return Result(title, bullets(lines), figs, table_html(head, rows, ctx, cap, sim),
                   lag_results, sim,
                   {"claims": claims, "cumulative": facts_cum, "n_tests": k_tests,
@@ -222,22 +184,14 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
 def service_conclusions(ctx: Context, *results: Result) -> Result:
     f = _facts(*results)
     lines = []
-    word = {"yes": ctx.t("dapat dibedakan dari nol setelah koreksi uji berganda",
-                         "distinguishable from zero after adjusting for multiple tests"),
-            "raw": ctx.t("hanya tanpa koreksi tidak memuat nol: tidak diklaim",
-                         "excludes zero only without adjustment: not claimed"),
-            "no": ctx.t("tidak dapat dibedakan dari nol", "not distinguishable from zero")}
+    word = {"yes": ctx.t("explore.service.service_conclusions.distinguishable_from_zero_after"),
+            "raw": ctx.t("explore.service.service_conclusions.excludes_zero_only_without"),
+            "no": ctx.t("explore.service.service_conclusions.not_distinguishable_from_zero")}
     for outcome, c in f.get("cumulative", {}).items():
-        lines.append(ctx.t(f"{ctx.label(outcome)}: efek kumulatif perubahan anggaran "
-                           f"{word[c]}.", f"{ctx.label(outcome)}: the cumulative effect of a "
-                           f"budget change is {word[c]}."))
+        lines.append(ctx.t("explore.service.service_conclusions.cumulative_effect_budget_change",
+                           outcome=ctx.label(outcome), word=word[c]))
     lines.append(claims_sentence(ctx, f.get("claims", []), f.get("n_tests", 0)))
-    lines.append(ctx.t(
-        f"Indikator layanan hanya ada untuk unit garis depan ({f.get('n_clusters_service', 0)} "
-        f"OPD dalam model); skor Ombudsman untuk paling banyak {f.get('n_omb_max', 0)} unit "
-        "per tahun, jadi hasil Ombudsman paling rapuh.",
-        f"Service indicators exist only for front-line units ({f.get('n_clusters_service', 0)} "
-        f"OPDs in the models); Ombudsman scores for at most {f.get('n_omb_max', 0)} units a "
-        "year, so the Ombudsman results are the most fragile."))
-    return Result(ctx.t("Kesimpulan", "Conclusions"), bullets(lines),
+    lines.append(ctx.t("explore.service.service_conclusions.service_indicators_exist_only",
+                       n_clusters=f.get('n_clusters_service', 0), n_omb=f.get('n_omb_max', 0)))
+    return Result(ctx.t("explore.service.service_conclusions.conclusions"), bullets(lines),
                   simulated=any(r.simulated for r in results), facts=f)
