@@ -40,9 +40,15 @@ def ctx(request, built_dir):
 @pytest.fixture(scope="session")
 def data(built_dir):
     c = explore.validate_params(str(built_dir), lang="en")
-    return explore.load(c, "units", "panel", "budget", "innovations", "service", "reference",
-                        "region_finance", "leadership", "regency_year", "event_study",
-                        "typology", "typology_k", "resilience")
+    return {**explore.load(c, "units", "panel", "budget", "innovations", "service",
+                           "reference", "region_finance", "leadership", "regency_year"),
+            **explore.model_tables(c, "event_study", "typology", "typology_k", "resilience")}
+
+
+def test_a_loader_never_fits(built_dir):
+    c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
+    with pytest.raises(ValueError, match="model tables are fitted, not loaded.*model_tables"):
+        explore.load(c, "panel", "event_study")
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +119,7 @@ def test_model_tables_are_fitted_when_the_build_lacks_them(built_dir, tmp_path):
     shutil.copytree(built_dir, d)
     (d / "processed" / "model_results.parquet").unlink()
     c = explore.validate_params(str(d))
-    mr = explore.load(c, "model_results")["model_results"]
+    mr = explore.model_tables(c, "model_results")["model_results"]
     assert mr.attrs.get("computed_now") and {"fe_poisson", "fe_ols"} <= set(mr["model"])
 
 
@@ -396,12 +402,12 @@ def test_planted_zero_and_units_are_shown(ctx, data):
 def test_models_honour_the_years_and_are_cached(built_dir):
     c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
     t0 = time.perf_counter()
-    d = explore.load(c, "event_study", "resilience")
+    d = explore.model_tables(c, "event_study", "resilience")
     first = time.perf_counter() - t0
     es = d["event_study"]
     assert es.attrs["fit"]["refit"] and es.attrs["fit"]["years"] == (2018, 2023)
-    full = explore.load(explore.validate_params(str(built_dir), lang="en"),
-                        "event_study")["event_study"]
+    full = explore.model_tables(explore.validate_params(str(built_dir), lang="en"),
+                                "event_study")["event_study"]
     assert not full.attrs["fit"]["refit"]
     assert es["n"].max() < full["n"].max()  # fewer OPD-years: the window was used
     text = explore.event_study_result(c, es, {}).text
@@ -409,7 +415,7 @@ def test_models_honour_the_years_and_are_cached(built_dir):
     assert "fitted by the build on the whole panel" in explore.event_study_result(
         c, full, {}).text
     t1 = time.perf_counter()
-    again = explore.load(c, "event_study", "resilience")
+    again = explore.model_tables(c, "event_study", "resilience")
     second = time.perf_counter() - t1
     assert again["event_study"].attrs["fit"]["cache"] == "hit"   # read, not refitted
     pd.testing.assert_frame_equal(again["event_study"], es)
@@ -418,7 +424,7 @@ def test_models_honour_the_years_and_are_cached(built_dir):
 
 def test_a_window_too_short_says_why_and_does_not_crash(built_dir):
     c = explore.validate_params(str(built_dir), years=[2016, 2017], lang="en")
-    d = explore.load(c, "event_study", "resilience")
+    d = explore.model_tables(c, "event_study", "resilience")
     for res in (explore.event_study_result(c, d["event_study"], {}),
                 explore.resilience_ranking(c, d["resilience"], 3)):
         assert "not estimable" in res.text or "cannot be estimated" in res.text

@@ -22,24 +22,17 @@ MODEL_TABLES = ("model_results", "event_study", "typology", "typology_k", "resil
 YEAR_COLUMN = {"innovations": "reporting_year"}
 
 
-def load(ctx: Context, *names: str, max_lag: int | None = None) -> dict[str, pd.DataFrame]:
-    """The processed tables ``names`` sliced to the context's region and years.
-
-    Model tables (``model_results``, ``event_study``, ``typology``, ``typology_k``,
-    ``resilience``, ``lag_results``) honour the notebook's parameters: when ``years`` covers
-    the whole panel (and ``max_lag`` is the build's), they are the build's tables; otherwise
-    every model is refitted on the panel rows inside ``years`` (:func:`model_tables`, cached
-    under ``data/interim/models/``). ``attrs["fit"]`` of each model table says which (see
-    :func:`fit_scope`). A build that lacks the tables has them fitted now
-    (``attrs["computed_now"]``).
-    """
+def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
+    """The processed tables ``names`` sliced to the context's region and years. A loader never
+    fits a model: model tables (``model_results``, ``event_study``, ``typology``,
+    ``typology_k``, ``resilience``, ``lag_results``) come from :func:`model_tables`, which
+    says in its name that it may fit them for the notebook's ``years``."""
+    fitted = [n for n in names if n in MODEL_TABLES]
+    if fitted:
+        raise ValueError(f"{', '.join(fitted)}: model tables are fitted, not loaded; use "
+                         f"explore.model_tables(ctx, {', '.join(map(repr, fitted))})")
     out: dict[str, pd.DataFrame] = {}
-    wanted = [n for n in names if n in MODEL_TABLES]
-    if wanted:
-        out.update(model_tables(ctx, *wanted, max_lag=max_lag))
     for name in names:
-        if name in MODEL_TABLES:
-            continue
         df = store.load_table(name, ctx.data_dir)
         if "region_code" in df.columns:
             df = df[df["region_code"] == ctx.region]
