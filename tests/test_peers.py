@@ -114,3 +114,17 @@ def test_public_only(ctx):
     bad = {"x": pd.DataFrame({"provenance": ["public", "simulated"]})}
     with pytest.raises(ValueError, match="not public"):
         peers.check_public(bad)
+
+
+def test_a_pemda_whose_every_year_is_partial_gets_a_report_saying_so(ddir):
+    """Kota Makassar (73.71) reports outturn under 80 % of budget in every year 2021-2025: its
+    standing says so instead of stopping the report, and nothing is ranked."""
+    c = peers.validate_params(str(ddir), "73.71", "province", [2021, 2025], "en")
+    data = peers.load(c)
+    py, reg = data["pemda_year"], data["pemda"]
+    me = py[py["region_code"] == "73.71"]
+    assert len(me) and me["partial"].all()                  # the premise, from the data
+    stand = peers.standing(c, py, reg)
+    assert stand.facts["year"] is None and "No complete APBD year in 2021–2025" in stand.text
+    dist = peers.distributions(c, py, reg, stand.facts["year"])
+    assert not dist.figures and "cannot be placed" in dist.text

@@ -207,8 +207,19 @@ def reference_year(ctx: Context, py: pd.DataFrame) -> int:
 
 def standing(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int | None = None
              ) -> Result:
-    """The region's value, the peer median and its rank in the peer group and nationally."""
-    year = year or reference_year(ctx, py)
+    """The region's value, the peer median and its rank in the peer group and nationally. A
+    region with no complete APBD year in range (every year partial) gets a sentence saying so
+    and no ranks (``facts["year"]`` None): its report shows what exists."""
+    if year is None:
+        try:
+            year = reference_year(ctx, py)
+        except ParameterError:
+            have = sorted(py.loc[(py["region_code"] == ctx.region)
+                                 & py["spending_outturn"].notna(), "year"].unique())
+            return Result(ctx.t("peers.standing.standing_among_kab_kota"),
+                          text=ctx.t("peers.standing.no_complete_year", span=ctx.span,
+                                     years=", ".join(map(str, have)) or "–"),
+                          facts={"year": None, "ranks": {}})
     rows, facts = [], {}
     for m in MEASURES:
         yr = year
@@ -273,8 +284,13 @@ def rank_history(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame) -> Result:
 
 
 def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) -> Result:
-    """One panel per measure: all kab/kota (grey), the peer group (blue), the region (red)."""
+    """One panel per measure: all kab/kota (grey), the peer group (blue), the region (red).
+    Without a complete year (``year`` None) there is nothing to place the region in."""
     import matplotlib.pyplot as plt
+
+    if year is None:
+        return Result(ctx.t("peers.distributions.distribution_each_measure"),
+                      text=ctx.t("peers.distributions.no_complete_year"))
 
     ms = list(MEASURES)
     ncol = 4
