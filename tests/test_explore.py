@@ -13,21 +13,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 from analysis import config
-from analysis.data import build, store
+from analysis.data import store
 from analysis.publish import explore, plots
 
 matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")
-def built_dir(tmp_path_factory) -> Path:
-    """A private data folder with the default build (public + simulated + models)."""
-    d = tmp_path_factory.mktemp("explore-data")
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    build.build(d)
-    return d
+def built_dir(built_data_dir, tmp_path_factory) -> Path:
+    """A private data folder with the default build (public + simulated + models): a copy of
+    the session's build (tests/conftest.py)."""
+    return copy_data(built_data_dir, tmp_path_factory.mktemp("explore-data") / "data")
 
 
 @pytest.fixture(scope="session", params=["id", "en"])

@@ -4,7 +4,6 @@ and says so, and what a killed import left behind is cleaned by the next run."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 import analysis
-from analysis import config
-from analysis.data import build, locking
+from analysis.data import locking
 
 SRC = str(Path(analysis.__file__).resolve().parents[1])
 UNITS = ["dinkes", "dinsos", "dlh", "disdikbud", "bpbd", "dpupr", "disdukcapil", "bkd",
@@ -24,13 +23,10 @@ UNITS = ["dinkes", "dinsos", "dlh", "disdikbud", "bpbd", "dpupr", "disdukcapil",
 
 
 @pytest.fixture
-def small(tmp_path) -> Path:
-    """Public data only (no simulated panel): a rebuild takes about a second."""
-    d = tmp_path / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
-    build.build(d, simulated=False)
-    return d
+def small(public_data_dir, tmp_path) -> Path:
+    """Public data only (no simulated panel): a rebuild takes about a second. A copy of the
+    session's public-only build."""
+    return copy_data(public_data_dir, tmp_path / "data")
 
 
 def budget_csv(path: Path, amount: int) -> Path:

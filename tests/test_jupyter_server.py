@@ -146,7 +146,8 @@ def test_kernel_runs_notebook_code_over_websocket(server):
             nb = nbformat.read(config.notebooks_dir() / "0.0-data-overview.ipynb", as_version=4)
             params = next(c.source for c in nb.cells
                           if "parameters" in c.metadata.get("tags", []))
-            res = _execute(ws, params + "\nimport sys\nfrom analysis import config, explore\n"
+            res = _execute(ws, params + "\nimport sys\nfrom analysis import config\n"
+                           "from analysis.publish import explore\n"
                            "print(sys.executable, lang, years, config.project_root())")
             assert res["reply"]["status"] == "ok", res["error"]
             assert sys.executable.split("/")[-1] in res["stdout"]

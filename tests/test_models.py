@@ -418,6 +418,7 @@ def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
 
 def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
     monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BATANG_FIT_CACHE_DIR")     # the session's shared cache (conftest.py)
     calls = []
 
     def fake_fit(panel):
@@ -437,3 +438,26 @@ def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
     M._cached_fit(p, fake_fit)
     M._cached_fit(changed, fake_fit)
     assert len(calls) == 3
+
+
+def test_fit_cache_folder_can_be_shared_and_still_refits_a_changed_panel(panels, tmp_path,
+                                                                         monkeypatch):
+    """``BATANG_FIT_CACHE_DIR`` moves the cache out of the data folder (the test session shares
+    one): two data folders with the same panel share a fit, a changed panel is refitted."""
+    shared = tmp_path / "fits"
+    monkeypatch.setenv("BATANG_FIT_CACHE_DIR", str(shared))
+    calls = []
+
+    def fake_fit(panel):
+        calls.append(len(panel))
+        return {"model_results": pd.DataFrame({"n": [len(panel)]})}
+
+    p = panels[SEEDS[0]]
+    for folder in ("a", "b"):
+        monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path / folder))
+        M._cached_fit(p, fake_fit)
+    assert calls == [len(p)]
+    M._cached_fit(p.assign(ikm=p["ikm"] + 1.0), fake_fit)
+    assert len(calls) == 2
+    assert len(list(shared.glob("fit_all-*.pkl"))) == 2
+    assert not (tmp_path / "a" / "interim").exists() and not (tmp_path / "b" / "interim").exists()

@@ -1280,7 +1280,8 @@ def _fit_key(panel: pd.DataFrame) -> str:
 
 
 def _cached_fit(panel: pd.DataFrame, fit) -> dict[str, pd.DataFrame]:
-    """``fit(panel)`` cached under ``<data>/interim/models/fit_all-<key>.pkl``: a rebuild whose
+    """``fit(panel)`` cached as ``fit_all-<key>.pkl`` in :func:`analysis.config.fit_cache_dir`
+    (``<data>/interim/models/`` unless ``BATANG_FIT_CACHE_DIR`` is set): a rebuild whose
     panel is unchanged (same values, same code, same library versions) reuses the fit instead
     of spending ~15-40 s on jackknife and bootstrap refits. A damaged cache file is refitted."""
     import os
@@ -1289,7 +1290,7 @@ def _cached_fit(panel: pd.DataFrame, fit) -> dict[str, pd.DataFrame]:
 
     from analysis import config
 
-    folder = config.interim_dir() / "models"
+    folder = config.fit_cache_dir()
     path = folder / f"fit_all-{_fit_key(panel)}.pkl"
     if path.is_file():
         try:
