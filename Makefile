@@ -39,9 +39,14 @@ peers: data kernel ## render one peer report per kab/kota into reports/pemda/ (+
 	$(PY) -m analysis render --kind pemda --warm $(if $(FORCE),--force,)
 
 .PHONY: test
-test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
+test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks, rendering, browser); CI runs this
 	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=15
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## quick check while working (under a minute): lint + every test not marked slow
+	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
+	$(PY) -m pytest -m "not slow" --keep-fits -q
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over package, tests and notebooks

@@ -16,9 +16,9 @@ Model fits
     The build's model fits (``analysis.methods.models.fit_all``) take 15-40 s per panel. The
     whole session, including subprocesses and notebook kernels (they inherit the environment),
     shares one fit cache through ``BATANG_FIT_CACHE_DIR`` (``analysis.config.fit_cache_dir``).
-    The cache is keyed by the panel's content, so a changed panel is still refitted. A value
-    already set in the environment is kept (``BATANG_FIT_CACHE_DIR=~/.cache/batang-fits make
-    test`` keeps the fits across runs); otherwise a fresh folder per session.
+    The cache is keyed by the panel's content, so a changed panel is still refitted. A fresh
+    folder per session, unless ``--keep-fits`` (``make test-fast``: kept across runs in
+    .pytest_cache) or a ``BATANG_FIT_CACHE_DIR`` already set in the environment.
 """
 
 from __future__ import annotations
@@ -39,13 +39,24 @@ EXTERNAL = config.project_root() / "data" / "external"
 FIT_CACHE_ENV = "BATANG_FIT_CACHE_DIR"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--keep-fits", action="store_true",
+                     help="keep the model-fit cache across runs (in .pytest_cache; entries are "
+                          "keyed by panel content, so a changed panel or models.py still "
+                          "refits). `make test-fast` uses it.")
+
+
 @pytest.fixture(scope="session", autouse=True)
-def fit_cache_dir(tmp_path_factory) -> Path:
+def fit_cache_dir(request, tmp_path_factory) -> Path:
     """One model-fit cache for the whole session (see the module docstring)."""
     if os.environ.get(FIT_CACHE_ENV):
         yield Path(os.environ[FIT_CACHE_ENV])
         return
-    d = tmp_path_factory.mktemp("fit-cache")
+    cache = getattr(request.config, "cache", None)   # None with -p no:cacheprovider
+    if request.config.getoption("keep_fits") and cache is not None:
+        d = cache.mkdir("fit-cache")
+    else:
+        d = tmp_path_factory.mktemp("fit-cache")
     mp = pytest.MonkeyPatch()
     mp.setenv(FIT_CACHE_ENV, str(d))
     yield d

@@ -133,6 +133,7 @@ def test_indonesian_dates():
 # ------------------------------------------------------------------------------- budget
 
 
+@pytest.mark.slow   # the import rebuilds and refits the models on the changed panel (~30 s)
 def test_lra_csv_lands_replaces_simulated_idempotent_and_failures_change_nothing(
         data_dir, monkeypatch):
     rep = import_files("budget", [EXAMPLES / "lra_dinkes_2022.csv"])

@@ -16,6 +16,10 @@ from analysis.data import store
 from analysis.data.importers import import_files
 from analysis.publish import report
 
+# every test here imports into a build and rebuilds: with the simulated panel that refits the
+# models (two imports, two refits of ~30 s each); the last one renders a report on a kernel
+pytestmark = pytest.mark.slow
+
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 
 

@@ -52,6 +52,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow   # ten imports, ten rebuilds, one at a time under the lock
 def test_two_times_five_parallel_imports_lose_no_rows(small, tmp_path):
     jobs = [f"{budget_csv(tmp_path / f'{u}.csv', 1000 * (i + 1))}={u}"
             for i, u in enumerate(UNITS)]

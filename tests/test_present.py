@@ -180,6 +180,7 @@ def test_english_deck_brief_and_figures(rendered_en):
     assert not (out / "brief.en.pdf").exists()  # --no-pdf
 
 
+@pytest.mark.slow
 def test_missing_chromium_writes_html_and_exits_3(built, tmp_path, monkeypatch):
     monkeypatch.setattr(present, "find_chromium", lambda explicit=None: None)
     monkeypatch.setattr(present, "run_template", _fake_run_template)
