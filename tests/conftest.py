@@ -55,6 +55,11 @@ def fit_cache_dir(request, tmp_path_factory) -> Path:
     cache = getattr(request.config, "cache", None)   # None with -p no:cacheprovider
     if request.config.getoption("keep_fits") and cache is not None:
         d = cache.mkdir("fit-cache")
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist: one folder for all workers of this run (cache files are written
+        # atomically, so two workers fitting the same panel at once is only wasted work)
+        d = tmp_path_factory.getbasetemp().parent / "fit-cache"
+        d.mkdir(exist_ok=True)
     else:
         d = tmp_path_factory.mktemp("fit-cache")
     mp = pytest.MonkeyPatch()

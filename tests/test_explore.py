@@ -280,6 +280,7 @@ def test_planted_zero_and_units_are_shown(ctx, data):
         and "poin" not in line
 
 
+@pytest.mark.slow   # refits every model on a year window (15-40 s)
 def test_models_honour_the_years_and_are_cached(built_dir):
     c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
     t0 = time.perf_counter()

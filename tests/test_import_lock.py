@@ -72,6 +72,7 @@ def test_two_times_five_parallel_imports_lose_no_rows(small, tmp_path):
     print(f"10 imports in 2 processes: {time.perf_counter() - t0:.1f} s")
 
 
+@pytest.mark.slow   # holds the lock for a fixed 4 s, then an import and its rebuild
 def test_second_writer_waits_and_says_so(small, tmp_path):
     f = budget_csv(tmp_path / "dinkes.csv", 5000)
     with locking.data_lock(small, "test holder"):

@@ -137,6 +137,7 @@ def test_event_study_shape(es_default):
     assert es.loc[es["year"] != 2019, "std_error"].gt(0).all()
 
 
+@pytest.mark.slow   # a second event study with its bootstrap, on a panel with a planted trend
 def test_pretrend_flagged_only_when_planted(es_default):
     # Default seed, no pre-trend: not flagged (p = 0.92 with CRV3, 0.89 with CRV1). The same
     # seed with a planted pre-trend of 1.0 is flagged. A pre-trend of 0.3 is too weak to detect
