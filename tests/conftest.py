@@ -23,6 +23,7 @@ Model fits
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -92,7 +93,15 @@ def _shared_build(tmp_path_factory, name: str, **kwargs):
     from analysis.data import build
 
     d = _fresh(tmp_path_factory.mktemp(name))
-    res = build.build(d, **kwargs)
+    lock = contextlib.nullcontext()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # pytest-xdist: each worker builds its own folder, one at a time, so the second finds
+        # the first one's model fits in the shared cache instead of fitting them again
+        from filelock import FileLock
+
+        lock = FileLock(tmp_path_factory.getbasetemp().parent / f"{name}.lock")
+    with lock:
+        res = build.build(d, **kwargs)
     return d, res, _digest(d)
 
 
