@@ -6,6 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SEED ?= 20200
+# pytest-xdist workers for make test / test-fast (0 = no workers, one process); one test module
+# stays on one worker (--dist loadfile), so module fixtures are never built twice
+TEST_WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,9 +43,14 @@ peers: data kernel ## render one peer report per kab/kota into reports/pemda/ (+
 	$(PY) -m analysis render --kind pemda --warm $(if $(FORCE),--force,)
 
 .PHONY: test
-test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks)
+test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks, rendering, browser); CI runs this
 	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_XDIST) --durations=15
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## quick check while working (under a minute): lint + every test not marked slow
+	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
+	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow" --keep-fits -q
 
 .PHONY: lint
 lint: $(STAMP) ## ruff over package, tests and notebooks

@@ -35,8 +35,10 @@ def good_budget_rows() -> pd.DataFrame:
     })
 
 
-def test_build_writes_every_table_and_a_manifest(data_dir):
-    res = build.build(data_dir)
+def test_build_writes_every_table_and_a_manifest(built_data_dir, built_result):
+    # the session's default build (tests/conftest.py): a fresh folder, external files only
+    res, data_dir = built_result, built_data_dir
+    assert res.built and res.out_dir == data_dir / "processed"
     out = data_dir / "processed"
     for name in ["units", "reference", "region_finance", "innovations", "service", "budget",
                  "skm_responses", "leadership"]:
@@ -51,8 +53,9 @@ def test_build_writes_every_table_and_a_manifest(data_dir):
     assert len(back) == len(res.tables["innovations"])
 
 
-def test_public_only_build(data_dir):
-    res = build.build(data_dir, simulated=False)
+def test_public_only_build(public_result):
+    res = public_result      # the session's public-only build (tests/conftest.py)
+    assert res.built
     # every input table exists (so readers need no special case) but holds no rows
     assert res.tables["budget"].empty and res.tables["leadership"].empty
     assert "panel" not in res.tables
@@ -60,9 +63,11 @@ def test_public_only_build(data_dir):
 
 
 def test_user_rows_replace_simulated_rows_of_the_same_unit_year_and_stage(data_dir):
+    # assemble() is the step of the build that overlays user rows; the full build with user
+    # rows (and its model refit, ~30 s) runs in test_import.py and test_import_grain.py
     good_budget_rows().to_parquet(data_dir / "user" / "budget.parquet")
-    res = build.build(data_dir)
-    b = res.tables["budget"]
+    tables, _, _ = build.assemble(data_dir)
+    b = tables["budget"]
     cell = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022) & (b["stage"] == "realisasi")]
     assert set(cell["provenance"]) == {"user"} and len(cell) == 2
     kept = b[(b["unit_id"] == "dinkes") & (b["year"] == 2022) & (b["stage"] != "realisasi")]
@@ -151,8 +156,8 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("case,corrupt,expected", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_names_file_row_column_and_leaves_processed_data_untouched(
-        data_dir, case, corrupt, expected):
-    build.build(data_dir, simulated=False)
+        public_data_copy, case, corrupt, expected):
+    data_dir = public_data_copy      # built (public only)
     before = snapshot(data_dir)
     corrupt(data_dir)
     with pytest.raises(InputError) as err:
@@ -164,8 +169,8 @@ def test_bad_input_names_file_row_column_and_leaves_processed_data_untouched(
     assert not list(data_dir.glob(".processed-*")), "temporary folders left behind"
 
 
-def test_a_crash_while_writing_leaves_previous_tables(data_dir, monkeypatch):
-    build.build(data_dir, simulated=False)
+def test_a_crash_while_writing_leaves_previous_tables(public_data_copy, monkeypatch):
+    data_dir = public_data_copy      # built (public only)
     before = snapshot(data_dir)
 
     def boom(self, *a, **k):
@@ -246,8 +251,9 @@ def _add_national_user_file(d: Path):
     (_add_user_budget, "user/budget.parquet"),
     (_add_national_user_file, "user/national/notes.txt"),
 ], ids=["external file", "user table", "file in a user subfolder"])
-def test_a_changed_input_file_rebuilds(data_dir, change, name):
-    build.build(data_dir, simulated=False)
+def test_a_changed_input_file_rebuilds(public_data_copy, change, name):
+    data_dir = public_data_copy      # built (public only)
+    assert not build.build(data_dir, simulated=False).built   # a copy is up to date
     before = stat_snapshot(data_dir)
     change(data_dir)
     res = build.build(data_dir, simulated=False)
@@ -257,10 +263,10 @@ def test_a_changed_input_file_rebuilds(data_dir, change, name):
     assert not build.build(data_dir, simulated=False).built   # and then it is current again
 
 
-def test_a_touched_input_file_does_not_rebuild(data_dir):
+def test_a_touched_input_file_does_not_rebuild(public_data_copy):
     import os
 
-    build.build(data_dir, simulated=False)
+    data_dir = public_data_copy      # built (public only)
     before = stat_snapshot(data_dir)
     os.utime(data_dir / REF)          # same bytes, new mtime
     assert not build.build(data_dir, simulated=False).built

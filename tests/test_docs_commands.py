@@ -14,17 +14,16 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import copy_data
 
 import analysis
 from analysis import config
-from analysis.data import build
 from analysis.publish import kernel
 
 ROOT = config.project_root()
@@ -169,12 +168,10 @@ def test_runnable_rewrites_paths_and_kernel(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    """Processed data built into a private folder (never the project's data/)."""
-    d = tmp_path_factory.mktemp("docs-data")
-    shutil.copytree(ROOT / "data" / "external", d / "external")
-    build.build(d)
-    return d
+def data_dir(built_data_dir, tmp_path_factory) -> Path:
+    """Processed data in a private folder (never the project's data/): a copy of the session's
+    default build."""
+    return copy_data(built_data_dir, tmp_path_factory.mktemp("docs-data") / "data")
 
 
 @pytest.fixture(scope="module")

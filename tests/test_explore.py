@@ -13,9 +13,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 from analysis import config
-from analysis.data import build, store
+from analysis.data import store
 from analysis.methods.fit import cumulative, fit, holm, tidy
 from analysis.publish import explore, plots
 
@@ -23,12 +24,10 @@ matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")
-def built_dir(tmp_path_factory) -> Path:
-    """A private data folder with the default build (public + simulated + models)."""
-    d = tmp_path_factory.mktemp("explore-data")
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    build.build(d)
-    return d
+def built_dir(built_data_dir, tmp_path_factory) -> Path:
+    """A private data folder with the default build (public + simulated + models): a copy of
+    the session's build (tests/conftest.py)."""
+    return copy_data(built_data_dir, tmp_path_factory.mktemp("explore-data") / "data")
 
 
 @pytest.fixture(scope="session", params=["id", "en"])
@@ -399,6 +398,7 @@ def test_planted_zero_and_units_are_shown(ctx, data):
         and "poin" not in line
 
 
+@pytest.mark.slow   # refits every model on a year window (15-40 s)
 def test_models_honour_the_years_and_are_cached(built_dir):
     c = explore.validate_params(str(built_dir), years=[2018, 2023], lang="en")
     t0 = time.perf_counter()

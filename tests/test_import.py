@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import shutil
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 from analysis import config
 from analysis.data import build, public, store
@@ -27,14 +27,12 @@ IID = "batang_innovation_profiles_iid2021.csv"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A data folder built once (public + simulated) for the tests that must fail."""
-    d = tmp_path_factory.mktemp("built") / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
+def built(built_data_dir, tmp_path_factory):
+    """A copy of the session's default build (public + simulated) for the tests that must
+    fail (and for dry runs)."""
+    d = copy_data(built_data_dir, tmp_path_factory.mktemp("built") / "data")
     mp = pytest.MonkeyPatch()
     mp.setenv("BATANG_DATA_DIR", str(d))
-    build.build(d)
     yield d
     mp.undo()
 
@@ -135,6 +133,7 @@ def test_indonesian_dates():
 # ------------------------------------------------------------------------------- budget
 
 
+@pytest.mark.slow   # the import rebuilds and refits the models on the changed panel (~30 s)
 def test_lra_csv_lands_replaces_simulated_idempotent_and_failures_change_nothing(
         data_dir, monkeypatch):
     rep = import_files("budget", [EXAMPLES / "lra_dinkes_2022.csv"])

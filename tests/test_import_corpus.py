@@ -13,10 +13,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import copy_data
 
 from analysis import config
 from analysis.cli import main
-from analysis.data import build
 from analysis.data.importers import import_files
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
@@ -24,15 +24,13 @@ HEAD = "Kode Rekening;Uraian;Anggaran;Realisasi"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Public data, no simulated panel (a rebuild takes a second), one earlier import."""
-    d = tmp_path_factory.mktemp("corpus") / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
+def built(public_data_dir, tmp_path_factory):
+    """Public data, no simulated panel (a rebuild takes a second), one earlier import: a copy
+    of the session's public-only build."""
+    d = copy_data(public_data_dir, tmp_path_factory.mktemp("corpus") / "data")
     mp = pytest.MonkeyPatch()
     mp.setenv("BATANG_DATA_DIR", str(d))
     mp.setenv("BATANG_REPORTS_DIR", str(d.parent / "reports"))
-    build.build(d, simulated=False)
     import_files("budget", [EXAMPLES / "lra_dinkes_2022.csv"])
     yield d
     mp.undo()

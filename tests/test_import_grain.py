@@ -4,17 +4,21 @@ simulated figures, and panel provenance reflects every user table."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 from analysis import config
-from analysis.data import build, store
+from analysis.data import store
 from analysis.data.importers import import_files
 from analysis.publish import report
+
+# every test here imports into a build and rebuilds: with the simulated panel that refits the
+# models (two imports, two refits of ~30 s each); the last one renders a report on a kernel
+pytestmark = pytest.mark.slow
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 
@@ -32,13 +36,12 @@ def perubahan_only(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def imported(tmp_path_factory):
-    d = tmp_path_factory.mktemp("grain") / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
+def imported(built_data_dir, tmp_path_factory):
+    # a copy of the session's default build; each import rebuilds it (and refits the models:
+    # the panel changes)
+    d = copy_data(built_data_dir, tmp_path_factory.mktemp("grain") / "data")
     mp = pytest.MonkeyPatch()
     mp.setenv("BATANG_DATA_DIR", str(d))
-    build.build(d)
     before = store.load_table("regency_year", d).set_index("year")
     import_files("budget", [perubahan_only(d.parent / "p.csv")])
     import_files("service", [EXAMPLES / "layanan_long_2023.csv"])
@@ -88,14 +91,10 @@ def test_panel_provenance_reflects_service_rows(imported):
     assert "service" not in panel.loc[("dinsos", 2022), "user_parts"]
 
 
-def test_partial_unit_report_shows_what_exists(tmp_path, monkeypatch):
+def test_partial_unit_report_shows_what_exists(public_data_copy, tmp_path):
     """Without the simulated panel, a unit with only the 2020 perubahan stage still gets its
     report sections; the text says what is missing."""
-    d = tmp_path / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
-    monkeypatch.setenv("BATANG_DATA_DIR", str(d))
-    build.build(d, simulated=False)
+    d = public_data_copy     # the public-only build; BATANG_DATA_DIR points at it
     import_files("budget", [perubahan_only(tmp_path / "p.csv")])
     man = store.load_manifest(d)
     assert any("not estimable" in n for n in man["derived_notes"])

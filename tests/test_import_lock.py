@@ -4,7 +4,6 @@ and says so, and what a killed import left behind is cleaned by the next run."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_data
 
 import analysis
-from analysis import config
-from analysis.data import build, locking
+from analysis.data import locking
 
 SRC = str(Path(analysis.__file__).resolve().parents[1])
 UNITS = ["dinkes", "dinsos", "dlh", "disdikbud", "bpbd", "dpupr", "disdukcapil", "bkd",
@@ -24,13 +23,10 @@ UNITS = ["dinkes", "dinsos", "dlh", "disdikbud", "bpbd", "dpupr", "disdukcapil",
 
 
 @pytest.fixture
-def small(tmp_path) -> Path:
-    """Public data only (no simulated panel): a rebuild takes about a second."""
-    d = tmp_path / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    (d / "user").mkdir()
-    build.build(d, simulated=False)
-    return d
+def small(public_data_dir, tmp_path) -> Path:
+    """Public data only (no simulated panel): a rebuild takes about a second. A copy of the
+    session's public-only build."""
+    return copy_data(public_data_dir, tmp_path / "data")
 
 
 def budget_csv(path: Path, amount: int) -> Path:
@@ -56,6 +52,7 @@ WORKER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow   # ten imports, ten rebuilds, one at a time under the lock
 def test_two_times_five_parallel_imports_lose_no_rows(small, tmp_path):
     jobs = [f"{budget_csv(tmp_path / f'{u}.csv', 1000 * (i + 1))}={u}"
             for i, u in enumerate(UNITS)]
@@ -75,6 +72,7 @@ def test_two_times_five_parallel_imports_lose_no_rows(small, tmp_path):
     print(f"10 imports in 2 processes: {time.perf_counter() - t0:.1f} s")
 
 
+@pytest.mark.slow   # holds the lock for a fixed 4 s, then an import and its rebuild
 def test_second_writer_waits_and_says_so(small, tmp_path):
     f = budget_csv(tmp_path / "dinkes.csv", 5000)
     with locking.data_lock(small, "test holder"):

@@ -45,15 +45,29 @@ PLANTED = [
 SPEC = {(m, o): regs for m, o, regs in M.MAIN_SPECS}
 
 
+class _PerSeed(dict):
+    """seed -> make(seed), computed on first use."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, seed):
+        self[seed] = self.make(seed)
+        return self[seed]
+
+
 @pytest.fixture(scope="module")
 def panels():
     warnings.simplefilter("ignore")
-    return {s: M.add_model_columns(M.simulated_panel(s)) for s in SEEDS}
+    return _PerSeed(lambda s: M.add_model_columns(M.simulated_panel(s)))
 
 
 @pytest.fixture(scope="module")
 def results(panels):
-    return {s: M.main_models(p) for s, p in panels.items()}
+    """``main_models`` per seed (CRV3: one jackknife per model, ~5-15 s a seed), each fitted on
+    first use, so a run without the slow tests fits only the default seed."""
+    return _PerSeed(lambda s: M.main_models(panels[s]))
 
 
 def _row(mr, model, outcome, term):
@@ -64,7 +78,9 @@ def _row(mr, model, outcome, term):
 
 # ---- recovery -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("seed", SEEDS)
+# the default seed runs with the fast tests; the other two seeds are marked slow
+@pytest.mark.parametrize("seed", [SEEDS[0], *(pytest.param(s, marks=pytest.mark.slow)
+                                              for s in SEEDS[1:])])
 @pytest.mark.parametrize("name,model,outcome,term,level", PLANTED)
 def test_planted_effect_in_ci(panels, results, seed, name, model, outcome, term, level, request):
     if (name, seed) == ("b_acting_ikm", 2):
@@ -107,20 +123,30 @@ def test_every_result_states_n_clusters_and_caveats(results):
 
 # ---- event study and pre-trend --------------------------------------------------------------------
 
-def test_event_study_shape(panels):
-    es = M.event_study(panels[SEEDS[0]])
+@pytest.fixture(scope="module")
+def es_default(panels):
+    """The event study of the default seed (with its bootstrap pre-trend test), fitted once
+    for the tests below (``event_study`` adds the model columns itself, so this is the event
+    study of ``M.simulated_panel(20200)``)."""
+    return M.event_study(panels[SEEDS[0]])
+
+
+def test_event_study_shape(es_default):
+    es = es_default
     assert list(es["rel_year"]) == list(range(2016 - 2020, 2024 - 2020 + 1))
     ref = es[es["year"] == 2019].iloc[0]
     assert ref["estimate"] == 0 and "reference year" in ref["note"]
     assert es.loc[es["year"] != 2019, "std_error"].gt(0).all()
 
 
-def test_pretrend_flagged_only_when_planted():
+@pytest.mark.slow   # a second event study with its bootstrap, on a panel with a planted trend
+def test_pretrend_flagged_only_when_planted(es_default):
     # Default seed, no pre-trend: not flagged (p = 0.92 with CRV3, 0.89 with CRV1). The same
     # seed with a planted pre-trend of 1.0 is flagged. A pre-trend of 0.3 is too weak to detect
     # reliably on 44 units (power measured in validation/recovery_results.md), so the test
     # plants 1.0.
-    null = M.pretrend_test(M.event_study(M.simulated_panel(20200)))
+    assert SEEDS[0] == 20200
+    null = M.pretrend_test(es_default)
     assert not null["flagged"] and null["p_value"] > 0.05 and null["n_leads"] == 3
     assert null["vcov"] == "CRV3" and null["df2"] == 43 and 0 < null["p_value_crv1"] < 1
     planted = M.pretrend_test(M.event_study(M.simulated_panel(20200, pretrend=1.0)))
@@ -229,8 +255,11 @@ def test_describe_from_centres():
 
 
 def test_resilience_has_intervals(panels):
+    # the shape of the result (intervals around the score, notes, ranks), not its coverage
+    # (that is test_resilience_is_a_counterfactual_not_residuals and the recovery study): 49
+    # bootstrap draws instead of the default 99 halve the time and change none of that
     p = panels[SEEDS[0]]
-    r = M.resilience(p)
+    r = M.resilience(p, n_boot=49)
     cut_units = set(p.loc[p["cut_2020"] < 0, "unit_id"])
     assert set(r["unit_id"]) <= cut_units
     scored = r[r["score"].notna()]
@@ -420,6 +449,7 @@ def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
 
 def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
     monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BATANG_FIT_CACHE_DIR")     # the session's shared cache (conftest.py)
     calls = []
 
     def fake_fit(panel):
@@ -460,3 +490,26 @@ def test_cache_key_follows_every_estimator_module(monkeypatch):
         monkeypatch.undo()
         cache.code_digest.cache_clear()
     assert cache.key("x") == before
+
+
+def test_fit_cache_folder_can_be_shared_and_still_refits_a_changed_panel(panels, tmp_path,
+                                                                         monkeypatch):
+    """``BATANG_FIT_CACHE_DIR`` moves the cache out of the data folder (the test session shares
+    one): two data folders with the same panel share a fit, a changed panel is refitted."""
+    shared = tmp_path / "fits"
+    monkeypatch.setenv("BATANG_FIT_CACHE_DIR", str(shared))
+    calls = []
+
+    def fake_fit(panel):
+        calls.append(len(panel))
+        return {"model_results": pd.DataFrame({"n": [len(panel)]})}
+
+    p = panels[SEEDS[0]]
+    for folder in ("a", "b"):
+        monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path / folder))
+        M._cached_fit(p, fake_fit)
+    assert calls == [len(p)]
+    M._cached_fit(p.assign(ikm=p["ikm"] + 1.0), fake_fit)
+    assert len(calls) == 2
+    assert len(list(shared.glob("fit_all-*.pkl"))) == 2
+    assert not (tmp_path / "a" / "interim").exists() and not (tmp_path / "b" / "interim").exists()

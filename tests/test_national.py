@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from analysis import config
@@ -203,17 +202,14 @@ def test_build_registers_the_step_and_passes_data_dir(monkeypatch, small):
     assert info["analysis.data.national:build_tables"]["dropped_junk_rows"] == 1
 
 
-def test_built_manifest_has_national_counts():
+def test_built_manifest_has_national_counts(public_data_dir):
+    # the session's public-only build (tests/conftest.py), so this never depends on (or skips
+    # for) whatever the project's own data/processed holds
     from analysis.data import store
 
-    try:
-        man = store.load_manifest()
-    except store.NotBuiltError:
-        pytest.skip("not built")
-    if "derived_info" not in man:
-        pytest.skip("built by an older version")
+    man = store.load_manifest(public_data_dir)
     info = man["derived_info"]["analysis.data.national:build_tables"]
     assert info["dropped_junk_rows"] == sum(f["dropped_junk"] for f in info["files"].values())
-    pd.testing.assert_series_equal(
-        store.load_table("pemda")["region_code"].sort_values(ignore_index=True),
-        store.load_table("pemda")["region_code"].drop_duplicates().sort_values(ignore_index=True))
+    assert info["dropped_junk_rows"] >= 1
+    codes = store.load_table("pemda", public_data_dir)["region_code"]
+    assert len(codes) > 500 and codes.is_unique

@@ -10,16 +10,15 @@ from __future__ import annotations
 import ast
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
+from conftest import copy_data
 
 from analysis import config
-from analysis.data import build
 from analysis.publish import kernel
 
 NB_DIR = config.notebooks_dir()
@@ -54,12 +53,10 @@ def _code(nb) -> list:
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory) -> Path:
-    """Processed data built into a private folder (never the project's data/)."""
-    d = tmp_path_factory.mktemp("nb-data")
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    build.build(d)
-    return d
+def data_dir(built_data_dir, tmp_path_factory) -> Path:
+    """Processed data in a private folder (never the project's data/): a copy of the
+    session's default build (tests/conftest.py)."""
+    return copy_data(built_data_dir, tmp_path_factory.mktemp("nb-data") / "data")
 
 
 @pytest.fixture(scope="session")

@@ -4,14 +4,12 @@ and the OPD reports unchanged in style."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from analysis import config
-from analysis.data import build
 from analysis.publish import pemda, render
 from analysis.publish.explore import ParameterError
 
@@ -35,10 +33,8 @@ def test_index_filter_escapes_and_lists_values():
 
 
 @pytest.mark.slow
-def test_render_pemda_reports_light_and_indexed(tmp_path):
-    d = tmp_path / "data"
-    shutil.copytree(config.project_root() / "data" / "external", d / "external")
-    build.build(d, simulated=False)
+def test_render_pemda_reports_light_and_indexed(public_data_dir, tmp_path):
+    d = public_data_dir      # the session's public-only build (tests/conftest.py), read only
     out = tmp_path / "pemda"
     env = {"PYTHONPATH": str(config.project_root() / "src"), "PATH": "/usr/bin:/bin"}
     r = subprocess.run([sys.executable, "-m", "analysis", "render", "--kind", "pemda",

@@ -9,13 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from analysis import config
-from analysis.data import build
 from analysis.narrative import fmt
 from analysis.publish import figures, findings, kernel, plots, present
 
@@ -24,22 +21,9 @@ NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    d = tmp_path_factory.mktemp("present")
-    data = d / "data"
-    shutil.copytree(config.project_root() / "data" / "external", data / "external")
-    (data / "user").mkdir()
-    old = os.environ.get("BATANG_DATA_DIR")
-    os.environ["BATANG_DATA_DIR"] = str(data)
-    try:
-        build.build(data)
-        kernel.ensure_kernel()
-    finally:
-        if old is None:
-            os.environ.pop("BATANG_DATA_DIR", None)
-        else:
-            os.environ["BATANG_DATA_DIR"] = old
-    return data
+def built(built_data_dir):
+    kernel.ensure_kernel()
+    return built_data_dir   # the session's default build (tests/conftest.py), read only
 
 
 def _run(argv: list[str]) -> int:
@@ -196,6 +180,7 @@ def test_english_deck_brief_and_figures(rendered_en):
     assert not (out / "brief.en.pdf").exists()  # --no-pdf
 
 
+@pytest.mark.slow
 def test_missing_chromium_writes_html_and_exits_3(built, tmp_path, monkeypatch):
     monkeypatch.setattr(present, "find_chromium", lambda explicit=None: None)
     monkeypatch.setattr(present, "run_template", _fake_run_template)

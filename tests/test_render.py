@@ -659,10 +659,10 @@ def test_touching_processed_data_does_not_make_reports_stale_changing_it_does(tm
     assert run(force=True) == ["u-a", "u-b"]
 
 
-def test_a_rebuild_with_identical_tables_re_renders_nothing(data_dir, tmp_path):
+def test_a_rebuild_with_identical_tables_re_renders_nothing(public_data_copy, tmp_path):
     from analysis.data import build
 
-    build.build(data_dir, simulated=False)
+    data_dir = public_data_copy      # built, public only (tests/conftest.py)
     out = tmp_path / "reports"
     params = {"data_dir": str(data_dir), "lang": "id"}
 

@@ -11,8 +11,6 @@ import subprocess
 
 import pytest
 
-from analysis import config
-from analysis.data import build
 from analysis.publish import kernel, render
 
 UNITS = ["dinkes", "kec-bandar", "bpkpad"]
@@ -20,14 +18,12 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered(built_data_dir, tmp_path_factory):
     d = tmp_path_factory.mktemp("e2e")
-    data = d / "data"
-    shutil.copytree(config.project_root() / "data" / "external", data / "external")
+    data = built_data_dir   # the session's default build (tests/conftest.py), read only
     old = os.environ.get("BATANG_DATA_DIR")
     os.environ["BATANG_DATA_DIR"] = str(data)
     try:
-        build.build(data)
         kernel.ensure_kernel()
         from analysis.publish import report
 

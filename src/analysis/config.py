@@ -4,7 +4,8 @@ Paths are anchored to the project root, never to the working directory: papermil
 JupyterLab each start notebooks in a different folder. The root comes from the environment
 variable ``BATANG_PROJECT_ROOT`` when set, otherwise from this file's location in the
 src-layout checkout (``src/analysis/config.py`` -> ``parents[2]``). The data and report folders
-can be moved independently with ``BATANG_DATA_DIR`` and ``BATANG_REPORTS_DIR``.
+can be moved independently with ``BATANG_DATA_DIR`` and ``BATANG_REPORTS_DIR``, the build's
+model-fit cache with ``BATANG_FIT_CACHE_DIR``.
 
 All values are read at call time, so a test or a notebook parameter can point them elsewhere.
 """
@@ -64,6 +65,20 @@ def user_dir() -> Path:
 
 def interim_dir() -> Path:
     return data_dir() / "interim"
+
+
+def fit_cache_dir() -> Path:
+    """Folder of the build's result cache (``analysis.data.cache``): the model fits of
+    ``analysis.methods.models.fit_all`` and the national tables.
+
+    ``BATANG_FIT_CACHE_DIR`` when set, otherwise ``interim_dir() / "models"``. A cache entry is
+    keyed by the content it was computed from (the panel's values or the national files, the
+    estimator modules' source and the libraries' versions), never by the data folder, so one folder can serve
+    many data folders without a changed panel ever reading another panel's fit. The test suite
+    points every build of a session at one such folder (tests/conftest.py).
+    """
+    env = os.environ.get("BATANG_FIT_CACHE_DIR")
+    return Path(env).expanduser().resolve() if env else interim_dir() / "models"
 
 
 def processed_dir(base: Path | str | None = None) -> Path:

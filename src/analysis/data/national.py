@@ -524,7 +524,7 @@ def build_tables(tables: dict, truth: dict, data_dir: Path | str | None = None) 
 
     user_dir = (Path(data_dir) if data_dir else config.data_dir()) / "user" / USER_DIR
     key = _input_key(ndir, user_dir, tables.get("deflator"))
-    out, _ = cache.cached(config.interim_dir() / "national", key,
+    out, _ = cache.cached(config.fit_cache_dir(), f"national-{key}",
                           lambda: _build_tables(tables, ndir, user_dir))
     return out
 

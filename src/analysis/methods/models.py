@@ -203,14 +203,16 @@ def _fit_key(panel: pd.DataFrame) -> str:
 
 
 def _cached_fit(panel: pd.DataFrame, fit) -> dict[str, pd.DataFrame]:
-    """``fit(panel)`` cached under ``<data>/interim/models/fit_all-<key>.pkl`` (``data.cache``):
-    a rebuild whose panel is unchanged (same values, same code, same library versions) reuses
-    the fit instead of spending ~15-40 s on jackknife and bootstrap refits."""
+    """``fit(panel)`` cached as ``fit_all-<key>.pkl`` in :func:`analysis.config.fit_cache_dir`
+    (``<data>/interim/models/`` unless ``BATANG_FIT_CACHE_DIR`` is set; ``data.cache``): a
+    rebuild whose panel is unchanged (same values, same code, same library versions) reuses
+    the fit instead of spending ~15-40 s on jackknife and bootstrap refits. A damaged cache
+    file is refitted."""
     from analysis import config
     from analysis.data import cache
 
-    folder = config.interim_dir() / "models"
-    out, _ = cache.cached(folder, f"fit_all-{_fit_key(panel)}", lambda: fit(panel))
+    out, _ = cache.cached(config.fit_cache_dir(), f"fit_all-{_fit_key(panel)}",
+                          lambda: fit(panel))
     return out
 
 
