@@ -167,3 +167,12 @@ def test_report_section_shows_indicators_against_targets_escaped(data):
     assert "semakin tinggi semakin baik" in idn and "97,4" in idn and "Tercapai" in idn
     none = report.indicators_html(_rep("en", None))
     assert "No performance indicators imported" in none
+
+
+def test_spm_service_rows_alone_make_the_indicators_table(data):
+    """Only a service file with an SPM value imported (no indicators file): the SPM row is
+    the whole indicators table, with proper types."""
+    import_files("service", [EXAMPLES / "layanan_long_2023.csv"], data_dir=data)
+    ind = store.load_table("indicators", data)
+    assert list(ind["indicator_key"]) == ["capaian_spm"] and int(ind["year"].iloc[0]) == 2023
+    assert str(ind["year"].dtype).startswith("int") and ind["value"].iloc[0] == 97.5

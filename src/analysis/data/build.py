@@ -102,7 +102,10 @@ def service_indicator_rows(service: pd.DataFrame, indicators: pd.DataFrame) -> p
         rows = rows.merge(have.assign(_have=True), how="left",
                           on=["region_code", "entity", "year", "framework", "indicator_key"])
         rows = rows[rows["_have"].isna()].drop(columns="_have")
-    return pd.concat([indicators, rows[indicators.columns]], ignore_index=True)
+    rows = rows[list(indicators.columns)]
+    if indicators.empty:   # an empty frame has object columns: do not let it set the dtypes
+        return rows.reset_index(drop=True)
+    return pd.concat([indicators, rows], ignore_index=True)
 
 
 def _file_digest(path: Path) -> str:
