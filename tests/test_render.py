@@ -702,3 +702,21 @@ def test_warm_engine_is_registered_through_the_papermill_entry_point():
                              timeout=120)
         assert out.returncode == 0, out.stderr
         assert out.stdout.split() == ["analysis.publish.engine", "WarmKernelEngine"]
+
+
+def test_a_changed_package_file_changes_every_report_key(monkeypatch, tmp_path):
+    """A report is re-rendered when the code, words or templates it is made with change, not
+    only when the version is bumped."""
+    before = render.content_hash(b"t", {"lang": "id"}, "fp", "x")
+    real = Path.read_bytes
+
+    def edited(self):
+        data = real(self)
+        return data + b"\n# edited" if self.name == "sentences.py" else data
+
+    monkeypatch.setattr(render, "_PACKAGE_DIGEST", None)
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    after = render.content_hash(b"t", {"lang": "id"}, "fp", "x")
+    monkeypatch.undo()
+    render._PACKAGE_DIGEST = None
+    assert after != before and render.content_hash(b"t", {"lang": "id"}, "fp", "x") == before

@@ -288,13 +288,36 @@ def data_fingerprint(
     return h.hexdigest()
 
 
+PACKAGE_FILES = ("*.py", "*.toml", "*.j2", "*.css", "*.js", "*.mplstyle")
+
+
+def package_digest() -> str:
+    """SHA-256 of the package's own files (code, word catalog, templates, style): a report
+    re-renders when anything it is made with changed, not only when the version is bumped.
+    About 100 small files; computed once per process."""
+    global _PACKAGE_DIGEST
+    if _PACKAGE_DIGEST is None:
+        root = Path(__file__).resolve().parents[1]
+        h = hashlib.sha256(__version__.encode())
+        for pattern in PACKAGE_FILES:
+            for f in sorted(root.rglob(pattern)):
+                if "__pycache__" not in f.parts:
+                    h.update(f.relative_to(root).as_posix().encode() + b"\0")
+                    h.update(hashlib.sha256(f.read_bytes()).digest())
+        _PACKAGE_DIGEST = h.hexdigest()
+    return _PACKAGE_DIGEST
+
+
+_PACKAGE_DIGEST: str | None = None
+
+
 def content_hash(
     template_bytes: bytes, parameters: Mapping[str, Any], fingerprint: str, title: str | None = None
 ) -> str:
     """The incremental key of one report (see docs/rendering.md)."""
     payload = {
         "renderer": RENDERER_VERSION,
-        "package": __version__,
+        "package": package_digest(),
         "template": hashlib.sha256(template_bytes).hexdigest(),
         "parameters": parameters,
         "data": fingerprint,
