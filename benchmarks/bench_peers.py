@@ -54,10 +54,19 @@ _SHELL = None
 
 def _floor_one(task: tuple[str, list[str], dict]) -> float:
     """Execute the template's code cells for one unit in this process's shell."""
+    global _SHELL
+    uid, cells, params = task
+    main = sys.modules["__main__"]   # IPython's shell installs its own __main__: put ours back,
+    try:                             # or the pool cannot unpickle the next task's function
+        return _floor_run(uid, cells, params)
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _floor_run(uid: str, cells: list[str], params: dict) -> float:
     import io
 
     global _SHELL
-    uid, cells, params = task
     if _SHELL is None:
         from IPython.core.displaypub import CapturingDisplayPublisher
         from IPython.core.interactiveshell import InteractiveShell
