@@ -48,7 +48,7 @@ test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks, renderi
 	$(PY) -m pytest $(PYTEST_XDIST) --durations=15
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## quick check while working (under a minute): lint + every test not marked slow
+test-fast: $(STAMP) ## quick check while working (~80 s with kept fits): lint + every test not marked slow
 	$(VENV)/bin/ruff check src tests benchmarks validation notebooks
 	$(PY) -m pytest $(PYTEST_XDIST) -m "not slow" --keep-fits -q
 
