@@ -370,26 +370,35 @@ def convert_service(parts: list[Part], ctx: Context) -> pd.DataFrame:
     if not recs:
         return pd.DataFrame()
     df = pd.DataFrame(recs)
-    keys = ["unit_id", "year", "indicator"]
+    df = _keep_once_or_refuse(
+        df, ["unit_id", "year", "indicator"], ["value"], rep,
+        same=lambda g: (f"{g['unit_id'].iloc[0]} {g['year'].iloc[0]} "
+                        f"{g['indicator'].iloc[0]} given twice with the same value"),
+        conflict=lambda r: (r["indicator"], r["value"],
+                            f"conflicting value for {r['unit_id']} {r['year']} "
+                            f"{r['indicator']}"))
+    df["n"] = pd.array(df["n"], dtype="Int64")
+    return df.drop(columns="_where")
+
+
+def _keep_once_or_refuse(df: pd.DataFrame, keys: list[str], values: list[str], rep: Report,
+                         same, conflict) -> pd.DataFrame:
+    """Rows sharing ``keys``: kept once (listed as a duplicate, ``same(group)`` words) when
+    their ``values`` agree; otherwise every later row is a problem at its own place
+    (``conflict(row)`` gives column, value and words)."""
     dup = df.duplicated(keys, keep=False)
     drop = pd.Series(False, index=df.index)
     for _, g in df[dup].groupby(keys):
-        where = ", ".join(g["_where"])
-        if g["value"].nunique() == 1:
-            rep.duplicates.append(f"{g['unit_id'].iloc[0]} {g['year'].iloc[0]} "
-                                  f"{g['indicator'].iloc[0]} given twice with the same value: "
-                                  f"{where} (kept once)")
+        if g[values].astype(str).nunique().max() == 1:
+            rep.duplicates.append(f"{same(g)}: {', '.join(g['_where'])} (kept once)")
             drop[g.index[1:]] = True
-        else:
-            first = g.iloc[0]["_where"]
-            for _, r in g.iloc[1:].iterrows():
-                lab, _, row = r["_where"].rpartition(" row ")
-                rep.problem(lab, row, r["indicator"], r["value"],
-                            f"conflicting value for {r['unit_id']} {r['year']} "
-                            f"{r['indicator']} (also given in {first})")
-    df = df[~drop]
-    df["n"] = pd.array(df["n"], dtype="Int64")
-    return df.drop(columns="_where")
+            continue
+        first = g.iloc[0]["_where"]
+        for _, r in g.iloc[1:].iterrows():
+            lab, _, row = r["_where"].rpartition(" row ")
+            column, value, words = conflict(r)
+            rep.problem(lab, row, column, value, f"{words} (also given in {first})")
+    return df[~drop]
 
 
 # --------------------------------------------------------------------------------------------
@@ -538,24 +547,13 @@ def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
     if not recs:
         return pd.DataFrame()
     df = pd.DataFrame(recs)
-    keys = ["entity", "year", "framework", "indicator_key"]
-    dup = df.duplicated(keys, keep=False)
-    drop = pd.Series(False, index=df.index)
-    for _, g in df[dup].groupby(keys):
-        where = ", ".join(g["_where"])
-        same = g[["value", "target", "direction", "measure_unit"]].astype(str).nunique().max() == 1
-        if same:
-            rep.duplicates.append(f"{g['entity'].iloc[0]} {g['year'].iloc[0]} "
-                                  f"'{g['indicator'].iloc[0]}' given twice with the same "
-                                  f"values: {where} (kept once)")
-            drop[g.index[1:]] = True
-        else:
-            first = g.iloc[0]["_where"]
-            for _, r in g.iloc[1:].iterrows():
-                lab, _, row = r["_where"].rpartition(" row ")
-                rep.problem(lab, row, "indicator", r["indicator"],
+    df = _keep_once_or_refuse(
+        df, ["entity", "year", "framework", "indicator_key"],
+        ["value", "target", "direction", "measure_unit"], rep,
+        same=lambda g: (f"{g['entity'].iloc[0]} {g['year'].iloc[0]} "
+                        f"'{g['indicator'].iloc[0]}' given twice with the same values"),
+        conflict=lambda r: ("indicator", r["indicator"],
                             f"conflicting values for {r['entity']} {r['year']} "
-                            f"'{r['indicator']}' (also given in {first})")
-    df = df[~drop]
+                            f"'{r['indicator']}'"))
     df["target"] = df["target"].astype(float)
     return df.drop(columns="_where")
