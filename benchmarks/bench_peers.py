@@ -5,11 +5,11 @@
 
 On the same units (default: every kab/kota with APBD data, about 500) it measures, in one run:
 
-floor  the template's code cells executed **in-process, no kernel**: one IPython
-       ``InteractiveShell`` per worker process (same worker count as the renderer), the
-       parameters injected as papermill does, every open figure rendered to PNG after each
-       cell (what the inline backend does), display outputs captured. No ZMQ, no kernel
-       start or reset, no nbconvert.
+floor  the template's code cells executed **in-process, no kernel** (``floor.py``): one
+       IPython ``InteractiveShell`` per worker process (same worker count as the renderer),
+       the parameters injected as papermill does, the inline backend drawing every displayed
+       figure as in a kernel, display outputs captured. No ZMQ, no kernel start or reset, no
+       papermill, no nbconvert.
 warm   ``render_reports(..., warm=True, force=True)`` (``render --kind pemda --warm``), in a
        fresh Python process, with ``--workers`` workers and with one worker (for scaling);
 rerun  ``python -m analysis render --kind pemda`` again with nothing changed (interpreter
@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_render import _bin  # noqa: E402
+from floor import floor  # noqa: E402
 
 
 def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
@@ -45,71 +46,6 @@ def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
     table = pemda.pemda_units("id", data_dir)
     ids = list(table.names)
     return (ids[:n] if n else ids), table.names
-
-
-# ------------------------------------------------------------------------------- the floor
-
-_SHELL = None
-
-
-def _floor_one(task: tuple[str, list[str], dict]) -> float:
-    """Execute the template's code cells for one unit in this process's shell."""
-    global _SHELL
-    uid, cells, params = task
-    main = sys.modules["__main__"]   # IPython's shell installs its own __main__: put ours back,
-    try:                             # or the pool cannot unpickle the next task's function
-        return _floor_run(uid, cells, params)
-    finally:
-        sys.modules["__main__"] = main
-
-
-def _floor_run(uid: str, cells: list[str], params: dict) -> float:
-    import io
-
-    global _SHELL
-    if _SHELL is None:
-        from IPython.core.displaypub import CapturingDisplayPublisher
-        from IPython.core.interactiveshell import InteractiveShell
-
-        _SHELL = InteractiveShell.instance()
-        _SHELL.display_pub = CapturingDisplayPublisher()
-        import matplotlib
-
-        matplotlib.use("agg")
-    import matplotlib.pyplot as plt
-
-    t0 = time.perf_counter()
-    _SHELL.reset(new_session=False)
-    _SHELL.display_pub.clear_output()
-    defaults, cells = cells[0], cells[1:]
-    _SHELL.run_cell(defaults, store_history=False)     # the template's parameters cell,
-    _SHELL.run_cell("\n".join(f"{k} = {v!r}" for k, v in {**params, "unit_id": uid}.items()),
-                    store_history=False)               # then the injected values (papermill)
-    for src in cells:
-        res = _SHELL.run_cell(src, store_history=False, silent=False)
-        if not res.success:
-            raise RuntimeError(f"{uid}: {res.error_in_exec or res.error_before_exec}")
-        for num in plt.get_fignums():         # what the inline backend does after a cell
-            buf = io.BytesIO()
-            plt.figure(num).savefig(buf, format="png", bbox_inches="tight")
-        plt.close("all")
-    return time.perf_counter() - t0
-
-
-def floor(template: Path, ids: list[str], params: dict, workers: int) -> tuple[float, float]:
-    """(wall seconds, summed per-report seconds) of the in-process floor."""
-    import multiprocessing as mp
-
-    import nbformat
-
-    nb = nbformat.read(template, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    cells = [next(c.source for c in code if "parameters" in c.metadata.get("tags", []))]
-    cells += [c.source for c in code if "parameters" not in c.metadata.get("tags", [])]
-    t0 = time.perf_counter()
-    with mp.get_context("fork").Pool(workers) as pool:
-        per = pool.map(_floor_one, [(u, cells, params) for u in ids], chunksize=4)
-    return time.perf_counter() - t0, sum(per)
 
 
 # ------------------------------------------------------------------------------- renderer
@@ -191,9 +127,9 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
 
     rows = []
-    f_wall, f_sum = floor(template, ids, params, w)
+    f_wall, f_sum, f_figs = floor(template, ids, params, w)
     rows.append((f"floor  in-process shell, {w} workers", f_wall, f"{f_sum / n:.3f} s/report "
-                 "summed over workers"))
+                 f"summed over workers, {f_figs} figures drawn"))
     print(f"floor done: {f_wall:.1f} s", flush=True)
     out = work / "warm"
     b_wall, info = warm_run(template, ids, params, out, w, titles)

@@ -307,7 +307,7 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
         scale = 100.0 if MEASURES[m] in ("pct", "dlog") else 1e-12 \
             if m == "spending_outturn" else 1.0
         v = d[m] * scale
-        ax.boxplot(v.dropna(), vert=False, widths=0.5, showfliers=False,
+        ax.boxplot(v.dropna(), orientation="horizontal", widths=0.5, showfliers=False,
                    medianprops={"color": "#555555"})
         inp = d["region_code"].isin(peers)
         y = 1 + rng.uniform(-0.18, 0.18, len(d))

@@ -122,6 +122,24 @@ def save_figure(fig: Figure, path: str | Path, formats: Iterable[str] = ("png", 
     return out
 
 
+def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
+    """PNG bytes of ``fig``, drawn once when it can be.
+
+    A figure with a layout engine (the style's or an explicit constrained layout) already fits
+    its labels, so it is saved as it is: one draw. The inline backend would save it with
+    ``bbox_inches="tight"``, which draws it twice (once to measure); on the pemda report that
+    second draw was ~0.17 s of ~1.6 s. A figure without a layout engine is saved "tight", as
+    the inline backend does, so nothing is cut off.
+    """
+    import io
+
+    buf = io.BytesIO()
+    tight = fig.get_layout_engine() is None
+    fig.savefig(buf, format="png", dpi=dpi if dpi is not None else "figure",
+                bbox_inches="tight" if tight else None)
+    return buf.getvalue()
+
+
 # --- helpers ---------------------------------------------------------------------------------
 def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
     if ax is not None:

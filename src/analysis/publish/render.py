@@ -415,6 +415,9 @@ def _make_exporter(template: str):
         from nbconvert import HTMLExporter
 
         exporter = HTMLExporter(
+            # validate once after all preprocessors, not after each of the ~13 (nbconvert's
+            # own switch; the notebook comes straight from nbclient, already valid)
+            optimistic_validation=True,
             exclude_input=True,
             exclude_output_prompt=True,
             exclude_input_prompt=True,

@@ -491,19 +491,15 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG and release it. One draw: the style's constrained layout
-    already fits the labels, so the inline backend's second, "tight" draw is not needed."""
+    """Display a figure once as PNG (one draw, :func:`plots.figure_png`) and release it."""
     if fig is None:
         return
-    import io as _io
-
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    buf = _io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None)
+    png = plots.figure_png(fig, dpi=dpi)
     plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    display(Image(data=png, format="png"))
 
 
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:

@@ -351,16 +351,18 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def show_figure(*figs) -> None:
-    """Display figures (then close them, so Jupyter does not show them twice). Each output
-    carries ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
+    """Display figures as PNG, drawn once (:func:`analysis.publish.plots.figure_png`), then
+    close them, so Jupyter does not show them twice. Each output carries
+    ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
     import matplotlib.pyplot as plt
-    from IPython.display import display
+    from IPython.display import Image, display
 
     for fig in figs:
         marked = bool(getattr(fig, "_batang_simulated", False))
-        display(fig, metadata={"batang": {"simulated": marked}})
+        png = plots.figure_png(fig)
         plt.close(fig)
+        display(Image(data=png, format="png"), metadata={"batang": {"simulated": marked}})
 
 
 def is_simulated(*frames: pd.DataFrame) -> bool:
