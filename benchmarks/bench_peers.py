@@ -1,7 +1,7 @@
 """Benchmark: the per-pemda peer reports, renderer against its floor and the plain way (not a test).
 
     python benchmarks/bench_peers.py [--units N] [--workers 2] [--plain-sample 20]
-                                     [--skip-plain] [--skip-one-worker]
+                                     [--repeat 3] [--skip-plain] [--skip-one-worker]
 
 On the same units (default: every kab/kota with APBD data, about 500) it measures, in one run:
 
@@ -17,7 +17,8 @@ rerun  ``python -m analysis render --kind pemda`` again with nothing changed (in
 plain  per unit one ``papermill`` CLI call and one ``jupyter nbconvert --to html --no-input``
        call, on a sample of ``--plain-sample`` units (what people do first).
 
-It prints seconds per report and the ratios: warm / floor (target: within 1.15), plain /
+Floor and warm are run ``--repeat`` times, interleaved (this VM's speed drifts by ~15 % between
+identical runs), and medians are reported. It prints seconds per report and the ratios: warm / floor (target: within 1.15), plain /
 warm, one worker / two workers (target: >= 1.8), and the no-change re-run in seconds
 (target: <= 2 s for 500 reports). Run ``make data`` first; the machine should be otherwise idle.
 """
@@ -28,6 +29,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="workers (default 2)")
     ap.add_argument("--plain-sample", type=int, default=20, help="units of the CLI loop")
     ap.add_argument("--data-dir", default=str(ROOT / "data"))
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="interleaved floor/warm runs; medians are reported (default 3)")
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--skip-one-worker", action="store_true")
     args = ap.parse_args(argv)
@@ -127,15 +131,21 @@ def main(argv: list[str] | None = None) -> int:
           flush=True)
 
     rows = []
-    f_wall, f_sum, f_figs = floor(template, ids, params, w)
-    rows.append((f"floor  in-process shell, {w} workers", f_wall, f"{f_sum / n:.3f} s/report "
-                 f"summed over workers, {f_figs} figures drawn"))
-    print(f"floor done: {f_wall:.1f} s", flush=True)
     out = work / "warm"
-    b_wall, info = warm_run(template, ids, params, out, w, titles)
-    rows.append((f"warm   render_reports --warm, {info['workers']} workers", b_wall,
+    f_walls, b_walls, ratios = [], [], []
+    for i in range(args.repeat):              # interleaved: floor, warm, floor, warm, ...
+        f_wall, f_sum, f_figs = floor(template, ids, params, w)
+        b_wall, info = warm_run(template, ids, params, out, w, titles)
+        f_walls.append(f_wall)
+        b_walls.append(b_wall)
+        ratios.append(b_wall / f_wall)
+        print(f"run {i + 1}/{args.repeat}: floor {f_wall:.1f} s ({f_figs} figures drawn), "
+              f"warm {b_wall:.1f} s, warm/floor {b_wall / f_wall:.2f}", flush=True)
+    f_wall, b_wall = statistics.median(f_walls), statistics.median(b_walls)
+    rows.append((f"floor  in-process shell, {w} workers (median)", f_wall,
+                 f"{f_sum / n:.3f} s/report summed over workers (last run)"))
+    rows.append((f"warm   render_reports --warm, {info['workers']} workers (median)", b_wall,
                  f"{info['counts']}, {info['bytes'] / n / 1024:.0f} KB/page"))
-    print(f"warm done: {b_wall:.1f} s", flush=True)
     one = None
     if not args.skip_one_worker:
         one, info1 = warm_run(template, ids, params, work / "warm1", 1, titles)
@@ -158,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         k = args.plain_sample if name.startswith("plain") else n
         print(f"{name:<52} {secs:>8.2f} {secs / k:>9.3f}  {note}")
     print("-" * 100)
-    print(f"warm / floor (wall, same workers)     = {b_wall / f_wall:.2f}  (target <= 1.15)")
+    print(f"warm / floor (wall, same workers)     = median {statistics.median(ratios):.2f} of "
+          f"{args.repeat} interleaved runs (min {min(ratios):.2f}, max {max(ratios):.2f}; "
+          f"target <= 1.15)")
     if one is not None:
         print(f"1 worker / {w} workers (warm)           = {one / b_wall:.2f}  (target >= 1.8)")
     if plain is not None:
