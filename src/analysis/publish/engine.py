@@ -52,8 +52,8 @@ WARM_ENGINE = "batang-warm"
 #   the cyclic collector's reach. The kernel's long-lived heap (modules, caches) is then not
 #   traversed again by every full collection while a report allocates figures and frames;
 #   measured on the pemda template in one 10-report run: 1.83 -> 1.74 s in cells per report
-#   (benchmarks/bench_peers.py, whose
-#   floor does the same). Objects frozen there are still freed by reference counting.
+#   (the floor of benchmarks/bench_peers.py does the same). Objects frozen there are still
+#   freed by reference counting.
 _WARM_RESET_CODE = """\
 import sys as _batang_sys, warnings as _batang_warnings
 if "matplotlib.pyplot" in _batang_sys.modules:

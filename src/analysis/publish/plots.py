@@ -123,13 +123,13 @@ def save_figure(fig: Figure, path: str | Path, formats: Iterable[str] = ("png", 
 
 
 def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
-    """PNG bytes of ``fig``, drawn once when it can be.
+    """PNG bytes of ``fig`` at its own dpi (or ``dpi``), for display.
 
     A figure with a layout engine (the style's or an explicit constrained layout) already fits
-    its labels, so it is saved as it is: one draw. The inline backend would save it with
-    ``bbox_inches="tight"``, which draws it twice (once to measure); on the pemda report that
-    second draw was ~0.17 s of ~1.6 s. A figure without a layout engine is saved "tight", as
-    the inline backend does, so nothing is cut off.
+    its labels, so it is saved as laid out, without the inline backend's "tight" cropping
+    (matplotlib still draws it twice: once to lay it out, once to render; the time saved
+    against "tight" was small and within this machine's noise). A figure without a layout
+    engine is saved "tight", as the inline backend does, so nothing is cut off.
     """
     import io
 

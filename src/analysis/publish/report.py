@@ -491,7 +491,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG (one draw, :func:`plots.figure_png`) and release it."""
+    """Display a figure once as PNG (:func:`plots.figure_png`) and release it."""
     if fig is None:
         return
     import matplotlib.pyplot as plt

@@ -351,7 +351,7 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def show_figure(*figs) -> None:
-    """Display figures as PNG, drawn once (:func:`analysis.publish.plots.figure_png`), then
+    """Display figures as PNG (:func:`analysis.publish.plots.figure_png`), then
     close them, so Jupyter does not show them twice. Each output carries
     ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
