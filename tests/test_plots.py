@@ -183,22 +183,3 @@ def test_resilience_plot_colours_by_verdict_and_marks_simulated():
         plots.resilience_plot(df.drop(columns=["verdict"]), lang="en")
     plt.close(fig)
 
-
-def test_figure_png_keeps_a_laid_out_figure_whole_and_crops_others_tight():
-    import io
-
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
-    from analysis.publish.plots import figure_png
-
-    def size(layout):
-        fig, ax = plt.subplots(figsize=(4, 3), dpi=50, layout=layout)
-        ax.plot([0, 1], [0, 1])
-        ax.set_xlabel("x")
-        png = figure_png(fig)
-        plt.close(fig)
-        return Image.open(io.BytesIO(png)).size
-
-    assert size("constrained") == (200, 150)   # saved as laid out: the figure's own size
-    assert size(None) != (200, 150)            # no layout engine: cropped "tight"
