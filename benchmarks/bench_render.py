@@ -12,7 +12,11 @@ b. ``render_reports(..., force=True)`` into a fresh folder, in a fresh Python pr
 c. the same call again with nothing changed (every report skipped, no kernel started);
 b-warm. ``render_reports(..., force=True, warm=True)`` (CLI ``--warm``: one persistent kernel
    per worker, reset between reports) into another fresh folder, once per worker count of
-   ``--warm-workers`` (default 2 and 3; ``--warm-workers ""`` skips it).
+   ``--warm-workers`` (default 2 and 3; ``--warm-workers ""`` skips it);
+f. the floor (``floor.py``, as in ``bench_peers.py``): the template's code cells in-process in
+   an IPython shell with the inline backend, no kernel, no papermill, no nbconvert, on as many
+   forked workers as the first ``--warm-workers`` count; printed as b-warm / f, both for the
+   whole run (wall) and for the median report in its worker (``--skip-floor`` skips it).
 
 Default: the real OPD report template (notebooks/reports/opd_report.ipynb) on all 44 units of
 the project's processed data (run `make data` first). `--template fixture` uses the tiny test
@@ -37,6 +41,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from floor import floor  # noqa: E402
+
 FIXTURE = ROOT / "tests" / "fixtures" / "render" / "report_fixture.ipynb"
 REAL_TEMPLATE = ROOT / "notebooks" / "reports" / "opd_report.ipynb"
 
@@ -108,13 +115,15 @@ def api_run(
     warm: bool = False,
 ) -> tuple[float, dict]:
     code = (
-        "import json, sys\n"
+        "import json, statistics, sys\n"
         "from analysis.publish.render import render_reports\n"
         "a = json.loads(sys.argv[1])\n"
         "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
         "                   workers=a['workers'], force=a['force'], progress=False,\n"
         "                   warm=a['warm'])\n"
-        "print(json.dumps({'total': r.total_seconds, 'counts': r.counts, 'workers': r.workers}))\n"
+        "done = [x['seconds'] for x in r.rows if x['status'] == 'ok']\n"
+        "print(json.dumps({'total': r.total_seconds, 'counts': r.counts, 'workers': r.workers,\n"
+        "                  'median': statistics.median(done) if done else None}))\n"
     )
     payload = json.dumps(
         {
@@ -157,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         help="worker counts for the b-warm rows, comma-separated (default: 2,3; '' = none)",
     )
     ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow CLI loop")
+    ap.add_argument("--skip-floor", action="store_true", help="skip (f), the in-process floor")
     ap.add_argument("--keep", action="store_true", help="keep the output folder")
     args = ap.parse_args(argv)
 
@@ -190,12 +200,20 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((f"b  render_reports, {info_b['workers']} workers", b, f"{info_b['counts']}"))
     c, info_c = api_run(template, ids, params, work / "api", args.workers, force=False)
     rows.append(("c  render_reports again, nothing changed", c, f"{info_c['counts']}"))
+    warm_rows = []
     for w in [int(x) for x in args.warm_workers.split(",") if x.strip()]:
         bw, info_w = api_run(template, ids, params, work / f"warm{w}", w, force=True, warm=True)
+        warm_rows.append((w, bw, info_w))
         rows.append(
             (f"b-warm render_reports --warm, {info_w['workers']} workers", bw,
-             f"{info_w['counts']}")
+             f"{info_w['counts']}, median report {info_w['median']:.3f} s in its worker")
         )
+    f = None
+    if warm_rows and not args.skip_floor:
+        fw = warm_rows[0][0]
+        f, _, f_figs, f_med = floor(template, ids, params, fw)
+        rows.append((f"f  floor: in-process shell, {fw} workers", f,
+                     f"{f_figs} figures drawn, median report {f_med:.3f} s in its worker"))
 
     n = len(ids)
     print(f"\n{'method':<46} {'total s':>9} {'s/report':>9}  notes")
@@ -205,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 90)
     if a is not None:
         print(f"ratio a/b = {a / b:.1f}x   (b/a = {b / a:.2f})")
+    if f is not None:
+        fw, bw, info_w = warm_rows[0]
+        print(f"b-warm / f ({fw} workers) = {bw / f:.2f} (wall), "
+              f"{info_w['median'] / f_med:.2f} (median report in its worker; one run each: "
+              "this VM drifts ~15 % between identical runs)")
     print(
         f"in-process totals from the manifest: b {info_b['total']:.2f} s, c {info_c['total']:.3f} s"
     )

@@ -74,7 +74,7 @@ def run_one(task: tuple[str, list[str], dict]) -> tuple[float, int]:
         if _RUNS == 2:                        # as the warm kernel's reset does
             gc.collect()
             gc.freeze()
-        shell.display_pub.clear_output()
+        shell.display_pub.outputs.clear()     # (clear_output() would print an ANSI erase)
         injected = "\n".join(f"{k} = {v!r}" for k, v in {**params, "unit_id": uid}.items())
         for src in [cells[0], injected, *cells[1:]]:
             res = shell.run_cell(src, store_history=False, silent=False)
@@ -86,13 +86,17 @@ def run_one(task: tuple[str, list[str], dict]) -> tuple[float, int]:
         sys.modules["__main__"] = main
 
 
-def floor(template, ids: list[str], params: dict, workers: int) -> tuple[float, float, int]:
-    """(wall seconds, summed per-report seconds, figures drawn) of the floor over ``ids`` on
-    ``workers`` forked processes (chunks of 4, like the renderer's pool)."""
+def floor(template, ids: list[str], params: dict,
+          workers: int) -> tuple[float, float, int, float]:
+    """(wall seconds, summed per-report seconds, figures drawn, median per-report seconds) of
+    the floor over ``ids`` on ``workers`` forked processes (chunks of 4, like the renderer's
+    pool)."""
     import multiprocessing as mp
+    import statistics
 
     cells = code_cells(template)
     t0 = time.perf_counter()
     with mp.get_context("fork").Pool(workers) as pool:
         per = pool.map(run_one, [(u, cells, params) for u in ids], chunksize=4)
-    return time.perf_counter() - t0, sum(s for s, _ in per), sum(n for _, n in per)
+    return (time.perf_counter() - t0, sum(s for s, _ in per), sum(n for _, n in per),
+            statistics.median(s for s, _ in per))

@@ -139,6 +139,21 @@ def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
+def figure_alt(fig: Figure, limit: int = 300) -> str:
+    """Alt text for a figure's image: its suptitle, else its axes' titles (distinct, in
+    order, joined by "; "), whitespace collapsed, at most ``limit`` characters; "" when the
+    figure has no title (the page then gets nbconvert's default text)."""
+    sup = fig.get_suptitle()
+    parts = [sup] if sup.strip() else []
+    if not parts:
+        for ax in fig.axes:
+            for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")):
+                if t.strip() and t not in parts:
+                    parts.append(t)
+    text = " ".join("; ".join(parts).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 # --- helpers ---------------------------------------------------------------------------------
 def _axes(ax: Axes | None, figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
     if ax is not None:

@@ -48,6 +48,7 @@ from analysis import __version__, config
 from analysis.data.store import atomic_write
 from analysis.publish import engine
 from analysis.publish.executors import DaskTaskExecutor, TaskExecutor, make_executor
+from analysis.publish.html import notebook_to_html
 from analysis.publish.index import build_index_html
 from analysis.publish.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
 
@@ -368,77 +369,7 @@ def _out_dir_lock(out_dir: Path):
 
 # --------------------------------------------------------------------------- worker side
 
-_EXPORTER = None
 _KERNELS_ENSURED: set[str] = set()
-
-# nbconvert's lab template with the CDN scripts removed (require.js, MathJax, mermaid): the
-# matplotlib/pandas reports need none of them, and the page then opens offline from file://.
-# The lab CSS is inlined by nbconvert itself. LaTeX in markdown shows as source text.
-_REPORT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-# A light variant for templates whose metadata says {"batang": {"html": "light"}} (the OPD and
-# pemda reports): the ~260 KB JupyterLab stylesheet is replaced by a few rules (an OPD page
-# went from ~630 KB to ~370 KB, most of the rest being its PNG figures).
-_LIGHT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:
-1100px;margin:1em auto;padding:0 1em;color:#222;line-height:1.45}
-img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}caption{color:#555}
-.jp-InputArea,.jp-InputPrompt,.jp-OutputPrompt{display:none}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sim-banner{border:3px solid #b00;background:#fff3f3;padding:8px 12px;margin:8px 0;
-font-weight:bold;color:#900}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.4em;
-border-bottom:1px solid #ddd}.anchor-link{display:none}"""
-_LIGHT_TEMPLATE = _REPORT_TEMPLATE + (
-    "{%- block notebook_css -%}<style>" + _LIGHT_CSS + "</style>{%- endblock notebook_css -%}\n")
-_EXPORTERS: dict[str, object] = {}
-
-
-def _exporter(style: str = "lab"):
-    """One HTMLExporter per worker process and style ("lab" or "light"), built on first use."""
-    global _EXPORTER
-    if style == "light":
-        if "light" not in _EXPORTERS:
-            _EXPORTERS["light"] = _make_exporter(_LIGHT_TEMPLATE)
-        return _EXPORTERS["light"]
-    if _EXPORTER is None:
-        _EXPORTER = _make_exporter(_REPORT_TEMPLATE)
-    return _EXPORTER
-
-
-def _make_exporter(template: str):
-    if True:
-        from jinja2 import DictLoader
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
-            # validate once after all preprocessors, not after each of the ~13 (nbconvert's
-            # own switch; the notebook comes straight from nbclient, already valid)
-            optimistic_validation=True,
-            exclude_input=True,
-            exclude_output_prompt=True,
-            exclude_input_prompt=True,
-            extra_loaders=[DictLoader({"batang_report.html.j2": template})],
-            template_file="batang_report.html.j2",
-        )
-        from nbconvert.preprocessors import TagRemovePreprocessor
-
-        # Cells tagged "remove_cell" (the template's notes for its readers) stay out of reports.
-        exporter.register_preprocessor(
-            TagRemovePreprocessor(remove_cell_tags={"remove_cell"}, enabled=True), enabled=True)
-    return exporter
-
-
-def notebook_to_html(nb, title: str, lang: str = "id") -> str:
-    """Convert an executed notebook to report HTML (no code, no prompts, no CDN scripts)."""
-    style = (nb.metadata.get("batang") or {}).get("html", "lab")
-    exporter = _exporter("light" if style == "light" else "lab")
-    exporter.language_code = lang if lang in ("id", "en") else "id"
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
 
 
 def is_kernel_start_failure(exc: BaseException) -> bool:

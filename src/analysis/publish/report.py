@@ -491,15 +491,17 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG (:func:`plots.figure_png`) and release it."""
+    """Display a figure once as PNG (:func:`plots.figure_png`), with its title as alt text
+    (:func:`plots.figure_alt`), and release it."""
     if fig is None:
         return
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
     png = plots.figure_png(fig, dpi=dpi)
+    alt = plots.figure_alt(fig) or None
     plt.close(fig)
-    display(Image(data=png, format="png"))
+    display(Image(data=png, format="png", alt=alt))
 
 
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:

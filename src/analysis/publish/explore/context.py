@@ -352,7 +352,8 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 def show_figure(*figs) -> None:
     """Display figures as PNG (:func:`analysis.publish.plots.figure_png`), then
-    close them, so Jupyter does not show them twice. Each output carries
+    close them, so Jupyter does not show them twice. The figure's title is the image's alt
+    text (:func:`analysis.publish.plots.figure_alt`). Each output carries
     ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
     import matplotlib.pyplot as plt
@@ -361,8 +362,10 @@ def show_figure(*figs) -> None:
     for fig in figs:
         marked = bool(getattr(fig, "_batang_simulated", False))
         png = plots.figure_png(fig)
+        alt = plots.figure_alt(fig) or None
         plt.close(fig)
-        display(Image(data=png, format="png"), metadata={"batang": {"simulated": marked}})
+        display(Image(data=png, format="png", alt=alt),
+                metadata={"batang": {"simulated": marked}})
 
 
 def is_simulated(*frames: pd.DataFrame) -> bool:
