@@ -18,7 +18,9 @@ plain  per unit one ``papermill`` CLI call and one ``jupyter nbconvert --to html
        call, on a sample of ``--plain-sample`` units (what people do first).
 
 Floor and warm are run ``--repeat`` times, interleaved (this VM's speed drifts by ~15 % between
-identical runs), and medians are reported. It prints seconds per report and the ratios: warm / floor (target: within 1.15), plain /
+identical runs), and medians are reported. ``paired`` (``floor.paired``, skip with
+``--skip-paired``) then runs both per unit in the same worker one right after the other: the
+median of those per-unit ratios is the per-report comparison that drift does not move. It prints seconds per report and the ratios: warm / floor (target: within 1.15), plain /
 warm, one worker / two workers (target: >= 1.8), and the no-change re-run in seconds
 (target: <= 2 s for 500 reports). Run ``make data`` first; the machine should be otherwise idle.
 """
@@ -39,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_render import _bin  # noqa: E402
-from floor import floor  # noqa: E402
+from floor import floor, paired, summarize  # noqa: E402
 
 
 def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="interleaved floor/warm runs; medians are reported (default 3)")
     ap.add_argument("--skip-plain", action="store_true")
     ap.add_argument("--skip-one-worker", action="store_true")
+    ap.add_argument("--skip-paired", action="store_true")
     args = ap.parse_args(argv)
 
     from analysis.publish import pemda
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     rows.append((f"warm   render_reports --warm, {info['workers']} workers (median)", b_wall,
                  f"{statistics.median(b_sums):.3f} s/report in the workers (median); "
                  f"{info['counts']}, {info['bytes'] / n / 1024:.0f} KB/page"))
+    pair = None
+    if not args.skip_paired:
+        pair = summarize(paired(template, ids, params, w, kernel))
+        print(f"paired: {pair}", flush=True)
     one = None
     if not args.skip_one_worker:
         one, info1 = warm_run(template, ids, params, work / "warm1", 1, titles)
@@ -182,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warm / floor (median report)          = median {statistics.median(per_ratios):.2f} "
           f"(min {min(per_ratios):.2f}, max {max(per_ratios):.2f}): a report's own time in "
           f"its worker, without the fixed costs (interpreter, kernel start, first imports)")
+    if pair is not None:
+        print(f"warm / floor (per unit, paired)       = {pair}")
     if one is not None:
         print(f"1 worker / {w} workers (warm)           = {one / b_wall:.2f}  (target >= 1.8)")
     if plain is not None:

@@ -19,6 +19,12 @@ real render is everything the template's own code causes:
 
 What it leaves out is exactly what the renderer adds: kernel start/reset, ZMQ messages,
 papermill's notebook bookkeeping and the nbconvert HTML export.
+
+``paired()`` measures the same per unit, in the same worker, one right after the other: the
+floor, then the renderer's worker function with a warm kernel (``render_unit``). This VM's
+speed drifts by ~15 % between identical runs (and within a run), so a ratio of two separate
+runs moves by as much as the 15 % target; the ratio of the two times of one unit, taken
+seconds apart, does not drift with it. Its median over the units is "warm / floor per report".
 """
 
 from __future__ import annotations
@@ -100,3 +106,51 @@ def floor(template, ids: list[str], params: dict,
         per = pool.map(run_one, [(u, cells, params) for u in ids], chunksize=4)
     return (time.perf_counter() - t0, sum(s for s, _ in per), sum(n for _, n in per),
             statistics.median(s for s, _ in per))
+
+
+def _paired_one(task: tuple) -> tuple[float, float]:
+    uid, cells, params, warm_task = task
+    from analysis.publish.render import render_unit
+
+    f, _ = run_one((uid, cells, params))
+    t0 = time.perf_counter()
+    res = render_unit(warm_task)
+    w = time.perf_counter() - t0
+    if res["status"] != "ok":
+        raise RuntimeError(f"{uid}: {res['ename']}: {res['evalue']}")
+    return f, w
+
+
+def paired(template, ids: list[str], params: dict, workers: int,
+           kernel_name: str) -> list[tuple[float, float]]:
+    """Per unit (floor seconds, warm-render seconds), both run in the same forked worker one
+    right after the other (see the module docstring). The first unit of each worker pays the
+    imports and the kernel start: use medians."""
+    import multiprocessing as mp
+    from pathlib import Path
+
+    cells = code_cells(template)
+    text = Path(template).read_text(encoding="utf-8")
+    tasks = [(u, cells, params, {
+        "unit_id": u, "title": u, "parameters": params, "content_hash": "",
+        "template_text": text, "kernel_name": kernel_name, "timeout": 300,
+        "start_timeout": 60, "max_retries": 2, "warm": True, "ensure_kernel": False,
+    }) for u in ids]
+    pool = mp.get_context("fork").Pool(workers)
+    try:
+        per = pool.map(_paired_one, tasks, chunksize=4)
+    finally:
+        pool.close()   # not terminate(): the workers' exit finalizers shut their kernels down
+        pool.join()
+    return per
+
+
+def summarize(per: list[tuple[float, float]]) -> str:
+    """'median r (quartiles a-b, n units; medians w / f s)' of the per-unit warm/floor."""
+    import statistics
+
+    ratios = [w / f for f, w in per]
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return (f"median {statistics.median(ratios):.2f} (quartiles {q1:.2f}-{q3:.2f}, "
+            f"{len(ratios)} units; median times warm {statistics.median(w for _, w in per):.3f}"
+            f" s, floor {statistics.median(f for f, _ in per):.3f} s)")
