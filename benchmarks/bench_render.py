@@ -16,7 +16,9 @@ b-warm. ``render_reports(..., force=True, warm=True)`` (CLI ``--warm``: one pers
 f. the floor (``floor.py``, as in ``bench_peers.py``): the template's code cells in-process in
    an IPython shell with the inline backend, no kernel, no papermill, no nbconvert, on as many
    forked workers as the first ``--warm-workers`` count; printed as b-warm / f, both for the
-   whole run (wall) and for the median report in its worker (``--skip-floor`` skips it).
+   whole run (wall) and for the median report in its worker (``--skip-floor`` skips it);
+p. with ``--paired``: floor and warm render per unit in the same worker one right after the
+   other (``floor.paired``), the median per-unit ratio (robust to this VM's drift).
 
 Default: the real OPD report template (notebooks/reports/opd_report.ipynb) on all 44 units of
 the project's processed data (run `make data` first). `--template fixture` uses the tiny test
@@ -42,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from floor import floor  # noqa: E402
+from floor import floor, paired, summarize  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "render" / "report_fixture.ipynb"
 REAL_TEMPLATE = ROOT / "notebooks" / "reports" / "opd_report.ipynb"
@@ -167,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow CLI loop")
     ap.add_argument("--skip-floor", action="store_true", help="skip (f), the in-process floor")
+    ap.add_argument("--paired", action="store_true", help="add (p), paired floor/warm per unit")
     ap.add_argument("--keep", action="store_true", help="keep the output folder")
     args = ap.parse_args(argv)
 
@@ -223,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * 90)
     if a is not None:
         print(f"ratio a/b = {a / b:.1f}x   (b/a = {b / a:.2f})")
+    if args.paired:
+        pw = warm_rows[0][0] if warm_rows else 2
+        print(f"p  warm / floor per unit, paired ({pw} workers): "
+              f"{summarize(paired(template, ids, params, pw, kernel))}")
     if f is not None:
         fw, bw, info_w = warm_rows[0]
         print(f"b-warm / f ({fw} workers) = {bw / f:.2f} (wall), "
