@@ -103,3 +103,19 @@ def test_figure_alt_from_suptitle_or_axes_titles():
     fig.suptitle("x" * 400)
     assert len(plots.figure_alt(fig)) == 300 and plots.figure_alt(fig).endswith("…")
     plt.close(fig)
+
+
+def test_figure_alt_prefers_the_label_and_starts_with_the_simulated_mark():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.set_title("judul sumbu")
+    fig.set_label("Anggaran Dinas X per tahun")
+    assert plots.figure_alt(fig) == "Anggaran Dinas X per tahun"
+    plots.mark_simulated(fig, "en")
+    assert plots.figure_alt(fig) == ("SIMULATED DATA — not a finding about any real office: "
+                                     "Anggaran Dinas X per tahun")
+    bare, _ = plt.subplots()
+    plots.mark_simulated(bare, "id")
+    assert plots.figure_alt(bare) == "DATA SIMULASI — bukan temuan tentang kantor nyata"
+    plt.close("all")

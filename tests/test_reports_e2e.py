@@ -48,6 +48,11 @@ def test_real_template_renders_every_unit_with_banner_and_figures(rendered):
         page = (out / f"{uid}.html").read_text(encoding="utf-8")
         assert "DATA SIMULASI" in page  # the simulated banner is on every page
         assert page.count("<img") >= 4, uid  # budget, routine, peers (+ innovations)
+        # every figure described for screen readers, and as simulated
+        alts = re.findall(r'<img alt="([^"]*)"', page)
+        assert len(alts) == page.count("<img"), uid
+        assert all(a.startswith("DATA SIMULASI — ") for a in alts), alts
+        assert any("Anggaran murni, perubahan dan realisasi" in a for a in alts), alts
         # no code cells: no input areas and none of the template's code
         assert "class=\"jp-InputArea" not in page and "from analysis" not in page
         assert "report.load(" not in page and "display(HTML(" not in page

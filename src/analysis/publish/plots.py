@@ -140,16 +140,21 @@ def figure_png(fig: Figure, dpi: float | None = None) -> bytes:
 
 
 def figure_alt(fig: Figure, limit: int = 300) -> str:
-    """Alt text for a figure's image: its suptitle, else its axes' titles (distinct, in
-    order, joined by "; "), whitespace collapsed, at most ``limit`` characters; "" when the
-    figure has no title (the page then gets nbconvert's default text)."""
-    sup = fig.get_suptitle()
-    parts = [sup] if sup.strip() else []
+    """Alt text for a figure's image: its label (``fig.set_label``, how the report functions
+    describe an untitled figure), else its suptitle, else its axes' titles (distinct, in
+    order, joined by "; "); a figure marked simulated starts with its simulated banner.
+    Whitespace collapsed, at most ``limit`` characters; "" when there is nothing to say (the
+    page then gets nbconvert's default text)."""
+    parts = [t for t in (fig.get_label(), fig.get_suptitle()) if t.strip()][:1]
     if not parts:
         for ax in fig.axes:
             for t in (ax.get_title("left"), ax.get_title(), ax.get_title("right")):
                 if t.strip() and t not in parts:
                     parts.append(t)
+    if is_simulated(fig):
+        mark = next((t.get_text() for t in fig.texts if t.get_gid() == SIMULATED_GID),
+                    "") or label("simulated_banner")
+        parts = [f"{mark}: {parts[0]}" if parts else mark, *parts[1:]]
     text = " ".join("; ".join(parts).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

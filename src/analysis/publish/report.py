@@ -158,12 +158,21 @@ def who_html(rep: UnitReport) -> str:
 # ---------------------------------------------------------------------------------------------
 # budget
 
+def _described(fig, key: str, rep: UnitReport):
+    """Give ``fig`` its alt text (catalog ``report.alt.<key>``) as its label, which
+    :func:`plots.figure_alt` reads."""
+    fig.set_label(text(f"report.alt.{key}", rep.lang, unit=str(rep.unit["name"]),
+                       first=rep.years[0], last=rep.years[1]))
+    return fig
+
+
 def budget_figure(rep: UnitReport):
     long = rep.panel.melt(id_vars=["year"], value_vars=["budget_murni", "budget_perubahan",
                                                         "budget_realisasi"],
                           var_name="stage", value_name="amount_idr")
     long["stage"] = long["stage"].str.removeprefix("budget_")
-    return plots.budget_path(long, lang=rep.lang, simulated=rep.simulated)
+    return _described(plots.budget_path(long, lang=rep.lang, simulated=rep.simulated),
+                      "budget", rep)
 
 
 def missing_text(rep: UnitReport) -> str:
@@ -224,8 +233,9 @@ def routine_figure(rep: UnitReport):
                                                       on="year", how="left")
     names = {"penunjang_share": str(rep.unit.get("abbreviation") or rep.unit_id),
              "penunjang_median": text("report.median_units", rep.lang)}
-    return plots.year_lines(df, names, lang=rep.lang, simulated=rep.simulated,
-                            ylabel_key="penunjang_share", percent=True)
+    return _described(plots.year_lines(df, names, lang=rep.lang, simulated=rep.simulated,
+                                       ylabel_key="penunjang_share", percent=True),
+                      "routine", rep)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,9 +247,10 @@ def innovation_figure(rep: UnitReport):
     inn = inn[inn["reporting_year"].between(*rep.years)]
     if inn.empty:
         return None
-    return plots.counts_stacked(inn.assign(provenance=inn["provenance"]), lang=rep.lang,
-                                category="stage", year="reporting_year",
-                                simulated=rep.simulated)
+    return _described(plots.counts_stacked(inn.assign(provenance=inn["provenance"]),
+                                           lang=rep.lang, category="stage",
+                                           year="reporting_year", simulated=rep.simulated),
+                      "innovation", rep)
 
 
 def innovation_table(rep: UnitReport) -> str:
@@ -345,7 +356,7 @@ def peers_figure(rep: UnitReport):
                            xlabel_key="cut_2020")
     fig.axes[0].set_xlabel(label("cut_2020", rep.lang) + " (%)")
     fig.set_size_inches(7, 8)
-    return fig
+    return _described(fig, "peers", rep)
 
 
 def peers_table(rep: UnitReport) -> str:
