@@ -128,3 +128,20 @@ def test_a_pemda_whose_every_year_is_partial_gets_a_report_saying_so(ddir):
     assert stand.facts["year"] is None and "No complete APBD year in 2021–2025" in stand.text
     dist = peers.distributions(c, py, reg, stand.facts["year"])
     assert not dist.figures and "cannot be placed" in dist.text
+
+
+def test_peer_figures_carry_an_alt_text_naming_the_region_and_the_year(ddir):
+    from analysis.publish import plots
+
+    c = peers.validate_params(str(ddir), "33.25", "province", [2021, 2025], "en")
+    data = peers.load(c)
+    py, reg = data["pemda_year"], data["pemda"]
+    year = peers.standing(c, py, reg).facts["year"]
+    dist = peers.distributions(c, py, reg, year).figures[0]
+    trend = peers.trend(c, py, reg).figures[0]
+    assert plots.figure_alt(dist).startswith(f"Distribution of each measure, {year}: Kab. Batang")
+    assert "Kab. Batang (red)" in plots.figure_alt(trend)
+    assert not plots.is_simulated(dist)   # public data: no simulated mark in the alt text
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

@@ -326,7 +326,9 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
     fig.suptitle(ctx.t("peers.distributions.red_diamond_blue_all",
                        reg=_name(reg, ctx.region), gp=gp), fontsize=10)
     fig.text(0.01, 0.005, ctx.t("peers.distributions.sources_djpk_via_kpk"), fontsize=7)
-    return Result(ctx.t("peers.distributions.distribution_each_measure"), figures=[fig])
+    title = ctx.t("peers.distributions.distribution_each_measure")
+    fig.set_label(f"{title}, {year}: {fig.get_suptitle()}")   # the image's alt text
+    return Result(title, figures=[fig])
 
 
 def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
@@ -349,7 +351,10 @@ def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     gp = group_name(ctx, "peers", reg)
     fig.suptitle(ctx.t("peers.trend.red_median_blue_band", reg=_name(reg, ctx.region), gp=gp), fontsize=10)
-    return Result(ctx.t("peers.trend.paths_over_years"), figures=[fig])
+    title = ctx.t("peers.trend.paths_over_years")
+    fig.set_label(f"{title} ({', '.join(_t(ctx, m) for m in measures)}): "
+                  f"{fig.get_suptitle()}")   # the image's alt text
+    return Result(title, figures=[fig])
 
 
 # ---------------------------------------------------------------------------------- model
