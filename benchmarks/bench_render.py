@@ -27,7 +27,9 @@ of processed/units.parquet (or --ids a,b,c).
 
 Measured on the 2-core machine (2026-11-29, real template, 44 units): a 289.2 s (6.57 s/report),
 b 51.7 s (1.17 s/report, 2 workers), c 0.07 s; a/b = 5.6x. b-warm (--warm): 24.4 s (0.56 s/report)
-with 2 workers, 26.2 s (0.60) with 3.
+with 2 workers, 26.2 s (0.60) with 3. 2026-12-04 (``--skip-plain --warm-workers 2 --paired``):
+b 55.1 s, b-warm 27.9 s, f 21.9 s: b-warm / f = 1.27 (wall), paired per unit 1.24 (quartiles
+1.13-1.33); see docs/rendering.md, "Peer reports against their floor".
 """
 
 from __future__ import annotations
