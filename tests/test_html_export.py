@@ -33,6 +33,9 @@ def _notebook(light: bool) -> nbformat.NotebookNode:
             v4.new_output("display_data", data={"image/png": _PNG, "text/plain": "<Figure>"},
                           metadata={"image/png": {"alt": HOSTILE}}),
             v4.new_output("display_data", data={"image/png": _PNG, "text/plain": "<Figure>"}),
+            # base64 can end in "/alt=": that is not an alt attribute
+            v4.new_output("display_data", data={"image/png": "iVBORw0KGgo/alt=",
+                                                "text/plain": "<Figure>"}),
             v4.new_output("display_data", data={
                 "text/html": "<table><tr><td class='num'>1</td></tr></table>",
                 "text/plain": "table"}),
@@ -74,7 +77,7 @@ def test_same_page_as_nbconvert_htmlexporter_and_figures_carry_their_alt_text(st
     alts = [i.get("alt") for i in soup_ours.find_all("img")]
     # the figure with alt metadata carries it (escaped in the source, intact once parsed);
     # the others get nbconvert's default
-    assert alts == [html.DEFAULT_ALT, HOSTILE, html.DEFAULT_ALT]
+    assert alts == [html.DEFAULT_ALT, HOSTILE, html.DEFAULT_ALT, html.DEFAULT_ALT]
     assert "<script>alert" not in ours
     assert "REMOVED" not in ours
     focusable = soup_ours.select(".jp-Notebook div.jp-OutputArea-output")

@@ -59,8 +59,9 @@ _LIGHT_TEMPLATE = _REPORT_TEMPLATE + (
 DEFAULT_ALT = "No description has been provided for this image"
 """nbconvert's text for an image without alt text (kept, so pages read as before)."""
 
-# An <img> tag without an alt attribute (base64 data holds no ">").
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+# An <img> tag without an alt attribute (base64 data holds no ">" and no whitespace, but may
+# hold "/alt=", hence the whitespace before the attribute name).
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 # The opening tag of a div whose class list holds one of nbconvert's focusable classes.
 _FOCUSABLE_DIV = re.compile(
     r'<div\b[^>]*?\bclass="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?"')
