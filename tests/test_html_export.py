@@ -44,7 +44,8 @@ def _notebook(light: bool) -> nbformat.NotebookNode:
         ]),
         v4.new_code_cell("note", metadata={"tags": ["remove_cell"]}, outputs=[
             v4.new_output("stream", name="stdout", text="REMOVED\n")]),
-        v4.new_markdown_cell("<div class=\"jp-OutputArea-output\">raw div in markdown</div>"),
+        v4.new_markdown_cell("<div class=\"jp-OutputArea-output\">raw div in markdown</div>\n"
+                             "<div data-class=\"jp-OutputArea-output\">not a class</div>"),
     ]
     nb = v4.new_notebook(cells=cells)
     if light:

@@ -64,7 +64,7 @@ DEFAULT_ALT = "No description has been provided for this image"
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 # The opening tag of a div whose class list holds one of nbconvert's focusable classes.
 _FOCUSABLE_DIV = re.compile(
-    r'<div\b[^>]*?\bclass="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?"')
+    r'<div\b[^>]*?\sclass="(?:[^"]*\s)?(?:jp-OutputArea-output|jp-Cell-inputWrapper)(?:\s[^"]*)?"')
 
 _EXPORTERS: dict[str, Any] = {}
 
