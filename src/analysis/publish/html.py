@@ -11,7 +11,8 @@ Two things differ from a stock ``HTMLExporter`` (``tests/test_html_export.py`` c
 two documents element by element):
 
 * **alt text**: a PNG output whose metadata carries ``alt`` (``IPython.display.Image(...,
-  alt=...)``; ``report.show`` and ``explore.show_figure`` give the figure's title, see
+  alt=...)``; ``report.show`` and ``explore.show_figure`` give the figure's description:
+  its label, suptitle or titles, after the simulated banner on a simulated figure, see
   :func:`analysis.publish.plots.figure_alt`) gets that text; nbconvert's template drops it and
   every figure read "No description has been provided for this image" to a screen reader.
 * **no BeautifulSoup pass**: the stock exporter re-parses its whole output with BeautifulSoup

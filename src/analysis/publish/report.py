@@ -502,8 +502,8 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG (:func:`plots.figure_png`), with its title as alt text
-    (:func:`plots.figure_alt`), and release it."""
+    """Display a figure once as PNG (:func:`plots.figure_png`), with its description as alt
+    text (:func:`plots.figure_alt`), and release it."""
     if fig is None:
         return
     import matplotlib.pyplot as plt

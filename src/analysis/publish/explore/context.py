@@ -352,8 +352,8 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 def show_figure(*figs) -> None:
     """Display figures as PNG (:func:`analysis.publish.plots.figure_png`), then
-    close them, so Jupyter does not show them twice. The figure's title is the image's alt
-    text (:func:`analysis.publish.plots.figure_alt`). Each output carries
+    close them, so Jupyter does not show them twice. The image's alt text is the figure's
+    description (:func:`analysis.publish.plots.figure_alt`). Each output carries
     ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
     import matplotlib.pyplot as plt
