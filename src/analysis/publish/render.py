@@ -22,8 +22,8 @@ See docs/rendering.md for the manifest format and the incremental rules.
 
 The module is over 600 lines because the batch run, its content hashing (the incremental
 rules), the worker function and the command share the manifest rows, the output lock and the
-unit table; the warm-kernel engine, the executors and the index page are already separate
-(``engine.py``, ``executors.py``, ``index.py``). The hashing (``data_fingerprint``,
+unit table; the warm-kernel engine, the executors, the HTML export and the index page are
+already separate (``engine.py``, ``executors.py``, ``html.py``, ``index.py``). The hashing (``data_fingerprint``,
 ``content_hash``) is the next piece that could move out.
 """
 
