@@ -108,6 +108,7 @@ def one_seed(seed: int, power: bool = True) -> dict:
     out["pretrend"].append({"pretrend": 0.0, "p_boot": pt.get("p_value_boot", np.nan),
                             "p_f": pt.get("p_value_f", np.nan)})
     out.update(resilience_part(panel, truth))
+    out.update(null_resilience_part(seed))
     # null world: nothing planted; which tests of the findings family come out significant?
     p0 = M.simulated_panel(seed, effects=sim.null_effects())
     m0, l0 = M.findings_family(M.main_models(p0), M.lag_models(p0))
@@ -126,7 +127,9 @@ def one_seed(seed: int, power: bool = True) -> dict:
 
 
 def resilience_part(panel, truth) -> dict:
-    """Unit resilience of one seed against the planted unit effects."""
+    """Unit resilience of one seed against the planted unit effects, with the verdicts the
+    product prints (``inference.office_verdicts``: Bonferroni-simultaneous intervals over the
+    offices of an outcome)."""
     from analysis.methods import models as M
 
     out = {"resilience": []}
@@ -136,27 +139,63 @@ def resilience_part(panel, truth) -> dict:
     for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
         planted = g["unit_id"].map(truth["resilience"][outcome]).astype(float)
         cover = (g["ci_low"] <= planted) & (planted <= g["ci_high"])
+        cover_pw = (g["ci_low_pointwise"] <= planted) & (planted <= g["ci_high_pointwise"])
+        named = g["verdict"].isin(["above", "below"])
+        wrong = ((g["verdict"] == "above") & (planted <= 0)) | \
+            ((g["verdict"] == "below") & (planted >= 0))
+        pl = planted.to_numpy(float)
+        lo, hi = g["ci_low"].to_numpy(float), g["ci_high"].to_numpy(float)
+        above = lo[None, :] > hi[:, None]          # j surely above i
+        pairs = int(np.triu(above | above.T, 1).sum())
+        bad_pairs = int((above & (pl[None, :] < pl[:, None])).sum())
         out["resilience"].append({
             "outcome": outcome, "spearman": float(stats.spearmanr(g["effect"], planted)[0]),
-            "coverage": float(cover.mean()), "units": int(len(g)),
+            "coverage": float(cover.mean()), "coverage_pointwise": float(cover_pw.mean()),
+            "simultaneous_cover": bool(cover.all()), "units": int(len(g)),
             "sd_planted": float(planted.std()),
             "halfwidth": float(((g["ci_high"] - g["ci_low"]) / 2).mean()),
             "bias": float((g["effect"] - planted).mean()),
-            "separated": int((g["verdict"] != "indistinguishable").sum())})
+            "mean_effect": float(g["effect"].mean()), "mean_planted": float(planted.mean()),
+            "named": int(named.sum()), "named_wrong": int(wrong.sum()),
+            "pairs_ordered": pairs, "pairs_misordered": bad_pairs,
+            "separated": int(named.sum())})
     return out
 
 
+def null_resilience_part(seed: int) -> dict:
+    """The office verdicts in a null world (every planted effect and the spread of office
+    resilience 0): any office named, any pair of offices ordered, is false by construction."""
+    from analysis.data import simulate as sim
+    from analysis.methods import inference
+    from analysis.methods import models as M
+
+    p0 = M.simulated_panel(seed, effects=sim.null_effects())
+    res = M.resilience(p0)
+    out = []
+    for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
+        sep, _ = inference.ordered_pairs(g["ci_low"], g["ci_high"])
+        out.append({"outcome": outcome, "units": int(len(g)),
+                    "named": int(g["verdict"].isin(["above", "below"]).sum()),
+                    "pairs_ordered": int(sep), "rankable": bool(inference.rankable(outcome)),
+                    "ranked_pairs_printed": int(sep) if inference.rankable(outcome) else 0,
+                    "names_raw": int(((g["ci_low_pointwise"] > 0) |
+                                      (g["ci_high_pointwise"] < 0)).sum())})
+    return {"null_resilience": out}
+
+
 def _refresh_resilience(args):
-    """Recompute only the resilience part of a cached seed (after a change to the resilience
-    estimator), keeping the rest of its cached result."""
+    """Recompute only the resilience parts (planted and null world) of a cached seed (after a
+    change to the resilience estimator or the office rule), keeping the rest of its cached
+    result."""
     from analysis.methods import models as M
 
     warnings.simplefilter("ignore")
     seed, _, cache = args
     path = Path(cache) / f"{seed}.json"
-    res = json.loads(path.read_text())
+    res = json.loads(path.read_text()) if path.exists() else {"seed": seed}
     panel, truth = M.simulated_panel(seed, with_truth=True)
     res.update(resilience_part(panel, truth))
+    res.update(null_resilience_part(seed))
     path.write_text(json.dumps(res, default=float))
     return res
 

@@ -16,8 +16,8 @@ of 200 simulated panels, CRV1's in as few as 87 %). ``vcov={"CRV1": "unit_id"}``
 ten times faster for quick exploration.
 
 :func:`tidy` returns the columns ``term, estimate, std_error, ci_low, ci_high, p_value, n_obs,
-n_clusters`` (plus ``n``, ``model``, ``outcome``, ``note``, ``provenance`` and, over the rows of
-the table, Holm-adjusted ``p_adjusted`` / ``n_tests``), the format of
+n_clusters`` (plus ``n``, ``model``, ``outcome``, ``note``, ``provenance``; raw p-values only:
+a live refit is exploration, its verdict is the findings ledger's), the format of
 :func:`analysis.publish.plots.coef_plot`. Intervals and p-values use t(G-1) critical values, as
 everywhere in the package (:func:`analysis.methods.fe._tidy`).
 """
@@ -33,7 +33,7 @@ import pandas as pd
 
 from analysis.methods import fe as fe_models
 from analysis.methods import models
-from analysis.methods.models import VCOV_LABEL, adjust_pvalues, is_count
+from analysis.methods.models import VCOV_LABEL, is_count
 
 FAMILIES = ("auto", "ols", "poisson")
 DEFAULT_CLUSTER = "unit_id"
@@ -185,13 +185,6 @@ def planted(truth: dict, outcome: str, term: str, max_lag: int | None = None) ->
     return float("nan")
 
 
-def holm(table: pd.DataFrame) -> pd.DataFrame:
-    """Holm-adjusted p-values over the rows of ``table`` taken as one family of tests:
-    ``p_adjusted`` and ``n_tests`` (:func:`analysis.methods.models.adjust_pvalues`)."""
-    return adjust_pvalues(table.drop(columns=["p_adjusted", "n_tests", "adjust_method"],
-                                     errors="ignore"), method="holm")
-
-
 class _Unclustered:
     """A fitted model seen without clusters (``_G`` None) by ``fe._tidy``."""
 
@@ -208,7 +201,8 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """One row per coefficient of a :func:`fit` model: ``term, estimate, std_error, ci_low,
     ci_high, p_value, n_obs, n_clusters`` (t(G-1) intervals), ``model`` (``fe_poisson`` or
     ``fe_ols``), ``outcome``, ``note`` (errors used, rows dropped, small-sample caveats),
-    ``provenance`` of the data, Holm ``p_adjusted`` / ``n_tests`` over the rows, and, when a
+    ``provenance`` of the data (raw p-values only: a live refit is exploration; the verdicts
+    are the findings ledger's, :mod:`analysis.methods.ledger`), and, when a
     simulation ``truth`` is given, ``planted`` (NaN for a term nothing was planted for) and
     ``covers`` (whether the interval holds the planted value)."""
     info = getattr(model, "_batang", None)
@@ -224,7 +218,6 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     out["formula"] = info["formula"]
     y = info["years"] or (np.nan, np.nan)
     out["year_first"], out["year_last"] = y
-    out = holm(out)
     if truth is not None:
         out["planted"] = [planted(truth, info["outcome"], t) for t in out["term"]]
         out["covers"] = [None if pd.isna(v) else bool(lo <= v <= hi) for v, lo, hi in
@@ -266,4 +259,4 @@ def cumulative(model, terms, truth: dict | None = None, name: str = "cumulative"
         out["planted"] = v
         out["covers"] = None if pd.isna(v) else bool(out["ci_low"].iloc[0] <= v
                                                       <= out["ci_high"].iloc[0])
-    return holm(out).reset_index(drop=True)
+    return out.reset_index(drop=True)

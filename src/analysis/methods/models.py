@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.methods import inference, ledger
 from analysis.methods.eventstudy import (  # noqa: F401 (re-exported: models is the entry point)
     PRETREND_BOOT,
     event_study,
@@ -45,6 +46,7 @@ from analysis.methods.fe import (  # noqa: F401 (re-exported: models is the entr
     fe_poisson,
     is_count,
 )
+from analysis.methods.inference import adjust_pvalues  # noqa: F401 (re-exported)
 from analysis.methods.lags import (  # noqa: F401 (re-exported: models is the entry point)
     LAG_OUTCOMES,
     add_lags,
@@ -97,30 +99,6 @@ def leadership_effect(panel: pd.DataFrame, outcomes=("innovations", "complaints"
                 "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
                 "note": f"not estimable: {exc}"}]))
     return pd.concat(rows, ignore_index=True)[TIDY_COLUMNS]
-
-
-
-# =================================================================================================
-# multiple testing
-# =================================================================================================
-
-def adjust_pvalues(df: pd.DataFrame, method: str = "holm", p_col: str = "p_value"
-                   ) -> pd.DataFrame:
-    """Adjusted p-values over the rows given, taken as one family of tests
-    (``statsmodels.stats.multitest.multipletests``; Holm by default, "fdr_bh" for
-    Benjamini-Hochberg). Adds ``p_adjusted``, ``n_tests`` (the family size: rows with a
-    p-value) and ``adjust_method``. Rows without a p-value keep NaN."""
-    from statsmodels.stats.multitest import multipletests
-
-    out = df.copy()
-    p = pd.to_numeric(out[p_col], errors="coerce")
-    ok = p.notna()
-    out["p_adjusted"] = np.nan
-    if ok.any():
-        out.loc[ok, "p_adjusted"] = multipletests(p[ok].to_numpy(float), method=method)[1]
-    out["n_tests"] = int(ok.sum())
-    out["adjust_method"] = method
-    return out
 
 
 
@@ -180,9 +158,11 @@ def main_models(panel: pd.DataFrame, vcov: str = DEFAULT_VCOV, leadership: bool 
 def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
     """Derived build step: fit every model once and return the tables ``model_results``,
     ``event_study``, ``lag_results``, ``typology``, ``typology_k`` and ``resilience`` (each
-    with a ``dataset`` column: "simulated" or "user"). ``model_results`` and ``lag_results``
-    carry Holm-adjusted p-values over the whole family of reported tests
-    (:func:`findings_family`)."""
+    with a ``dataset`` column: "simulated" or "user"), and the findings ledger ``findings``
+    (:mod:`analysis.methods.ledger`: every verdict, once). ``model_results`` and
+    ``lag_results`` carry Holm-adjusted p-values over the whole family of reported tests
+    (:func:`findings_family`); ``resilience`` carries the office verdicts under simultaneous
+    inference (:func:`analysis.methods.inference.office_verdicts`)."""
     panel = tables.get("panel")
     if panel is None:
         from analysis.methods.measures import build_panel
@@ -247,8 +227,13 @@ def _fit_all_panel(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if pt and "pretrend_p" in out["event_study"]:
         out["event_study"]["pretrend_p_adjusted"] = pt.get("p_adjusted", np.nan)
         out["event_study"]["pretrend_p_f"] = pt.get("p_value_f", np.nan)
+        # flagged by the family's rule (Holm over the findings family), not on the raw p
+        out["event_study"]["pretrend_flagged"] = bool(
+            np.isfinite(pt.get("p_adjusted", np.nan)) and pt["p_adjusted"] < inference.ALPHA)
     for k in out:
         out[k] = out[k].assign(dataset=ds).reset_index(drop=True)
+    out["findings"] = ledger.build(out["model_results"], out["lag_results"],
+                                   out["event_study"], out["resilience"], provenance=ds)
     return out
 
 

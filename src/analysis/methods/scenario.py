@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.methods.fe import FEW_CLUSTERS
+from analysis.methods.inference import scenario_evidence
 
 # =================================================================================================
 # scenario
@@ -31,7 +32,8 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
 
     ``fits`` is the ``model_results`` table (or fit_all's dict). With ``panel`` (or a "panel"
     entry in ``fits``) the unit is checked and its latest level shown. ``statement_*`` says in
-    plain words when the evidence is too thin (interval spans 0, or fewer than 30 clusters).
+    plain words when the evidence is too thin (``evidence``: the budget coefficient is not
+    claimed under the findings family, or fewer than 30 clusters; ``inference.scenario_evidence``).
     """
     from analysis.narrative.sentences import scenario_sentence
 
@@ -63,9 +65,9 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         c = _coef(fits, model, outcome, term)
         vals = sorted([f(c["ci_low"]), f(c["ci_high"])])
         est = float(f(c["estimate"]))
-        spans = vals[0] <= 0 <= vals[1]
-        few = int(c["n_clusters"]) < FEW_CLUSTERS
-        evidence = "thin" if spans or few else "adequate"
+        evidence = scenario_evidence(float(c.get("p_value", np.nan)),
+                                     float(c.get("p_adjusted", np.nan)), int(c["n_clusters"]),
+                                     FEW_CLUSTERS)
         words = {"outcome": outcome, "measure": measure, "cut_pct": float(cut_pct),
                  "estimate": est, "ci_low": vals[0], "ci_high": vals[1],
                  "n_clusters": int(c["n_clusters"]), "p_value": float(c.get("p_value", np.nan)),

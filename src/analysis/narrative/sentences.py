@@ -52,12 +52,13 @@ def _missing(x) -> bool:
 
 def claim(p_value: float, p_adjusted: float) -> str:
     """``"yes"`` when Holm p < ALPHA (an effect is claimed), ``"raw"`` when only the unadjusted
-    p is below ALPHA, ``"no"`` otherwise or when no adjusted p exists."""
-    if not _missing(p_adjusted) and p_adjusted < ALPHA:
-        return "yes"
-    if not _missing(p_value) and p_value < ALPHA:
-        return "raw"
-    return "no"
+    p is below ALPHA, ``"no"`` otherwise or when no adjusted p exists: the words of
+    :func:`analysis.methods.inference.term_verdict`, the one rule."""
+    from analysis.methods.inference import term_verdict
+
+    v = term_verdict(None if _missing(p_value) else float(p_value),
+                     None if _missing(p_adjusted) else float(p_adjusted), ALPHA)
+    return {"claimed": "yes", "raw only": "raw", "not claimed": "no"}[v]
 
 
 def claimed(row) -> bool:
@@ -172,14 +173,18 @@ def scenario_sentence(row, lang: str, unit_name: str | None = None,
         why.append(text("sent.scenario.spans_zero", lang))
     if few_clusters(row):
         why.append(text("sent.scenario.few", lang, n=int(_get(row, "n_clusters"))))
+    k, pa = _get(row, "n_tests", 0), _get(row, "p_adjusted")
+    k = 0 if _missing(k) else int(k)
+    if not k or _missing(pa):
+        why.append(text("sent.scenario.exploratory", lang))
+    elif claim(math.nan, pa) != "yes":
+        why.append(text("sent.scenario.not_claimed", lang, pa=peq(pa, lang), k=k))
+    # the same rule as the scenario's evidence label (inference.scenario_evidence)
     if why:
         s = text("sent.scenario.thin", lang, what=what, cut=cut, effect=effect,
                  why=text("sent.scenario.and", lang).join(why))
     else:
         s = text("sent.scenario.adequate", lang, what=what, cut=cut, effect=effect)
-    k, pa = _get(row, "n_tests", 0), _get(row, "p_adjusted")
-    if not why and not _missing(k) and int(k) and claim(math.nan, pa) != "yes":
-        s += " " + text("sent.scenario.not_claimed", lang, pa=peq(pa, lang), k=int(k))
     base = _get(row, "baseline")
     if unit_name and not _missing(base):
         e, lo, hi = (_get(row, k) for k in ("estimate", "ci_low", "ci_high"))
@@ -232,18 +237,35 @@ def separated_ends(g) -> tuple[list[str], list[str]]:
 
 
 def ordered_pairs(g) -> tuple[int, int]:
-    """(pairs of units whose rank intervals do not overlap, all pairs) within one outcome."""
-    g = g.dropna(subset=["rank_low", "rank_high"])
-    lo, hi = g["rank_low"].to_numpy(float), g["rank_high"].to_numpy(float)
+    """(pairs of units that can be ordered, all pairs) within one outcome: pairs whose
+    simultaneous intervals do not overlap (:func:`analysis.methods.inference.ordered_pairs`),
+    only where the outcome is rankable; (0, pairs) otherwise."""
+    from analysis.methods import inference
+
+    g = g.dropna(subset=["effect"]) if "effect" in g else g
     n = len(g)
-    sep = sum(1 for i in range(n) for j in range(i + 1, n) if hi[i] < lo[j] or hi[j] < lo[i])
-    return sep, n * (n - 1) // 2
+    if not is_rankable(g):
+        return 0, n * (n - 1) // 2
+    return inference.ordered_pairs(g["ci_low"], g["ci_high"])
+
+
+def is_rankable(g) -> bool:
+    """Whether the offices of this outcome may be ranked: the table's ``rankable`` column,
+    set by the ledger's rule (recovery Spearman at least 0.6)."""
+    return bool(len(g) and "rankable" in g and g["rankable"].fillna(False).astype(bool).all())
 
 
 def ranking_words(g, lang: str, names=None) -> str:
     """The sentence on ranking for one outcome: which units (if any) are separated from all
     others by their rank intervals, and how many pairs can be ordered at all."""
+    from analysis.methods import inference
+
     names = names if names is not None else {}
+    if not is_rankable(g):
+        outcome = str(g["outcome"].iloc[0]) if len(g) and "outcome" in g else ""
+        rho = inference.RECOVERY_SPEARMAN.get(outcome, float("nan"))
+        return text("sent.ranking.not_rankable", lang, rho=fmt.number(rho, lang, 2),
+                    min=fmt.number(inference.RANK_MIN_SPEARMAN, lang, 1)) + "."
     top, bottom = separated_ends(g)
     sep, total = ordered_pairs(g)
 
@@ -298,6 +320,32 @@ def resilience_sentence(frames: Mapping[str, object], lang: str) -> str:
         return text("sent.resilience.none", lang)
     s = "; ".join(parts)
     return s[0].upper() + s[1:] + "."
+
+
+# ----------------------------------------------------------------------- the 2020 cut, by programme
+
+def cut_composition(regency_year, lang: str, y0: int = 2019, y1: int = 2020) -> tuple[str, dict]:
+    """Where the 2020 cut fell, one fact for every view: the change of the regency's actual
+    spending on the routine support programme (penunjang) and on service programmes (urusan)
+    from ``y0`` to ``y1`` (``regency_year`` columns ``penunjang_realisasi``,
+    ``urusan_realisasi``: :func:`analysis.publish.report.programme_totals`). "routine" when
+    routine spending fell by more (in percent) than service spending, "service" otherwise.
+    Returns the sentence and the numbers ``{"routine_pct", "service_pct", "fell_more_on"}``;
+    an empty sentence when a year is missing."""
+    import pandas as pd
+
+    r = regency_year.set_index("year") if "year" in regency_year else regency_year
+    try:
+        pen = 100 * (float(r.loc[y1, "penunjang_realisasi"]) / float(r.loc[y0, "penunjang_realisasi"]) - 1)
+        urs = 100 * (float(r.loc[y1, "urusan_realisasi"]) / float(r.loc[y0, "urusan_realisasi"]) - 1)
+    except (KeyError, ZeroDivisionError, TypeError):
+        return "", {}
+    if pd.isna(pen) or pd.isna(urs):
+        return "", {}
+    where = "routine" if pen < urs else "service"
+    facts = {"routine_pct": pen, "service_pct": urs, "fell_more_on": where}
+    return text(f"sent.cut_composition.{where}", lang, y0=y0, y1=y1,
+                routine=fmt.signed(pen, lang, 1, "%"), service=fmt.signed(urs, lang, 1, "%")), facts
 
 
 # ----------------------------------------------------------------------- typology

@@ -45,7 +45,9 @@ def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> dict:
     the resilience sentence when no OPD can be scored."""
     lang = res.lang
     r = findings.resilience_frame(res, "innovations")
-    if r.empty:
+    if r.empty or not sentences.is_rankable(r):
+        # no ranking where the method cannot rank (the ledger's recovery rule): the sentence
+        # says so, with the number
         return {"tables": None, "intro": "",
                 "resilience_sentence": findings.resilience_sentence(res)}
     ikm = findings.resilience_frame(res, "ikm").set_index("unit_id")

@@ -240,11 +240,11 @@ def findings(res: Results) -> list[dict]:
         return fmt.percent(v, lang, fraction=False)
 
     deep = ", ".join(f"{n} ({p(v)})" for n, v in cs["deepest"])
-    key = "finding.cuts" if cs["share_2020"] > cs["share_2019"] else "finding.cuts_share_fell"
+    composition, _ = sentences.cut_composition(res.regency, lang)
     out.append({"key": "cuts", "headline": t("head.cuts", lang), "sentence": t(
-        key, lang, n_cut=cs["n_cut"], n=cs["n"], median=p(cs["median"]), q1=p(cs["q1"]),
-        q3=p(cs["q3"]), deepest=deep, share_2019=fmt.percent(cs["share_2019"], lang),
-        share_2020=fmt.percent(cs["share_2020"], lang))})
+        "finding.cuts", lang, n_cut=cs["n_cut"], n=cs["n"], median=p(cs["median"]),
+        q1=p(cs["q1"]), q3=p(cs["q3"]), deepest=deep)
+        + (" " + composition + "." if composition else "")})
 
     eff = effects_of_cut(res, 10.0).set_index("outcome", drop=False)
     if "innovations" in eff.index:

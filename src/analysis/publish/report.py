@@ -498,7 +498,24 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     regency["mixed"] = regency["budget_sources"].fillna("").str.contains(r"\+")
     regency["dlog_budget"] = np.log(regency["budget_realisasi"]
                                     / regency.groupby("region_code")["budget_realisasi"].shift(1))
+    regency = regency.merge(programme_totals(tables.get("budget")), on=["region_code", "year"],
+                            how="left")
     return {"unit_summary": s.reset_index(), "regency_year": regency}
+
+
+def programme_totals(budget: pd.DataFrame | None) -> pd.DataFrame:
+    """Actual spending (realisasi) of the regency per year on the routine support programme
+    (``penunjang_realisasi``) and on service programmes (``urusan_realisasi``): the one source
+    of the composition of a cut (:func:`analysis.narrative.sentences.cut_composition`)."""
+    cols = ["region_code", "year", "penunjang_realisasi", "urusan_realisasi"]
+    if budget is None or budget.empty or "programme_class" not in budget:
+        return pd.DataFrame(columns=cols)
+    real = budget[budget["stage"] == "realisasi"]
+    w = real.pivot_table(index=["region_code", "year"], columns="programme_class",
+                         values="amount_idr", aggfunc="sum")
+    w = w.reindex(columns=["penunjang", "urusan"]).fillna(0.0)
+    w.columns = ["penunjang_realisasi", "urusan_realisasi"]
+    return w.reset_index()[cols]
 
 
 def show(fig, dpi: int = 100) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.narrative import fmt
+from analysis.narrative import fmt, sentences
 from analysis.publish import plots
 from analysis.publish.explore.context import (
     Context,
@@ -17,6 +17,7 @@ from analysis.publish.explore.context import (
     is_simulated,
     table_html,
 )
+from analysis.publish.explore.loading import load
 
 
 def regency_budget(ctx: Context, totals: pd.DataFrame, budget: pd.DataFrame,
@@ -158,10 +159,11 @@ def routine_share(ctx: Context, routine: pd.DataFrame, real: pd.DataFrame) -> Re
     pen20, urs20 = _yoy(w["penunjang"], 2019, 2020), _yoy(w["urusan"], 2019, 2020)
     text = ctx.t("explore.budget.routine_share.share_routine_support_programme",
                  share_first=ctx.pct(w.loc[y0, 'share']), y0=y0, share_last=ctx.pct(w.loc[y1, 'share']), y1=y1)
-    if not np.isnan(pen20):
-        more = pen20 < urs20
-        text += ctx.t("explore.budget.routine_share." + ("more" if more else "less"),
-                      pen20=ctx.pct(pen20), urs20=ctx.pct(urs20))
+    # where the 2020 cut fell: the one sentence every view uses, from the build's regency totals
+    composition, _ = sentences.cut_composition(load(ctx, "regency_year")["regency_year"],
+                                               ctx.lang)
+    if composition:
+        text += " " + composition + "."
     cap = ctx.t("explore.budget.routine_share.actual_spending_on_routine")
     return Result(ctx.t("explore.budget.routine_share.routine_spending_penunjang"),
                   text, [fig], table_html(head, rows, ctx, cap, sim), w.reset_index(), sim,

@@ -205,7 +205,10 @@ def model_says(ctx: Context, res: pd.DataFrame) -> Result:
         lines.append(f"**{name}**: {ctx.num(r.estimate, 3)} {scale_word(ctx, r.outcome, r.model)}"
                      f" {_ci(ctx, r.ci_low, r.ci_high, 3)}{ratio}; {evidence_phrase(ctx, r, k)}.")
     claims = [(r.outcome, r.term) for r in res.itertuples() if sentences.claim_of(r) == "yes"]
-    lines.append(claims_sentence(ctx, claims, k))
+    if "formula" in res.columns:
+        lines.extend(ledger_beside(ctx, res))
+    else:
+        lines.append(claims_sentence(ctx, claims, k))
     covered = {}
     if sim and "planted" in res:
         covered = {(r.outcome, r.term): _covers(r.ci_low, r.ci_high, r.planted)
@@ -220,3 +223,36 @@ def model_says(ctx: Context, res: pd.DataFrame) -> Result:
                   data=res, simulated=sim,
                   facts={"claims": claims, "n_tests": k, "covered": covered,
                          "n": int(res["n"].max()), "n_clusters": int(res["n_clusters"].max())})
+
+
+def ledger_beside(ctx: Context, res: pd.DataFrame) -> list[str]:
+    """Lines for a live refit (exploration): that it is not a verdict, the ledger's verdict for
+    each of its terms (from the build's ``findings`` table) and one sentence on why the two can
+    differ. The verdict itself is never computed here."""
+    from analysis.data import store
+    from analysis.methods import ledger as L
+    from analysis.publish.explore.loading import ledger, panel_years
+
+    try:
+        book = ledger(ctx)
+    except store.NotBuiltError:
+        book = None
+    lines = [ctx.t("explore.evidence.ledger.exploratory")]
+    k = 0
+    for r in res.itertuples():
+        name = f"{ctx.label(r.outcome)} ~ {ctx.label(r.term)}"
+        row = L.lookup(book, r.outcome, r.term) if book is not None else None
+        if row is None:
+            lines.append(ctx.t("explore.evidence.ledger.none", name=name))
+            continue
+        k = int(row["family_size"])
+        lines.append(ctx.t("explore.evidence.ledger.row", name=name,
+                           estimate=ctx.num(row["estimate"], 3),
+                           ci=_ci(ctx, row["ci_low"], row["ci_high"], 3),
+                           testing=sentences.testing_phrase(
+                               {"p_value": row["p_value"], "p_adjusted": row["p_adjusted"],
+                                "n_tests": k}, ctx.lang)))
+    if k:
+        p0, p1 = panel_years(ctx)
+        lines.append(ctx.t("explore.evidence.ledger.why", k=k, p0=p0, p1=p1))
+    return lines

@@ -153,9 +153,36 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
                 out["event_study"].attrs = attrs
         except store.NotBuiltError:
             pass
+    if info["refit"] or lag != DEFAULT_MAX_LAG:
+        # another window or other lags than the build's: exploration, not a verdict. The
+        # verdicts are the findings ledger's (build window, declared family); a refit's own
+        # family-adjusted p-values would disagree with it, so they are not kept.
+        for name in names:
+            out[name] = _exploratory(out[name])
     for name in names:
-        out[name].attrs = {**out[name].attrs, "fit": dict(info)}
+        out[name].attrs = {**out[name].attrs, "fit": dict(info), "exploratory":
+                           bool(info["refit"] or lag != DEFAULT_MAX_LAG)}
     return out
+
+
+def _exploratory(df: pd.DataFrame) -> pd.DataFrame:
+    """A refitted model table without verdicts: no family-adjusted p-values, no pre-trend
+    flag (the raw p-values stay)."""
+    attrs = df.attrs
+    df = df.copy()
+    if "p_adjusted" in df:
+        df["p_adjusted"] = np.nan
+        df["n_tests"] = 0
+    if "pretrend_p_adjusted" in df:
+        df["pretrend_p_adjusted"] = np.nan
+        df["pretrend_flagged"] = False
+    df.attrs = attrs
+    return df
+
+
+def ledger(ctx: Context) -> pd.DataFrame:
+    """The build's findings ledger (``findings``): the verdicts every view reads."""
+    return store.load_table("findings", ctx.data_dir)
 
 
 def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:

@@ -17,7 +17,13 @@ from analysis.publish.explore.context import (
     is_simulated,
     table_html,
 )
-from analysis.publish.explore.evidence import _ci, evidence_phrase, fit_scope, n_tests
+from analysis.publish.explore.evidence import (
+    _ci,
+    evidence_phrase,
+    fit_scope,
+    ledger_beside,
+    n_tests,
+)
 
 
 def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
@@ -104,6 +110,8 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     used = model_results[model_results["term"].isin(set(sc["coef_term"]))
                          & ~model_results["model"].str.startswith("leadership")]
     lines.append(fit_scope(ctx, model_results, used))
+    if "formula" in model_results.columns:
+        lines.extend(ledger_beside(ctx, used))
     inn = sc[sc["outcome"] == "innovations"]
     if len(inn) and not pd.isna(inn["baseline"].iloc[0]):
         b = float(inn["baseline"].iloc[0])

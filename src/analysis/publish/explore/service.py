@@ -24,6 +24,7 @@ from analysis.publish.explore.evidence import (
     coverage_sentence,
     estimable,
     evidence_phrase,
+    ledger_beside,
     live_scope,
     n_tests,
     not_estimable_notes,
@@ -173,6 +174,8 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
             ctx.t("explore.service.service_lags.planted_simulation"), ctx.t("explore.service.service_lags.note")]
     formulas = " ; ".join(dict.fromkeys(lag_results.get("formula", pd.Series(dtype=str))
                                         .dropna()))
+    if "formula" in lag_results.columns:
+        lines.extend(ledger_beside(ctx, lag_results))
     cap = ctx.t("explore.service.service_lags.distributed_lag_models_fitted") + formulas
     return Result(title, bullets(lines), figs, table_html(head, rows, ctx, cap, sim),
                   lag_results, sim,

@@ -25,6 +25,7 @@ from analysis.publish.explore.evidence import (
     estimable,
     evidence_phrase,
     fit_scope,
+    ledger_beside,
     model_table,
     n_tests,
     not_estimable_notes,
@@ -262,6 +263,8 @@ def leadership_followup(ctx: Context, res: pd.DataFrame, panel: pd.DataFrame) ->
     lines.append(ctx.t("explore.typology.leadership_followup.acting_heads_often_appointed"))
     table = model_table(ctx, res)
     lines.append(fit_scope(ctx, res, ok) + " " + table.text.splitlines()[-1].removeprefix("- "))
+    if "formula" in res.columns:
+        lines.extend(ledger_beside(ctx, ok))
     return Result(ctx.t("explore.typology.leadership_followup.what_followed_acting_head"),
                   bullets(lines), [], table.html, res, sim,
                   {"acting_claims": [r.outcome for r in ok.itertuples() if claim_of(r) == "yes"],
