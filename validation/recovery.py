@@ -63,6 +63,11 @@ LEAD_TRUTH = {"lead_innovations": "b_acting_innov", "lead_ikm": "b_acting_ikm",
               "lead_complaints": "b_acting_complaints",
               "lead_ombudsman_score": "b_acting_omb", "lead_log_service_days": "b_acting_days"}
 PRETRENDS = (0.3, 1.0)
+# parts of a cached seed made by an older estimator or rule are recomputed by --refresh:
+# resilience 2 = counterfactual with the main model's slopes and year effects, office verdicts
+# under simultaneous inference; event study 2 = the build's own call (no controls)
+RESILIENCE_VERSION = 2
+ES_VERSION = 2
 FIRST_SEED = 1000
 CONTROLS = ("dlog_budget", "acting_share")
 
@@ -83,7 +88,8 @@ def one_seed(seed: int, power: bool = True) -> dict:
     from analysis.methods import models as M
 
     warnings.simplefilter("ignore")
-    out = {"seed": seed, "rows": [], "pretrend": [], "resilience": [], "null": {}}
+    out = {"seed": seed, "rows": [], "pretrend": [], "resilience": [], "null": {},
+           "resilience_version": RESILIENCE_VERSION}
     panel, truth = M.simulated_panel(seed, with_truth=True)
     tv = _truth_values(truth)
     t0 = time.perf_counter()
@@ -99,14 +105,7 @@ def one_seed(seed: int, power: bool = True) -> dict:
                 else f"lag{int(r.lag)}_{r.outcome}")
         if name in tv and np.isfinite(r.estimate):
             out["rows"].append(_row(name, r._asdict(), tv[name]))
-    t0 = time.perf_counter()
-    es = M.event_study(panel, controls=list(CONTROLS))
-    out["seconds_event_study"] = time.perf_counter() - t0
-    for r in es[(es["year"] >= 2020)].itertuples():
-        out["rows"].append(_row(f"es_post_{r.year}", r._asdict(), tv["b_post"]))
-    pt = M.pretrend_test(es)
-    out["pretrend"].append({"pretrend": 0.0, "p_boot": pt.get("p_value_boot", np.nan),
-                            "p_f": pt.get("p_value_f", np.nan)})
+    out.update(es_part(panel, truth))
     out.update(resilience_part(panel, truth))
     out.update(null_resilience_part(seed))
     # null world: nothing planted; which tests of the findings family come out significant?
@@ -117,12 +116,37 @@ def one_seed(seed: int, power: bool = True) -> dict:
                    "any_holm": bool((fam["p_adjusted"] < 0.05).any()),
                    "share_raw": float((fam["p_value"] < 0.05).mean())}
     if power:
-        for ptv in PRETRENDS:
-            pp = M.simulated_panel(seed, pretrend=ptv)
-            e = M.event_study(pp, controls=list(CONTROLS))
-            t = M.pretrend_test(e)
-            out["pretrend"].append({"pretrend": ptv, "p_boot": t.get("p_value_boot", np.nan),
-                                    "p_f": t.get("p_value_f", np.nan)})
+        out["pretrend"] += pretrend_power_part(seed)
+    return out
+
+
+def es_part(panel, truth) -> dict:
+    """The event study exactly as the build runs it (``models.event_study`` with its defaults:
+    no controls, CRV3, the bootstrap pre-trend test), against the planted total effect of the
+    cut depth in each year relative to 2019 (truth ``event_study.total_relative_to_reference``:
+    the direct post-2020 effect plus the part that runs through the budget change)."""
+    from analysis.methods import models as M
+
+    t0 = time.perf_counter()
+    es = M.event_study(panel)
+    rel = truth["event_study"]["total_relative_to_reference"]
+    rows = [_row(f"es_post_{int(r.year)}", r._asdict(), rel[str(int(r.year))])
+            for r in es[es["year"] >= 2020].itertuples()]
+    pt = M.pretrend_test(es)
+    return {"seconds_event_study": time.perf_counter() - t0, "es_rows": rows, "es_version": 2,
+            "pretrend0": {"pretrend": 0.0, "p_boot": pt.get("p_value_boot", np.nan),
+                          "p_f": pt.get("p_value_f", np.nan)}}
+
+
+def pretrend_power_part(seed: int) -> list[dict]:
+    from analysis.methods import models as M
+
+    out = []
+    for ptv in PRETRENDS:
+        e = M.event_study(M.simulated_panel(seed, pretrend=ptv))
+        t = M.pretrend_test(e)
+        out.append({"pretrend": ptv, "p_boot": t.get("p_value_boot", np.nan),
+                    "p_f": t.get("p_value_f", np.nan)})
     return out
 
 
@@ -183,42 +207,64 @@ def null_resilience_part(seed: int) -> dict:
     return {"null_resilience": out}
 
 
-def _refresh_resilience(args):
-    """Recompute only the resilience parts (planted and null world) of a cached seed (after a
-    change to the resilience estimator or the office rule), keeping the rest of its cached
-    result."""
+def _one(args):
+    """One seed: read from the cache, compute what is missing or stale (older estimator or
+    rule, see ``RESILIENCE_VERSION``, ``ES_VERSION``; planted-world office results only for
+    ``office``), write it back."""
     from analysis.methods import models as M
 
     warnings.simplefilter("ignore")
-    seed, _, cache = args
-    path = Path(cache) / f"{seed}.json"
-    res = json.loads(path.read_text()) if path.exists() else {"seed": seed}
-    panel, truth = M.simulated_panel(seed, with_truth=True)
-    res.update(resilience_part(panel, truth))
-    res.update(null_resilience_part(seed))
-    path.write_text(json.dumps(res, default=float))
-    return res
-
-
-def _one(args):
-    seed, power, cache = args
+    seed, power, office, cache = args
     path = Path(cache) / f"{seed}.json" if cache else None
-    if path is not None and path.exists():
-        res = json.loads(path.read_text())
-        if res.get("power") == power:
-            return res
-    res = one_seed(seed, power)
-    res["power"] = power
+    res = json.loads(path.read_text()) if path is not None and path.exists() else None
+    if res is None:
+        res = one_seed(seed, power)
+        res["power"] = power
+    else:
+        panel = truth = None
+        if res.get("es_version") != ES_VERSION:
+            panel, truth = M.simulated_panel(seed, with_truth=True)
+            res["rows"] = [r for r in res["rows"] if not r["effect"].startswith("es_post_")]
+            res.update(es_part(panel, truth))
+            res["pretrend"] = []
+            res["power"] = False
+        if power and not res.get("power"):
+            res["pretrend"] = pretrend_power_part(seed)
+            res["power"] = True
+        if "null_resilience" not in res or res.get("resilience_version") != RESILIENCE_VERSION:
+            res.update(null_resilience_part(seed))
+            res["resilience_version"] = RESILIENCE_VERSION
+            res["resilience"] = []
+        if office and not res.get("resilience"):
+            if panel is None:
+                panel, truth = M.simulated_panel(seed, with_truth=True)
+            res.update(resilience_part(panel, truth))
     if path is not None:
         path.write_text(json.dumps(res, default=float))
     return res
 
 
 def summarize(results: list[dict]):
-    rows = pd.DataFrame([dict(r, seed=res["seed"]) for res in results for r in res["rows"]])
+    from statsmodels.stats.multitest import multipletests
+
+    rows = pd.DataFrame([dict(r, seed=res["seed"]) for res in results
+                         for r in [*res["rows"], *res.get("es_rows", [])]])
     rows["covered"] = (rows["ci_low"] <= rows["true"]) & (rows["true"] <= rows["ci_high"])
     rows["err"] = rows["estimate"] - rows["true"]
     rows["reject"] = rows["p_value"] < 0.05
+    # the product's rule: Holm over the findings family of each seed (main and leadership
+    # terms, every lag and cumulative term, the pre-trend test), as models.findings_family
+    fam_sizes = []
+    rows["reject_holm"] = np.nan
+    for res in results:
+        idx = rows.index[(rows["seed"] == res["seed"]) & ~rows["effect"].str.startswith("es_")]
+        pv = list(rows.loc[idx, "p_value"].astype(float))
+        pt = res.get("pretrend0", {}).get("p_boot", np.nan)
+        if np.isfinite(pt):
+            pv.append(float(pt))
+        adj = multipletests(pv, method="holm")[1]
+        rows.loc[idx, "reject_holm"] = adj[:len(idx)] < 0.05
+        fam_sizes.append(len(pv))
     g = rows.groupby("effect", sort=False)
     tab = pd.DataFrame({
         "true": g["true"].first(),
@@ -228,25 +274,63 @@ def summarize(results: list[dict]):
         "rmse": g["err"].apply(lambda e: float(np.sqrt(np.mean(e ** 2)))),
         "coverage_95": g["covered"].mean(),
         "reject_5": g["reject"].mean(),
+        "reject_holm": g["reject_holm"].mean(),
         "n_per_fit": g["n"].mean(),
         "clusters_per_fit": g["n_clusters"].mean(),
         "fits": g.size(),
     }).reset_index()
-    pre = pd.DataFrame([r for res in results for r in res["pretrend"]])
+    pre = pd.DataFrame([r for res in results
+                        for r in [res.get("pretrend0"), *res["pretrend"]] if r])
     pre["flag_boot"] = pre["p_boot"] < 0.05
     pre["flag_f"] = pre["p_f"] < 0.05
     flag = pre.groupby("pretrend").agg(flag_boot=("flag_boot", "mean"),
                                        flag_f=("flag_f", "mean"),
                                        fits=("flag_boot", "size")).reset_index()
-    res = pd.DataFrame([r for x in results for r in x["resilience"]])
+    res = pd.DataFrame([r for x in results for r in x.get("resilience", [])])
     rtab = res.groupby("outcome").agg(
         spearman_mean=("spearman", "mean"), spearman_p10=("spearman", lambda s: s.quantile(.1)),
         spearman_p90=("spearman", lambda s: s.quantile(.9)), coverage=("coverage", "mean"),
+        coverage_pointwise=("coverage_pointwise", "mean"),
+        simultaneous_cover=("simultaneous_cover", "mean"),
         bias=("bias", "mean"), halfwidth=("halfwidth", "mean"), units=("units", "mean"),
-        sd_planted=("sd_planted", "mean"), separated=("separated", "mean"),
+        sd_planted=("sd_planted", "mean"), named=("named", "sum"),
+        named_wrong=("named_wrong", "sum"), unit_total=("units", "sum"),
+        pairs_ordered=("pairs_ordered", "mean"), pairs_misordered=("pairs_misordered", "sum"),
         seeds=("spearman", "size")).reset_index()
-    null = pd.DataFrame([x["null"] for x in results])
-    return tab, flag, rtab, null
+    rtab["bias_sd"] = rtab["bias"] / rtab["sd_planted"]
+    rtab["power"] = rtab["named"] / rtab["unit_total"]
+    nres = pd.DataFrame([dict(r, seed=x["seed"]) for x in results
+                         for r in x.get("null_resilience", [])])
+    by_seed = nres.groupby("seed").agg(named=("named", "sum"),
+                                       pairs=("ranked_pairs_printed", "sum"))
+    ntab = nres.groupby("outcome").agg(
+        any_named=("named", lambda v: float((v > 0).mean())),
+        any_named_raw=("names_raw", lambda v: float((v > 0).mean())),
+        any_pair=("pairs_ordered", lambda v: float((v > 0).mean())),
+        any_pair_printed=("ranked_pairs_printed", lambda v: float((v > 0).mean())),
+        rankable=("rankable", "first"), units=("units", "mean"),
+        seeds=("named", "size")).reset_index()
+    ntab_all = {"any_office_named": float((by_seed["named"] > 0).mean()),
+                "any_pair_printed": float((by_seed["pairs"] > 0).mean()),
+                "seeds": int(len(by_seed))}
+    null = pd.DataFrame([x["null"] for x in results if x.get("null")])
+    null.attrs["family_sizes"] = sorted(set(fam_sizes))
+    return tab, flag, rtab, null, ntab, ntab_all
+
+
+def summary_json(rtab, ntab, ntab_all, tab) -> dict:
+    """The numbers other code reads (``inference.RECOVERY_SPEARMAN`` is kept in step with
+    ``spearman`` by tests/test_ledger.py)."""
+    return {
+        "spearman": {r.outcome: round(float(r.spearman_mean), 2) for r in rtab.itertuples()},
+        "office_power": {r.outcome: float(r.power) for r in rtab.itertuples()},
+        "office_bias_in_planted_sd": {r.outcome: float(r.bias_sd) for r in rtab.itertuples()},
+        "null_world": {**ntab_all, **{f"any_named_{r.outcome}": r.any_named
+                                      for r in ntab.itertuples()}},
+        "power_holm": {r.effect: float(r.reject_holm) for r in tab.itertuples()
+                       if r.true != 0 and not r.effect.startswith("es_")},
+        "note": "SIMULATED DATA: properties of the methods, not findings about offices",
+    }
 
 
 def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_seeds,

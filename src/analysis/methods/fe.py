@@ -139,6 +139,10 @@ def _tidy(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: 
 
     t = fit.tidy(alpha=alpha)
     n, g = int(fit._N), _n_clusters(fit)
+    clustered = vcov not in ("iid", "hetero")
+    if not g and hasattr(fit, "_data") and cluster in getattr(fit, "_data", {}):
+        # errors not clustered: n_clusters still counts the OPDs in the estimation sample
+        g = int(fit._data[cluster].nunique())
     est = t["Estimate"].to_numpy(float)
     se = t["Std. Error"].to_numpy(float)
     df = max(g - 1, 1)
@@ -163,8 +167,8 @@ def _tidy(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: 
     else:
         head = f"{label} cluster-robust SE by {cluster}, t({df}) intervals"
         out_ci = (est - crit * se, est + crit * se)
-    note = "; ".join([head, *notes,
-                      *_caveats(n, g, cluster)])
+    # the few-clusters caveat concerns cluster-robust errors only
+    note = "; ".join([head, *notes, *_caveats(n, g if clustered else FEW_CLUSTERS, cluster)])
     out = pd.DataFrame({
         "model": model, "outcome": outcome, "term": [str(x) for x in t.index],
         "estimate": est, "std_error": se, "ci_low": out_ci[0], "ci_high": out_ci[1],
