@@ -49,7 +49,7 @@ from analysis.data.store import atomic_write
 from analysis.publish import engine
 from analysis.publish.executors import DaskTaskExecutor, TaskExecutor, make_executor
 from analysis.publish.html import notebook_to_html
-from analysis.publish.index import build_index_html
+from analysis.publish.index import UnitTable, build_index_html
 from analysis.publish.kernel import BATCH_KERNEL_ARGS, DEFAULT_KERNEL_NAME, ensure_kernel
 
 UNIT_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}$")
@@ -816,16 +816,6 @@ def _store_result(task: dict, res: dict, paths: tuple[Path, Path]) -> dict:
 
 
 # --------------------------------------------------------------------------- CLI
-
-
-@dataclass
-class UnitTable:
-    """What the CLI needs from the units table: ids in order, display names, optional banner."""
-
-    names: dict[str, str]
-    banner: str | None = None
-    summary: dict[str, dict[str, Any]] | None = None
-    filter_column: str | None = None
 
 
 # Processed tables the report template reads, with the columns the index page needs.
