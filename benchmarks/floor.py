@@ -110,7 +110,7 @@ def floor(template, ids: list[str], params: dict,
 
 def _paired_one(task: tuple) -> tuple[float, float]:
     uid, cells, params, warm_task = task
-    from analysis.publish.render import render_unit
+    from analysis.publish.render.worker import render_unit
 
     f, _ = run_one((uid, cells, params))
     t0 = time.perf_counter()

@@ -10,8 +10,9 @@ import sys
 import pytest
 
 from analysis import config
-from analysis.publish import pemda, render
+from analysis.publish import pemda
 from analysis.publish.explore import ParameterError
+from analysis.publish.index import build_index_html
 
 
 def test_ids_round_trip_and_refuse_junk():
@@ -26,10 +27,10 @@ def test_index_filter_escapes_and_lists_values():
              "html": "3325.html", "summary": {"Provinsi": "Jawa <Tengah>"}},
             {"unit_id": "9101", "title": "Kab. Merauke", "status": "ok", "html": "9101.html",
              "summary": {"Provinsi": "Papua"}}]
-    page = render.build_index_html(rows, filter_column="Provinsi")
+    page = build_index_html(rows, filter_column="Provinsi")
     assert '<select id="rowfilter" data-col="3">' in page
     assert "<option value=\"Jawa &lt;Tengah&gt;\">" in page and "<b>Batang" not in page
-    assert 'id="rowfilter"' not in render.build_index_html(rows)   # OPD index: no filter
+    assert 'id="rowfilter"' not in build_index_html(rows)   # OPD index: no filter
 
 
 @pytest.mark.slow

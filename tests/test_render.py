@@ -1,4 +1,5 @@
-"""Tests of the batch renderer (analysis.publish.render) and the project kernel (analysis.publish.kernel).
+"""Tests of the batch renderer (the analysis.publish.render package) and the project kernel
+(analysis.publish.kernel).
 
 The slow tests run real kernels on a tiny fixture template (tests/fixtures/render/); they use
 explicit unit ids, never the project's units table.
@@ -15,8 +16,17 @@ from pathlib import Path
 import pytest
 
 from analysis.data import store
-from analysis.publish import kernel, render
-from analysis.publish.render import InvalidUnitError, build_index_html, render_reports
+from analysis.publish import kernel
+from analysis.publish.index import UnitTable, build_index_html
+from analysis.publish.render import (
+    InvalidUnitError,
+    hashing,
+    manifest,
+    render_reports,
+    units,
+    worker,
+)
+from analysis.publish.render import cli as render_cli
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render" / "report_fixture.ipynb"
 HOSTILE = "<script>alert(1)</script> \"quoted\" 'single'\nnewline ../../etc"
@@ -53,10 +63,10 @@ def test_unknown_unit_is_rejected_by_registry(tmp_path):
 
 
 def test_safe_output_path_stays_inside(tmp_path):
-    assert render.safe_output_path(tmp_path, "dinkes") == (tmp_path / "dinkes.html").resolve()
+    assert units.safe_output_path(tmp_path, "dinkes") == (tmp_path / "dinkes.html").resolve()
     for bad in ("../x", "..", "a/../../b"):
         with pytest.raises(InvalidUnitError):
-            render.safe_output_path(tmp_path, bad)
+            units.safe_output_path(tmp_path, bad)
 
 
 def test_parameters_must_not_override_unit_id(tmp_path):
@@ -105,17 +115,17 @@ def test_content_hash_and_data_fingerprint(tmp_path):
     (data / "processed").mkdir(parents=True)
     f = data / "processed" / "t.parquet"
     f.write_bytes(b"1")
-    fp1 = render.data_fingerprint(data)
-    assert render.data_fingerprint(data) == fp1
+    fp1 = hashing.data_fingerprint(data)
+    assert hashing.data_fingerprint(data) == fp1
     f.write_bytes(b"22")
-    fp2 = render.data_fingerprint(data)
+    fp2 = hashing.data_fingerprint(data)
     assert fp2 != fp1
-    assert render.data_fingerprint(data, exclude=[data / "processed"]) != fp2
-    h = render.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp2)
-    assert h == render.content_hash(b"tpl", {"lang": "id", "unit_id": "a"}, fp2)
-    assert h != render.content_hash(b"tpl2", {"unit_id": "a", "lang": "id"}, fp2)
-    assert h != render.content_hash(b"tpl", {"unit_id": "a", "lang": "en"}, fp2)
-    assert h != render.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp1)
+    assert hashing.data_fingerprint(data, exclude=[data / "processed"]) != fp2
+    h = hashing.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp2)
+    assert h == hashing.content_hash(b"tpl", {"lang": "id", "unit_id": "a"}, fp2)
+    assert h != hashing.content_hash(b"tpl2", {"unit_id": "a", "lang": "id"}, fp2)
+    assert h != hashing.content_hash(b"tpl", {"unit_id": "a", "lang": "en"}, fp2)
+    assert h != hashing.content_hash(b"tpl", {"unit_id": "a", "lang": "id"}, fp1)
 
 
 def test_ensure_kernel_is_idempotent(tmp_path):
@@ -145,7 +155,7 @@ def test_kernel_start_failures_are_retried_cell_errors_are_not(monkeypatch):
         return nbformat.v4.new_notebook()
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
-    monkeypatch.setattr(render.time, "sleep", lambda s: None)
+    monkeypatch.setattr(worker.time, "sleep", lambda s: None)
     task = {
         "unit_id": "u-a",
         "title": "A",
@@ -154,7 +164,7 @@ def test_kernel_start_failures_are_retried_cell_errors_are_not(monkeypatch):
         "kernel_name": "batang-analysis",
         "ensure_kernel": False,
     }
-    res = render.render_unit(task)
+    res = worker.render_unit(task)
     assert res["status"] == "ok" and res["attempts"] == 2 and res["html"]
     assert calls[0]["shutdown_kernel"] == "immediate"
     assert "--HistoryManager.enabled=False" in calls[0]["extra_arguments"]
@@ -165,7 +175,7 @@ def test_kernel_start_failures_are_retried_cell_errors_are_not(monkeypatch):
 
     calls.clear()
     monkeypatch.setattr(papermill, "execute_notebook", cell_error)
-    res = render.render_unit(task)
+    res = worker.render_unit(task)
     assert len(calls) == 1
     assert (res["status"], res["cell_index"], res["exec_count"], res["ename"]) == (
         "failed",
@@ -180,8 +190,8 @@ def test_kernel_start_failures_are_retried_cell_errors_are_not(monkeypatch):
 
     calls.clear()
     monkeypatch.setattr(papermill, "execute_notebook", always_down)
-    res = render.render_unit(task)
-    assert len(calls) == 1 + render.MAX_KERNEL_START_RETRIES and res["status"] == "failed"
+    res = worker.render_unit(task)
+    assert len(calls) == 1 + worker.MAX_KERNEL_START_RETRIES and res["status"] == "failed"
 
 
 # ---------------------------------------------------------------- slow tests (real kernels)
@@ -336,12 +346,12 @@ def test_cli_render_exit_status_and_injected_units_loader(tmp_path, capsys):
     nbformat.write(nb, tpl)
 
     def loader(lang="id", data_dir=None):
-        return render.UnitTable(names={"u-a": "Unit A", "u-b": "Unit B"}, banner="SIM",
+        return UnitTable(names={"u-a": "Unit A", "u-b": "Unit B"}, banner="SIM",
                                 summary={"u-a": {"cut": -12.5}})
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
-    render.register_cli(sub, units_loader=loader)
+    render_cli.register_cli(sub, units_loader=loader)
     kernel.register_cli(sub)
     out = tmp_path / "out"
     base = [
@@ -493,9 +503,9 @@ def test_warm_with_scheduler_is_rejected(tmp_path):
 
 def test_cli_rejects_warm_with_scheduler(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    render.register_cli(
+    render_cli.register_cli(
         parser.add_subparsers(dest="command"),
-        units_loader=lambda lang="id", data_dir=None: render.UnitTable(names={"u-a": "A"}),
+        units_loader=lambda lang="id", data_dir=None: UnitTable(names={"u-a": "A"}),
     )
     out = tmp_path / "out"
     args = parser.parse_args(
@@ -590,20 +600,20 @@ def test_data_fingerprint_is_by_content_not_timestamps(tmp_path):
     man.write_text(json.dumps({"built_at": "2026-01-01", "seconds": 1.0, "tables": {"t": 1}}))
     cache = tmp_path / "out" / ".fp.json"
     cache.parent.mkdir()
-    fp = render.data_fingerprint(data)
-    assert render.data_fingerprint(data, cache=cache) == fp
+    fp = hashing.data_fingerprint(data)
+    assert hashing.data_fingerprint(data, cache=cache) == fp
     os.utime(f, ns=(1, 1))                         # touched: same bytes, another mtime
-    assert render.data_fingerprint(data) == fp
-    assert render.data_fingerprint(data, cache=cache) == fp
+    assert hashing.data_fingerprint(data) == fp
+    assert hashing.data_fingerprint(data, cache=cache) == fp
     assert json.loads(cache.read_text())["files"]  # old mtimes are cached
     # a rebuild writes another built_at and duration, same tables: same fingerprint
     man.write_text(json.dumps({"built_at": "2026-02-02", "seconds": 2.5, "tables": {"t": 1}}))
-    assert render.data_fingerprint(data, cache=cache) == fp
+    assert hashing.data_fingerprint(data, cache=cache) == fp
     f.write_bytes(b"abd")                          # same size, new content, new mtime
-    assert render.data_fingerprint(data, cache=cache) != fp
-    assert render.data_fingerprint(data) != fp
+    assert hashing.data_fingerprint(data, cache=cache) != fp
+    assert hashing.data_fingerprint(data) != fp
     (data / ".writer.lock").write_text("")        # locks and dot-files are not data
-    assert render.data_fingerprint(data) == render.data_fingerprint(data, cache=cache)
+    assert hashing.data_fingerprint(data) == hashing.data_fingerprint(data, cache=cache)
 
 
 class _FakeExecutor:
@@ -625,7 +635,7 @@ class _FakeExecutor:
         for t in tasks:
             self.ran.append(t["unit_id"])
             yield t, {"unit_id": t["unit_id"], "status": "ok", "attempts": 1, "seconds": 0.01,
-                      "started": render._now(), "html": f"<html>{t['unit_id']}</html>"}
+                      "started": manifest.now(), "html": f"<html>{t['unit_id']}</html>"}
 
 
 def test_touching_processed_data_does_not_make_reports_stale_changing_it_does(tmp_path):
@@ -707,16 +717,16 @@ def test_warm_engine_is_registered_through_the_papermill_entry_point():
 def test_a_changed_package_file_changes_every_report_key(monkeypatch, tmp_path):
     """A report is re-rendered when the code, words or templates it is made with change, not
     only when the version is bumped."""
-    before = render.content_hash(b"t", {"lang": "id"}, "fp", "x")
+    before = hashing.content_hash(b"t", {"lang": "id"}, "fp", "x")
     real = Path.read_bytes
 
     def edited(self):
         data = real(self)
         return data + b"\n# edited" if self.name == "sentences.py" else data
 
-    monkeypatch.setattr(render, "_PACKAGE_DIGEST", None)
+    monkeypatch.setattr(hashing, "_PACKAGE_DIGEST", None)
     monkeypatch.setattr(Path, "read_bytes", edited)
-    after = render.content_hash(b"t", {"lang": "id"}, "fp", "x")
+    after = hashing.content_hash(b"t", {"lang": "id"}, "fp", "x")
     monkeypatch.undo()
-    render._PACKAGE_DIGEST = None
-    assert after != before and render.content_hash(b"t", {"lang": "id"}, "fp", "x") == before
+    hashing._PACKAGE_DIGEST = None
+    assert after != before and hashing.content_hash(b"t", {"lang": "id"}, "fp", "x") == before

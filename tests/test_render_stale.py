@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analysis.publish.render import build_index_html, render_reports
+from analysis.publish.index import build_index_html
+from analysis.publish.render import render_reports
 
 FIXTURE = Path(__file__).parent / "fixtures" / "render" / "report_fixture.ipynb"
 

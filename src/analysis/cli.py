@@ -13,7 +13,7 @@ import sys
 # Modules that contribute sub-commands, in the order they appear in --help.
 COMMAND_MODULES = [
     "analysis.data.build",
-    "analysis.publish.render",
+    "analysis.publish.render.cli",
     "analysis.publish.kernel",
     "analysis.data.importers",
     "analysis.publish.present",
@@ -25,7 +25,7 @@ COMMAND_MODULES = [
 COMMAND_OWNERS = {
     "build": "analysis.data.build",
     "summary": "analysis.data.build",
-    "render": "analysis.publish.render",
+    "render": "analysis.publish.render.cli",
     "kernel": "analysis.publish.kernel",
     "import": "analysis.data.importers",
     "present": "analysis.publish.present",

@@ -77,38 +77,15 @@ def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> dict:
                        (t("least", lang), cells(r.tail(n).iloc[::-1]))]}
 
 
-# nbconvert exporter template (extends nbconvert's lab base; stays here by design)
-_BRIEF_TEMPLATE = """{%- extends 'lab/base.html.j2' -%}
-{%- block header -%}
-<!DOCTYPE html>
-<html lang="{{ resources.language_code }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ resources.metadata.name | escape_html }}</title>
-<style>{{ resources.batang_css }}</style>
-</head>
-{%- endblock header -%}
-{%- block body_header -%}
-<body><div class="page">
-{%- endblock body_header -%}
-{%- block body_footer -%}
-</div></body>
-{%- endblock body_footer -%}
-{%- block footer -%}
-</html>
-{%- endblock footer -%}
-"""
-
-
 def brief_to_html(nb, title: str, lang: str = "id") -> str:
     """An executed brief notebook as one HTML page (A4 when printed)."""
-    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
+
+    from analysis.publish.html import nbconvert_loader
 
     exp = HTMLExporter(exclude_input=True, exclude_output_prompt=True,
                        exclude_input_prompt=True,
-                       extra_loaders=[DictLoader({"batang_brief.html.j2": _BRIEF_TEMPLATE})],
+                       extra_loaders=[nbconvert_loader()],  # templates/nbconvert/
                        template_file="batang_brief.html.j2")
     exp.language_code = lang
     body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title},

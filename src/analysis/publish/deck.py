@@ -151,42 +151,15 @@ def slide_caveats(res: Results) -> str:
                   top=banner(res))
 
 
-# nbconvert exporter template (extends nbconvert's reveal base; stays here by design)
-_DECK_TEMPLATE = """{%- extends 'reveal/base.html.j2' -%}
-{%- block header -%}
-<!DOCTYPE html>
-<html lang="{{ resources.language_code }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ resources.metadata.name | escape_html }}</title>
-<style>{{ resources.batang_css }}</style>
-</head>
-{%- endblock header -%}
-{%- block body_header -%}
-<body><main class="deck"><div class="slides">
-{%- endblock body_header -%}
-{%- block body_footer -%}
-</div></main>
-<div class="deck-nav"><button id="deck-prev" aria-label="previous">&#8592;</button>
-<span id="deck-count"></span><button id="deck-next" aria-label="next">&#8594;</button></div>
-<script>{{ resources.batang_js }}</script>
-</body>
-{%- endblock body_footer -%}
-{%- block footer -%}
-</html>
-{%- endblock footer -%}
-"""
-
-
 def deck_to_html(nb, title: str, lang: str = "id") -> str:
     """An executed deck notebook as one offline HTML file (nbconvert SlidesExporter)."""
-    from jinja2 import DictLoader
     from nbconvert import SlidesExporter
+
+    from analysis.publish.html import nbconvert_loader
 
     exp = SlidesExporter(exclude_input=True, exclude_output_prompt=True,
                          exclude_input_prompt=True,
-                         extra_loaders=[DictLoader({"batang_deck.html.j2": _DECK_TEMPLATE})],
+                         extra_loaders=[nbconvert_loader()],  # templates/nbconvert/
                          template_file="batang_deck.html.j2")
     exp.language_code = lang
     body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title},

@@ -5,7 +5,8 @@ nbconvert's ``HTMLExporter`` with the ``lab`` template minus its CDN scripts (re
 MathJax, mermaid: the reports need none, and the page opens offline from ``file://``), no
 code, no prompts, cells tagged ``remove_cell`` dropped. A template whose metadata says
 ``{"batang": {"html": "light"}}`` (the OPD and pemda reports) gets a few CSS rules instead of
-the ~260 KB JupyterLab stylesheet.
+the ~260 KB JupyterLab stylesheet. The exporter templates are files in
+``templates/nbconvert/`` (:data:`NBCONVERT_TEMPLATES`).
 
 Two things differ from a stock ``HTMLExporter`` (``tests/test_html_export.py`` compares the
 two documents element by element):
@@ -26,36 +27,31 @@ two documents element by element):
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-# nbconvert's lab template without the CDN scripts; PNG outputs carry their "alt" metadata.
-# (super() renders nbconvert's own data_png block; the alt attribute is put into its <img> tag.)
-_REPORT_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block data_png scoped -%}
-{%- set alt_text = output | get_metadata('alt', 'image/png') -%}
-{%- if alt_text -%}
-{{ super() | replace('<img ', '<img alt="' ~ (alt_text | string | escape_html) ~ '" ', 1) }}
-{%- else -%}
-{{ super() }}
-{%- endif -%}
-{%- endblock data_png -%}
-"""
+NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+"""The nbconvert exporter templates (package data, beside ``markup.TEMPLATES_DIR``'s page
+templates): they extend nbconvert's own ``lab`` and ``reveal`` templates, so they are loaded
+by nbconvert's Jinja2 environment (:func:`nbconvert_loader`), not by :mod:`markup`'s.
 
-# The light variant (an OPD page went from ~630 KB to ~370 KB, most of the rest being PNGs).
-_LIGHT_CSS = """body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:
-1100px;margin:1em auto;padding:0 1em;color:#222;line-height:1.45}
-img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}caption{color:#555}
-.jp-InputArea,.jp-InputPrompt,.jp-OutputPrompt{display:none}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sim-banner{border:3px solid #b00;background:#fff3f3;padding:8px 12px;margin:8px 0;
-font-weight:bold;color:#900}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.4em;
-border-bottom:1px solid #ddd}.anchor-link{display:none}"""
-_LIGHT_TEMPLATE = _REPORT_TEMPLATE + (
-    "{%- block notebook_css -%}<style>" + _LIGHT_CSS + "</style>{%- endblock notebook_css -%}\n")
+- ``batang_report.html.j2``: nbconvert's lab template minus its CDN scripts; PNG outputs carry
+  their "alt" metadata;
+- ``batang_report_light.html.j2``: the same with ``report_light.css`` instead of the
+  JupyterLab stylesheet (an OPD page went from ~630 KB to ~370 KB, most of the rest PNGs);
+- ``batang_deck.html.j2``, ``batang_brief.html.j2``: the deck and the brief
+  (:mod:`analysis.publish.deck`, :mod:`analysis.publish.brief`)."""
+
+REPORT_TEMPLATES = {"lab": "batang_report.html.j2", "light": "batang_report_light.html.j2"}
+"""The report page template of each style."""
+
+
+def nbconvert_loader():
+    """A Jinja2 loader of :data:`NBCONVERT_TEMPLATES`, for an exporter's ``extra_loaders``."""
+    from jinja2 import FileSystemLoader
+
+    return FileSystemLoader(NBCONVERT_TEMPLATES)
+
 
 DEFAULT_ALT = "No description has been provided for this image"
 """nbconvert's text for an image without alt text (kept, so pages read as before)."""
@@ -106,7 +102,6 @@ def _exporter_class():
 def make_exporter(style: str = "lab", stock: bool = False):
     """A new exporter for report pages (``style`` "lab" or "light"). ``stock=True`` gives
     nbconvert's own ``HTMLExporter`` with the same settings (for the comparison test)."""
-    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -118,9 +113,8 @@ def make_exporter(style: str = "lab", stock: bool = False):
         exclude_input=True,
         exclude_output_prompt=True,
         exclude_input_prompt=True,
-        extra_loaders=[DictLoader({"batang_report.html.j2": (
-            _LIGHT_TEMPLATE if style == "light" else _REPORT_TEMPLATE)})],
-        template_file="batang_report.html.j2",
+        extra_loaders=[nbconvert_loader()],
+        template_file=REPORT_TEMPLATES["light" if style == "light" else "lab"],
     )
     # Cells tagged "remove_cell" (the template's notes for its readers) stay out of reports.
     exporter.register_preprocessor(

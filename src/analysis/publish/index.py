@@ -1,11 +1,14 @@
 """The index page of a batch of reports: banner, counts, a sortable (and optionally filtered)
-table of every report with its status, summary columns and failure message.
+table of every report with its status, summary columns and failure message; and
+:class:`UnitTable`, the units of a batch as a report kind's loader gives them (ids and titles,
+the index page's banner, summary columns and filter column).
 
 The page is ``templates/index.html.j2`` (with ``index.css`` and ``index.js``), rendered with
 autoescape by :mod:`analysis.publish.markup`; its words are the catalog's ``index.*`` entries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from analysis.narrative import fmt
@@ -14,6 +17,18 @@ from analysis.publish import markup
 
 STATUSES = ("ok", "failed", "skipped")
 """The statuses the index names in words (catalog ``index.<status>``)."""
+
+
+@dataclass
+class UnitTable:
+    """What the renderer needs from a kind's units table: ids in order with their display
+    names, and for the index page an optional banner, summary columns per unit and the
+    column of its drop-down filter (``analysis.publish.render.kinds``)."""
+
+    names: dict[str, str]
+    banner: str | None = None
+    summary: dict[str, dict[str, Any]] | None = None
+    filter_column: str | None = None
 
 
 def _fmt_value(value: Any, lang: str = "en") -> tuple[str, str | None]:

@@ -13,9 +13,9 @@ filters ``num``, ``pct``, ``signed`` and ``rupiah`` (:mod:`analysis.narrative.fm
 :func:`banner` is the one SIMULATED-data banner of the reports, the index page, the deck and
 the brief.
 
-The nbconvert exporter templates of the report, deck and brief pages (which extend
-nbconvert's own lab and reveal templates) stay beside their exporters in ``render.py``,
-``deck.py`` and ``brief.py``.
+The nbconvert exporter templates of the report, deck and brief pages extend nbconvert's own
+lab and reveal templates, so nbconvert's environment loads them, not this one: they are files
+in ``templates/nbconvert/`` (:func:`analysis.publish.html.nbconvert_loader`).
 """
 
 from __future__ import annotations

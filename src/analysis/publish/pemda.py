@@ -12,6 +12,7 @@ from analysis.data import store
 from analysis.narrative.catalog import text
 from analysis.publish import markup
 from analysis.publish.explore import Context, ParameterError
+from analysis.publish.index import UnitTable
 
 
 def pemda_template():
@@ -34,11 +35,9 @@ def region_of(unit_id: str) -> str:
     return f"{unit_id[:2]}.{unit_id[2:]}"
 
 
-def pemda_units(lang: str = "id", data_dir: str | None = None):
+def pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     """Units of the pemda reports (``render --kind pemda``): every kab/kota with APBD data,
     with the index columns province, IPM and realisation rate of its last complete year."""
-    from analysis.publish.render import UnitTable
-
     try:
         reg = store.load_table("pemda", data_dir)
         py = store.load_table("pemda_year", data_dir)

@@ -1,0 +1,86 @@
+"""The registry of report kinds: what ``render --kind NAME`` renders.
+
+A kind is a papermill template run once per unit, a unit loader (ids, titles, index columns,
+banner: an :class:`analysis.publish.index.UnitTable`), a default output folder and the index
+page's title. Today:
+
+- ``opd``: one report per OPD and kecamatan (:mod:`analysis.publish.render.opd`);
+- ``pemda``: one peer report per kab/kota (:mod:`analysis.publish.pemda`).
+
+This is the one module that knows both kinds: the renderer (``batch``, ``cli``) asks the
+registry, and :mod:`analysis.publish.pemda` imports nothing of the renderer. ``pemda`` (which
+imports pandas) is imported only when its kind is used. To add a kind, register it in
+:data:`KINDS`; ``--kind`` lists every registered name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis import config
+from analysis.publish.index import UnitTable
+from analysis.publish.render import opd
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """One kind of report the renderer makes."""
+
+    name: str
+    """The ``--kind`` value."""
+    template: Callable[[], Path]
+    """The papermill template (``--template``'s default)."""
+    units: Callable[..., UnitTable]
+    """``units(lang=..., data_dir=...)``: the units to render and the index page's columns."""
+    out_dir: Callable[[], Path]
+    """The output folder (``--out``'s default)."""
+    index_title: str = "index.title"
+    """Catalog key of the index page's title."""
+    help: str = ""
+    """What ``--help`` says about the kind."""
+
+
+def _pemda_template() -> Path:
+    from analysis.publish import pemda
+
+    return pemda.pemda_template()
+
+
+def _pemda_out_dir() -> Path:
+    return config.reports_dir() / "pemda"
+
+
+def _pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
+    from analysis.publish import pemda
+
+    return pemda.pemda_units(lang=lang, data_dir=data_dir)
+
+
+KINDS: dict[str, ReportKind] = {
+    "opd": ReportKind(
+        name="opd", template=opd.default_template, units=opd.load_opd_units,
+        out_dir=opd.default_out_dir, help="the per-OPD reports (default)"),
+    "pemda": ReportKind(
+        name="pemda", template=_pemda_template, units=_pemda_units,
+        out_dir=_pemda_out_dir,
+        help="one peer report per kab/kota (template notebooks/reports/pemda_report.ipynb, "
+        "output reports/pemda/, ids = Kemendagri codes without the dot, e.g. 3325)"),
+}
+DEFAULT_KIND = "opd"
+
+
+def get_kind(kind: str | ReportKind = DEFAULT_KIND) -> ReportKind:
+    """The registered kind of that name (a :class:`ReportKind` is returned as it is)."""
+    if isinstance(kind, ReportKind):
+        return kind
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise ValueError(f"unknown report kind {kind!r}: one of {', '.join(KINDS)}") from None
+
+
+def is_kind_loader(loader: Callable) -> bool:
+    """True for the unit loader of a registered kind (the CLI caches only those)."""
+    return any(loader is k.units for k in KINDS.values())
