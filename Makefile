@@ -69,6 +69,10 @@ clean: ## remove built data and rendered reports (never raw or external data)
 	rm -rf data/processed
 	find reports -mindepth 1 -not -name .gitkeep -exec rm -rf {} +
 
+.PHONY: recovery
+recovery: $(STAMP) ## regenerate validation/recovery_results.md + recovery_summary.json (hours; resumes from the cache)
+	$(PY) validation/recovery.py --seeds 120 --power-seeds 20 --office-seeds 40 --workers 2 --cache validation/recovery_cache
+
 .PHONY: present
 present: data kernel ## slide deck, figures (PNG+SVG), one-page brief (HTML+PDF) into reports/ (PRESENT_LANG=en|all)
 	$(PY) -m analysis present --lang $(or $(PRESENT_LANG),id)

@@ -333,8 +333,8 @@ def summary_json(rtab, ntab, ntab_all, tab) -> dict:
     }
 
 
-def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_seeds,
-                command) -> str:
+def to_markdown(tab, flag, rtab, null, ntab, ntab_all, n_seeds, seconds, workers, timing,
+                power_seeds, command) -> str:
     def f(v, d=3):
         return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else f"{v:.{d}f}"
 
@@ -356,15 +356,24 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
         "",
         "## Coefficients",
         "",
-        "| effect | planted | mean estimate | bias | sd | RMSE | 95% coverage | reject at 5% | "
-        "n per fit | clusters | fits |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "`reject (Holm)` is the product's rule (`analysis.methods.inference`): the share of seeds "
+        "in which the ledger claims the term, Holm over the seed's whole findings family "
+        f"({', '.join(map(str, null.attrs.get('family_sizes', [])))} tests: every main, "
+        "leadership, lag and cumulative term and the pre-trend test). For a planted non-zero "
+        "effect it is the power a reader of the deck or a report actually has; the raw rate "
+        "beside it is not a verdict any view states. Event-study rows are shown with "
+        "pointwise intervals only and carry no verdict.",
+        "",
+        "| effect | planted | mean estimate | bias | sd | RMSE | 95% coverage | reject (raw p) | "
+        "reject (Holm, product's rule) | n per fit | clusters | fits |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in tab.itertuples():
+        holm = "–" if r.effect.startswith("es_") else f(r.reject_holm)
         lines.append(f"| {r.effect} | {f(r.true)} | {f(r.mean_estimate)} | {f(r.bias)} | "
                      f"{f(r.sd_estimate)} | {f(r.rmse)} | {f(r.coverage_95)} | "
-                     f"{f(r.reject_5)} | {r.n_per_fit:.0f} | {r.clusters_per_fit:.0f} | "
-                     f"{r.fits} |")
+                     f"{f(r.reject_5)} | {holm} | {r.n_per_fit:.0f} | "
+                     f"{r.clusters_per_fit:.0f} | {r.fits} |")
     lines += [
         "",
         "Main models: `b_*` (MAIN_SPECS). Leadership: `lead_<outcome>` = outcome ~ "
@@ -372,8 +381,11 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
         "for complaints, Ombudsman and log service days). Distributed lags: `lag<k>_<outcome>` "
         "and `cumulative_<outcome>` from one model per outcome with lags 0-2 of dlog_budget "
         "together (planted: IKM lag 1 only; complaints, Ombudsman and log service days lag 0 "
-        "only). `es_post_<year>`: event-study coefficient of cut depth x 1[year] (reference "
-        "2019, controls dlog_budget and acting_share, Poisson); planted value b_post.",
+        "only). `es_post_<year>`: event-study coefficient of cut depth x 1[year] as the build "
+        "fits it (`models.event_study` defaults: reference 2019, no controls, Poisson, CRV3); "
+        "planted value: the total effect of the cut depth in that year relative to 2019 (the "
+        "direct post-2020 effect b_post plus the part through the budget change, truth "
+        "`event_study.total_relative_to_reference`).",
         "",
         "## Unit resilience (counterfactual from untreated observations)",
         "",
@@ -386,15 +398,54 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
         "unit's own post-2020 shift, sd 1.5 points, below the average 2020 effect of about "
         "-2 points in 2021 through the lagged budget channel).",
         "",
-        "| outcome | Spearman (mean) | Spearman 10th-90th pct | coverage | bias | mean half-width | "
-        "planted sd | units | units not 'indistinguishable' | seeds |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "The counterfactual takes the covariate slopes and the year effects from the outcome's "
+        "main model and the unit's level from its own untreated years "
+        "(`methods/resilience.py`). Verdicts are the product's: Bonferroni-simultaneous "
+        "intervals over the offices of an outcome (`inference.office_verdicts`); `coverage` is "
+        "of those intervals, `pointwise` of the 95 % ones. `power` = share of planted "
+        "non-zero office effects named above or below; `wrong` = offices named in the wrong "
+        "direction (all seeds); `pairs ordered` = mean pairs whose simultaneous intervals "
+        "separate, `misordered` = such pairs against the planted order (all seeds). "
+        "`bias / sd` = mean (estimate - planted) over offices and seeds, in planted standard "
+        "deviations (target: within 0.1).",
+        "",
+        "| outcome | Spearman (mean) | Spearman 10th-90th pct | coverage (simultaneous) | "
+        "coverage (pointwise) | all offices covered | bias | bias / sd | mean half-width | "
+        "planted sd | units | power | wrong | pairs ordered | misordered | seeds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rtab.itertuples():
         lines.append(f"| {r.outcome} | {f(r.spearman_mean, 2)} | {f(r.spearman_p10, 2)} to "
-                     f"{f(r.spearman_p90, 2)} | {f(r.coverage)} | {f(r.bias)} | "
+                     f"{f(r.spearman_p90, 2)} | {f(r.coverage)} | {f(r.coverage_pointwise)} | "
+                     f"{f(r.simultaneous_cover)} | {f(r.bias)} | {f(r.bias_sd, 2)} | "
                      f"{f(r.halfwidth, 2)} | {f(r.sd_planted, 2)} | {r.units:.1f} | "
-                     f"{r.separated:.1f} | {r.seeds} |")
+                     f"{f(r.power)} | {int(r.named_wrong)} | {f(r.pairs_ordered, 2)} | "
+                     f"{int(r.pairs_misordered)} | {r.seeds} |")
+    lines += [
+        "",
+        "Ranking rule: an outcome whose mean Spearman is below 0.6 is not ranked in any view "
+        "(`inference.RECOVERY_SPEARMAN`, kept in step with `validation/recovery_summary.json` "
+        "by a test).",
+        "",
+        "## Offices in a null world (every planted effect and the office spread 0)",
+        "",
+        "Any office named above or below its counterfactual, and any pair of offices ordered, "
+        "is false by construction. Target: at most 5 % of builds (family-wise).",
+        "",
+        "| outcome | builds naming any office | with raw 95 % intervals | builds with a pair "
+        "ordered | with a pair printed (rankable outcomes only) | rankable | offices | seeds |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in ntab.itertuples():
+        lines.append(f"| {r.outcome} | {f(r.any_named)} | {f(r.any_named_raw)} | "
+                     f"{f(r.any_pair)} | {f(r.any_pair_printed)} | {bool(r.rankable)} | "
+                     f"{r.units:.1f} | {r.seeds} |")
+    lines += [
+        "",
+        f"Builds naming any office on either outcome: {f(ntab_all['any_office_named'])}; "
+        f"builds printing any ordered pair: {f(ntab_all['any_pair_printed'])} "
+        f"({ntab_all['seeds']} seeds).",
+    ]
     lines += [
         "",
         "## Pre-trend test (joint test of the event-study leads, flagged when p < 0.05)",
@@ -416,7 +467,8 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
         "## Null world (every planted effect 0)",
         "",
         f"Per seed, the {int(null['n_tests'].mean())} tests of the main, leadership and "
-        "distributed-lag models are one family (`models.findings_family`, Holm). Share of "
+        "distributed-lag models (the pre-trend test left out of this quick null refit) are "
+        "one family (`models.findings_family`, Holm). Share of "
         "builds in which at least one test is significant at 5 %: raw "
         f"{f(null['any_raw'].mean())}, Holm-adjusted {f(null['any_holm'].mean())} (nominal "
         "family-wise rate 0.05); mean share of single tests significant (raw): "
@@ -428,19 +480,21 @@ def to_markdown(tab, flag, rtab, null, n_seeds, seconds, workers, timing, power_
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", type=int, default=200, help="number of seeds (default 200)")
-    ap.add_argument("--power-seeds", type=int, default=40,
-                    help="seeds on which the pre-trend power is measured (default 40)")
+    ap.add_argument("--seeds", type=int, default=120, help="number of seeds (default 120)")
+    ap.add_argument("--power-seeds", type=int, default=20,
+                    help="seeds on which the pre-trend power is measured (default 20)")
+    ap.add_argument("--office-seeds", type=int, default=40,
+                    help="seeds on which the planted-world office results (power, bias, "
+                         "Spearman) are measured (default 40; the null-world office results "
+                         "use every seed)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    ap.add_argument("--cache", default=None, help="directory for per-seed results (resume)")
+    ap.add_argument("--cache", default=None, help="directory for per-seed results (resume; "
+                    "parts made by an older estimator or rule are recomputed)")
     ap.add_argument("--summarize-only", action="store_true",
-                    help="summarise the seeds already in --cache (an interrupted study) "
-                         "without fitting anything")
-    ap.add_argument("--refresh-resilience", action="store_true",
-                    help="with --summarize-only: recompute the resilience part of every cached "
-                         "seed first (after a change to models.resilience)")
+                    help="summarise the seeds already in --cache without fitting anything")
     ap.add_argument("--out", default=str(Path(__file__).with_name("recovery_results.md")),
-                    help="markdown output file ('-' prints only)")
+                    help="markdown output file ('-' prints only); the summary JSON is written "
+                         "beside it as recovery_summary.json")
     args = ap.parse_args(argv)
     command = "validation/recovery.py " + " ".join(
         a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith("/"))
@@ -448,30 +502,34 @@ def main(argv=None) -> int:
     seeds = list(range(FIRST_SEED, FIRST_SEED + args.seeds))
     if args.cache:
         Path(args.cache).mkdir(parents=True, exist_ok=True)
-    jobs = [(s, i < args.power_seeds, args.cache) for i, s in enumerate(seeds)]
+    jobs = [(s, i < args.power_seeds, i < args.office_seeds, args.cache)
+            for i, s in enumerate(seeds)]
     results = []
     if args.summarize_only:
         if not args.cache:
             ap.error("--summarize-only needs --cache")
-        done = {int(p.stem) for p in Path(args.cache).glob("*.json")}
-        jobs = [j for j in jobs if j[0] in done]
-        args.seeds = len(jobs)
-    with mp.get_context("fork").Pool(args.workers) as pool:
-        task = _refresh_resilience if args.refresh_resilience else _one
-        for res in pool.imap_unordered(task, jobs):
-            results.append(res)
-            print(f"{len(results)}/{len(jobs)} seeds, {time.perf_counter() - t0:.0f} s",
-                  file=sys.stderr, flush=True)
+        results = [json.loads((Path(args.cache) / f"{j[0]}.json").read_text()) for j in jobs
+                   if (Path(args.cache) / f"{j[0]}.json").exists()]
+        args.seeds = len(results)
+    else:
+        with mp.get_context("fork").Pool(args.workers) as pool:
+            for res in pool.imap_unordered(_one, jobs):
+                results.append(res)
+                print(f"{len(results)}/{len(jobs)} seeds, {time.perf_counter() - t0:.0f} s",
+                      file=sys.stderr, flush=True)
     results.sort(key=lambda r: r["seed"])
     seconds = time.perf_counter() - t0
-    tab, flag, rtab, null = summarize(results)
-    timing = {k: float(np.mean([r[f"seconds_{v}"] for r in results]))
+    tab, flag, rtab, null, ntab, ntab_all = summarize(results)
+    timing = {k: float(np.nanmean([r.get(f"seconds_{v}", np.nan) for r in results]))
               for k, v in (("main", "main"), ("es", "event_study"), ("res", "resilience"))}
-    md = to_markdown(tab, flag, rtab, null, args.seeds, seconds, args.workers, timing,
-                     min(args.power_seeds, args.seeds), command.strip())
+    md = to_markdown(tab, flag, rtab, null, ntab, ntab_all, args.seeds, seconds, args.workers,
+                     timing, min(args.power_seeds, args.seeds), command.strip())
     print(md)
     if args.out != "-":
         Path(args.out).write_text(md, encoding="utf-8")
+        Path(args.out).with_name("recovery_summary.json").write_text(
+            json.dumps(summary_json(rtab, ntab, ntab_all, tab), indent=1) + "\n",
+            encoding="utf-8")
     return 0
 
 
