@@ -164,8 +164,12 @@ def test_scenario_sentence_thin_evidence_and_numbers(lang):
     s2 = sentences.scenario_sentence(ok, lang)
     assert "Holm" in s2 and fmt.number(0.246, lang, 3) in s2
     assert fmt.signed(-13.0, lang, 1) + "%" in s2 and "10%" in s2
+    assert {"id": "Bukti terlalu tipis", "en": "Evidence too thin"}[lang] in s2  # one rule
     s3 = sentences.scenario_sentence({**ok, "p_adjusted": 0.001}, lang)
-    assert "Holm" not in s3
+    assert "Holm" not in s3 and "thin" not in s3 and "tipis" not in s3
+    # a live refit carries no adjusted p: exploration, never adequate evidence
+    s4 = sentences.scenario_sentence({k: v for k, v in ok.items() if k != "p_adjusted"}, lang)
+    assert {"id": "Bukti terlalu tipis", "en": "Evidence too thin"}[lang] in s4
 
 
 def test_scenario_statements_of_models_come_from_the_one_builder():
@@ -180,10 +184,15 @@ def test_resilience_verdict_and_ranking_words(lang):
     g = pd.DataFrame({"unit_id": ["a", "b", "c"], "name": ["A", "B", "C"],
                       "effect": [2.0, 0.1, -2.0], "ci_low": [1.0, -1.0, -3.0],
                       "ci_high": [3.0, 1.2, -1.0], "rank": [1, 2, 3], "rank_low": [1, 2, 2],
-                      "rank_high": [1, 3, 3],
+                      "rank_high": [1, 3, 3], "outcome": "ikm", "rankable": True,
                       "verdict": ["above", "indistinguishable", "below"]})
     words = sentences.ranking_words(g, lang, {"a": "A"})
-    assert "A" in words and {"id": "2 dari 3", "en": "2 of 3"}[lang] in words
+    # pairs are ordered by the simultaneous intervals (ci_low/ci_high): only a and c separate
+    assert "A" in words and {"id": "1 dari 3", "en": "1 of 3"}[lang] in words
+    # an outcome the recovery study cannot rank is not ranked, and the sentence says why
+    flat = sentences.ranking_words(g.assign(outcome="innovations", rankable=False), lang)
+    assert {"id": "tidak diurutkan", "en": "not ranked"}[lang] in flat
+    assert fmt.number(0.20, lang, 2) in flat and "A" not in flat
     s = sentences.resilience_sentence({"innovations": g}, lang)
     assert s[0].isupper() and fmt.signed(2.0, lang, 2) in s and fmt.signed(-2.0, lang, 2) in s
     assert sentences.verdict("below", lang) == text("verdict.below", lang)

@@ -186,3 +186,18 @@ def claimed(findings: pd.DataFrame, outcome: str, term: str, model: str | None =
     """Whether the ledger claims the term (its family-adjusted p is below ``ALPHA``)."""
     row = lookup(findings, outcome, term, model)
     return bool(row is not None and row["verdict"] == "claimed")
+
+
+def with_verdicts(table: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (model_results or lag_results) with the ledger's ``verdict`` and
+    ``finding_id`` for each of its terms (empty where the ledger holds no finding, e.g. a term
+    that could not be estimated)."""
+    if table is None or len(table) == 0:
+        return table
+    keys = findings.loc[findings["kind"].isin(["main", "lag"]),
+                        ["model", "outcome", "term", "verdict", "finding_id"]]
+    out = table.drop(columns=["verdict", "finding_id"], errors="ignore").merge(
+        keys, on=["model", "outcome", "term"], how="left")
+    out["verdict"] = out["verdict"].fillna("")
+    out["finding_id"] = out["finding_id"].fillna("")
+    return out

@@ -234,6 +234,9 @@ def _fit_all_panel(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
         out[k] = out[k].assign(dataset=ds).reset_index(drop=True)
     out["findings"] = ledger.build(out["model_results"], out["lag_results"],
                                    out["event_study"], out["resilience"], provenance=ds)
+    # the tables the views read carry the ledger's verdict itself (read, never recomputed)
+    for name in ("model_results", "lag_results"):
+        out[name] = ledger.with_verdicts(out[name], out["findings"])
     return out
 
 

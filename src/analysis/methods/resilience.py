@@ -309,7 +309,8 @@ def resilience(panel: pd.DataFrame, outcomes=("innovations", "ikm"), specs=None,
         if c not in df_out:
             df_out[c] = np.nan
     df_out = df_out[cols]
-    df_out["verdict"] = df_out["verdict"].fillna("indistinguishable")
+    df_out["verdict"] = df_out["verdict"].astype(object).where(df_out["verdict"].notna(),
+                                                               "indistinguishable")
     df_out["note"] = df_out["note"].fillna("")
     df_out = office_verdicts(df_out, alpha=alpha, rankable=rankable())
     df_out["score"] = df_out["effect"]

@@ -62,8 +62,8 @@ def claim(p_value: float, p_adjusted: float) -> str:
 
 
 def claimed(row) -> bool:
-    """Whether a row (``p_adjusted``) supports claiming an effect: Holm p < 0.05."""
-    return claim(math.nan, _get(row, "p_adjusted")) == "yes"
+    """Whether a row supports claiming an effect: the ledger's verdict, or Holm p < 0.05."""
+    return claim_of(row) == "yes"
 
 
 def peq(p: float, lang: str) -> str:
@@ -72,9 +72,16 @@ def peq(p: float, lang: str) -> str:
     return t if t.startswith("<") else "= " + t
 
 
+LEDGER_CLAIM = {"claimed": "yes", "raw only": "raw", "not claimed": "no"}
+
+
 def claim_of(row) -> str:
-    """:func:`claim` of a row (a named tuple, Series or mapping with ``p_value`` and
-    ``p_adjusted``; a missing column counts as no p-value)."""
+    """The claim of a row: the findings ledger's ``verdict`` when the row carries it (the
+    build's model tables do), else :func:`claim` of its ``p_value`` and ``p_adjusted`` (a
+    missing column counts as no p-value: a live refit never claims)."""
+    v = _get(row, "verdict", "")
+    if isinstance(v, str) and v in LEDGER_CLAIM:
+        return LEDGER_CLAIM[v]
     return claim(_get(row, "p_value"), _get(row, "p_adjusted"))
 
 

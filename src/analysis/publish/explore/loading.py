@@ -170,9 +170,11 @@ def _exploratory(df: pd.DataFrame) -> pd.DataFrame:
     flag (the raw p-values stay)."""
     attrs = df.attrs
     df = df.copy()
-    if "p_adjusted" in df:
+    if "p_adjusted" in df and "term" in df:
         df["p_adjusted"] = np.nan
         df["n_tests"] = 0
+        if "verdict" in df:
+            df["verdict"] = ""
     if "pretrend_p_adjusted" in df:
         df["pretrend_p_adjusted"] = np.nan
         df["pretrend_flagged"] = False
