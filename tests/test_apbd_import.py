@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config
-from analysis.data import build, store
-from analysis.data.importers.apbd import import_apbd
+from analysis import config, pipeline
+from analysis.data import store
 from analysis.data.schema import InputError
 from analysis.methods import peers
+from analysis.pipeline import import_apbd
 
 SRC = (config.project_root() / "data" / "external" / "national" / "djpk_jaga_apbd"
        / "data_apbd_kabkota_level3-2021.csv")
@@ -46,7 +46,7 @@ def imported(tmp_path_factory):
     d = root / "data"
     shutil.copytree(config.project_root() / "data" / "external", d / "external")
     (d / "user").mkdir()
-    build.build(d, simulated=False)
+    pipeline.build(d, simulated=False)
     files = [made_file(root, 2019), made_file(root, 2020)]
     rep = import_apbd("apbd-kabkota", files, data_dir=d)
     return d, rep, root
@@ -131,9 +131,9 @@ def test_national_tables_are_reused_while_their_inputs_are_unchanged(imported, m
         raise AssertionError("national tables rebuilt although their inputs are unchanged")
 
     monkeypatch.setattr(national, "_build_tables", not_again)
-    build.build(d, simulated=False, force=True)
+    pipeline.build(d, simulated=False, force=True)
     pd.testing.assert_frame_equal(store.load_table("pemda_year", d), before)
     extra = d / "user" / "national" / "data_apbd_kabkota_level3-2019.csv"
     extra.write_bytes(extra.read_bytes() + b"\n")       # an input changed: rebuilt
     with pytest.raises(AssertionError, match="rebuilt although"):
-        build.build(d, simulated=False, force=True)
+        pipeline.build(d, simulated=False, force=True)
