@@ -17,8 +17,9 @@ import pytest
 from analysis import config, pipeline
 from analysis.data import store
 from analysis.data.schema import InputError
-from analysis.methods import peers
+from analysis.methods import peers as peer_calc
 from analysis.pipeline import import_apbd
+from analysis.publish import peers
 
 SRC = (config.project_root() / "data" / "external" / "national" / "djpk_jaga_apbd"
        / "data_apbd_kabkota_level3-2021.csv")
@@ -73,7 +74,7 @@ def test_the_2020_change_against_the_own_trend_follows_the_planted_numbers(impor
     b = py[py["region_code"] == "33.25"].set_index("year")
     expected = math.log(BATANG_2020 / SCALE[2019]) - math.log(1 + cpi[2020] / 100)
     assert b.at[2020, "dlog_real_spending"] == pytest.approx(expected, abs=1e-6)
-    ch = peers.change_vs_trend(py).set_index("region_code")
+    ch = peer_calc.change_vs_trend(py).set_index("region_code")
     other = b.loc[(b.index != 2020) & b["dlog_real_spending"].notna()
                   & (b["partial"] == False), "dlog_real_spending"]  # noqa: E712
     assert ch.at["33.25", "trend"] == pytest.approx(other.mean())
