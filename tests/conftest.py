@@ -90,7 +90,7 @@ def _digest(d: Path) -> dict[str, str]:
 
 
 def _shared_build(tmp_path_factory, name: str, **kwargs):
-    from analysis.data import build
+    from analysis import pipeline
 
     d = _fresh(tmp_path_factory.mktemp(name))
     lock = contextlib.nullcontext()
@@ -101,7 +101,7 @@ def _shared_build(tmp_path_factory, name: str, **kwargs):
 
         lock = FileLock(tmp_path_factory.getbasetemp().parent / f"{name}.lock")
     with lock:
-        res = build.build(d, **kwargs)
+        res = pipeline.build(d, **kwargs)
     return d, res, _digest(d)
 
 

@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import config
-from analysis.data import build, store
-from analysis.data.importers.apbd import import_apbd
+from analysis import config, pipeline
+from analysis.data import store
 from analysis.data.schema import InputError
-from analysis.methods import peers
+from analysis.methods import peers as peer_calc
+from analysis.pipeline import import_apbd
+from analysis.publish import peers
 
 SRC = (config.project_root() / "data" / "external" / "national" / "djpk_jaga_apbd"
        / "data_apbd_kabkota_level3-2021.csv")
@@ -46,7 +47,7 @@ def imported(tmp_path_factory):
     d = root / "data"
     shutil.copytree(config.project_root() / "data" / "external", d / "external")
     (d / "user").mkdir()
-    build.build(d, simulated=False)
+    pipeline.build(d, simulated=False)
     files = [made_file(root, 2019), made_file(root, 2020)]
     rep = import_apbd("apbd-kabkota", files, data_dir=d)
     return d, rep, root
@@ -73,7 +74,7 @@ def test_the_2020_change_against_the_own_trend_follows_the_planted_numbers(impor
     b = py[py["region_code"] == "33.25"].set_index("year")
     expected = math.log(BATANG_2020 / SCALE[2019]) - math.log(1 + cpi[2020] / 100)
     assert b.at[2020, "dlog_real_spending"] == pytest.approx(expected, abs=1e-6)
-    ch = peers.change_vs_trend(py).set_index("region_code")
+    ch = peer_calc.change_vs_trend(py).set_index("region_code")
     other = b.loc[(b.index != 2020) & b["dlog_real_spending"].notna()
                   & (b["partial"] == False), "dlog_real_spending"]  # noqa: E712
     assert ch.at["33.25", "trend"] == pytest.approx(other.mean())
@@ -131,9 +132,9 @@ def test_national_tables_are_reused_while_their_inputs_are_unchanged(imported, m
         raise AssertionError("national tables rebuilt although their inputs are unchanged")
 
     monkeypatch.setattr(national, "_build_tables", not_again)
-    build.build(d, simulated=False, force=True)
+    pipeline.build(d, simulated=False, force=True)
     pd.testing.assert_frame_equal(store.load_table("pemda_year", d), before)
     extra = d / "user" / "national" / "data_apbd_kabkota_level3-2019.csv"
     extra.write_bytes(extra.read_bytes() + b"\n")       # an input changed: rebuilt
     with pytest.raises(AssertionError, match="rebuilt although"):
-        build.build(d, simulated=False, force=True)
+        pipeline.build(d, simulated=False, force=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis import pipeline
 from analysis.data import build, store
 from analysis.data.schema import InputError
 
@@ -161,7 +162,7 @@ def test_bad_input_names_file_row_column_and_leaves_processed_data_untouched(
     before = snapshot(data_dir)
     corrupt(data_dir)
     with pytest.raises(InputError) as err:
-        build.build(data_dir, simulated=False)
+        pipeline.build(data_dir, simulated=False)
     msg = str(err.value)
     for part in expected:
         assert part in msg, f"{case}: {part!r} not in\n{msg}"
@@ -178,7 +179,7 @@ def test_a_crash_while_writing_leaves_previous_tables(public_data_copy, monkeypa
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
     with pytest.raises(OSError, match="disk full"):
-        build.build(data_dir, simulated=False, force=True)   # unchanged: force the write
+        pipeline.build(data_dir, simulated=False, force=True)   # unchanged: force the write
     assert snapshot(data_dir) == before
     assert not list(data_dir.glob(".processed-*"))
 
@@ -210,11 +211,11 @@ def stat_snapshot(d: Path) -> dict[str, tuple[str, int, int]]:
 def test_unchanged_rebuild_writes_nothing(data_dir, capsys):
     from analysis.cli import main
 
-    first = build.build(data_dir, simulated=False)
+    first = pipeline.build(data_dir, simulated=False)
     assert first.built and first.manifest["build_key"] and first.manifest["outputs"]
     before = stat_snapshot(data_dir)
     assert set(first.manifest["outputs"]) == set(before) - {store.MANIFEST}
-    again = build.build(data_dir, simulated=False)
+    again = pipeline.build(data_dir, simulated=False)
     assert not again.built and again.tables == {}
     assert again.manifest["built_at"] == first.manifest["built_at"]
     assert stat_snapshot(data_dir) == before          # same bytes, same mtimes, same files
@@ -253,14 +254,14 @@ def _add_national_user_file(d: Path):
 ], ids=["external file", "user table", "file in a user subfolder"])
 def test_a_changed_input_file_rebuilds(public_data_copy, change, name):
     data_dir = public_data_copy      # built (public only)
-    assert not build.build(data_dir, simulated=False).built   # a copy is up to date
+    assert not pipeline.build(data_dir, simulated=False).built   # a copy is up to date
     before = stat_snapshot(data_dir)
     change(data_dir)
-    res = build.build(data_dir, simulated=False)
+    res = pipeline.build(data_dir, simulated=False)
     assert res.built and any(name in r for r in res.reasons), res.reasons
     assert res.manifest["inputs"][name]
     assert stat_snapshot(data_dir)[store.MANIFEST][1:] != before[store.MANIFEST][1:]
-    assert not build.build(data_dir, simulated=False).built   # and then it is current again
+    assert not pipeline.build(data_dir, simulated=False).built   # and then it is current again
 
 
 def test_a_touched_input_file_does_not_rebuild(public_data_copy):
@@ -269,37 +270,39 @@ def test_a_touched_input_file_does_not_rebuild(public_data_copy):
     data_dir = public_data_copy      # built (public only)
     before = stat_snapshot(data_dir)
     os.utime(data_dir / REF)          # same bytes, new mtime
-    assert not build.build(data_dir, simulated=False).built
+    assert not pipeline.build(data_dir, simulated=False).built
     assert stat_snapshot(data_dir) == before
 
 
 def test_seed_version_and_damaged_outputs_rebuild(data_dir, monkeypatch):
     # only the simulated panel and its first derived step: fast, but seeded for real
-    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.methods.measures:build_panel"])
-    first = build.build(data_dir, seed=1)
+    def build_panel_only(*a, **k):
+        return pipeline.build(*a, steps=pipeline.STEPS[:1], **k)
+
+    first = build_panel_only(data_dir, seed=1)
     assert first.built
-    assert not build.build(data_dir, seed=1).built
-    second = build.build(data_dir, seed=2)
+    assert not build_panel_only(data_dir, seed=1).built
+    second = build_panel_only(data_dir, seed=2)
     assert second.built and any("seed" in r for r in second.reasons)
     assert first.manifest["outputs"]["budget.parquet"] != second.manifest["outputs"][
         "budget.parquet"]
-    assert not build.build(data_dir, seed=2).built
-    assert build.build(data_dir, seed=2, simulated=False).built       # settings changed
+    assert not build_panel_only(data_dir, seed=2).built
+    assert build_panel_only(data_dir, seed=2, simulated=False).built       # settings changed
     monkeypatch.setattr(build, "__version__", "9.9.9")
-    res = build.build(data_dir, simulated=False)
+    res = build_panel_only(data_dir, simulated=False)
     assert res.built and any("9.9.9" in r for r in res.reasons)
-    assert not build.build(data_dir, simulated=False).built
+    assert not build_panel_only(data_dir, simulated=False).built
     # a processed file deleted or edited by hand: rebuilt
     (data_dir / "processed" / "units.parquet").unlink()
-    res = build.build(data_dir, simulated=False)
+    res = build_panel_only(data_dir, simulated=False)
     assert res.built and any("units.parquet" in r for r in res.reasons)
     p = data_dir / "processed" / "reference.parquet"
     p.write_bytes(p.read_bytes()[:-1] + b"x")
-    assert build.build(data_dir, simulated=False).built
+    assert build_panel_only(data_dir, simulated=False).built
 
 
 def test_build_key_covers_the_table_modules_source(data_dir, monkeypatch):
-    first = build.build(data_dir, simulated=False)
+    first = pipeline.build(data_dir, simulated=False)
     code = first.manifest["code"]
     assert "data/build.py" in code and "data/public.py" in code and "data/schema.py" in code
     assert "publish/render.py" not in code and "cli.py" not in code
@@ -307,5 +310,71 @@ def test_build_key_covers_the_table_modules_source(data_dir, monkeypatch):
     monkeypatch.setattr(build, "_module_digests",
                         lambda files: {k: ("0" * 64 if k == "data/public.py" else v)
                                        for k, v in code.items()})
-    res = build.build(data_dir, simulated=False)
+    res = pipeline.build(data_dir, simulated=False)
     assert res.built and any("data/public.py" in r for r in res.reasons)
+
+
+# ---------------------------------------------------------------- the steps (analysis.pipeline)
+
+
+def test_the_steps_are_declared_above_the_stages_and_recorded_by_name(built_result):
+    names = [s.name for s in pipeline.STEPS]
+    assert names == ["panel", "models", "summaries", "national"]
+    assert built_result.manifest["steps"] == names
+    for s in pipeline.STEPS:   # every declared function exists, every input is made earlier
+        assert callable(s.load()), s.name
+    made = set(pipeline.INPUT_TABLES)
+    for s in pipeline.STEPS:
+        assert set(s.inputs) <= made, (s.name, set(s.inputs) - made)
+        made |= set(s.outputs)
+    assert set(built_result.tables) <= made
+
+
+def test_a_step_gets_only_its_inputs_and_returns_only_its_outputs():
+    seen = {}
+
+    def peek(tables, truth):
+        seen.update(tables)
+        return {"b": 1}
+
+    step = pipeline.Step("peek", peek, inputs=("a",), outputs=("b",))
+    assert build.run_steps([step], {"a": 0, "z": 9}, {}) == {"b": 1}
+    assert seen == {"a": 0}
+    loud = pipeline.Step("loud", lambda t, truth: {"b": 1, "c": 2}, inputs=(), outputs=("b",))
+    with pytest.raises(RuntimeError, match="does not declare: c"):
+        build.run_steps([loud], {}, {})
+
+
+def test_an_optional_step_that_cannot_estimate_is_noted_not_fatal():
+    def fails(tables, truth):
+        raise ValueError("too few units")
+
+    notes: list[str] = []
+    opt = pipeline.Step("models", fails, inputs=(), outputs=(), optional=True)
+    assert build.run_steps([opt], {}, {}, notes) == {}
+    assert notes == ["models skipped (not estimable with this data): too few units"]
+    with pytest.raises(ValueError, match="too few units"):
+        build.run_steps([pipeline.Step("panel", fails, inputs=(), outputs=())], {}, {})
+
+
+def test_changed_steps_rebuild(public_data_copy):
+    data_dir = public_data_copy      # built (public only)
+    assert not pipeline.build(data_dir, simulated=False).built
+    fewer = pipeline.build(data_dir, simulated=False, steps=pipeline.STEPS[:-1])
+    assert fewer.built and "derived steps changed" in fewer.reasons
+    assert "pemda" not in fewer.tables
+    assert fewer.manifest["steps"] == ["panel", "models", "summaries"]
+    assert not pipeline.build(data_dir, simulated=False, steps=pipeline.STEPS[:-1]).built
+    # the same names, one step wired differently (its inputs): the build key differs
+    panel, models, summaries = pipeline.STEPS[:3]
+    rewired = (panel, models, pipeline.Step(summaries.name, summaries.func, ("panel",),
+                                            summaries.outputs))
+    res = pipeline.build(data_dir, simulated=False, steps=rewired)
+    assert res.built and res.reasons == ["build key differs"]
+
+
+def test_an_import_needs_the_rebuild(tmp_path):
+    from analysis.data.importers import store as importers
+
+    with pytest.raises(ValueError, match="pass rebuild="):
+        importers.import_files("budget", [tmp_path / "x.csv"], data_dir=tmp_path)

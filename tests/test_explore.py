@@ -544,8 +544,8 @@ def test_every_catalog_key_in_explore_and_peers_exists():
     import re
     from pathlib import Path
 
-    from analysis.methods import peers
     from analysis.narrative import catalog
+    from analysis.publish import peers
 
     files = [*Path(explore.__file__).parent.glob("*.py"), Path(peers.__file__)]
     keys = {k for f in files for k in re.findall(r'ctx\.t\("((?:explore|peers)\.[\w.]+)"',

@@ -128,3 +128,18 @@ def test_band_table_covers_the_scale_without_gaps():
     gaps = (b["lower"].to_numpy()[1:] - b["upper"].to_numpy()[:-1]).round(2)
     assert list(gaps) == [0.01, 0.01, 0.01]
     assert math.isclose(b["lower"].min(), 25) and math.isclose(b["upper"].max(), 100)
+
+
+def test_the_index_is_defined_once_in_the_data_stage():
+    """The importer's report (data stage) and the panel's graded IKM (methods) use one formula:
+    data/skm.py; methods/ikm.py adds the grades."""
+    from analysis.data import skm
+
+    df = pd.concat([_frame(ANSWERS), _frame([[4, 0, 3, 3, 4, "x", 4, 4, 3], ANSWERS[0]], unit="dpu")])
+    raw = skm.index_from_responses(df)
+    graded = ikm_from_responses(df)
+    assert list(raw.columns) == ["region_code", "unit_id", "year", *SKM_ELEMENTS, "ikm",
+                                 "ikm_rounded", "n", "n_invalid"]
+    pd.testing.assert_frame_equal(graded[list(raw.columns)], raw)
+    assert list(graded["grade"]) == [grade(v) for v in raw["ikm"]]
+    assert skm.round_ikm is round_ikm

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from conftest import copy_data
 
-from analysis import config
-from analysis.data import build, public, store
-from analysis.data.importers import import_files, register_cli
+from analysis import config, pipeline
+from analysis.data import public, store
 from analysis.data.importers.read import NotANumber, parse_date, parse_number
 from analysis.data.schema import InputError
+from analysis.pipeline import import_files
+from analysis.pipeline import register_import_cli as register_cli
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 IID = "batang_innovation_profiles_iid2021.csv"
@@ -167,7 +168,7 @@ def test_lra_csv_lands_replaces_simulated_idempotent_and_failures_change_nothing
         calls.append(a)
         raise InputError("budget", [])
 
-    monkeypatch.setattr(build, "build", broken)
+    monkeypatch.setattr(pipeline, "build", broken)
     with pytest.raises(InputError):
         import_files("leadership", [EXAMPLES / "pimpinan_opd.csv"])
     assert calls and snapshot(data_dir) == before

@@ -17,7 +17,7 @@ from conftest import copy_data
 
 from analysis import config
 from analysis.cli import main
-from analysis.data.importers import import_files
+from analysis.pipeline import import_files
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 HEAD = "Kode Rekening;Uraian;Anggaran;Realisasi"

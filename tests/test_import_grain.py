@@ -13,7 +13,7 @@ from conftest import copy_data
 
 from analysis import config
 from analysis.data import store
-from analysis.data.importers import import_files
+from analysis.pipeline import import_files
 from analysis.publish import report
 
 # every test here imports into a build and rebuilds: with the simulated panel that refits the

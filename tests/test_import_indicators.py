@@ -11,11 +11,11 @@ import sys
 
 import pytest
 
-from analysis import config
-from analysis.data import build, store
-from analysis.data.importers import import_files
+from analysis import config, pipeline
+from analysis.data import store
 from analysis.data.importers.kinds import indicator_key
 from analysis.data.schema import InputError
+from analysis.pipeline import import_files
 
 EXAMPLES = config.project_root() / "data" / "raw" / "examples"
 HEADER = "OPD;Tahun;Jenis;Indikator;Satuan;Arah;Target;Realisasi\n"
@@ -27,7 +27,7 @@ def public_data(tmp_path_factory):
     d = tmp_path_factory.mktemp("ind") / "data"
     shutil.copytree(config.project_root() / "data" / "external", d / "external")
     (d / "user").mkdir()
-    build.build(d, simulated=False)
+    pipeline.build(d, simulated=False)
     return d
 
 

@@ -17,6 +17,7 @@ import pytest
 from analysis.data import simulate as sim
 from analysis.methods import models as M
 from analysis.methods import typology
+from analysis.narrative import sentences
 
 # Seeds fixed before looking at any result: the bundled default and the next two small
 # integers. They were not searched for: see the comment on b_ikm in PLANTED.
@@ -241,17 +242,32 @@ def test_typology_reproducible_and_k_by_silhouette(panels):
     assert a.k == int(kt.loc[kt["silhouette"].idxmax(), "k"]) and kt["chosen"].sum() == 1
     assert a.silhouette == pytest.approx(kt["silhouette"].max())
     assert len(a.assignments) == p["unit_id"].nunique()      # IKM-less units kept at z = 0
-    assert a.clusters["description_id"].str.len().gt(0).all()
-    assert a.clusters["description_en"].str.len().gt(0).all()
     assert sorted(a.assignments["cluster"].unique()) == list(range(1, a.k + 1))
+    # numbers only: the words are made from the centres when shown (sentences.py)
+    assert list(a.assignments.columns) == ["unit_id", "cluster"]
+    assert list(a.clusters.columns) == ["cluster", "n_units", *(f"z_{f}" for f in
+                                                                 typology.DEFAULT_FEATURES)]
+    words = sentences.describe_clusters(a.clusters)
+    assert words["description_id"].str.len().gt(0).all()
+    assert words["description_en"].str.len().gt(0).all()
 
 
 def test_describe_from_centres():
     z = pd.Series({"cut_2020": -1.8, "innovation_trend": -0.9, "ikm_level": 0.1})
-    did, den = typology._describe(z)
+    did, den = sentences.cluster_description(z)
     assert did == "dipotong sangat tajam 2020, inovasi turun"
     assert den == "cut very sharply in 2020, innovation falling"
-    assert typology._describe(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
+    assert sentences.cluster_description(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
+    # a fitted typology table (one row per unit, centres in z_ columns) gets its words when shown
+    typ = pd.DataFrame({"unit_id": ["a", "b", "c"], "cluster": [1, 1, 2],
+                        "z_cut_2020": [-1.8, -1.8, 0.1], "z_innovation_trend": [-0.9, -0.9, 0.0],
+                        "z_ikm_level": [0.1, 0.1, 0.2]})
+    out = sentences.describe_clusters(typ)
+    assert list(out["description_en"]) == ["cut very sharply in 2020, innovation falling"] * 2 + [
+        "close to average"]
+    assert "description_id" not in typ            # the table itself is left as it was
+    empty = sentences.describe_clusters(pd.DataFrame({"unit_id": [], "cluster": []}))
+    assert empty.empty and {"description_id", "description_en"} <= set(empty.columns)
 
 
 def test_resilience_has_intervals(panels):
@@ -283,9 +299,14 @@ def test_scenario_intervals_and_thin_evidence(results, panels):
     inn = s[s["outcome"] == "innovations"].iloc[0]
     b = _row(mr, "fe_poisson", "innovations", "dlog_budget")["estimate"]
     assert inn["estimate"] == pytest.approx(100 * (np.exp(b * np.log(0.9)) - 1))
-    assert "SIMULATED" in inn["statement_en"]
+    assert not [c for c in s.columns if c.startswith("statement")]   # numbers only
+
+    def words(row, lang="en"):     # the sentence is made when shown, from the row's numbers
+        return sentences.scenario_sentence(row, lang, simulated=row["dataset"] == "simulated")
+
+    assert "SIMULATED" in words(inn)
     ikm = s[s["outcome"] == "ikm"].iloc[0]                      # 28 clusters: thin
-    assert ikm["evidence"] == "thin" and "only 28 OPDs" in ikm["statement_en"]
+    assert ikm["evidence"] == "thin" and "only 28 OPDs" in words(ikm)
     # a coefficient whose CI spans 0 -> plain "too thin" statement
     wide = mr.copy()
     hit = (wide["model"] == "fe_poisson") & (wide["outcome"] == "innovations") & (
@@ -293,8 +314,8 @@ def test_scenario_intervals_and_thin_evidence(results, panels):
     wide.loc[hit, ["ci_low", "ci_high"]] = [-0.5, 1.5]
     w = M.scenario(wide, "dinkes", 20).set_index("outcome").loc["innovations"]
     assert w["evidence"] == "thin" and w["ci_low"] < 0 < w["ci_high"]
-    assert "Evidence too thin" in w["statement_en"] and "includes zero" in w["statement_en"]
-    assert "Bukti terlalu tipis" in w["statement_id"]
+    assert "Evidence too thin" in words(w) and "includes zero" in words(w)
+    assert "Bukti terlalu tipis" in words(w, "id")
     with pytest.raises(ValueError, match="unknown unit_id"):
         M.scenario(mr, "no-such-unit", 10, panel=panels[SEEDS[0]])
     with pytest.raises(ValueError, match="between -100 and 100"):
@@ -490,6 +511,30 @@ def test_cache_key_follows_every_estimator_module(monkeypatch):
         monkeypatch.undo()
         cache.code_digest.cache_clear()
     assert cache.key("x") == before
+
+
+def test_editing_words_does_not_change_the_fit_key(tmp_path):
+    """No fitted table holds words (typology and scenario return numbers; sentences are made
+    when shown), so a caption, a word file or a sentence builder edited never refits a model;
+    an estimator edited does."""
+    import shutil
+
+    from analysis.data import cache
+
+    pkg = tmp_path / "analysis"
+    shutil.copytree(Path(cache.__file__).resolve().parents[1], pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = cache.digest(pkg)
+    assert before == cache.code_digest()
+    assert not [f for f in cache.code_files(pkg) if "narrative" in f.parts]
+    for rel in ("narrative/words/typology.toml", "narrative/words/sentences.toml",
+                "narrative/sentences.py", "narrative/catalog.py"):
+        f = pkg / rel
+        f.write_bytes(f.read_bytes() + b"\n# edited\n")
+    assert cache.digest(pkg) == before
+    f = pkg / "methods" / "typology.py"
+    f.write_bytes(f.read_bytes() + b"\n# edited\n")
+    assert cache.digest(pkg) != before
 
 
 def test_fit_cache_folder_can_be_shared_and_still_refits_a_changed_panel(panels, tmp_path,

@@ -189,17 +189,19 @@ def test_missing_national_folder_skips_with_note(tmp_path):
     assert set(out) == {"__info__"} and "not found" in out["__info__"]["skipped"]
 
 
-def test_build_registers_the_step_and_passes_data_dir(monkeypatch, small):
+def test_build_registers_the_step_and_passes_data_dir(small):
+    from analysis import pipeline
     from analysis.data import build
 
-    assert "analysis.data.national:build_tables" in build.DERIVED_STEPS
-    monkeypatch.setattr(build, "DERIVED_STEPS", ["analysis.data.national:build_tables"])
+    step = next(s for s in pipeline.STEPS if s.name == "national")
+    assert step.func == "analysis.data.national:build_tables" and step.data_dir
     _apbd(small / "external/national/djpk_jaga_apbd/data_apbd_kabkota_level3-2021.csv", ROWS)
     info: dict = {}
-    extra = build._run_derived({"deflator": load_deflator()}, {}, [], data_dir=small, info=info)
+    extra = build.run_steps([step], {"deflator": load_deflator()}, {}, [], data_dir=small,
+                            info=info)
     assert set(extra) == {"pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched",
                           "pemda_year"}
-    assert info["analysis.data.national:build_tables"]["dropped_junk_rows"] == 1
+    assert info["national"]["dropped_junk_rows"] == 1
 
 
 def test_built_manifest_has_national_counts(public_data_dir):
@@ -208,7 +210,7 @@ def test_built_manifest_has_national_counts(public_data_dir):
     from analysis.data import store
 
     man = store.load_manifest(public_data_dir)
-    info = man["derived_info"]["analysis.data.national:build_tables"]
+    info = man["derived_info"]["national"]
     assert info["dropped_junk_rows"] == sum(f["dropped_junk"] for f in info["files"].values())
     assert info["dropped_junk_rows"] >= 1
     codes = store.load_table("pemda", public_data_dir)["region_code"]

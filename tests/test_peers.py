@@ -1,4 +1,5 @@
-"""analysis.methods.peers: parameters, ranks, the fixed-effects association, escaping."""
+"""The peers analysis (analysis.methods.peers, numbers) and its view (analysis.publish.peers):
+parameters, ranks, the fixed-effects association, escaping."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pandas as pd
 import pytest
 
 from analysis.data import national, store
-from analysis.methods import peers
-from analysis.methods.measures import load_deflator
-from analysis.publish import markup, pemda
+from analysis.data.public import load_deflator
+from analysis.methods import peers as calc
+from analysis.publish import markup, peers, pemda
 from analysis.publish.explore import ParameterError
 
 
@@ -70,7 +71,7 @@ def test_standing_ranks_match_pandas(ctx):
 def test_partial_rows_are_not_ranked():
     py = pd.DataFrame({"region_code": ["a", "b", "c"], "year": 2024,
                        "share_modal": [0.1, 0.5, 0.2], "partial": [False, True, False]})
-    r = peers.ranks(py, "share_modal")
+    r = calc.ranks(py, "share_modal")
     assert list(r["region_code"]) == ["a", "c"] and list(r["rank"]) == [2.0, 1.0]
 
 
@@ -145,3 +146,27 @@ def test_peer_figures_carry_an_alt_text_naming_the_region_and_the_year(ddir):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_the_numbers_are_computed_without_the_view():
+    """analysis.methods.peers gives the ranks and the 2020 deviations as numbers; the view only
+    words and draws them."""
+    py = pd.DataFrame({
+        "region_code": ["a", "b", "c", "a", "b", "c"], "year": [2023] * 3 + [2024] * 3,
+        "share_modal": [0.1, 0.3, 0.2, 0.4, 0.2, 0.1], "partial": [False] * 5 + [True],
+        "ipm": [70.0, 71.0, np.nan, np.nan, np.nan, np.nan]})
+    py = py.assign(**{m: np.nan for m in calc.MEASURES if m not in py})
+    t = calc.standing_table(py, "a", ["a", "b"], 2024).set_index(["measure", "group"])
+    assert t.loc[("share_modal", "peers"), ["year", "rank", "n"]].tolist() == [2024, 1, 2]
+    assert t.loc[("share_modal", "national"), "n"] == 2           # c's 2024 row is partial
+    assert t.loc[("ipm", "national"), ["year", "rank", "n"]].tolist() == [2023, 2, 2]
+    assert t.loc[("spending_outturn", "peers"), "rank"] is None  # no value: not ranked
+    hist = calc.rank_history_table(py, "a", ["a", "b"])
+    assert hist[hist["measure"] == "share_modal"][["year", "rank"]].values.tolist() == [
+        [2023, 2], [2024, 1]]
+    allc = pd.DataFrame({"region_code": ["a", "b", "c"], "change": [-0.2, 0.0, 0.1],
+                         "deviation": [-0.3, 0.05, 0.2]})
+    s = calc.change_summary(allc, "c", ["a", "c"]).set_index("group")
+    assert s.loc["peers", "rank"] == 2 and s.loc["national", "rank"] == 3
+    assert s.loc["peers", "median_deviation"] == pytest.approx(-0.05)
+    assert calc.change_summary(allc, "z", ["a"])["rank"].tolist() == [None, None]

@@ -670,7 +670,7 @@ def test_touching_processed_data_does_not_make_reports_stale_changing_it_does(tm
 
 
 def test_a_rebuild_with_identical_tables_re_renders_nothing(public_data_copy, tmp_path):
-    from analysis.data import build
+    from analysis import pipeline
 
     data_dir = public_data_copy      # built, public only (tests/conftest.py)
     out = tmp_path / "reports"
@@ -682,11 +682,11 @@ def test_a_rebuild_with_identical_tables_re_renders_nothing(public_data_copy, tm
         return ex.ran
 
     assert run() == ["u-a"]
-    build.build(data_dir, simulated=False, force=True)   # new files, new built_at, same tables
+    pipeline.build(data_dir, simulated=False, force=True)   # new files, new built_at, same tables
     assert run() == []
     with (data_dir / "external" / "batang" / "batang_reference.csv").open("a") as fh:
         fh.write("\n")                                  # an input changed, the tables did not
-    assert build.build(data_dir, simulated=False).built
+    assert pipeline.build(data_dir, simulated=False).built
     assert run() == []
     import pandas as pd
 
@@ -694,7 +694,7 @@ def test_a_rebuild_with_identical_tables_re_renders_nothing(public_data_copy, tm
                   "stage": ["realisasi"], "programme_class": ["urusan"],
                   "spending_type": ["pegawai"], "amount_idr": [1.0e10], "provenance": ["user"],
                   "source": ["LRA Dinkes 2022"]}).to_parquet(data_dir / "user" / "budget.parquet")
-    assert build.build(data_dir, simulated=False).built   # the budget table changes
+    assert pipeline.build(data_dir, simulated=False).built   # the budget table changes
     assert run() == ["u-a"]
 
 

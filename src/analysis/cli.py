@@ -10,12 +10,13 @@ import argparse
 import importlib
 import sys
 
-# Modules that contribute sub-commands, in the order they appear in --help.
+# Modules that contribute sub-commands, in the order they appear in --help: "module" (its
+# ``register_cli(subparsers)``) or "module:function" (that registering function).
 COMMAND_MODULES = [
-    "analysis.data.build",
+    "analysis.pipeline",
     "analysis.publish.render.cli",
     "analysis.publish.kernel",
-    "analysis.data.importers",
+    "analysis.pipeline:register_import_cli",
     "analysis.publish.present",
 ]
 # Which module registers which command: running one command imports only its module (a
@@ -23,13 +24,18 @@ COMMAND_MODULES = [
 # pandera and matplotlib for the other commands' parsers). A command not listed here, or
 # ``--help``, imports every module of COMMAND_MODULES.
 COMMAND_OWNERS = {
-    "build": "analysis.data.build",
-    "summary": "analysis.data.build",
+    "build": "analysis.pipeline",
+    "summary": "analysis.pipeline",
     "render": "analysis.publish.render.cli",
     "kernel": "analysis.publish.kernel",
-    "import": "analysis.data.importers",
+    "import": "analysis.pipeline:register_import_cli",
     "present": "analysis.publish.present",
 }
+
+
+def _registrar(name: str):
+    mod, _, func = name.partition(":")
+    return getattr(importlib.import_module(mod), func or "register_cli")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -43,7 +49,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub.required = True
     owner = COMMAND_OWNERS.get(command or "")
     for name in [owner] if owner else COMMAND_MODULES:
-        importlib.import_module(name).register_cli(sub)
+        _registrar(name)(sub)
     return parser
 
 

@@ -1,21 +1,26 @@
 """Build the processed tables from raw, external (public), simulated and user inputs.
 
-``python -m analysis build`` loads the public reference files, generates the seeded simulated
-panel calibrated to the real regency totals, lays any imported user data over it (user rows
-replace simulated rows at the grain the file covers: ``OVERLAY_KEYS``), validates every table and writes them to
-``data/processed/`` in one atomic step. ``python -m analysis summary`` prints what was built.
+The build loads the public reference files, generates the seeded simulated panel calibrated
+to the real regency totals, lays any imported user data over it (user rows replace simulated
+rows at the grain the file covers: ``OVERLAY_KEYS``), validates every table (``assemble``),
+runs the derived steps it is given (``run_steps``) and writes everything to
+``data/processed/`` in one atomic step, incrementally (``check_up_to_date``, ``build_key``).
+
+Which derived steps run, in which order, is declared above the stages in
+:mod:`analysis.pipeline`, which calls :func:`build` with them and owns the ``build`` and
+``summary`` commands (``python -m analysis build``); this module imports no later stage.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from analysis import __version__, config
 
@@ -38,18 +43,21 @@ OVERLAY_KEYS = {
 }
 TRUTH_FILE = "simulation_truth.json"
 
-# Derived steps run after the base tables are assembled ("compute once, render many"). Each is
-# "module:function" taking (tables, truth) and returning a dict of extra tables; a module that
-# does not exist yet is skipped, so the build works while the package grows.
-DERIVED_STEPS: list[str] = [
-    "analysis.methods.measures:build_panel",
-    "analysis.methods.models:fit_all",
-    "analysis.publish.report:summary_tables",
-    "analysis.data.national:build_tables",
-]
-# A step that takes a ``data_dir`` keyword gets the build's data folder (steps that read their
-# own input files, e.g. the national peers layer). A step may return ``"__info__"``: a dict
-# stored in the manifest under ``derived_info[step]`` (counts of dropped rows, ...).
+# The derived steps (panel, model fits, summaries, national tables) are not listed here: what
+# runs after the base tables are assembled, and in which order, is declared above the stages
+# in ``analysis.pipeline`` (``pipeline.STEPS``), which hands them to :func:`build`. This
+# module only runs the steps it is given (:func:`run_steps`), so data/ never imports a later
+# stage. A step (:class:`Step`) has a ``name``, a ``spec`` (what the build key hashes), an
+# ``optional`` flag and ``run(tables, truth, data_dir)`` returning a dict of extra tables;
+# ``"__info__"`` in it is stored in the manifest under ``derived_info[name]``.
+
+
+class Step(Protocol):
+    name: str
+    spec: str
+    optional: bool
+
+    def run(self, tables: dict, truth: dict, data_dir: Path | str | None = None) -> dict: ...
 
 
 @dataclass
@@ -162,9 +170,7 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
         "innovations": public.load_innovations(ext, aliases),
         "service": public.load_public_service(reference, aliases),
     }
-    from analysis.methods.measures import load_deflator
-
-    tables["deflator"] = load_deflator(data_dir=data_dir)
+    tables["deflator"] = public.load_deflator(data_dir=data_dir)
     truth: dict = {}
     if simulated:
         from analysis.data import simulate as sim
@@ -191,7 +197,7 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
 # --------------------------------------------------------------------------- up to date?
 # A build is a pure function of its inputs: the files under data/external and data/user (by
 # content), the settings (seed, simulated, years), the package version, the source of the
-# package modules that compute tables, the derived steps and the versions of the libraries
+# package modules that compute tables, the derived steps (their specs) and the versions of the libraries
 # that shape the tables. Their hash is the manifest's ``build_key``; a build whose key equals
 # the last build's, and whose outputs are still on disk with the hashes the manifest recorded,
 # writes nothing ("up to date: nothing to build"). ``--force`` (force=True) builds anyway.
@@ -199,12 +205,8 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
 INPUT_FOLDERS = ("external", "user")
 BUILD_LIBRARIES = ("pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodels",
                    "scikit-learn", "pyfixest")
-# Package modules that never compute a table: their source is not part of the build key.
-NOT_TABLE_MODULES = frozenset({"analysis.__main__", "analysis.cli", "analysis.publish.render",
-                               "analysis.publish.engine", "analysis.publish.executors",
-                               "analysis.publish.index", "analysis.publish.kernel",
-                               "analysis.data.locking", "analysis.publish.present",
-                               "analysis.publish.explore"})
+# Which package modules never compute a table (their source is left out of the build key) is
+# declared with the steps, in ``analysis.pipeline.NOT_TABLE_MODULES``, and passed to build().
 
 
 def input_files(data_dir: Path | str | None = None) -> list[Path]:
@@ -230,15 +232,16 @@ def _package_dir() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
-def table_modules() -> dict[str, str]:
+def table_modules(exclude: Sequence[str] = ()) -> dict[str, str]:
     """``{file relative to the package: sha256}`` of every loaded ``analysis`` module that can
-    compute a table (after a build: every module the build used), and the word catalog's
-    TOML files when the catalog was loaded."""
+    compute a table (after a build: every module the build used; ``exclude``: modules, with
+    their submodules, that never compute one), and the word catalog's TOML files when the
+    catalog was loaded."""
     pkg = _package_dir()
     out = {}
     for name, mod in list(sys.modules.items()):
-        if not (name == "analysis" or name.startswith("analysis.")) or name in NOT_TABLE_MODULES \
-                or name.startswith("analysis.publish.explore."):
+        if not (name == "analysis" or name.startswith("analysis.")) or any(
+                name == x or name.startswith(x + ".") for x in exclude):
             continue
         f = getattr(mod, "__file__", None)
         if not f:
@@ -247,7 +250,8 @@ def table_modules() -> dict[str, str]:
         if p.suffix == ".py" and p.is_relative_to(pkg):
             out[p.relative_to(pkg).as_posix()] = _file_digest(p)
     if "analysis.narrative.catalog" in sys.modules:
-        # the word catalog is data the build writes into tables (typology descriptions)
+        # the word catalog is data the build writes into tables (the unit summary's cluster
+        # labels; no fitted table holds words: data/cache.py leaves the catalog out of fits)
         for p in sorted((pkg / "narrative" / "words").glob("*.toml")):
             out[p.relative_to(pkg).as_posix()] = _file_digest(p)
     return dict(sorted(out.items()))
@@ -275,20 +279,20 @@ def library_versions() -> dict[str, str]:
 
 
 def build_key(inputs: dict, seed, simulated: bool, years, code: dict, libraries: dict,
-              steps=None) -> str:
+              steps: Sequence[Step]) -> str:
     payload = {"inputs": inputs, "seed": seed if simulated else None,
                "simulated": bool(simulated), "years": list(years),
                "package_version": __version__, "code": code, "libraries": libraries,
-               "steps": list(DERIVED_STEPS if steps is None else steps)}
+               "steps": [s.spec for s in steps]}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
                      simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
-                     ) -> tuple[dict | None, list[str]]:
+                     steps: Sequence[Step] = ()) -> tuple[dict | None, list[str]]:
     """``(manifest, [])`` when the last build's outputs are current, else ``(None, reasons)``.
     Reads the manifest and hashes the input files, the table modules and the outputs; imports
-    neither pandas nor any table module."""
+    neither pandas nor any table module. ``steps``: the derived steps the build would run."""
     path = config.processed_dir(data_dir) / "manifest.json"
     try:
         man = json.loads(path.read_text(encoding="utf-8"))
@@ -316,11 +320,11 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
     libraries = library_versions()
     if libraries != man.get("libraries"):
         reasons.append("library versions changed")
-    if list(man.get("steps") or []) != list(DERIVED_STEPS):
+    if list(man.get("steps") or []) != [s.name for s in steps]:
         reasons.append("derived steps changed")
     if reasons:
         return None, reasons
-    if build_key(inputs, seed, simulated, years, code, libraries) != man["build_key"]:
+    if build_key(inputs, seed, simulated, years, code, libraries, steps) != man["build_key"]:
         return None, ["build key differs"]
     out_dir = path.parent
     bad = [name for name, digest in man["outputs"].items()
@@ -330,39 +334,28 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
     return man, []
 
 
-# Steps whose ValueError means "not estimable with this data" (e.g. only user budget rows,
-# no service indicators): the build goes on without their tables and says so in the manifest
-# (``derived_notes``) instead of failing; reports then show what exists.
-OPTIONAL_STEPS = {"analysis.methods.models:fit_all"}
-
-
-def _run_derived(tables: dict, truth: dict, notes: list[str] | None = None,
-                 data_dir: Path | str | None = None, info: dict | None = None
-                 ) -> dict[str, pd.DataFrame]:
-    import inspect
-
+def run_steps(steps: Sequence[Step], tables: dict, truth: dict, notes: list[str] | None = None,
+              data_dir: Path | str | None = None, info: dict | None = None
+              ) -> dict[str, pd.DataFrame]:
+    """Run ``steps`` in order on the assembled ``tables`` (each step sees the tables of the
+    steps before it); return the extra tables. A step whose ValueError means "not estimable
+    with this data" (``optional``, e.g. the model fits with only user budget rows and no
+    service indicators) is skipped and said so in ``notes`` (the manifest's
+    ``derived_notes``) instead of failing the build; reports then show what exists."""
     extra: dict = {}
-    for step in DERIVED_STEPS:
-        mod_name, func = step.split(":")
+    for step in steps:
         try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == mod_name:
-                continue
-            raise
-        fn = getattr(mod, func)
-        kwargs = {"data_dir": data_dir} if "data_dir" in inspect.signature(fn).parameters else {}
-        try:
-            out = dict(fn({**tables, **extra}, truth, **kwargs))
-            step_info = out.pop("__info__", None)
-            if step_info is not None and info is not None:
-                info[step] = step_info
-            extra.update(out)
+            out = dict(step.run({**tables, **extra}, truth, data_dir=data_dir))
         except ValueError as exc:
-            if step not in OPTIONAL_STEPS:
+            if not step.optional:
                 raise
             if notes is not None:
-                notes.append(f"{step} skipped (not estimable with this data): {exc}")
+                notes.append(f"{step.name} skipped (not estimable with this data): {exc}")
+            continue
+        step_info = out.pop("__info__", None)
+        if step_info is not None and info is not None:
+            info[step.name] = step_info
+        extra.update(out)
     return extra
 
 
@@ -379,29 +372,33 @@ def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
 
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
-          force: bool = False) -> BuildResult:
-    """Build every processed table; on any error nothing already written is touched. Runs
-    under the data folder's writer lock (``analysis.data.locking``): one writer at a time.
+          force: bool = False, *, steps: Sequence[Step],
+          not_table_modules: Sequence[str] = ()) -> BuildResult:
+    """Build the processed tables: assemble and validate the inputs, run ``steps`` (the derived
+    steps, given by ``analysis.pipeline``: ``pipeline.build`` is the whole build) and write
+    everything; on any error nothing already written is touched. Runs under the data folder's
+    writer lock (``analysis.data.locking``): one writer at a time.
 
-    Incremental: when the inputs, settings and code are those of the last build and its
+    Incremental: when the inputs, settings, code and steps are those of the last build and its
     outputs are intact (``check_up_to_date``), nothing is written and the result has
-    ``built=False`` and no tables. ``force=True`` builds anyway."""
+    ``built=False`` and no tables. ``force=True`` builds anyway. ``not_table_modules``:
+    modules whose source is left out of the build key (they never compute a table)."""
     from analysis.data import locking
 
     with locking.data_lock(data_dir, "build"):
         t0 = time.perf_counter()
         reasons: list[str] = []
         if not force:
-            man, reasons = check_up_to_date(data_dir, seed, simulated, years)
+            man, reasons = check_up_to_date(data_dir, seed, simulated, years, steps)
             if man is not None:
                 return BuildResult(config.processed_dir(data_dir), {},
                                    round(time.perf_counter() - t0, 2), man, built=False)
-        res = _build(data_dir, seed, simulated, years)
+        res = _build(data_dir, seed, simulated, years, steps, not_table_modules)
         res.reasons = reasons
         return res
 
 
-def _build(data_dir, seed, simulated, years) -> BuildResult:
+def _build(data_dir, seed, simulated, years, steps, not_table_modules) -> BuildResult:
     import pandas as pd
 
     from analysis.data import store
@@ -410,7 +407,7 @@ def _build(data_dir, seed, simulated, years) -> BuildResult:
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
     notes: list[str] = []
     info: dict = {}
-    tables.update(_run_derived(tables, truth, notes, data_dir=data_dir, info=info))
+    tables.update(run_steps(steps, tables, truth, notes, data_dir=data_dir, info=info))
     manifest = {
         "derived_notes": notes,
         "derived_info": info,
@@ -423,9 +420,9 @@ def _build(data_dir, seed, simulated, years) -> BuildResult:
         "tables": {n: len(df) for n, df in tables.items()},
         "provenance": provenance_counts(tables),
     }
-    code, libraries = table_modules(), library_versions()
-    manifest.update(code=code, libraries=libraries, steps=list(DERIVED_STEPS),
-                    build_key=build_key(inputs, seed, simulated, years, code, libraries))
+    code, libraries = table_modules(not_table_modules), library_versions()
+    manifest.update(code=code, libraries=libraries, steps=[s.name for s in steps],
+                    build_key=build_key(inputs, seed, simulated, years, code, libraries, steps))
     files: dict[str, object] = {store.MANIFEST: manifest}
     if truth:
         files[TRUTH_FILE] = truth
@@ -449,39 +446,3 @@ def format_summary(manifest: dict) -> str:
         lines.append(f"Simulated rows come from the seeded generator (seed {manifest['seed']}); "
                      "they are labelled provenance=simulated everywhere they appear.")
     return "\n".join(lines)
-
-
-def _cmd_build(args) -> int:
-    res = build(args.data_dir, seed=args.seed, simulated=not args.no_simulated,
-                force=args.force)
-    if not res.built:
-        print(f"up to date: nothing to build (last built {res.manifest.get('built_at')}, "
-              f"same inputs, settings and code; --force rebuilds) -> {res.out_dir}")
-        return 0
-    if res.reasons:
-        print("building: " + "; ".join(res.reasons))
-    print(f"Built {len(res.tables)} tables in {res.seconds:.2f} s -> {res.out_dir}")
-    print(format_summary(res.manifest))
-    return 0
-
-
-def _cmd_summary(args) -> int:
-    from analysis.data import store
-
-    print(format_summary(store.load_manifest(args.data_dir)))
-    return 0
-
-
-def register_cli(sub) -> None:
-    p = sub.add_parser("build", help="build the processed tables (data/processed/)")
-    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED,
-                   help=f"seed of the simulated panel (default {config.DEFAULT_SEED})")
-    p.add_argument("--no-simulated", action="store_true",
-                   help="public (and user) data only, no simulated panel")
-    p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
-    p.add_argument("--force", action="store_true",
-                   help="build even when inputs, settings and code are unchanged")
-    p.set_defaults(func=_cmd_build)
-    s = sub.add_parser("summary", help="print what the last build produced, per provenance")
-    s.add_argument("--data-dir", default=None)
-    s.set_defaults(func=_cmd_summary)

@@ -2,9 +2,9 @@
 
 A result is stored as a pickle named by a content key: a SHA-256 of what it was computed from
 (the panel's values or the processed files' bytes, the parameters of the computation), of the
-source of every module in ``analysis.methods`` (``code_digest``) and of the estimation
-libraries' versions. A changed input, estimator or library therefore never reads a stale
-entry; file times are never used. The folder is the project's own (pickles are only ever read
+source of every module in ``analysis.methods`` (``code_digest``; not the word catalog: no
+cached result holds words) and of the estimation libraries' versions. A changed input,
+estimator or library therefore never reads a stale entry; file times are never used. The folder is the project's own (pickles are only ever read
 from there); a damaged entry is recomputed, and a read-only data folder only loses the cache.
 Writes are atomic (``store.atomic_write``), so two processes computing the same entry at once
 both end with a whole file.
@@ -24,23 +24,21 @@ from typing import Any
 LIBRARIES = ("pyfixest", "statsmodels", "scikit-learn", "numpy", "pandas", "scipy")
 
 
-@cache
-def code_digest() -> str:
-    """SHA-256 of the source of every module of ``analysis.methods`` (every estimator), of the
-    narrative catalog and sentence builders (words stored in fitted tables) and of the
-    versions of the estimation libraries."""
+def code_files(package: Path | None = None) -> list[Path]:
+    """The files whose source is part of every key: every module of ``analysis.methods`` (every
+    estimator) under ``package`` (default: this package). Words are not: no fitted table holds
+    a sentence (typology and scenario return numbers; ``narrative/sentences.py`` words them
+    when they are shown), so editing a caption or a word file never refits a model."""
+    pkg = Path(package) if package else Path(__file__).resolve().parents[1]
+    return sorted((pkg / "methods").glob("*.py"))
+
+
+def digest(package: Path | None = None) -> str:
+    """SHA-256 of :func:`code_files` and of the versions of the estimation libraries."""
     from importlib.metadata import PackageNotFoundError, version
 
-    import analysis.methods as methods
-
-    import analysis.narrative as narrative
-
     h = hashlib.sha256()
-    files = sorted(Path(methods.__file__).parent.glob("*.py"))
-    # words baked into fitted tables (typology descriptions, scenario statements)
-    nar = Path(narrative.__file__).parent
-    files += [nar / "sentences.py", nar / "catalog.py", *sorted((nar / "words").glob("*.toml"))]
-    for src in files:
+    for src in code_files(package):
         h.update(src.name.encode() + b"\0" + src.read_bytes())
     for lib in LIBRARIES:
         try:
@@ -48,6 +46,12 @@ def code_digest() -> str:
         except PackageNotFoundError:
             h.update(f"{lib}=none;".encode())
     return h.hexdigest()
+
+
+@cache
+def code_digest() -> str:
+    """:func:`digest` of this package, once per process."""
+    return digest()
 
 
 def key(*parts: Any) -> str:

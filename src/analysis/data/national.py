@@ -16,7 +16,7 @@ Researchers can add kab/kota APBD files of other years in the same layout with
 ``python -m analysis import apbd-kabkota FILE``; they land in ``data/user/national/`` and are
 read here with ``provenance = "user"``.
 
-The build step :func:`build_tables` (registered in ``build.DERIVED_STEPS``) writes:
+The build step :func:`build_tables` (the step ``national`` of ``analysis.pipeline.STEPS``) writes:
 
 ``pemda``           registry: region_code, name, kind, province, JAGA and BPS codes, IPM match
 ``pemda_finance``   region_code, year, account_code, jenis (anggaran|realisasi), amount_idr

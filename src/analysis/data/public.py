@@ -340,3 +340,16 @@ def load_public_service(reference: pd.DataFrame, aliases: pd.DataFrame,
         "source": om["source"],
     }, index=om.index)
     return validate(out, "service", file).reset_index(drop=True)
+
+
+def load_deflator(path=None, data_dir=None) -> pd.DataFrame:
+    """CPI deflator: year, inflation_pct, index (first year = 100), source, provenance.
+    Default file: ``<data>/external/indonesia/deflator_cpi.csv`` (replace it to use another
+    deflator)."""
+    base = Path(data_dir) if data_dir else config.data_dir()
+    path = Path(path) if path else base / "external" / "indonesia" / "deflator_cpi.csv"
+    d = pd.read_csv(path).sort_values("year")
+    d["index"] = 100 * (1 + d["inflation_pct"] / 100).cumprod() / (1 + d["inflation_pct"].iloc[0]
+                                                                    / 100)
+    d["provenance"] = "public"
+    return d[["year", "inflation_pct", "index", "source", "provenance"]]

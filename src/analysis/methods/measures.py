@@ -25,12 +25,10 @@ Definitions (also in ``DEFINITIONS``, shown in notebooks):
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from analysis import config
+from analysis.data.public import load_deflator  # the deflator is a public file (re-exported)
 from analysis.data.schema import INNOVATION_FORMS, INNOVATION_STAGES, SPENDING_TYPES
 
 KEYS = ["region_code", "unit_id", "year"]
@@ -49,19 +47,6 @@ DEFINITIONS = {
     "innovations_per_miliar": "implemented innovations per Rp 1 miliar of realisasi",
     "acting_share": "fraction of the year's days under an acting head (Plt)",
 }
-
-
-def load_deflator(path=None, data_dir=None) -> pd.DataFrame:
-    """CPI deflator: year, inflation_pct, index (first year = 100), source, provenance.
-    Default file: ``<data>/external/indonesia/deflator_cpi.csv`` (replace it to use another
-    deflator)."""
-    base = Path(data_dir) if data_dir else config.data_dir()
-    path = Path(path) if path else base / "external" / "indonesia" / "deflator_cpi.csv"
-    d = pd.read_csv(path).sort_values("year")
-    d["index"] = 100 * (1 + d["inflation_pct"] / 100).cumprod() / (1 + d["inflation_pct"].iloc[0]
-                                                                    / 100)
-    d["provenance"] = "public"
-    return d[["year", "inflation_pct", "index", "source", "provenance"]]
 
 
 def budget_measures(budget: pd.DataFrame, deflator: pd.DataFrame | None = None) -> pd.DataFrame:

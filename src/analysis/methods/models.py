@@ -209,8 +209,7 @@ def _fit_all_panel(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out["lag_results"] = lag_models(p)
     try:
         ty = typology(p)
-        out["typology"] = ty.assignments.merge(
-            ty.clusters.drop(columns=["description_id", "description_en"]), on="cluster")
+        out["typology"] = ty.assignments.merge(ty.clusters, on="cluster")
         out["typology_k"] = ty.k_table
     except ValueError as exc:
         out["typology"] = pd.DataFrame({"unit_id": [], "cluster": []})

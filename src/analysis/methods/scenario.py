@@ -1,5 +1,6 @@
 """Planning scenarios: the predicted effect of a budget cut of a given size on one OPD, from
-the fitted main models, with 95 % intervals."""
+the fitted main models, with 95 % intervals. Numbers only: a scenario row is put in words
+when shown, by ``narrative/sentences.py``'s ``scenario_sentence``."""
 
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
     - IKM: b_ikm * log(1 - cut) points the year after (the IKM model uses the lagged change).
 
     ``fits`` is the ``model_results`` table (or fit_all's dict). With ``panel`` (or a "panel"
-    entry in ``fits``) the unit is checked and its latest level shown. ``statement_*`` says in
-    plain words when the evidence is too thin (``evidence``: the budget coefficient is not
-    claimed under the findings family, or fewer than 30 clusters; ``inference.scenario_evidence``).
+    entry in ``fits``) the unit is checked and its latest level shown. ``evidence`` is
+    "adequate" only when the budget coefficient is claimed under the findings family and the
+    model has at least 30 clusters, else "thin" (``inference.scenario_evidence``, the one
+    rule); the
+    raw and Holm-adjusted p of the coefficient (``p_value``, ``p_adjusted``, ``n_tests``) come
+    with it, so the sentence builder can say whether the effect is claimed.
     """
-    from analysis.narrative.sentences import scenario_sentence
-
     cut = float(cut_pct) / 100.0
     if not np.isfinite(cut) or cut >= 1.0 or cut <= -1.0:
         raise ValueError(f"cut_pct must be between -100 and 100 (got {cut_pct}); a negative "
@@ -68,13 +70,6 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
         evidence = scenario_evidence(float(c.get("p_value", np.nan)),
                                      float(c.get("p_adjusted", np.nan)), int(c["n_clusters"]),
                                      FEW_CLUSTERS)
-        words = {"outcome": outcome, "measure": measure, "cut_pct": float(cut_pct),
-                 "estimate": est, "ci_low": vals[0], "ci_high": vals[1],
-                 "n_clusters": int(c["n_clusters"]), "p_value": float(c.get("p_value", np.nan)),
-                 "p_adjusted": float(c.get("p_adjusted", np.nan)),
-                 "n_tests": int(c["n_tests"]) if pd.notna(c.get("n_tests", np.nan)) else 0}
-        sid, sen = (scenario_sentence(words, lang, simulated=dataset == "simulated")
-                    for lang in ("id", "en"))
         b = base.get(outcome)
         rows.append({"unit_id": unit_id, "cut_pct": float(cut_pct), "outcome": outcome,
                      "measure": measure, "estimate": est, "ci_low": float(vals[0]),
@@ -82,8 +77,9 @@ def scenario(fits, unit_id: str, cut_pct: float, panel: pd.DataFrame | None = No
                      "coef": float(c["estimate"]), "n": int(c["n"]),
                      "n_clusters": int(c["n_clusters"]),
                      "baseline": b[0] if b else np.nan, "baseline_year": b[1] if b else pd.NA,
-                     "evidence": evidence, "p_value": words["p_value"],
-                     "p_adjusted": words["p_adjusted"], "n_tests": words["n_tests"],
-                     "statement_id": sid, "statement_en": sen,
+                     "evidence": evidence, "p_value": float(c.get("p_value", np.nan)),
+                     "p_adjusted": float(c.get("p_adjusted", np.nan)),
+                     "n_tests": (int(c["n_tests"]) if pd.notna(c.get("n_tests", np.nan))
+                                 else 0),
                      "dataset": dataset})
     return pd.DataFrame(rows)

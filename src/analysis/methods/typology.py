@@ -1,5 +1,7 @@
 """A typology of OPDs: k-means (scikit-learn) on standardised unit features, k chosen by
-silhouette, each cluster described in words. See ``docs/methods.md``."""
+silhouette; each cluster is given by its standardized centre (numbers only: the words that
+describe a cluster are made from the centre when it is shown, by
+``narrative/sentences.py``'s ``cluster_description``). See ``docs/methods.md``."""
 
 from __future__ import annotations
 
@@ -14,17 +16,17 @@ import pandas as pd
 
 DEFAULT_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_level",
                     "ikm_trend", "penunjang_share")
-# Words for a cluster centre (was PHRASES here): the catalog's typology entries
-# (analysis/narrative/words/typology.toml), put together by sentences.cluster_description.
+# Words for a cluster centre: the catalog's typology entries (narrative/words/typology.toml),
+# put together from the z_<feature> columns by sentences.cluster_description when shown.
 
 
 @dataclass
 class Typology:
-    assignments: pd.DataFrame          # unit_id, cluster, description_id, description_en
+    assignments: pd.DataFrame          # unit_id, cluster
     k_table: pd.DataFrame              # k, silhouette, chosen
     k: int
     silhouette: float
-    clusters: pd.DataFrame             # cluster, n_units, description_id/en, centre z-values
+    clusters: pd.DataFrame             # cluster, n_units, centre z-values (z_<feature>)
     features: pd.DataFrame             # per-unit raw features used
     notes: list[str] = field(default_factory=list)
 
@@ -52,21 +54,15 @@ def unit_features(panel: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _describe(z: pd.Series, threshold: float = 0.5) -> tuple[str, str]:
-    """Words (id, en) for one standardized centre (see sentences.cluster_description)."""
-    from analysis.narrative.sentences import cluster_description
-
-    return cluster_description(z, threshold)
-
-
 def typology(panel: pd.DataFrame, features=DEFAULT_FEATURES, k_range=range(2, 7),
              seed: int = 0, n_init: int = 20) -> Typology:
     """KMeans on standardized per-unit features, k chosen by the highest silhouette.
 
     Units lacking an IKM feature (not front-line units: no SKM survey) are placed at the
     average (z = 0) on those features, so they are clustered on the rest; units lacking any
-    other feature are left out. ``notes`` says how many of each. Descriptions are generated
-    from the sign and size of the standardized cluster centres."""
+    other feature are left out. ``notes`` says how many of each. The clusters are given by
+    their standardized centres (``z_<feature>``), from which their descriptions are made when
+    shown."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
@@ -114,13 +110,9 @@ def typology(panel: pd.DataFrame, features=DEFAULT_FEATURES, k_range=range(2, 7)
     labels = np.array([relabel[c] for c in km.labels_])
     clusters = []
     for old in order:
-        did, den = _describe(centres.iloc[old])
         clusters.append({"cluster": relabel[old], "n_units": int(sizes[old]),
-                         "description_id": did, "description_en": den,
                          **{f"z_{f}": float(centres.iloc[old][f]) for f in features}})
     clusters = pd.DataFrame(clusters)
     assign = pd.DataFrame({"unit_id": X["unit_id"].to_numpy(), "cluster": labels})
-    assign = assign.merge(clusters[["cluster", "description_id", "description_en"]],
-                          on="cluster", how="left")
     return Typology(assign, k_table, best, float(k_table["silhouette"].max()), clusters,
                     feats, notes)

@@ -373,3 +373,16 @@ def cluster_description(z, threshold: float = 0.5) -> tuple[str, str]:
     if not parts_id:
         return text("typology.average", "id"), text("typology.average", "en")
     return ", ".join(parts_id), ", ".join(parts_en)
+
+
+def describe_clusters(typology):
+    """The typology table (``typology``: one row per unit or per cluster, with the cluster's
+    standardized centre in ``z_<feature>`` columns) with the words of each cluster added as
+    ``description_id`` and ``description_en`` (:func:`cluster_description`). The fitted table
+    holds numbers only; its words are made here, when it is shown."""
+    zcols = [c for c in typology.columns if str(c).startswith("z_")]
+    words = {cl: cluster_description(g[zcols].iloc[0].astype(float).rename(lambda c: c[2:]))
+             for cl, g in typology.groupby("cluster", sort=True)} if len(typology) else {}
+    return typology.assign(
+        description_id=[words[c][0] for c in typology["cluster"]] if words else [],
+        description_en=[words[c][1] for c in typology["cluster"]] if words else [])

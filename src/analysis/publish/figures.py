@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.methods import models
-from analysis.narrative import fmt
+from analysis.narrative import fmt, sentences
 from analysis.narrative.catalog import category
 from analysis.narrative.labels import label
 from analysis.publish import plots
@@ -157,7 +157,7 @@ def fig_typology(res: Results):
                                                   on="unit_id")
     feats = feats.merge(res.summary[["unit_id", "cut_2020_pct"]], on="unit_id", how="left")
     col = "description_" + lang
-    desc = res.typology.groupby("cluster")[col].first()
+    desc = sentences.describe_clusters(res.typology).groupby("cluster")[col].first()
     with plots.style_context():
         fig, ax = plt.subplots(figsize=(7.5, 4.8))
         for i, (cl, g) in enumerate(feats.groupby("cluster", sort=True)):

@@ -314,7 +314,7 @@ def typology_summary(res: Results) -> pd.DataFrame:
     typ = res.typology
     if typ.empty or "cluster" not in typ:
         return pd.DataFrame()
-    col = "description_" + res.lang
+    typ, col = sentences.describe_clusters(typ), "description_" + res.lang
     rows = []
     for cl, g in typ.groupby("cluster", sort=True):
         names = [res.name(u) for u in g["unit_id"]]

@@ -468,7 +468,7 @@ def summary_tables(tables: dict[str, pd.DataFrame], truth: dict | None = None
     s["cut_rank"] = s["cut_2020"].rank(method="min")
     typ = tables.get("typology")
     if typ is not None and not typ.empty:
-        t = typ.set_index("unit_id")[["cluster", "description_id", "description_en"]]
+        t = sentences.describe_clusters(typ).set_index("unit_id")[["cluster", "description_id", "description_en"]]
         t = t.rename(columns={"description_id": "cluster_label_id",
                               "description_en": "cluster_label_en"})
         s = s.join(t, on="unit_id")

@@ -11,7 +11,9 @@
 maps their headers to the canonical columns through a layout mapping
 (``analysis/resources/mappings/*.toml``), validates every row (problems name file, sheet,
 row, column and value), writes ``data/user/<table>.parquet`` with provenance ``user`` and
-rebuilds the processed tables, all or nothing. See ``docs/importing.md``.
+rebuilds the processed tables, all or nothing. The rebuild is the whole build, which is declared
+above the stages: call :func:`analysis.pipeline.import_files` (it passes ``rebuild=``). See
+``docs/importing.md``.
 """
 
 from __future__ import annotations

@@ -68,13 +68,16 @@ def _year_of(path: Path) -> int:
 
 
 def import_apbd(kind: str, files: list[str | Path], data_dir: str | Path | None = None,
-                dry_run: bool = False) -> ApbdReport:
-    """Import national APBD files of ``kind`` (``apbd-kabkota`` or ``apbd-provinsi``)."""
-    from analysis.data import build, locking, national
-    from analysis.data.importers.store import _build_settings
+                dry_run: bool = False, rebuild=None) -> ApbdReport:
+    """Import national APBD files of ``kind`` (``apbd-kabkota`` or ``apbd-provinsi``).
+    ``rebuild``: the whole build (``analysis.pipeline.build``; needed unless ``dry_run``),
+    as ``analysis.pipeline.import_apbd`` passes it."""
+    from analysis.data import locking, national
+    from analysis.data.importers.store import _build_settings, check_rebuild
 
     if kind not in LEVELS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(LEVELS)}")
+    check_rebuild(rebuild, dry_run)
     level = LEVELS[kind]
     data_dir = Path(data_dir).expanduser().resolve() if data_dir else config.data_dir()
     ndir = national.national_dir(data_dir)
@@ -123,12 +126,13 @@ def import_apbd(kind: str, files: list[str | Path], data_dir: str | Path | None 
     if dry_run:
         return report
     with locking.data_lock(data_dir, f"import {kind}"):
-        _stage_build_commit(data_dir, staged, build, _build_settings(data_dir))
+        _stage_build_commit(data_dir, staged, rebuild, _build_settings(data_dir))
     report.written = True
     return report
 
 
-def _stage_build_commit(data_dir: Path, files: dict[str, Path], build, settings: dict) -> None:
+def _stage_build_commit(data_dir: Path, files: dict[str, Path], rebuild, settings: dict
+                        ) -> None:
     """Build in a staging copy with the new files; then move files and processed/ in place."""
     from analysis.data import national
 
@@ -143,7 +147,7 @@ def _stage_build_commit(data_dir: Path, files: dict[str, Path], build, settings:
         sdir.mkdir(parents=True, exist_ok=True)
         for name, src in files.items():
             shutil.copyfile(src, sdir / name)
-        build.build(stage, **settings)
+        rebuild(stage, **settings)
         udir = data_dir / "user" / national.USER_DIR
         udir.mkdir(parents=True, exist_ok=True)
         moved: list[tuple[Path, Path | None]] = []

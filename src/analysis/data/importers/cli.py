@@ -17,11 +17,12 @@ def _cmd_import(args) -> int:
             from analysis.data.importers.apbd import import_apbd
 
             report = import_apbd(args.kind, args.files, data_dir=args.data_dir,
-                                 dry_run=args.dry_run)
+                                 dry_run=args.dry_run, rebuild=args.rebuild)
         else:
             report = import_files(args.kind, args.files, region=args.region, unit=args.unit,
                                   year=args.year, mapping=args.mapping, sheet=args.sheet,
-                                  dry_run=args.dry_run, data_dir=args.data_dir)
+                                  dry_run=args.dry_run, data_dir=args.data_dir,
+                                  rebuild=args.rebuild)
     except InputError as exc:
         rep = getattr(exc, "report", None)
         if rep is not None:
@@ -36,7 +37,9 @@ def _cmd_import(args) -> int:
     return 0
 
 
-def register_cli(sub) -> None:
+def register_cli(sub, rebuild=None) -> None:
+    """The ``import`` command; ``rebuild``: the whole build (``analysis.pipeline`` registers
+    this command with ``pipeline.build``)."""
     p = sub.add_parser(
         "import", help="import the regency's own files (budget, innovations, skm, service, "
                        "leadership, indicators) as user data and rebuild",
@@ -60,4 +63,4 @@ def register_cli(sub) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="check and show what would change; write nothing")
     p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
-    p.set_defaults(func=_cmd_import)
+    p.set_defaults(func=_cmd_import, rebuild=rebuild)

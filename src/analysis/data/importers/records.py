@@ -34,8 +34,8 @@ from analysis.data.importers.rows import (
     sheet_year,
     year_rule,
 )
+from analysis.data import skm
 from analysis.data.schema import SKM_ELEMENTS
-from analysis.methods import ikm
 
 # --------------------------------------------------------------------------------------------
 # innovations
@@ -223,8 +223,8 @@ def convert_skm(parts: list[Part], ctx: Context) -> pd.DataFrame:
     respondent with any invalid answer is left out of the table; every invalid answer and
     every such respondent is counted in the report. The report also gives each unit-year's
     IKM by the rule of ``ikm.py`` (invalid answers missing for their element only, all
-    respondents kept) next to the IKM of the stored respondents, so the effect of the rule is
-    visible."""
+    respondents kept; the index itself is :func:`analysis.data.skm.index_from_responses`)
+    next to the IKM of the stored respondents, so the effect of the rule is visible."""
     rep = ctx.report
     kept, raw = [], []
     for part in parts:
@@ -269,11 +269,11 @@ def convert_skm(parts: list[Part], ctx: Context) -> pd.DataFrame:
 
 def _ikm_note(raw: pd.DataFrame, kept: pd.DataFrame, rep: Report) -> None:
     try:
-        by_rule = ikm.ikm_from_responses(raw).set_index(["unit_id", "year"])
+        by_rule = skm.index_from_responses(raw).set_index(["unit_id", "year"])
     except ValueError as exc:
         rep.notes.append(f"IKM by the ikm.py rule not computable: {exc}")
         return
-    stored = (ikm.ikm_from_responses(kept).set_index(["unit_id", "year"])
+    stored = (skm.index_from_responses(kept).set_index(["unit_id", "year"])
               if not kept.empty else pd.DataFrame(columns=["ikm_rounded", "n"]))
     for (uid, year), r in by_rule.iterrows():
         s = stored["ikm_rounded"].get((uid, year), float("nan"))

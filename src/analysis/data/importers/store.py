@@ -7,7 +7,9 @@ How nothing already imported can be damaged by a failed import:
    whole import; nothing is written.
 2. The merged user table is written into a private staging folder (``data/interim/.import-*``,
    holding a copy of ``external/`` and of the current user tables) and the processed tables
-   are built there with the settings of the last build (seed, simulated or not, years).
+   are built there with the settings of the last build (seed, simulated or not, years), by
+   the ``rebuild`` the caller gives (the whole build with its steps: ``analysis.pipeline``
+   passes ``pipeline.build``; data/ does not import the steps of later stages).
 3. Only when that build succeeds: the user table is replaced (one atomic rename), then the
    staged ``processed/`` replaces the old one (rename; the old is kept aside until the new is
    in place). If this step fails the previous user table is put back.
@@ -21,12 +23,13 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from analysis import config
-from analysis.data import build, locking, store
+from analysis.data import locking, store
 from analysis.data.importers import kinds
 from analysis.data.importers.mapping import Mapping, load, locate
 from analysis.data.importers.read import ReadError, norm, read_file
@@ -45,6 +48,17 @@ REPLACE_KEYS = {
     "indicators": ["region_code", "entity", "year", "framework", "indicator_key"],
 }
 KINDS = list(kinds.CONVERTERS)
+
+Rebuild = Callable[..., object]
+"""``rebuild(data_dir, seed=..., simulated=..., years=...)``: the whole build into
+``data_dir`` (``analysis.pipeline.build``)."""
+
+
+def check_rebuild(rebuild: Rebuild | None, dry_run: bool) -> None:
+    if rebuild is None and not dry_run:
+        raise ValueError("an import rebuilds the processed tables: pass rebuild= (the whole "
+                         "build, analysis.pipeline.build), or call analysis.pipeline."
+                         "import_files / import_apbd")
 
 
 def _fail(report: Report, table: str) -> InputError:
@@ -233,15 +247,18 @@ def csv_shape_problems(sh, loc) -> list[Problem]:
 def import_files(kind: str, files: list[str | Path], *, region: str = config.REGION_BATANG,
                  unit: str | None = None, year: int | None = None, mapping: str | None = None,
                  sheet: str | None = None, dry_run: bool = False,
-                 data_dir: str | Path | None = None) -> Report:
+                 data_dir: str | Path | None = None, rebuild: Rebuild | None = None) -> Report:
     """Import ``files`` of ``kind`` (budget, innovations, skm, service, leadership,
     indicators).
 
     Returns the :class:`Report`. Raises :class:`~analysis.data.schema.InputError` (with the
-    report as ``.report``) when any row is rejected; then nothing is written.
+    report as ``.report``) when any row is rejected; then nothing is written. ``rebuild``:
+    the whole build, ``rebuild(data_dir, **settings)`` (``analysis.pipeline.build``; needed
+    unless ``dry_run``). ``analysis.pipeline.import_files`` passes it.
     """
     if kind not in kinds.CONVERTERS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    check_rebuild(rebuild, dry_run)
     data_dir = Path(data_dir).expanduser().resolve() if data_dir else config.data_dir()
     table, convert = kinds.CONVERTERS[kind]
     if mapping:
@@ -327,15 +344,15 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
     report.data = new
 
     if dry_run:
-        return _merge_and_write(report, new, table, data_dir, dry_run=True)
+        return _merge_and_write(report, new, table, data_dir, dry_run=True, rebuild=rebuild)
     # one writer at a time: the user table is read, merged and replaced under the data lock,
     # so two imports into one table both land (the second waits and says so on stderr)
     with locking.data_lock(data_dir, f"import {kind}"):
-        return _merge_and_write(report, new, table, data_dir, dry_run=False)
+        return _merge_and_write(report, new, table, data_dir, dry_run=False, rebuild=rebuild)
 
 
 def _merge_and_write(report: Report, new: pd.DataFrame, table: str, data_dir: Path,
-                     dry_run: bool) -> Report:
+                     dry_run: bool, rebuild: Rebuild | None) -> Report:
     udir = data_dir / "user"
     old_path = udir / f"{table}.parquet"
     old = pd.read_parquet(old_path) if old_path.is_file() else None
@@ -355,7 +372,7 @@ def _merge_and_write(report: Report, new: pd.DataFrame, table: str, data_dir: Pa
     stage = _stage(data_dir, table, merged)
     try:
         try:
-            build.build(stage, **_build_settings(data_dir))
+            rebuild(stage, **_build_settings(data_dir))
         except InputError as exc:
             report.problems += exc.problems
             raise _fail(report, table) from None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.narrative.sentences import claim_of
+from analysis.narrative.sentences import claim_of, scenario_sentence
 from analysis.publish import plots
 from analysis.publish.explore.context import (
     Context,
@@ -91,8 +91,8 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
                      _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
-    # the sentences come from models.scenario (one source of wording, in both languages)
-    lines = [getattr(r, f"statement_{ctx.lang}") for r in sc.itertuples()]
+    # the sentences: sentences.scenario_sentence on models.scenario's numbers (one wording)
+    lines = [scenario_sentence(r, ctx.lang, simulated=r.dataset == "simulated") for r in sc.itertuples()]
     k = n_tests(model_results)
     for r in sc.itertuples():
         coef = model_results[(model_results["outcome"] == r.outcome)

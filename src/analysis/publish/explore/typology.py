@@ -67,7 +67,7 @@ def typology_clusters(ctx: Context, typology: pd.DataFrame) -> Result:
     sim = is_simulated(typology)
     names = unit_names(ctx)
     zcols = [c for c in typology.columns if c.startswith("z_")]
-    cl = typology.groupby("cluster").agg(n=("unit_id", "size"),
+    cl = sentences.describe_clusters(typology).groupby("cluster").agg(n=("unit_id", "size"),
                                          desc=(f"description_{ctx.lang}", "first"),
                                          members=("unit_id", lambda s: ", ".join(sorted(s))))
     centres = typology.groupby("cluster")[zcols].first()

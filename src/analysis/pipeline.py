@@ -1,0 +1,180 @@
+"""The build's steps, in order, above every stage.
+
+``python -m analysis build`` assembles and validates the input tables (``data/build.py``),
+then runs the derived steps below, once per build ("compute once, render many"), and writes
+every table at once. The steps reach into every stage (methods, publish, data), so they are
+declared here, above the stages (``analysis.stages``), and handed to
+:func:`analysis.data.build.build`; no stage imports a later one to run them.
+
+A :class:`Step` is a name, a function ``func(tables, truth) -> {table: frame}``, the tables it
+reads (``inputs``: it is given only those) and the tables it may write (``outputs``: anything
+else it returns is an error), in the spirit of Kedro's ``node(func, inputs, outputs)``. The
+function is written ``"module:function"`` and imported when the step runs, so the "up to
+date" check of an unchanged build imports neither pandas nor any table module.
+
+The import command (``python -m analysis import``) rebuilds with these steps too: the
+importers (``data/importers/``) take the rebuild as an argument (:func:`import_files`,
+:func:`import_apbd` pass :func:`build`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from analysis import config
+from analysis.data import build as data_build
+
+# the base tables data/build.assemble() makes, the inputs of the first steps
+INPUT_TABLES = ("units", "reference", "region_finance", "innovations", "service", "budget",
+                "skm_responses", "leadership", "indicators", "deflator")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One derived step of the build: ``func(tables, truth)`` on the tables named in
+    ``inputs`` (those that exist), returning some of ``outputs`` (and optionally
+    ``"__info__"``: a dict stored in the manifest under ``derived_info[name]``).
+
+    ``func``: a callable or ``"module:function"`` (imported when the step runs).
+    ``optional``: a ValueError means "not estimable with this data": the build goes on
+    without the step's tables and says so (``derived_notes``).
+    ``data_dir``: the function takes the build's data folder as ``data_dir=`` (steps that
+    read their own input files)."""
+    name: str
+    func: str | Callable
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    optional: bool = False
+    data_dir: bool = False
+
+    @property
+    def target(self) -> str:
+        if isinstance(self.func, str):
+            return self.func
+        return f"{self.func.__module__}:{self.func.__qualname__}"
+
+    @property
+    def spec(self) -> str:
+        """What the build key hashes: name, function, inputs, outputs and flags."""
+        flags = "".join((" optional" if self.optional else "", " data_dir" if self.data_dir
+                         else ""))
+        return (f"{self.name} = {self.target}({', '.join(self.inputs)}) -> "
+                f"{', '.join(self.outputs)}{flags}")
+
+    def load(self) -> Callable:
+        if not isinstance(self.func, str):
+            return self.func
+        mod, _, attr = self.func.partition(":")
+        return getattr(importlib.import_module(mod), attr)
+
+    def run(self, tables: dict, truth: dict, data_dir: Path | str | None = None) -> dict:
+        fn = self.load()
+        given = {k: tables[k] for k in self.inputs if k in tables}
+        out = dict(fn(given, truth, **({"data_dir": data_dir} if self.data_dir else {})))
+        extra = sorted(set(out) - set(self.outputs) - {"__info__"})
+        if extra:
+            raise RuntimeError(f"build step {self.name!r} ({self.target}) returned table(s) "
+                               f"it does not declare: {', '.join(extra)}")
+        return out
+
+
+STEPS: tuple[Step, ...] = (
+    Step("panel", "analysis.methods.measures:build_panel",
+         inputs=("units", "budget", "deflator", "innovations", "service", "skm_responses",
+                 "leadership"),
+         outputs=("panel",)),
+    Step("models", "analysis.methods.models:fit_all",
+         inputs=("panel",),
+         outputs=("model_results", "event_study", "lag_results", "typology", "typology_k",
+                  "resilience"),
+         optional=True),
+    Step("summaries", "analysis.publish.report:summary_tables",
+         inputs=("panel", "typology", "resilience"),
+         outputs=("unit_summary", "regency_year")),
+    Step("national", "analysis.data.national:build_tables",
+         inputs=("deflator",),
+         outputs=("pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched", "pemda_year"),
+         data_dir=True),
+)
+"""The derived steps, in the order they run (each sees the tables of the steps before it)."""
+
+NOT_TABLE_MODULES = ("analysis.__main__", "analysis.cli", "analysis.pipeline",
+                     "analysis.stages", "analysis.publish.render", "analysis.publish.engine",
+                     "analysis.publish.executors", "analysis.publish.index",
+                     "analysis.publish.kernel", "analysis.data.locking",
+                     "analysis.publish.present", "analysis.publish.explore")
+"""Package modules (with their submodules) that never compute a table: their source is not
+part of the build key (``manifest["code"]``). The steps themselves are (``spec``)."""
+
+
+def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
+          simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
+          force: bool = False, steps: tuple[Step, ...] = STEPS) -> data_build.BuildResult:
+    """The whole build (``python -m analysis build``): every processed table from the inputs,
+    through :data:`STEPS`; incremental and all-or-nothing (:func:`analysis.data.build.build`)."""
+    return data_build.build(data_dir, seed=seed, simulated=simulated, years=years,
+                            force=force, steps=steps, not_table_modules=NOT_TABLE_MODULES)
+
+
+def import_files(kind: str, files, **kwargs):
+    """:func:`analysis.data.importers.import_files`, rebuilding with :func:`build`."""
+    from analysis.data.importers import store
+
+    return store.import_files(kind, files, rebuild=build, **kwargs)
+
+
+def import_apbd(kind: str, files, **kwargs):
+    """:func:`analysis.data.importers.apbd.import_apbd`, rebuilding with :func:`build`."""
+    from analysis.data.importers import apbd
+
+    return apbd.import_apbd(kind, files, rebuild=build, **kwargs)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _cmd_build(args) -> int:
+    res = build(args.data_dir, seed=args.seed, simulated=not args.no_simulated,
+                force=args.force)
+    if not res.built:
+        print(f"up to date: nothing to build (last built {res.manifest.get('built_at')}, "
+              f"same inputs, settings and code; --force rebuilds) -> {res.out_dir}")
+        return 0
+    if res.reasons:
+        print("building: " + "; ".join(res.reasons))
+    print(f"Built {len(res.tables)} tables in {res.seconds:.2f} s -> {res.out_dir}")
+    print(data_build.format_summary(res.manifest))
+    return 0
+
+
+def _cmd_summary(args) -> int:
+    from analysis.data import store
+
+    print(data_build.format_summary(store.load_manifest(args.data_dir)))
+    return 0
+
+
+def register_cli(sub) -> None:
+    """The ``build`` and ``summary`` commands."""
+    p = sub.add_parser("build", help="build the processed tables (data/processed/)")
+    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED,
+                   help=f"seed of the simulated panel (default {config.DEFAULT_SEED})")
+    p.add_argument("--no-simulated", action="store_true",
+                   help="public (and user) data only, no simulated panel")
+    p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
+    p.add_argument("--force", action="store_true",
+                   help="build even when inputs, settings and code are unchanged")
+    p.set_defaults(func=_cmd_build)
+    s = sub.add_parser("summary", help="print what the last build produced, per provenance")
+    s.add_argument("--data-dir", default=None)
+    s.set_defaults(func=_cmd_summary)
+
+
+def register_import_cli(sub) -> None:
+    """The ``import`` command (``data/importers/cli.py``), rebuilding with :func:`build`."""
+    from analysis.data.importers.cli import register_cli as register
+
+    register(sub, rebuild=build)
