@@ -231,10 +231,9 @@ def ledger_beside(ctx: Context, res: pd.DataFrame) -> list[str]:
     differ. The verdict itself is never computed here."""
     from analysis.data import store
     from analysis.methods import ledger as L
-    from analysis.publish.explore.loading import ledger, panel_years
 
     try:
-        book = ledger(ctx)
+        book = store.load_table("findings", ctx.data_dir)
     except store.NotBuiltError:
         book = None
     lines = [ctx.t("explore.evidence.ledger.exploratory")]
@@ -253,6 +252,8 @@ def ledger_beside(ctx: Context, res: pd.DataFrame) -> list[str]:
                                {"p_value": row["p_value"], "p_adjusted": row["p_adjusted"],
                                 "n_tests": k}, ctx.lang)))
     if k:
-        p0, p1 = panel_years(ctx)
-        lines.append(ctx.t("explore.evidence.ledger.why", k=k, p0=p0, p1=p1))
+        years = store.load_table("panel", ctx.data_dir,
+                                 filters=[("region_code", "==", ctx.region)])["year"]
+        lines.append(ctx.t("explore.evidence.ledger.why", k=k, p0=int(years.min()),
+                           p1=int(years.max())))
     return lines
