@@ -46,13 +46,15 @@ def test_same_numbers_as_the_package_estimator(sim, vcov):
     assert mine["note"].iloc[0].startswith("CRV3" if vcov is None else "CRV1")
 
 
-def test_tidy_columns_holm_and_coef_plot(sim):
+def test_tidy_columns_no_verdict_and_coef_plot(sim):
     panel, _ = sim
     res = F.tidy(F.fit(MAIN, panel))
     for col in ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n_obs",
-                "n_clusters", "p_adjusted", "n_tests", "provenance"):
+                "n_clusters", "provenance"):
         assert col in res.columns
-    assert (res["n_tests"] == 3).all() and (res["p_adjusted"] >= res["p_value"]).all()
+    # a live refit is exploration: raw p-values only, no family adjustment, no verdict
+    assert not {"p_adjusted", "n_tests", "verdict"} & set(res.columns)
+    assert ((res["n_clusters"] > 0) & (res["n_clusters"] <= panel["unit_id"].nunique())).all()
     assert "planted" not in res.columns  # no truth given
     assert set(res["provenance"]) == {"simulated"}
     fig = plots.coef_plot(res, lang="en")
@@ -76,6 +78,9 @@ def test_vcov_choices(sim):
     assert (crv3["std_error"] != crv1["std_error"]).all()
     iid = F.tidy(F.fit("ikm ~ dlog_budget_lag1 | unit_id + year", panel, vcov="iid"))
     assert iid["note"].iloc[0].startswith("iid")
+    # notes that fit the method: no cluster caveat on unclustered errors, and the OPDs counted
+    assert "few clusters" not in iid["note"].iloc[0]
+    assert int(iid["n_clusters"].iloc[0]) == panel.dropna(subset=["ikm"])["unit_id"].nunique()
     with pytest.raises(ValueError, match="vcov type must be one of"):
         F.fit(MAIN, panel, vcov={"CRV9": "unit_id"})
     with pytest.raises(ValueError, match="unknown column.*in vcov: opd"):

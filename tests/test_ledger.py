@@ -105,3 +105,26 @@ def test_ledger_rows_declared_and_consistent_with_every_table(built_data_dir):
     pt = book[book["kind"] == "pretrend"].iloc[0]
     assert bool(es["pretrend_flagged"].iloc[0]) == (pt["verdict"] == "flagged")
     assert (pt["verdict"] == "flagged") == (pt["p_adjusted"] < 0.05)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_deck_and_brief_state_the_ledgers_verdicts(built_data_dir, lang):
+    """The presentation's findings (the deck's slides and the brief read them) word every
+    effect they show with the ledger's verdict for that term, and name no office the ledger
+    does not name."""
+    from analysis.narrative.catalog import text
+    from analysis.publish import findings
+
+    res = findings.load(built_data_dir, lang=lang)
+    book = store.load_table("findings", built_data_dir)
+    said = " ".join(f["sentence"] for f in findings.findings(res))
+    for outcome, (model, term, _m) in findings.EFFECT_SPECS.items():
+        row = ledger.lookup(book, outcome, term, model)
+        key = {"claimed": "claimed", "raw only": "raw", "not claimed": "not_claimed"}[
+            row["verdict"]]
+        phrase = text(f"sent.testing.{key}", lang, p=sentences.peq(row["p_value"], lang),
+                      pa=sentences.peq(row["p_adjusted"], lang), k=int(row["family_size"]))
+        assert phrase in said, (outcome, phrase)
+    offices = book[book["kind"] == "office"]
+    for r in offices[~offices["verdict"].isin(["above", "below"])].itertuples():
+        assert res.name(r.unit_id) + " +" not in said and res.name(r.unit_id) + " −" not in said

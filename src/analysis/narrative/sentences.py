@@ -111,7 +111,7 @@ def testing_phrase(row, lang: str) -> str:
     if not k or _missing(pa):
         return text("sent.testing.none", lang)
     p = _get(row, "p_value")
-    c = claim(p, pa)
+    c = claim_of(row)  # the ledger's verdict where the row carries it
     key = {"yes": "claimed", "raw": "raw", "no": "not_claimed"}[c]
     return text(f"sent.testing.{key}", lang, p=peq(p, lang), pa=peq(pa, lang), k=k)
 

@@ -157,8 +157,10 @@ def coef(res: Results, model: str, outcome: str, term: str) -> pd.Series | None:
 
 
 def _pvals(c) -> dict:
-    """Raw and Holm-adjusted p-value of a coefficient row and the family size."""
-    return {"p_value": float(c.get("p_value", np.nan)),
+    """Raw and Holm-adjusted p-value of a coefficient row, the family size and the findings
+    ledger's verdict (read, never recomputed)."""
+    return {"verdict": str(c.get("verdict", "") or ""),
+            "p_value": float(c.get("p_value", np.nan)),
             "p_adjusted": float(c.get("p_adjusted", np.nan)),
             "n_tests": int(c["n_tests"]) if "n_tests" in c and not pd.isna(c["n_tests"]) else 0}
 
