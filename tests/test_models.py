@@ -383,7 +383,8 @@ def test_fit_all_tables(built_tables):
     assert set(out) == {"model_results", "event_study", "lag_results", "typology", "typology_k",
                         "resilience", "findings"}
     for name, df in out.items():
-        assert len(df) > 0 and (df["dataset"] == "simulated").all(), name
+        label = df["provenance"] if name == "findings" else df["dataset"]
+        assert len(df) > 0 and (label == "simulated").all(), name
     assert out["model_results"]["estimate"].notna().all()
     assert out["model_results"]["note"].str.contains("CRV3").all()
 

@@ -237,6 +237,11 @@ def test_sentences_carry_intervals_in_both_languages(built):
         fs = findings.findings(res)
         assert len(fs) == 5
         for f in fs[1:]:
+            if f["key"] == "resilience" and "95%" not in f["sentence"]:
+                # no office is named (the ledger's simultaneous intervals name none): then
+                # there is no interval to print, and the sentence says how many were judged
+                assert "0 " in f["sentence"], f
+                continue
             assert "95%" in f["sentence"] and word in f["sentence"], f
         assert all(s for s in findings.scenario_sentences(res))
     id_text = findings.findings(findings.load(built, "id"))[1]["sentence"]
@@ -270,7 +275,8 @@ def test_brief_and_deck_escape_a_hostile_unit_name(built):
 
     hostile = "<script>alert(1)</script>"
     res = findings.load(built, "en")
-    top = findings.resilience_frame(res).iloc[0]["unit_id"]
+    # the OPD with the deepest 2020 cut is named on the brief's first finding
+    top = res.summary.sort_values("cut_2020_pct").iloc[0]["unit_id"]
     res.units = res.units.copy()
     res.units.loc[res.units["unit_id"] == top, ["abbreviation", "name"]] = hostile
     page = brief.brief_html(res)
