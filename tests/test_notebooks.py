@@ -14,11 +14,14 @@ import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
+import pandas as pd
 import papermill as pm
 import pytest
 from conftest import copy_data
 
 from analysis import config
+from analysis.methods.typology import DEFAULT_FEATURES
 from analysis.publish import kernel
 
 NB_DIR = config.notebooks_dir()
@@ -135,7 +138,14 @@ def test_title_question_and_parameters_cell(path):
 RESEARCH = [p for p in NOTEBOOKS if not p.name.startswith("6.0")]
 # notebooks whose main models are fitted live from a formula in a visible cell
 FORMULA = ("2.0", "2.1", "3.0", "5.0")
-MAX_CODE_LINES = 8
+MODEL_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith(FORMULA)]
+MAX_CODE_LINES = 25
+# the package's notebook helpers: at most this share of a model notebook's code statements
+HELPERS = ("explore", "peers")
+MAX_HELPER_SHARE = 0.40
+# the columns of the estimate table a model notebook displays (the tidy result)
+ESTIMATE_COLUMNS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
+                    "n_clusters")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
@@ -156,9 +166,10 @@ def test_introduced_cells_no_paths_and_stripped(path):
 
 
 @pytest.mark.parametrize("path", RESEARCH, ids=[p.name for p in RESEARCH])
-def test_research_cells_are_short_and_end_with_try_this(path):
-    """QuantEcon style: every code cell a few lines a researcher can read and change, each
-    introduced by a markdown sentence in both languages; the last cell proposes variations."""
+def test_research_cells_are_readable_and_end_with_try_this(path):
+    """QuantEcon style: every code cell short enough to read and change (at most
+    ``MAX_CODE_LINES`` non-blank lines), each introduced by a markdown sentence in both
+    languages; the last cell proposes variations."""
     nb = nbformat.read(path, as_version=4)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
@@ -171,6 +182,219 @@ def test_research_cells_are_short_and_end_with_try_this(path):
     assert last.cell_type == "markdown" and "Coba ini / Try this" in last.source
     items = [ln for ln in last.source.splitlines() if ln.startswith("- ")]
     assert 3 <= len(items) <= 4, items
+
+
+def _analysis_cells(nb) -> list:
+    """The code cells that count: every code cell but the parameters cell."""
+    return [c for c in _code(nb) if "parameters" not in c.metadata.get("tags", [])]
+
+
+def helper_share(nb) -> tuple[int, int]:
+    """(helper calls, code statements) of a notebook, counted with ``ast``.
+
+    Statements: every ``ast.stmt`` node of every code cell except the parameters cell,
+    nested ones included (a ``for`` and each statement of its body), imports excluded.
+    Helper calls: every call ``explore.<name>(...)`` or ``peers.<name>(...)``, nested ones
+    included (``explore.show(explore.caveats(...))`` is two)."""
+    helpers = statements = 0
+    for cell in _analysis_cells(nb):
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.stmt) and not isinstance(node, ast.Import | ast.ImportFrom):
+                statements += 1
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in HELPERS):
+                helpers += 1
+    return helpers, statements
+
+
+@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+def test_helper_calls_are_at_most_40_percent_of_the_code(path):
+    """The research is in view: package helpers (``explore.*``, ``peers.*``: display,
+    bilingual words, loading) make at most 40 % of a model notebook's code statements; the
+    model columns, the formula, the fit and the estimate table are the notebook's own code."""
+    helpers, statements = helper_share(nbformat.read(path, as_version=4))
+    assert helpers <= MAX_HELPER_SHARE * statements, \
+        f"{helpers} helper calls in {statements} statements ({helpers / statements:.0%})"
+
+
+EQUATION = re.compile(r"\$\$?([^$]+?)\$\$?")
+
+
+@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+def test_model_notebook_states_its_estimand(path):
+    """A markdown cell states the estimand as an equation (``$...$`` holding ``=``) and names
+    its symbols in words (a bullet list after it)."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "markdown"
+             and any("=" in m for m in EQUATION.findall(c.source))]
+    assert cells, "no markdown cell with an equation"
+    assert any(re.search(r"^- .*\$\\?\w", c, re.M) for c in cells), \
+        "the equation's symbols are not named in a list"
+
+
+def _root(node) -> str | None:
+    """The name an expression starts from: ``res`` for ``res[cols].round(3)``."""
+    while isinstance(node, ast.Subscript | ast.Attribute | ast.Call):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _tidy_names(tree) -> set[str]:
+    """Names bound to a tidy result: assigned from ``tidy(...)``/``cumulative(...)``, or from
+    ``pd.concat`` of such names (``rows += [...]`` included)."""
+    names: set[str] = set()
+    assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign | ast.AugAssign)]
+    changed = True
+    while changed:
+        changed = False
+        for node in assigns:
+            calls = {_root(c.func) if isinstance(c.func, ast.Name) else c.func.attr
+                     for c in ast.walk(node.value) if isinstance(c, ast.Call)
+                     and isinstance(c.func, ast.Name | ast.Attribute)}
+            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            if calls & {"tidy", "cumulative"} or ("concat" in calls and used & names):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    if isinstance(t, ast.Name) and t.id not in names:
+                        names.add(t.id)
+                        changed = True
+    return names
+
+
+def estimate_cells(nb) -> list[int]:
+    """Indexes of the cells that display the estimate table itself. The rule: the cell ends
+    with a bare expression (what Jupyter displays as the cell's result) that starts from a
+    name bound to a tidy result (:func:`_tidy_names`), and the cell names the columns
+    ``ESTIMATE_COLUMNS`` (the selection shown)."""
+    cells = _analysis_cells(nb)
+    names = _tidy_names(ast.parse("\n".join(c.source for c in cells)))
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell not in cells:
+            continue
+        body = ast.parse(cell.source).body
+        if not body or not isinstance(body[-1], ast.Expr) or _root(body[-1].value) not in names:
+            continue
+        strings = {n.value for n in ast.walk(ast.parse(cell.source))
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        if set(ESTIMATE_COLUMNS) <= strings:
+            out.append(i)
+    return out
+
+
+@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+def test_model_notebook_displays_its_estimate_table(path):
+    """The fitted model is shown as a DataFrame (the tidy result, see
+    :func:`estimate_cells`) before any generated wording about it: no ``explore.*`` call
+    comes between the fit and that table."""
+    nb = nbformat.read(path, as_version=4)
+    shown = estimate_cells(nb)
+    assert shown, "no cell displays the tidy result with the estimate columns"
+    first = shown[0]
+    fits = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "fit(" in c.source
+            and i <= first]
+    assert fits, "the estimate table is shown before any fit"
+    between = "\n".join(c.source for c in nb.cells[fits[-1]:first + 1] if c.cell_type == "code")
+    assert "explore." not in between, "generated wording before the estimate table"
+
+
+# the columns each model notebook builds in view (cell tagged "model-columns")
+BUILT_COLUMNS = {
+    "2.0-innovation-and-budget.ipynb": {"post", "cut_depth_2020", "cut_2020_x_post",
+                                        "acting_any"},
+    "2.1-service-and-budget.ipynb": {"dlog_budget_lag0", "dlog_budget_lag1",
+                                     "log_service_days"},
+    "3.0-typology-resilience.ipynb": {"acting_any", "log_service_days"},
+    "5.0-planning-scenarios.ipynb": {"post", "cut_depth_2020", "cut_2020_x_post",
+                                     "dlog_budget_lag1"},
+}
+
+
+def run_in_process(path: Path, params: dict, until) -> dict:
+    """Execute the notebook's code cells in this process (parameters cell first, then
+    ``params`` over it), up to and including the first cell for which ``until(cell)`` is
+    true; return the namespace. Displays go to stdout; figures are closed by the helpers."""
+    from IPython.display import display
+
+    nb = nbformat.read(path, as_version=4)
+    ns: dict = {"display": display}
+    for cell in _code(nb):
+        exec(compile(cell.source, f"{path.name}", "exec"), ns)
+        if "parameters" in cell.metadata.get("tags", []):
+            ns.update(params)
+        if until(cell):
+            return ns
+    raise AssertionError(f"{path.name}: no cell matched")
+
+
+def _columns_cell(cell) -> bool:
+    return "model-columns" in cell.metadata.get("tags", [])
+
+
+@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_model_columns_built_in_view_equal_the_package(path, which, data_dir):
+    """The model columns a notebook builds with pandas (its cell tagged ``model-columns``) are
+    exactly those of ``explore.model_panel`` (``fe.add_model_columns``, ``lags.add_lags`` and
+    ``acting_any`` on the whole panel, then the rows inside ``years``), on the default build,
+    with the default parameters and with the non-default years (lags reaching back before
+    the window)."""
+    from analysis.publish import explore
+
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params.update({k: v for k, v in OTHER[path.name].items() if k in ("years", "max_lag",
+                                                                            "unit_id")})
+    ns = run_in_process(path, params, _columns_cell)
+    mine = ns["panel"]
+    built = BUILT_COLUMNS[path.name]
+    assert built <= set(mine.columns)
+    ctx = explore.validate_params(str(data_dir), years=ns["years"])
+    ref = explore.model_panel(ctx, ns.get("max_lag", 2))
+    assert (mine["year"].min(), mine["year"].max()) == tuple(ns["years"])
+    keys = ["unit_id", "year"]
+    mine, ref = (d.set_index(keys).sort_index() for d in (mine, ref))
+    assert mine.index.equals(ref.index)
+    for col in mine.columns:
+        assert col in ref.columns, f"{col}: the package does not compute it"
+        pd.testing.assert_series_equal(mine[col], ref[col], check_dtype=False, obj=col)
+
+
+@pytest.mark.parametrize("which", ["default", pytest.param("other", marks=pytest.mark.slow)])
+def test_typology_features_in_view_match_the_build(which, data_dir):
+    """Notebook 3.0 standardizes the typology features with pandas: the mean z of each
+    cluster's members equals the centre the build's k-means stored (default and other
+    years; the latter refits the typology on the window, cached)."""
+    path = NB_DIR / "3.0-typology-resilience.ipynb"
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params["years"] = OTHER[path.name]["years"]
+    ns = run_in_process(path, params, lambda c: "centres = " in c.source)
+    assert len(ns["features"]) == ns["typology"]["unit_id"].nunique() > 0
+    np.testing.assert_allclose(ns["centres"].to_numpy(), ns["build"].to_numpy(), atol=1e-3)
+
+
+def test_scenario_in_view_equals_the_package(data_dir):
+    """Notebook 5.0 computes the scenario from the coefficients with numpy: the same numbers
+    as ``models.scenario`` (estimate and interval, every cut size)."""
+    from analysis.methods import models
+
+    path = NB_DIR / "5.0-planning-scenarios.ipynb"
+    ns = run_in_process(path, {"data_dir": str(data_dir), "cut_pct": 25.0,
+                               "cuts": [10, 40, -5]}, lambda c: "grid = " in c.source)
+    sc = models.scenario(ns["res"], ns["unit_id"], 25.0, ns["panel"]).set_index("outcome")
+    change = ns["change"]
+    for row, outcome in (("innovations_pct", "innovations"), ("ikm_points_next_year", "ikm")):
+        np.testing.assert_allclose(change.loc[row, ["estimate", "ci_low", "ci_high"]].to_numpy(
+            float), sc.loc[outcome, ["estimate", "ci_low", "ci_high"]].to_numpy(float))
+    base = sc.loc["innovations", "baseline"]
+    np.testing.assert_allclose(change.loc["innovations_per_year"].to_numpy(float),
+                               change.loc["innovations_pct"].to_numpy(float) * base / 100)
+    grid = ns["grid"].set_index("cut_pct")
+    for c in (10, 40, -5):
+        s = models.scenario(ns["res"], ns["unit_id"], c, ns["panel"]).set_index("outcome")
+        assert grid.loc[c, "innovations_pct"] == pytest.approx(s.loc["innovations", "estimate"])
+        assert grid.loc[c, "ikm_points_next_year"] == pytest.approx(s.loc["ikm", "estimate"])
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name.startswith(FORMULA)],
@@ -228,13 +452,28 @@ INDONESIAN = {"dan", "yang", "menurut", "dari", "untuk", "dengan", "tahun", "ses
               "ditaksir", "jumlah", "inovasi", "layanan", "dipotong"}
 
 
-def _model_table(nb) -> str:
-    """The HTML of the table the model cell printed (its caption names the formula)."""
-    tables = [o["data"]["text/html"] for o in _outputs(nb)
-              if "fitted in this cell" in o.get("data", {}).get("text/html", "")
-              or "ditaksir di sel ini" in o.get("data", {}).get("text/html", "")]
-    assert tables, "the model cell printed no table"
-    return tables[0]
+def _frames(nb, *columns: str) -> list[pd.DataFrame]:
+    """The DataFrames the notebook displayed (pandas' HTML, ``class="dataframe"``) that have
+    every one of ``columns``, in order."""
+    from io import StringIO
+
+    out = []
+    for o in _outputs(nb):
+        html = o.get("data", {}).get("text/html", "")
+        if 'class="dataframe"' not in html:
+            continue
+        df = pd.read_html(StringIO(html))[0]
+        names = {str(x) for c in df.columns for x in (c if isinstance(c, tuple) else (c,))}
+        if set(columns) <= names:
+            out.append(df)
+    return out
+
+
+def _estimate_frame(nb) -> pd.DataFrame:
+    """The estimate table the model cell displayed (the tidy result, ``ESTIMATE_COLUMNS``)."""
+    frames = _frames(nb, *ESTIMATE_COLUMNS)
+    assert frames, "no estimate table displayed"
+    return frames[0]
 
 
 @pytest.mark.slow
@@ -254,10 +493,16 @@ def test_runs_with_default_parameters(path, data_dir, kernel_name, tmp_path):
         assert shown and all(f["batang"]["simulated"] for f in shown), \
             "a figure of simulated data without the simulated mark"
     if path.name.startswith(FORMULA):
-        table = _model_table(nb)
-        assert "DATA SIMULASI" in table and "<th>n</th>" in table
-        assert "Nilai tanam (simulasi)" in table  # planted values beside the estimates
-        assert re.search(r"<td>\d{3}</td>", table), "no n in the model table"
+        table = _estimate_frame(nb)
+        assert (table["provenance"] == "simulated").all()  # each row says where it comes from
+        assert table["planted"].notna().any()  # planted values beside the estimates
+        assert table["n"].max() >= 100 and (table["n_clusters"] >= 13).all()
+    if path.name.startswith("3.0"):
+        # the k-means features, the silhouette per k and the resilience fit, as DataFrames
+        assert _frames(nb, *DEFAULT_FEATURES, "cluster")
+        assert _frames(nb, "k", "silhouette", "chosen")
+        resilience = _frames(nb, "effect", "ci_low", "ci_high", "verdict", "rank_low", "rank_high")
+        assert resilience and len(resilience[0]) > 20
 
 
 # English, another unit / years, and a researcher's edit of a cell: what must change
@@ -267,7 +512,7 @@ EDITS = {
     "2.1-service-and-budget.ipynb": {"threshold = 0.05": "threshold = 0.10"},
 }
 EXPECT_AFTER_EDIT = {
-    "2.0-innovation-and-budget.ipynb": ("acting_any", "sector^year"),
+    "2.0-innovation-and-budget.ipynb": ("acting_any",),
     "2.1-service-and-budget.ipynb": ("Cut &gt;10% the year before",),
 }
 
@@ -291,11 +536,17 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
     y0, y1 = params["years"]
     dash = "\u2013"  # json.dumps(ensure_ascii=False) keeps the en dash
     if path.name.startswith(FORMULA):
-        # the live models are fitted on the notebook's years, which the text names
-        assert f"Fitted live on the notebook's `years`, {y0}{dash}{y1}" in text
-        if path.name.startswith("2.0"):
-            before = _model_table(run(path, tmp_path, kernel_name, params, "en-unedited"))
-            assert _model_table(nb) != before and "acting_any" not in before
+        # the live models are fitted on the notebook's years: the estimate table says which
+        # years its rows come from, and the words beside it name the window (2.0's words are
+        # the ledger's; its table is the statement)
+        table = _estimate_frame(nb)
+        assert table["year_first"].min() >= y0 and table["year_last"].max() == y1
+        if not path.name.startswith("2.0"):
+            assert f"Fitted live on the notebook's `years`, {y0}{dash}{y1}" in text
+        else:
+            before = _estimate_frame(run(path, tmp_path, kernel_name, params, "en-unedited"))
+            assert not table.equals(before) and "acting_any" not in set(before["term"])
+            assert "acting_any" in set(table["term"])
     if path.name.startswith("3.0"):
         # the heavy results (typology, resilience) honour `years` too: refitted on the window
         assert f"Recomputed on the years {y0}{dash}{y1} only" in text

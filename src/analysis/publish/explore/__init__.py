@@ -86,6 +86,7 @@ from analysis.publish.explore.loading import (  # noqa: F401
     fit_window_tables,
     ledger,
     load,
+    load_all_years,
     load_truth,
     model_panel,
     model_tables,

@@ -337,3 +337,22 @@ def model_panel(ctx: Context, max_lag: int = DEFAULT_MAX_LAG) -> pd.DataFrame:
     p = models.add_lags(models.add_model_columns(p), int(max_lag))
     p["acting_any"] = (p["acting_share"] > 0).astype(float).where(p["acting_share"].notna())
     return p[p["year"].between(*ctx.years)].reset_index(drop=True)
+
+
+def load_all_years(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
+    """The processed tables ``names`` for the context's region, **every year** (no ``years``
+    window): for the notebooks that build their model columns in view, because a budget lag
+    or the 2020 cut of a row inside ``years`` comes from a year before it. The notebook then
+    selects its window in pandas; :func:`model_panel` gives the same rows and columns (a test
+    compares them). Never fits: model tables come from :func:`model_tables`."""
+    fitted = [n for n in names if n in MODEL_TABLES]
+    if fitted:
+        raise ValueError(f"{', '.join(fitted)}: model tables are fitted, not loaded; use "
+                         f"explore.model_tables(ctx, {', '.join(map(repr, fitted))})")
+    out: dict[str, pd.DataFrame] = {}
+    for name in names:
+        df = store.load_table(name, ctx.data_dir)
+        if "region_code" in df.columns:
+            df = df[df["region_code"] == ctx.region]
+        out[name] = df.reset_index(drop=True)
+    return out
