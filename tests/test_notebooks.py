@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config
 from analysis.publish import kernel
