@@ -324,9 +324,9 @@ def association(ctx: Context, frame: pd.DataFrame, formula: str, sample: str) ->
     model = calc.fit(frame, formula)
     t = calc.tidy(model)
     single = calc.singletons(frame, formula)
-    n, npd, yrs = int(t["n"].iloc[0]), int(t["n_pemda"].iloc[0]), t["years"].iloc[0]
-    rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.se, 4),
-             f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p, 3)]
+    n, npd, yrs = int(t["n"].iloc[0]), int(t["n_clusters"].iloc[0]), t["years"].iloc[0]
+    rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.std_error, 4),
+             f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p_value, 3)]
             for r in t.itertuples()]
     head = [ctx.t("peers.association.term"), ctx.t("peers.association.estimate"), "SE",
             ctx.t("peers.association.95_interval"), "p"]
