@@ -25,6 +25,7 @@ from analysis.narrative.catalog import category, text
 from analysis.narrative.labels import label
 from analysis.publish import markup, plots
 from analysis.publish import params as checks
+from analysis.publish.display import show_figures
 from analysis.publish.params import ParameterError
 
 # ----------------------------------------------------------------------- resilience, shared
@@ -510,17 +511,10 @@ def programme_totals(budget: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG (:func:`plots.figure_png`), with its description as alt
-    text (:func:`plots.figure_alt`), and release it."""
-    if fig is None:
-        return
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    png = plots.figure_png(fig, dpi=dpi)
-    alt = plots.figure_alt(fig) or None
-    plt.close(fig)
-    display(Image(data=png, format="png", alt=alt))
+    """Display a figure once as PNG at ``dpi``, with its description as alt text, and release
+    it (:func:`analysis.publish.display.show_figures`, the notebooks' display path too);
+    nothing for ``None``."""
+    show_figures(fig, dpi=dpi)
 
 
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:

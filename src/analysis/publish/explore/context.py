@@ -37,6 +37,7 @@ from analysis.narrative import catalog, fmt
 from analysis.narrative.labels import label
 from analysis.publish import markup, plots
 from analysis.publish import params as checks
+from analysis.publish.display import show_figures, show_results
 from analysis.publish.params import ParameterError
 
 
@@ -153,18 +154,11 @@ class Result:
 
 
 def show(*results: Result) -> None:
-    """Display results: heading, sentences, figures (then closed), table. Headings and
-    sentences are Markdown whose HTML characters are escaped (:func:`markup.markdown`), so a
-    name from the data shows as text, never as markup."""
-    from IPython.display import HTML, Markdown, display
-
-    for r in results:
-        display(Markdown(markup.markdown(f"### {r.title}")))
-        if r.text:
-            display(Markdown(markup.markdown(r.text)))
-        show_figure(*r.figures)
-        if r.html:
-            display(HTML(r.html))
+    """Display results: heading, sentences, figures (then closed), table
+    (:func:`analysis.publish.display.show_results`, the one display path of notebooks and
+    reports). Headings and sentences are Markdown whose HTML characters are escaped
+    (:func:`markup.markdown`), so a name from the data shows as text, never as markup."""
+    show_results(*results)
 
 
 def _cell(x: object) -> object:
@@ -319,21 +313,11 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def show_figure(*figs) -> None:
-    """Display figures as PNG (:func:`analysis.publish.plots.figure_png`), then
-    close them, so Jupyter does not show them twice. The image's alt text is the figure's
-    description (:func:`analysis.publish.plots.figure_alt`). Each output carries
+    """Display figures as PNG with their description as alt text, then close them
+    (:func:`analysis.publish.display.show_figures`). Each output carries
     ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    for fig in figs:
-        marked = bool(getattr(fig, "_batang_simulated", False))
-        png = plots.figure_png(fig)
-        alt = plots.figure_alt(fig) or None
-        plt.close(fig)
-        display(Image(data=png, format="png", alt=alt),
-                metadata={"batang": {"simulated": marked}})
+    show_figures(*figs)
 
 
 def is_simulated(*frames: pd.DataFrame) -> bool:
