@@ -1,4 +1,5 @@
-"""Shared fixtures. No test touches the project's data folder.
+"""Shared fixtures and pytest hooks; the helpers they use are in ``tests/_support.py``. No test
+touches the project's data folder.
 
 Data folders
     ``data_dir``         an empty private data folder: a copy of the external (public) files.
@@ -10,7 +11,9 @@ Data folders
     ``built_data_copy`` / ``public_data_copy``
                          a private copy of one of them (a file copy, no rebuild) for a test that
                          imports, rebuilds or damages data; ``BATANG_DATA_DIR`` points at it.
-    ``copy_data(src, dst)`` the copy itself, for module-scoped copies.
+    ``copy_data(src, dst)`` (in ``tests/_support.py``, with the other helpers: test modules
+                         import them from there, never from this file) the copy itself, for
+                         module-scoped copies.
 
 Model fits
     The build's model fits (``analysis.methods.models.fit_all``) take 15-40 s per panel. The
@@ -23,20 +26,15 @@ Model fits
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
-import shutil
 from pathlib import Path
 
 import matplotlib
 import pytest
-
-from analysis import config
+from _support import check_untouched, copy_data, fresh_data_dir, shared_build
 
 matplotlib.use("Agg")
 
-EXTERNAL = config.project_root() / "data" / "external"
 FIT_CACHE_ENV = "BATANG_FIT_CACHE_DIR"
 
 
@@ -69,54 +67,11 @@ def fit_cache_dir(request, tmp_path_factory) -> Path:
     mp.undo()
 
 
-def copy_data(src: Path, dst: Path) -> Path:
-    """Copy a data folder (external, user, processed, interim caches) to ``dst``."""
-    shutil.copytree(src, dst, symlinks=True)
-    return dst
-
-
-def _fresh(parent: Path) -> Path:
-    d = parent / "data"
-    shutil.copytree(EXTERNAL, d / "external")
-    (d / "user").mkdir()
-    return d
-
-
-def _digest(d: Path) -> dict[str, str]:
-    """Bytes of everything a reader of a built folder depends on (interim caches excluded)."""
-    return {str(p.relative_to(d)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for sub in ("external", "user", "processed") for p in sorted((d / sub).rglob("*"))
-            if p.is_file()}
-
-
-def _shared_build(tmp_path_factory, name: str, **kwargs):
-    from analysis import pipeline
-
-    d = _fresh(tmp_path_factory.mktemp(name))
-    lock = contextlib.nullcontext()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        # pytest-xdist: each worker builds its own folder, one at a time, so the second finds
-        # the first one's model fits in the shared cache instead of fitting them again
-        from filelock import FileLock
-
-        lock = FileLock(tmp_path_factory.getbasetemp().parent / f"{name}.lock")
-    with lock:
-        res = pipeline.build(d, **kwargs)
-    return d, res, _digest(d)
-
-
-def _check_untouched(d: Path, before: dict[str, str]) -> None:
-    after = _digest(d)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert not changed, (f"a test wrote into the shared build {d} (take a copy: "
-                         f"built_data_copy / public_data_copy): {changed[:10]}")
-
-
 @pytest.fixture(scope="session")
 def _default_build(tmp_path_factory):
-    d, res, before = _shared_build(tmp_path_factory, "built")
+    d, res, before = shared_build(tmp_path_factory, "built")
     yield d, res
-    _check_untouched(d, before)
+    check_untouched(d, before)
 
 
 @pytest.fixture(scope="session")
@@ -133,9 +88,9 @@ def built_result(_default_build):
 
 @pytest.fixture(scope="session")
 def _public_build(tmp_path_factory):
-    d, res, before = _shared_build(tmp_path_factory, "built-public", simulated=False)
+    d, res, before = shared_build(tmp_path_factory, "built-public", simulated=False)
     yield d, res
-    _check_untouched(d, before)
+    check_untouched(d, before)
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +124,7 @@ def public_data_copy(public_data_dir, tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch) -> Path:
     """A data folder holding a copy of the external (public) files and nothing else."""
-    d = _fresh(tmp_path)
+    d = fresh_data_dir(tmp_path)
     monkeypatch.setenv("BATANG_DATA_DIR", str(d))
     return d
 
@@ -180,5 +135,5 @@ def built_tables(tmp_path_factory):
     from a private copy of the external files (never the project's data/user)."""
     from analysis.data.build import assemble
 
-    tables, truth, _ = assemble(_fresh(tmp_path_factory.mktemp("assembled")))
+    tables, truth, _ = assemble(fresh_data_dir(tmp_path_factory.mktemp("assembled")))
     return tables, truth

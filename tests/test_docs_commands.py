@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 import analysis
 from analysis import config

@@ -58,3 +58,32 @@ def test_environment_python_matches_requires_python():
     py = [d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python")]
     requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
     assert py == ["python=3.11"] and requires == ">=3.11"
+
+
+# import names of the dev extra's packages where they differ from the PyPI name
+IMPORT_NAMES = {"pytest-xdist": "xdist"}
+
+
+def _imported_roots(path) -> set[str]:
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_the_package_imports_no_dev_only_dependency():
+    """The ``dev`` extra (test tools, and linearmodels: only the tests' cross-check of
+    pyfixest) is not installed for users of the package: no module of it may import one."""
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    main = {_split(r)[0] for r in meta["dependencies"]}
+    dev = {_split(r)[0] for r in meta["optional-dependencies"]["dev"]} - main
+    assert "linearmodels" in dev
+    names = {IMPORT_NAMES.get(n, n.replace("-", "_")) for n in dev}
+    bad = {str(p.relative_to(ROOT)): sorted(_imported_roots(p) & names)
+           for p in sorted((ROOT / "src" / "analysis").rglob("*.py"))}
+    assert not {k: v for k, v in bad.items() if v}

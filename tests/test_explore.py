@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config
 from analysis.data import store

@@ -156,3 +156,32 @@ def test_cumulative_with_the_default_jackknife_matches_the_build(sim):
     assert str(ref["note"]).startswith("CRV3") and mine["note"].startswith("CRV3")
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
         assert np.isclose(mine[col], ref[col]), (col, mine[col], ref[col])
+
+
+def test_one_estimation_api_no_private_calls_into_fe():
+    """Every estimator fits and reports through analysis.methods.fe's public functions: no
+    module of the package imports a private name of fe or uses one through the module."""
+    import ast
+
+    from analysis import config
+
+    root = config.project_root() / "src" / "analysis"
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        if path == root / "methods" / "fe.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = set()   # names the module fe is bound to
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "analysis.methods.fe":
+                bad += [f"{path.name}:{node.lineno} imports {a.name}" for a in node.names
+                        if a.name.startswith("_")]
+            elif isinstance(node, ast.ImportFrom) and node.module == "analysis.methods":
+                aliases |= {a.asname or a.name for a in node.names if a.name == "fe"}
+            elif isinstance(node, ast.Import):
+                aliases |= {a.asname for a in node.names
+                            if a.name == "analysis.methods.fe" and a.asname}
+        bad += [f"{path.name}:{node.lineno} uses fe.{node.attr}" for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in aliases and node.attr.startswith("_")]
+    assert not bad, bad

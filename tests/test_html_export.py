@@ -123,3 +123,38 @@ def test_figure_alt_prefers_the_label_and_starts_with_the_simulated_mark():
     plots.mark_simulated(bare, "id")
     assert plots.figure_alt(bare) == "DATA SIMULASI — bukan temuan tentang kantor nyata"
     plt.close("all")
+
+
+def test_reports_and_notebooks_display_figures_through_one_path(monkeypatch):
+    """report.show (the OPD reports) and explore.show_figure / explore.show (the notebooks, the
+    pemda reports) are analysis.publish.display: one PNG, alt text and simulated flag."""
+    import IPython.display
+    import matplotlib.pyplot as plt
+
+    from analysis.publish import explore, report
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
+
+    def fig():
+        f, ax = plt.subplots(dpi=72)
+        ax.plot([1, 2], [3, 4])
+        f.suptitle("Belanja 2020")
+        return plots.mark_simulated(f, "en")
+
+    want = plots.figure_png(fig(), dpi=100)
+    report.show(fig())
+    report.show(None)                                   # nothing for a section without a figure
+    explore.show_figure(fig())
+    explore.show(explore.Result("t", figures=[fig()]))
+    images = [a[0] for a, _ in shown if isinstance(a[0], IPython.display.Image)]
+    assert len(images) == 3
+    assert images[0].data == want                       # the report's fixed dpi
+    assert images[1].data == images[2].data == plots.figure_png(fig())   # the figure's own
+    alt = plots.figure_alt(fig())
+    assert alt.startswith("SIMULATED DATA") and alt.endswith("Belanja 2020")
+    for args, kw in shown:
+        if isinstance(args[0], IPython.display.Image):
+            assert args[0].alt == alt
+            assert kw == {"metadata": {"batang": {"simulated": True}}}
+    plt.close("all")

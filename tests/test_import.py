@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config, pipeline
 from analysis.data import public, store

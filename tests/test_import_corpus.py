@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config
 from analysis.cli import main

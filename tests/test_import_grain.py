@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config
 from analysis.data import store

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 import analysis
 from analysis.data import locking

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import papermill as pm
 import pytest
-from conftest import copy_data
+from _support import copy_data
 
 from analysis import config
 from analysis.methods.typology import DEFAULT_FEATURES

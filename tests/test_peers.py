@@ -9,6 +9,7 @@ import pytest
 
 from analysis.data import national, store
 from analysis.data.public import load_deflator
+from analysis.methods import models
 from analysis.methods import peers as calc
 from analysis.publish import markup, peers, pemda
 from analysis.publish.explore import ParameterError
@@ -88,10 +89,13 @@ def test_association_recovers_a_planted_slope(ctx):
     frame["d_ipm"] = 0.05 * frame["share_modal"] + a + 0.1 * (year - 2021) \
         + rng.normal(0, 0.3, n * t)
     res = peers.association(ctx, frame, peers.DEFAULT_FORMULA, "test")
+    # the package's one tidy format (analysis.methods.fe.tidy_fit), plus the years used
+    assert list(res.data.columns) == [*models.TIDY_COLUMNS, "years"] == calc.TIDY_COLUMNS
+    assert res.data["note"].str.startswith("CRV1 cluster-robust SE by pemda, t(299)").all()
     row = res.data.set_index("term").loc["share_modal"]
     assert row["ci_low"] < 0.05 < row["ci_high"]
     assert row["ci_low"] > 0           # the planted slope is distinguishable from zero
-    assert int(row["n"]) == n * t and int(row["n_pemda"]) == n
+    assert int(row["n"]) == n * t and int(row["n_clusters"]) == n
     other = res.data.set_index("term").loc["share_pegawai"]
     assert other["ci_low"] < 0 < other["ci_high"]
 

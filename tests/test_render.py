@@ -110,6 +110,31 @@ def test_index_escapes_hostile_titles_messages_and_summary():
     assert "http" not in page  # offline: no CDN
 
 
+def test_one_data_fingerprint_for_reports_and_notebook_fits(tmp_path):
+    """The notebooks' cache key of a model refit is the renderer's data fingerprint
+    (analysis.data.fingerprint), over the tables a fit reads: it moves with the panel and the
+    units, not with any other table."""
+    from analysis.data import fingerprint
+    from analysis.publish.explore import Context, loading
+
+    assert hashing.data_fingerprint is fingerprint.data_fingerprint
+    data = tmp_path / "data"
+    (data / "processed").mkdir(parents=True)
+    for name in ("panel", "units", "findings"):
+        (data / "processed" / f"{name}.parquet").write_bytes(name.encode())
+    ctx = Context(str(data), "33.25", (2016, 2024), "id")
+    fp = loading.data_fingerprint(ctx)
+    assert fp == hashing.data_fingerprint(data, tables=("units", "panel"))
+    assert fp != hashing.data_fingerprint(data)          # every table
+    (data / "processed" / "findings.parquet").write_bytes(b"rebuilt")
+    assert loading.data_fingerprint(ctx) == fp
+    (data / "processed" / "panel.parquet").write_bytes(b"another panel")
+    fp2 = loading.data_fingerprint(ctx)
+    assert fp2 != fp
+    (data / "processed" / "units.parquet").unlink()
+    assert loading.data_fingerprint(ctx) not in (fp, fp2)
+
+
 def test_content_hash_and_data_fingerprint(tmp_path):
     data = tmp_path / "data"
     (data / "processed").mkdir(parents=True)

@@ -47,3 +47,18 @@ def test_nbstripout_keeps_the_parameters_tag(tmp_path):
     out = nbformat.read(path, as_version=4)
     assert out.cells[0].outputs == [] and out.cells[0].execution_count is None
     assert out.cells[0].metadata["tags"] == ["parameters"]
+
+
+def test_test_modules_import_helpers_not_conftest():
+    """Shared helpers live in tests/_support.py; conftest.py is pytest's (hooks and fixtures),
+    never imported as a module by a test."""
+    import ast
+
+    bad = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            mods = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(m.split(".")[-1] == "conftest" for m in mods):
+                bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, f"import the helpers from tests/_support.py instead: {bad}"

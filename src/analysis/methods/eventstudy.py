@@ -12,16 +12,16 @@ from analysis.methods.fe import (
     CUT_DEPTH,
     DEFAULT_VCOV,
     EVENT_YEAR,
-    _fit_ols,
-    _fit_pois,
-    _formula,
-    _jackknife_blocker,
-    _n_clusters,
-    _prepare,
-    _set_vcov,
-    _tidy,
-    _unit_col,
     add_model_columns,
+    cluster_count,
+    fe_formula,
+    fit_ols,
+    fit_poisson,
+    jackknife_blocker,
+    prepare,
+    set_vcov,
+    tidy_fit,
+    unit_columns,
 )
 from analysis.methods.resilience import _cluster_draws
 
@@ -62,9 +62,9 @@ def event_study(panel: pd.DataFrame, outcome: str = "innovations", intensity: st
     if "region_code" in panel and panel["region_code"].nunique() > 1 \
             and "unit_key" not in panel.columns:
         panel = add_model_columns(panel)
-    fe, cluster = _unit_col(panel, fe, cluster)
+    fe, cluster = unit_columns(panel, fe, cluster)
     unit = fe[0]
-    d, notes = _prepare(panel, outcome, [intensity, *controls], fe, cluster)
+    d, notes = prepare(panel, outcome, [intensity, *controls], fe, cluster)
     if "year" not in d:
         raise ValueError("event_study needs a 'year' column")
     years = sorted(int(y) for y in d["year"].unique())
@@ -80,7 +80,7 @@ def event_study(panel: pd.DataFrame, outcome: str = "innovations", intensity: st
     d = d.copy()
     d["year"] = d["year"].astype(int)
     rhs = " + ".join([f"i(year, {intensity}, ref={ref_year})", *controls])
-    fml = _formula(outcome, rhs, fe)
+    fml = fe_formula(outcome, rhs, fe)
     if family == "poisson":
         if d[outcome].sum() == 0:
             raise ValueError(f"{outcome!r} is zero in every row: no events, nothing to estimate")
@@ -88,17 +88,17 @@ def event_study(panel: pd.DataFrame, outcome: str = "innovations", intensity: st
         if n_zero:
             notes.append(f"{n_zero} unit(s) with no {outcome} in any year dropped (Poisson FE "
                          "cannot use them)")
-        fit = _fit_pois(d, fml, cluster)
+        fit = fit_poisson(d, fml, cluster)
     else:
-        fit = _fit_ols(d, fml, cluster)
+        fit = fit_ols(d, fml, cluster)
     model = f"event_study_{family}"
     terms = [str(t) for t in fit.coef().index]
     pt_crv1 = _pretrend(fit, terms, ref_year, event_year)      # CRV1, for comparison only
-    blocker = _jackknife_blocker(fit, controls, cluster, fe)
+    blocker = jackknife_blocker(fit, controls, cluster, fe)
     if blocker is None and fit._data.loc[fit._data[intensity] != 0, unit].nunique() < 2:
         blocker = f"{intensity!r} is non-zero for fewer than 2 units"
-    used = _set_vcov(fit, vcov, cluster, notes, blocker)
-    res = _tidy(fit, model, outcome, notes, cluster, alpha, vcov=used)
+    used = set_vcov(fit, vcov, cluster, notes, blocker)
+    res = tidy_fit(fit, model, outcome, notes, cluster, alpha, vcov=used)
     is_es = res["term"].str.startswith("year::")
     es = res[is_es].copy()
     es["year"] = es["term"].str.extract(r"year::(\d+)")[0].astype(int)
@@ -109,7 +109,7 @@ def event_study(panel: pd.DataFrame, outcome: str = "innovations", intensity: st
     ref = pd.DataFrame([{
         "model": model, "outcome": outcome, "term": f"year::{ref_year}:{intensity}",
         "estimate": 0.0, "std_error": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": 1.0,
-        "n": int(fit._N), "n_clusters": _n_clusters(fit),
+        "n": int(fit._N), "n_clusters": cluster_count(fit),
         "note": "reference year: fixed at 0 by construction (not estimated)", "year": ref_year}])
     es = pd.concat([es, ref], ignore_index=True).sort_values("year").reset_index(drop=True)
     es["rel_year"] = es["year"] - event_year
@@ -160,7 +160,7 @@ def _pretrend(fit, terms: list[str], ref_year: int, event_year: int) -> dict:
         w = fit.wald_test(R=R, distribution="chi2")
     chi2 = float(w["statistic"])
     q = len(leads)
-    g = _n_clusters(fit)
+    g = cluster_count(fit)
     df2 = max(g - 1, 1)
     fstat = chi2 / q
     p = float(stats.f.sf(fstat, q, df2))
@@ -177,7 +177,7 @@ def _pretrend_boot(d: pd.DataFrame, fml: str, family: str, cluster: str, coef: p
     leads (pyfixest ``wald_test(R, q)``), p = (1 + #{W* >= W}) / (1 + draws)."""
     lead_names = [str(t) for t in coef.index if str(t).startswith("year::")
                   and int(str(t).split("::")[1].split(":")[0]) < event_year]
-    fit_fn = _fit_pois if family == "poisson" else _fit_ols
+    fit_fn = fit_poisson if family == "poisson" else fit_ols
     theta = coef[lead_names].to_numpy(float)
     stats_b = []
     for _, db in _cluster_draws(d, cluster, n_boot, seed):

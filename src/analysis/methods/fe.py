@@ -1,7 +1,21 @@
-"""Fixed-effects regressions of the OPD x year panel (pyfixest): data preparation, OLS and
-Poisson fits, standard errors (CRV3 jackknife by default) and the one tidy output format::
+"""Fixed-effects regressions of the OPD x year panel (pyfixest): the package's one estimation
+module. Data preparation, OLS and Poisson fits, standard errors (CRV3 jackknife by default) and
+the one tidy output format::
 
     model, outcome, term, estimate, std_error, ci_low, ci_high, p_value, n, n_clusters, note
+
+Estimation apart from reporting (as pyfixest splits ``feols`` from ``tidy``); every estimator
+of the package (``models``, ``eventstudy``, ``lags``, ``resilience``, the notebooks'
+:mod:`analysis.methods.fit`, the pemda model of :mod:`analysis.methods.peers`) fits and reports
+through these public functions, none through a private one:
+
+- estimation: :func:`add_model_columns`, :func:`unit_columns`, :func:`prepare`,
+  :func:`fe_formula`, :func:`fit_ols`, :func:`fit_poisson` (CRV1 fits), :func:`set_vcov` (switch
+  to CRV3 / iid / HC1, with the CRV1 fallback), :func:`jackknife_blocker`,
+  :func:`term_clusters`;
+- reporting: :func:`tidy_fit` (the tidy rows of any fit: t(G-1) intervals and p-values, notes),
+  :func:`cluster_count`;
+- both in one call: :func:`fe_ols`, :func:`fe_poisson`.
 
 See ``analysis.methods.models`` for the overview and ``docs/methods.md``.
 """
@@ -69,7 +83,7 @@ def add_model_columns(panel: pd.DataFrame, event_year: int = EVENT_YEAR) -> pd.D
     return p
 
 
-def _prepare(panel: pd.DataFrame, outcome: str, regressors, fe, cluster) -> tuple[
+def prepare(panel: pd.DataFrame, outcome: str, regressors, fe, cluster) -> tuple[
         pd.DataFrame, list[str]]:
     """Estimation frame (complete cases, index 0..n-1) and notes on what was dropped."""
     if panel is None or len(panel) == 0:
@@ -121,24 +135,33 @@ def _caveats(n: int, g: int, cluster: str) -> list[str]:
     return out
 
 
-def _n_clusters(fit) -> int:
+def cluster_count(fit) -> int:
+    """The number of clusters of a fit's cluster-robust errors (the smallest, for several
+    cluster variables); 0 when its errors are not clustered."""
     g = getattr(fit, "_G", None)
     if g is None:
         return 0
     return int(np.min(np.atleast_1d(g)))
 
 
-def _tidy(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: float = 0.05,
-          terms: list[str] | None = None, vcov: str = "CRV1",
-          term_clusters: dict[str, int] | None = None) -> pd.DataFrame:
-    """Tidy rows from a pyfixest fit. Estimates and standard errors are pyfixest's (for the
-    fit's current vcov); intervals and p-values use t(G-1) critical values for every family
-    (pyfixest itself uses t(G-1) for OLS but the normal for Poisson, which under-covers with
-    few clusters)."""
+def tidy_fit(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: float = 0.05,
+             terms: list[str] | None = None, vcov: str = "CRV1",
+             term_clusters: dict[str, int] | None = None, n_clusters: int | None = None
+             ) -> pd.DataFrame:
+    """Tidy rows (:data:`TIDY_COLUMNS`) from a pyfixest fit whose errors are ``vcov`` (what
+    :func:`set_vcov` returned), clustered by ``cluster``. Estimates and standard errors are
+    pyfixest's (for the fit's current vcov); intervals and p-values use t(G-1) critical values
+    for every family (pyfixest itself uses t(G-1) for OLS but the normal for Poisson, which
+    under-covers with few clusters). ``notes`` go into ``note`` after the errors used;
+    ``terms``: the regressors asked for (a ValueError when none was estimated, a note for the
+    ones lost); ``term_clusters``: :func:`term_clusters`; ``n_clusters``: G when the fit
+    does not say it (default :func:`cluster_count`, else the ``cluster`` values in the fit's
+    data)."""
     from scipy import stats
 
     t = fit.tidy(alpha=alpha)
-    n, g = int(fit._N), _n_clusters(fit)
+    n = int(fit._N)
+    g = cluster_count(fit) if n_clusters is None else int(n_clusters)
     clustered = vcov not in ("iid", "hetero")
     if not g and hasattr(fit, "_data") and cluster in getattr(fit, "_data", {}):
         # errors not clustered: n_clusters still counts the OPDs in the estimation sample
@@ -185,12 +208,13 @@ def _tidy(fit, model: str, outcome: str, notes: list[str], cluster: str, alpha: 
     return out[TIDY_COLUMNS]
 
 
-def _formula(outcome: str, rhs: str, fe) -> str:
+def fe_formula(outcome: str, rhs: str, fe) -> str:
+    """The pyfixest formula ``outcome ~ rhs | fe1 + fe2`` (no ``|`` without fixed effects)."""
     return f"{outcome} ~ {rhs}" + (f" | {' + '.join(fe)}" if fe else "")
 
 
-def _fit_ols(d, fml, cluster, ssc=None):
-    """pyfixest feols with CRV1 errors (cheap); see :func:`_set_vcov` for CRV3."""
+def fit_ols(d, fml, cluster, ssc=None):
+    """pyfixest feols with CRV1 errors (cheap); see :func:`set_vcov` for CRV3."""
     import pyfixest as pf
 
     with warnings.catch_warnings():
@@ -198,8 +222,8 @@ def _fit_ols(d, fml, cluster, ssc=None):
         return pf.feols(fml, data=d, vcov={"CRV1": cluster}, ssc=ssc)
 
 
-def _fit_pois(d, fml, cluster):
-    """pyfixest fepois with CRV1 errors (cheap); see :func:`_set_vcov` for CRV3."""
+def fit_poisson(d, fml, cluster):
+    """pyfixest fepois with CRV1 errors (cheap); see :func:`set_vcov` for CRV3."""
     import pyfixest as pf
 
     with warnings.catch_warnings():
@@ -207,7 +231,7 @@ def _fit_pois(d, fml, cluster):
         return pf.fepois(fml, data=d, vcov={"CRV1": cluster})
 
 
-def _jackknife_blocker(fit, within: list[str], cluster: str, fe) -> str | None:
+def jackknife_blocker(fit, within: list[str], cluster: str, fe) -> str | None:
     """Why the cluster jackknife cannot be computed, or None. With unit fixed effects a
     regressor is identified only by its variation *within* units; one that varies within a
     single cluster is lost when that cluster is left out (pyfixest would then silently misalign
@@ -225,7 +249,7 @@ def _jackknife_blocker(fit, within: list[str], cluster: str, fe) -> str | None:
     return None
 
 
-def _term_clusters(fit, regressors, cluster: str, fe) -> dict[str, int]:
+def term_clusters(fit, regressors, cluster: str, fe) -> dict[str, int]:
     """For each regressor, the number of clusters within which it varies (with unit fixed
     effects only those clusters identify it); empty when the unit is not a fixed effect or
     the cluster-robust errors are not by unit."""
@@ -236,8 +260,8 @@ def _term_clusters(fit, regressors, cluster: str, fe) -> dict[str, int]:
             if r in data}
 
 
-def _set_vcov(fit, vcov: str, cluster: str, notes: list[str], blocker: str | None = None
-              ) -> str:
+def set_vcov(fit, vcov: str, cluster: str, notes: list[str], blocker: str | None = None
+             ) -> str:
     """Switch a CRV1 fit to ``vcov`` with pyfixest's ``fit.vcov({vcov: cluster})``. CRV3 is
     pyfixest's cluster jackknife: the model is re-estimated without each cluster in turn (one
     refit per OPD). When the jackknife cannot be computed (a leave-one-out fit loses a regressor,
@@ -272,7 +296,7 @@ def _set_vcov(fit, vcov: str, cluster: str, notes: list[str], blocker: str | Non
         return "CRV1"
 
 
-def _unit_col(panel: pd.DataFrame, fe, cluster):
+def unit_columns(panel: pd.DataFrame, fe, cluster):
     """Swap unit_id for the cross-region key when the panel spans several regions."""
     if "unit_key" in panel.columns or ("region_code" in panel and
                                        panel["region_code"].nunique() > 1):
@@ -295,15 +319,15 @@ def fe_ols(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "year")
     if "unit_key" not in panel.columns and "region_code" in panel and \
             panel["region_code"].nunique() > 1:
         panel = add_model_columns(panel)
-    fe, cluster = _unit_col(panel, fe, cluster)
-    d, notes = _prepare(panel, outcome, regressors, fe, cluster)
-    fit = _fit_ols(d, _formula(outcome, " + ".join(regressors), fe), cluster, ssc)
+    fe, cluster = unit_columns(panel, fe, cluster)
+    d, notes = prepare(panel, outcome, regressors, fe, cluster)
+    fit = fit_ols(d, fe_formula(outcome, " + ".join(regressors), fe), cluster, ssc)
     dropped = len(d) - int(fit._N)
     if dropped:
         notes.append(f"{dropped} singleton row(s) dropped (a unit or year with one observation)")
-    used = _set_vcov(fit, vcov, cluster, notes, _jackknife_blocker(fit, regressors, cluster, fe))
-    res = _tidy(fit, model, outcome, notes, cluster, alpha, regressors, vcov=used,
-                term_clusters=_term_clusters(fit, regressors, cluster, fe))
+    used = set_vcov(fit, vcov, cluster, notes, jackknife_blocker(fit, regressors, cluster, fe))
+    res = tidy_fit(fit, model, outcome, notes, cluster, alpha, regressors, vcov=used,
+                   term_clusters=term_clusters(fit, regressors, cluster, fe))
     return (res, fit, d) if return_fit else res
 
 
@@ -318,8 +342,8 @@ def fe_poisson(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "ye
     if "unit_key" not in panel.columns and "region_code" in panel and \
             panel["region_code"].nunique() > 1:
         panel = add_model_columns(panel)
-    fe, cluster = _unit_col(panel, fe, cluster)
-    d, notes = _prepare(panel, outcome, regressors, fe, cluster)
+    fe, cluster = unit_columns(panel, fe, cluster)
+    d, notes = prepare(panel, outcome, regressors, fe, cluster)
     if (d[outcome] < 0).any():
         raise ValueError(f"{outcome!r} has negative values: a Poisson model needs counts")
     if d[outcome].sum() == 0:
@@ -327,7 +351,7 @@ def fe_poisson(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "ye
     unit = fe[0] if fe else cluster
     zero_units = d.groupby(unit)[outcome].sum()
     n_zero = int((zero_units == 0).sum())
-    fit = _fit_pois(d, _formula(outcome, " + ".join(regressors), fe), cluster)
+    fit = fit_poisson(d, fe_formula(outcome, " + ".join(regressors), fe), cluster)
     dropped = len(d) - int(fit._N)
     if n_zero:
         notes.append(f"{n_zero} unit(s) with no {outcome} in any year dropped (Poisson FE "
@@ -335,9 +359,9 @@ def fe_poisson(panel: pd.DataFrame, outcome: str, regressors, fe=("unit_id", "ye
     if dropped:
         notes.append(f"{dropped} row(s) dropped in total (all-zero units, separation, "
                      "singletons)")
-    used = _set_vcov(fit, vcov, cluster, notes, _jackknife_blocker(fit, regressors, cluster, fe))
-    res = _tidy(fit, model, outcome, notes, cluster, alpha, regressors, vcov=used,
-                term_clusters=_term_clusters(fit, regressors, cluster, fe))
+    used = set_vcov(fit, vcov, cluster, notes, jackknife_blocker(fit, regressors, cluster, fe))
+    res = tidy_fit(fit, model, outcome, notes, cluster, alpha, regressors, vcov=used,
+                   term_clusters=term_clusters(fit, regressors, cluster, fe))
     return (res, fit, d) if return_fit else res
 
 

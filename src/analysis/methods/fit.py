@@ -11,7 +11,7 @@ a regressor, a control or a fixed effect by editing one line::
 unknown column and suggests close ones), picks Poisson for a count outcome
 (:func:`analysis.methods.models.is_count`) and OLS otherwise, and clusters the errors by OPD
 with the cluster jackknife the build uses, ``{"CRV3": "unit_id"}`` with t(G-1) intervals
-(:func:`analysis.methods.fe._set_vcov`; its intervals held the planted effects in 93.5-98.5 %
+(:func:`analysis.methods.fe.set_vcov`; its intervals held the planted effects in 93.5-98.5 %
 of 200 simulated panels, CRV1's in as few as 87 %). ``vcov={"CRV1": "unit_id"}`` is about
 ten times faster for quick exploration.
 
@@ -19,7 +19,8 @@ ten times faster for quick exploration.
 n_clusters`` (plus ``n``, ``model``, ``outcome``, ``note``, ``provenance``; raw p-values only:
 a live refit is exploration, its verdict is the findings ledger's), the format of
 :func:`analysis.publish.plots.coef_plot`. Intervals and p-values use t(G-1) critical values, as
-everywhere in the package (:func:`analysis.methods.fe._tidy`).
+everywhere in the package: the rows are :func:`analysis.methods.fe.tidy_fit`'s, the package's one
+tidy format, with the columns above added.
 """
 
 from __future__ import annotations
@@ -152,12 +153,12 @@ def fit(formula: str, data: pd.DataFrame, vcov=None, family: str = "auto"):
     regs = [str(c) for c in model._coefnames]
     fe = tuple(cols["fe"])
     if kind == "CRV3":
-        blocker = fe_models._jackknife_blocker(model, regs, cluster, fe)
-        kind = fe_models._set_vcov(model, "CRV3", cluster, notes, blocker)
+        blocker = fe_models.jackknife_blocker(model, regs, cluster, fe)
+        kind = fe_models.set_vcov(model, "CRV3", cluster, notes, blocker)
     model._batang = {
         "formula": formula, "outcome": outcome, "family": "poisson" if poisson else "ols",
         "vcov": kind, "cluster": cluster if clustered else None, "notes": notes,
-        "term_clusters": fe_models._term_clusters(model, regs, cluster, fe) if clustered else {},
+        "term_clusters": fe_models.term_clusters(model, regs, cluster, fe) if clustered else {},
         "provenance": models.dataset_label(data) if "provenance" in data else "user",
         "years": (int(d["year"].min()), int(d["year"].max())) if "year" in d else None,
     }
@@ -185,18 +186,6 @@ def planted(truth: dict, outcome: str, term: str, max_lag: int | None = None) ->
     return float("nan")
 
 
-class _Unclustered:
-    """A fitted model seen without clusters (``_G`` None) by ``fe._tidy``."""
-
-    _G = None
-
-    def __init__(self, model):
-        self._model = model
-
-    def __getattr__(self, name):
-        return getattr(self._model, name)
-
-
 def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     """One row per coefficient of a :func:`fit` model: ``term, estimate, std_error, ci_low,
     ci_high, p_value, n_obs, n_clusters`` (t(G-1) intervals), ``model`` (``fe_poisson`` or
@@ -209,9 +198,13 @@ def tidy(model, truth: dict | None = None, alpha: float = 0.05) -> pd.DataFrame:
     if info is None:
         raise ValueError("tidy() takes a model from analysis.methods.fit.fit()")
     name = "fe_poisson" if info["family"] == "poisson" else "fe_ols"
-    out = fe_models._tidy(model if info["cluster"] else _Unclustered(model), name, info["outcome"], list(info["notes"]),
-                       info["cluster"] or "unit_id", alpha, vcov=info["vcov"],
-                       term_clusters=info["term_clusters"])
+    cluster = info["cluster"] or DEFAULT_CLUSTER
+    # unclustered errors: n_clusters still counts the OPDs of the estimation sample
+    g = None if info["cluster"] else (int(model._data[cluster].nunique())
+                                      if cluster in getattr(model, "_data", {}) else 0)
+    out = fe_models.tidy_fit(model, name, info["outcome"], list(info["notes"]), cluster, alpha,
+                             vcov=info["vcov"], term_clusters=info["term_clusters"],
+                             n_clusters=g)
     out.insert(out.columns.get_loc("n") + 1, "n_obs", out["n"])
     out["provenance"] = info["provenance"]
     out["dataset"] = info["provenance"]  # the build's model tables call it dataset

@@ -13,7 +13,10 @@ numbers by :mod:`analysis.publish.peers`.
 - :func:`change_vs_trend`, :func:`change_summary`: the 2020 real change in spending against
   each pemda's own trend, ranked;
 - :func:`model_frame`, :func:`fit`, :func:`tidy`, :func:`singletons`: a two-way fixed-effects
-  model on the pemda panel (pyfixest, errors clustered by pemda), with 95 % intervals and n.
+  model on the pemda panel, fitted through the package's one estimation path
+  (:func:`analysis.methods.fit.fit`: pyfixest OLS, errors clustered by pemda) and reported in
+  its one tidy format (:data:`TIDY_COLUMNS`: ``estimate, std_error, ci_low, ci_high, p_value,
+  n, n_clusters, note``; t(G-1) 95 % intervals).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+
+from analysis.methods import fit as fitting
+from analysis.methods.fe import TIDY_COLUMNS as FE_TIDY_COLUMNS
 
 # measure -> format; its words are the catalog's peers.measure.<measure>
 MEASURES: dict[str, str] = {
@@ -43,6 +49,10 @@ MODEL_COLUMNS = ["d_ipm", "ipm", "share_pegawai", "share_barang_jasa", "share_mo
                  "share_hibah_bansos", "share_btt", "share_transfer", "dlog_real_spending",
                  "realisation_rate", "pemda", "year"]
 DEFAULT_FORMULA = "d_ipm ~ share_modal + share_pegawai + dlog_real_spending | pemda + year"
+
+TIDY_COLUMNS = [*FE_TIDY_COLUMNS, "years"]
+"""The model's rows: the package's tidy format (:data:`analysis.methods.fe.TIDY_COLUMNS`;
+``n_clusters`` = the pemda of the estimation sample) and ``years``, the years it used."""
 
 MIN_MODEL_PEMDA = 20
 """A peer-group model needs at least this many pemda (else the section says why it is not run)."""
@@ -206,14 +216,11 @@ def model_frame(py: pd.DataFrame, years: tuple[int, int] | None = None) -> pd.Da
 
 
 def fit(frame: pd.DataFrame, formula: str):
-    """pyfixest OLS with the formula's fixed effects, standard errors clustered by pemda."""
-    import warnings
-
-    import pyfixest as pf
-
-    with warnings.catch_warnings():   # singletons: counted and said in the caption instead
-        warnings.filterwarnings("ignore", message=".*singleton fixed effect")
-        return pf.feols(formula, data=frame, vcov={"CRV1": "pemda"})
+    """OLS with the formula's fixed effects, standard errors clustered by pemda (CRV1; t(G-1)
+    intervals): :func:`analysis.methods.fit.fit` with ``vcov={"CRV1": "pemda"}``, the
+    package's one estimation path. Singleton pemda are dropped by the fixed effects
+    (:func:`singletons` counts them for the caption)."""
+    return fitting.fit(formula, frame, vcov={"CRV1": "pemda"}, family="ols")
 
 
 def singletons(frame: pd.DataFrame, formula: str) -> int:
@@ -225,13 +232,12 @@ def singletons(frame: pd.DataFrame, formula: str) -> int:
 
 
 def tidy(model) -> pd.DataFrame:
-    t = model.tidy().reset_index().rename(columns={
-        "Coefficient": "term", "Estimate": "estimate", "Std. Error": "se",
-        "Pr(>|t|)": "p", "2.5%": "ci_low", "97.5%": "ci_high"})
-    t["n"] = int(model._N)
-    t["n_pemda"] = int(model._data["pemda"].nunique()) if "pemda" in model._data else np.nan
+    """The rows of a :func:`fit` model in the package's tidy format (:data:`TIDY_COLUMNS`:
+    :func:`analysis.methods.fit.tidy`'s, which are :func:`analysis.methods.fe.tidy_fit`'s),
+    with ``years``: the years of the estimation sample, comma-separated."""
+    t = fitting.tidy(model)
     t["years"] = ",".join(str(y) for y in sorted(model._data["year"].unique()))
-    return t[["term", "estimate", "se", "ci_low", "ci_high", "p", "n", "n_pemda", "years"]]
+    return t[TIDY_COLUMNS].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------- 2020

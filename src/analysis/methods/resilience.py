@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from analysis.methods.fe import EVENT_YEAR, MAIN_SPECS, _formula, add_model_columns
+from analysis.methods.fe import EVENT_YEAR, MAIN_SPECS, add_model_columns, fe_formula
 from analysis.methods.inference import office_verdicts, rankable
 
 # =================================================================================================
@@ -69,7 +69,7 @@ def _slopes(d: pd.DataFrame, y: str, regs, family: str) -> dict[str, float]:
 
     fam, main_regs = _main_spec(y)
     cols = [c for c in main_regs if c in d.columns]
-    fml = _formula(y, " + ".join(cols), ("unit_id", "year"))
+    fml = fe_formula(y, " + ".join(cols), ("unit_id", "year"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = (pf.fepois if fam == "poisson" else pf.feols)(fml, data=d, vcov="iid")

@@ -20,8 +20,10 @@ import pandas as pd
 from analysis.data import store
 from analysis.methods import models
 from analysis.narrative import fmt, sentences
-from analysis.narrative.catalog import category, check_lang, text
+from analysis.narrative.catalog import category, text
+from analysis.publish import params as checks
 from analysis.publish import report
+from analysis.publish.params import ParameterError
 
 DEFAULT_CUT_PCT = 10.0
 """Default scenario: a 10 % cut (the regency's actual spending fell about 6 % in 2020)."""
@@ -37,8 +39,9 @@ EFFECT_SPECS = {
 }
 
 
-class PresentParameterError(ValueError):
-    """A presentation parameter is invalid; the message says which and what is allowed."""
+class PresentParameterError(ParameterError):
+    """A presentation parameter is invalid; the message says which and what is allowed (the
+    checks of :mod:`analysis.publish.params`)."""
 
 
 def t(key: str, lang: str, **values) -> str:
@@ -85,18 +88,9 @@ class Results:
 def validate_params(lang: str = "id", scenario_cut_pct: float = DEFAULT_CUT_PCT,
                     scenario_unit: str = DEFAULT_SCENARIO_UNIT) -> dict:
     """Check the template parameters (papermill only warns about unknown names)."""
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise PresentParameterError(str(exc)) from None
-    try:
-        cut = float(scenario_cut_pct)
-    except (TypeError, ValueError):
-        raise PresentParameterError(
-            f"scenario_cut_pct must be a number of percent, got {scenario_cut_pct!r}") from None
-    if not (0 < cut < 100):
-        raise PresentParameterError(
-            f"scenario_cut_pct must be a cut between 0 and 100 (percent), got {cut:g}")
+    checks.check_lang(lang, PresentParameterError)
+    cut = checks.check_percent(scenario_cut_pct, "scenario_cut_pct", 0, 100,
+                               note=" (a cut, percent)", error=PresentParameterError)
     if not isinstance(scenario_unit, str) or not scenario_unit:
         raise PresentParameterError("scenario_unit must be a unit id such as 'dinkes'")
     return {"lang": lang, "scenario_cut_pct": cut, "scenario_unit": scenario_unit}
@@ -112,13 +106,8 @@ def load(data_dir: str | Path | None = None, lang: str = "id",
         "units", "panel", "unit_summary", "regency_year", "model_results", "event_study",
         "typology", "typology_k", "resilience", "region_finance")}
     panel = tables["panel"]
-    known = sorted(set(panel["unit_id"]))
-    if p["scenario_unit"] not in known:
-        import difflib
-
-        close = difflib.get_close_matches(p["scenario_unit"], known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise PresentParameterError(f"unknown scenario_unit {p['scenario_unit']!r}{hint}")
+    checks.check_known(p["scenario_unit"], sorted(set(panel["unit_id"])), "scenario_unit",
+                       error=PresentParameterError)
     if "cut_2020_pct" not in tables["unit_summary"]:
         raise store.NotBuiltError("the processed unit_summary lacks cut_2020_pct (built by an "
                                   "older version): rebuild with `python -m analysis build`")

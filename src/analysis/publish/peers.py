@@ -22,7 +22,6 @@ catalog (``narrative/words/peers.toml``).
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 
@@ -41,7 +40,7 @@ from analysis.methods.peers import (  # noqa: F401 (the notebook's model frame, 
     model_frame,
 )
 from analysis.narrative import fmt
-from analysis.narrative.labels import LANGS
+from analysis.publish import params as checks
 from analysis.publish import plots
 from analysis.publish.explore import Context, ParameterError, Result, bullets, table_html
 
@@ -71,8 +70,7 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
                     years: Sequence[int] = (2021, 2025), lang: str = "id",
                     formula: str = DEFAULT_FORMULA) -> Context:
     """Check the notebook's parameters against the processed ``pemda`` tables."""
-    if lang not in LANGS:
-        raise ParameterError(f"unknown language {lang!r}; allowed: {', '.join(LANGS)}")
+    checks.check_lang(lang)
     dd = str(data_dir) if data_dir else None
     reg = store.load_table("pemda", dd)
     kab = reg[reg["kind"] != "provinsi"]
@@ -80,15 +78,11 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
     if not isinstance(region, str):
         raise ParameterError(f"region must be a text code like '33.25' (quoted; papermill: "
                              f"-y 'region: \"33.26\"'); got {region!r}")
-    if region not in codes:
-        close = difflib.get_close_matches(str(region), codes, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ParameterError(f"unknown region {region!r}{hint}: a kab/kota Kemendagri code "
-                             "of the pemda table, e.g. 33.25")
+    checks.check_known(region, codes, "region",
+                       tail=": a kab/kota Kemendagri code of the pemda table, e.g. 33.25")
     if isinstance(peer_group, str):
-        if peer_group not in PEER_GROUPS:
-            raise ParameterError(f"unknown peer_group {peer_group!r}; allowed: province, "
-                                 "national, or a list of kab/kota codes")
+        checks.check_known(peer_group, PEER_GROUPS, "peer_group", suggest=False,
+                           tail="; allowed: province, national, or a list of kab/kota codes")
     elif isinstance(peer_group, list | tuple) and peer_group:
         bad = [c for c in peer_group if c not in codes]
         if bad:
@@ -103,15 +97,9 @@ def validate_params(data_dir="", region: str = "33.25", peer_group="province",
     py = store.load_table("pemda_year", dd)
     py = py[py["kind"] != "provinsi"]
     have = py.loc[py["spending_outturn"].notna() | py["ipm"].notna(), "year"]
-    lo, hi = int(have.min()), int(have.max())
-    try:
-        y0, y1 = (int(y) for y in years)
-    except (TypeError, ValueError):
-        raise ParameterError(f"years must be [first, last], e.g. [{lo}, {hi}]; got {years!r}"
-                             ) from None
-    if y0 > y1 or y0 < lo or y1 > hi or y1 - y0 < 1:
-        raise ParameterError(f"years {years!r}: allowed any increasing [first, last] of at "
-                             f"least two years within {lo}–{hi}")
+    y0, y1 = checks.check_years(
+        years, int(have.min()), int(have.max()), "the pemda panel", min_years=2,
+        rule="allowed any increasing [first, last] of at least two years")
     used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(formula)))
     if "~" not in str(formula) or "|" not in str(formula):
         raise ParameterError("formula must read 'outcome ~ regressors | pemda + year' "
@@ -324,9 +312,9 @@ def association(ctx: Context, frame: pd.DataFrame, formula: str, sample: str) ->
     model = calc.fit(frame, formula)
     t = calc.tidy(model)
     single = calc.singletons(frame, formula)
-    n, npd, yrs = int(t["n"].iloc[0]), int(t["n_pemda"].iloc[0]), t["years"].iloc[0]
-    rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.se, 4),
-             f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p, 3)]
+    n, npd, yrs = int(t["n"].iloc[0]), int(t["n_clusters"].iloc[0]), t["years"].iloc[0]
+    rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.std_error, 4),
+             f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p_value, 3)]
             for r in t.itertuples()]
     head = [ctx.t("peers.association.term"), ctx.t("peers.association.estimate"), "SE",
             ctx.t("peers.association.95_interval"), "p"]

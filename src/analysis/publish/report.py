@@ -12,7 +12,6 @@ checked against the registry before anything is read.
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +21,12 @@ import pandas as pd
 from analysis import config
 from analysis.data import store
 from analysis.narrative import fmt, sentences
-from analysis.narrative.catalog import category, check_lang, text
+from analysis.narrative.catalog import category, text
 from analysis.narrative.labels import label
 from analysis.publish import markup, plots
+from analysis.publish import params as checks
+from analysis.publish.display import show_figures
+from analysis.publish.params import ParameterError
 
 # ----------------------------------------------------------------------- resilience, shared
 # One reading of the counterfactual resilience table (models.resilience) for the notebooks,
@@ -47,8 +49,9 @@ def check_resilience(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class ReportParameterError(ValueError):
-    """A report parameter is invalid; the message says which and what is allowed."""
+class ReportParameterError(ParameterError):
+    """A report parameter is invalid; the message says which and what is allowed (the checks of
+    :mod:`analysis.publish.params`; the name is what a failed report's manifest row shows)."""
 
 
 @dataclass
@@ -77,23 +80,12 @@ class UnitReport:
 
 def validate_params(unit_id: str, lang: str, years, units: pd.DataFrame) -> tuple[int, int]:
     """Check the template parameters; raise ReportParameterError with a clear message."""
-    try:
-        check_lang(lang)
-    except ValueError as exc:
-        raise ReportParameterError(str(exc)) from None
+    checks.check_lang(lang, ReportParameterError)
     known = units.loc[units["is_opd"], "unit_id"].tolist()
-    if unit_id not in known:
-        close = difflib.get_close_matches(str(unit_id), known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ReportParameterError(f"unknown unit id {unit_id!r}{hint} (known: {len(known)} "
-                                   "units in data/processed/units.parquet)")
-    try:
-        y0, y1 = (int(y) for y in years)
-    except (TypeError, ValueError):
-        raise ReportParameterError(f"years must be [first, last], got {years!r}") from None
-    if not (1990 <= y0 <= y1 <= 2100):
-        raise ReportParameterError(f"years must be increasing and plausible, got {years!r}")
-    return y0, y1
+    checks.check_known(unit_id, known, "unit id", error=ReportParameterError,
+                       tail=f" (known: {len(known)} units in data/processed/units.parquet)")
+    return checks.check_years(years, 1990, 2100, "a report (plausible years)",
+                              error=ReportParameterError)
 
 
 def load(unit_id: str, data_dir: str | Path | None = None, years=config.DEFAULT_YEARS,
@@ -519,17 +511,10 @@ def programme_totals(budget: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def show(fig, dpi: int = 100) -> None:
-    """Display a figure once as PNG (:func:`plots.figure_png`), with its description as alt
-    text (:func:`plots.figure_alt`), and release it."""
-    if fig is None:
-        return
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    png = plots.figure_png(fig, dpi=dpi)
-    alt = plots.figure_alt(fig) or None
-    plt.close(fig)
-    display(Image(data=png, format="png", alt=alt))
+    """Display a figure once as PNG at ``dpi``, with its description as alt text, and release
+    it (:func:`analysis.publish.display.show_figures`, the notebooks' display path too);
+    nothing for ``None``."""
+    show_figures(fig, dpi=dpi)
 
 
 def index_summary(data_dir: str | Path | None = None, lang: str = "id") -> dict[str, dict]:

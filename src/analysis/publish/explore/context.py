@@ -5,7 +5,8 @@ Everything the research notebooks (``notebooks/*.ipynb``) show, so the notebooks
 Each notebook has a ``parameters`` cell (papermill) and then calls, in order:
 
 1. :func:`validate_params` -> a :class:`Context` (language, region, years, unit, options),
-   raising :class:`ParameterError` (a ``ValueError``) that lists what is allowed;
+   raising :class:`ParameterError` (a ``ValueError``) that lists what is allowed (the checks
+   of :mod:`analysis.publish.params`, shared with the reports and the presentation);
 2. :func:`load` -> the processed tables it needs, sliced to the region and years;
 3. one function per section, each returning a :class:`Result`: a title, sentences built from
    the computed numbers, figures and an HTML table; :func:`show` displays it.
@@ -24,23 +25,20 @@ Rules kept here, not in the notebooks:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis import config
 from analysis.data import store
 from analysis.narrative import catalog, fmt
-from analysis.narrative.labels import LANGS, label
+from analysis.narrative.labels import label
 from analysis.publish import markup, plots
-
-
-class ParameterError(ValueError):
-    """A notebook parameter is invalid; the message names it and lists what is allowed."""
+from analysis.publish import params as checks
+from analysis.publish.display import show_figures, show_results
+from analysis.publish.params import ParameterError
 
 
 class SimulatedDataError(ValueError):
@@ -80,24 +78,13 @@ class Context:
         return f"{self.years[0]}–{self.years[1]}"
 
 
+# explore's own names for the shared checks (analysis.publish.params), re-exported by explore
 def _allowed(values: Iterable[object], limit: int = 60) -> str:
-    vals = [str(v) for v in values]
-    more = f", … ({len(vals) - limit} more)" if len(vals) > limit else ""
-    return ", ".join(vals[:limit]) + more
+    return checks.allowed(values, limit)
 
 
 def _check_years(years, lo: int, hi: int, what: str) -> tuple[int, int]:
-    try:
-        y0, y1 = (int(y) for y in years)
-    except (TypeError, ValueError):
-        raise ParameterError(f"years must be [first, last], e.g. [{lo}, {hi}]; got {years!r}"
-                             ) from None
-    if y0 > y1:
-        raise ParameterError(f"years must be increasing ([first, last]); got {years!r}")
-    if y0 < lo or y1 > hi:
-        raise ParameterError(f"unknown year(s) in {years!r}: {what} has years {lo}–{hi}; "
-                             f"allowed: any [first, last] within {lo}–{hi}")
-    return y0, y1
+    return checks.check_years(years, lo, hi, what)
 
 
 def validate_params(data_dir: str | Path | None = "", region: str = config.REGION_BATANG,
@@ -112,33 +99,27 @@ def validate_params(data_dir: str | Path | None = "", region: str = config.REGIO
     Ombudsman). Raises :class:`ParameterError` naming the bad value and listing the allowed
     ones; :class:`analysis.data.store.NotBuiltError` when the processed data does not exist.
     """
-    if lang not in LANGS:
-        raise ParameterError(f"unknown language {lang!r}; allowed: {_allowed(LANGS)}")
-    if scope not in ("panel", "public"):
-        raise ParameterError(f"unknown scope {scope!r}; allowed: panel, public")
+    checks.check_lang(lang)
+    checks.check_known(scope, ("panel", "public"), "scope", suggest=False)
     dd = str(data_dir) if data_dir else None
     units = store.load_table("units", dd)
-    regions = sorted(units["region_code"].unique())
-    if region not in regions:
-        raise ParameterError(f"unknown region {region!r}; allowed: {_allowed(regions)}")
+    checks.check_known(region, sorted(units["region_code"].unique()), "region", suggest=False)
     if scope == "panel":
         panel = store.load_table("panel", dd, filters=[("region_code", "==", region)])
         if panel.empty:
             raise ParameterError(f"region {region!r} has no OPD x year panel; build the data "
                                  "with simulated or user data")
         lo, hi = int(panel["year"].min()), int(panel["year"].max())
-        y0, y1 = _check_years(years, lo, hi, "the OPD x year panel")
+        y0, y1 = checks.check_years(years, lo, hi, "the OPD x year panel")
         known = sorted(panel["unit_id"].unique())
     else:
         yrs = pd.concat([store.load_table("region_finance", dd)["year"],
                          _public(store.load_table("service", dd))["year"],
                          _public(store.load_table("innovations", dd))["reporting_year"]])
-        y0, y1 = _check_years(years, int(yrs.min()), int(yrs.max()), "the public record")
+        y0, y1 = checks.check_years(years, int(yrs.min()), int(yrs.max()), "the public record")
         known = sorted(units.loc[units["region_code"] == region, "unit_id"])
-    if unit_id is not None and unit_id not in known:
-        close = difflib.get_close_matches(str(unit_id), known, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ParameterError(f"unknown unit {unit_id!r}{hint}; allowed: {_allowed(known)}")
+    if unit_id is not None:
+        checks.check_known(unit_id, known, "unit")
     options: dict = {}
     if cut_pct is not None:
         options["cut_pct"] = _check_cut(cut_pct, "cut_pct")
@@ -147,28 +128,16 @@ def validate_params(data_dir: str | Path | None = "", region: str = config.REGIO
             raise ParameterError(f"cuts must be a non-empty list of percentages; got {cuts!r}")
         options["cuts"] = [_check_cut(c, "cuts") for c in cuts]
     if top_n is not None:
-        if isinstance(top_n, bool) or not isinstance(top_n, int) or not 1 <= top_n <= len(known):
-            raise ParameterError(f"top_n must be a whole number from 1 to {len(known)}; "
-                                 f"got {top_n!r}")
-        options["top_n"] = top_n
+        options["top_n"] = checks.check_whole(top_n, "top_n", 1, len(known))
     if max_lag is not None:
-        if isinstance(max_lag, bool) or not isinstance(max_lag, int) or not 0 <= max_lag <= 3:
-            raise ParameterError(f"max_lag must be a whole number from 0 to 3; got {max_lag!r}")
-        options["max_lag"] = max_lag
+        options["max_lag"] = checks.check_whole(max_lag, "max_lag", 0, 3)
     plots.use_style()
     return Context(dd, region, (y0, y1), lang, unit_id, options)
 
 
 def _check_cut(x, name: str) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be a number of percent (e.g. 10 for a 10 % cut); "
-                             f"got {x!r}") from None
-    if isinstance(x, bool) or not np.isfinite(v) or not -100 < v < 100 or v == 0:
-        raise ParameterError(f"{name} must be a percentage between -100 and 100, not 0 "
-                             f"(negative = increase); got {x!r}")
-    return v
+    """A cut in percent: between -100 and 100, not 0 (negative = increase)."""
+    return checks.check_percent(x, name, -100, 100, zero=False, note=" (negative = increase)")
 
 
 @dataclass
@@ -185,18 +154,11 @@ class Result:
 
 
 def show(*results: Result) -> None:
-    """Display results: heading, sentences, figures (then closed), table. Headings and
-    sentences are Markdown whose HTML characters are escaped (:func:`markup.markdown`), so a
-    name from the data shows as text, never as markup."""
-    from IPython.display import HTML, Markdown, display
-
-    for r in results:
-        display(Markdown(markup.markdown(f"### {r.title}")))
-        if r.text:
-            display(Markdown(markup.markdown(r.text)))
-        show_figure(*r.figures)
-        if r.html:
-            display(HTML(r.html))
+    """Display results: heading, sentences, figures (then closed), table
+    (:func:`analysis.publish.display.show_results`, the one display path of notebooks and
+    reports). Headings and sentences are Markdown whose HTML characters are escaped
+    (:func:`markup.markdown`), so a name from the data shows as text, never as markup."""
+    show_results(*results)
 
 
 def _cell(x: object) -> object:
@@ -351,21 +313,11 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
 
 
 def show_figure(*figs) -> None:
-    """Display figures as PNG (:func:`analysis.publish.plots.figure_png`), then
-    close them, so Jupyter does not show them twice. The image's alt text is the figure's
-    description (:func:`analysis.publish.plots.figure_alt`). Each output carries
+    """Display figures as PNG with their description as alt text, then close them
+    (:func:`analysis.publish.display.show_figures`). Each output carries
     ``metadata["batang"]["simulated"]``: whether the figure bears the simulated mark
     (:func:`analysis.publish.plots.mark_simulated`), so a test can check it."""
-    import matplotlib.pyplot as plt
-    from IPython.display import Image, display
-
-    for fig in figs:
-        marked = bool(getattr(fig, "_batang_simulated", False))
-        png = plots.figure_png(fig)
-        alt = plots.figure_alt(fig) or None
-        plt.close(fig)
-        display(Image(data=png, format="png", alt=alt),
-                metadata={"batang": {"simulated": marked}})
+    show_figures(*figs)
 
 
 def is_simulated(*frames: pd.DataFrame) -> bool:

@@ -61,19 +61,19 @@ def _interim(ctx: Context) -> Path:
     return (Path(ctx.data_dir) / "interim") if ctx.data_dir else config.interim_dir()
 
 
+FIT_TABLES = ("panel", "units")
+"""The processed tables a model fit reads."""
+
+
 def data_fingerprint(ctx: Context) -> str:
-    """A hash of what a model fit depends on: the processed panel and units (file bytes) and
-    the package version; ``data.cache.key`` adds the source of every estimator module
-    (``analysis.methods``) and the libraries' versions. A new build or a changed estimator
-    gives a new key, so a stale cache is never read."""
-    import hashlib
+    """A hash of what a model fit depends on: the content of the processed panel and units and
+    the package version (:func:`analysis.data.fingerprint.data_fingerprint`, the renderer's
+    fingerprint, over :data:`FIT_TABLES`); ``data.cache.key`` adds the source of every
+    estimator module (``analysis.methods``) and the libraries' versions. A new build or a
+    changed estimator gives a new key, so a stale cache is never read."""
+    from analysis.data.fingerprint import data_fingerprint as fingerprint
 
-    from analysis import __version__
-
-    h = hashlib.sha256(__version__.encode())
-    for name in ("panel", "units"):
-        h.update((store.processed_path(ctx.data_dir) / f"{name}.parquet").read_bytes())
-    return h.hexdigest()
+    return fingerprint(ctx.data_dir or config.data_dir(), tables=FIT_TABLES)
 
 
 def cached(ctx: Context, spec: dict, compute) -> tuple[dict[str, pd.DataFrame], dict]:
