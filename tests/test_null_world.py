@@ -96,6 +96,5 @@ def test_the_sentences_views_print_follow_the_ledger_in_a_null_world(worlds):
                 sentences.claim_of(r)]
             assert said == row["verdict"]
         for r in w["scenario"].itertuples():
-            thin = r.evidence == "thin"
-            assert thin == (("too thin" in r.statement_en) or ("Evidence too thin" in
-                                                                r.statement_en))
+            said = sentences.scenario_sentence(r._asdict(), "en")
+            assert (r.evidence == "thin") == ("Evidence too thin" in said), said

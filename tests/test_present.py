@@ -141,9 +141,10 @@ def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id,
     items = re.findall(r"<li><b>", page)
     assert len(items) == 5
     assert page.count("95%") >= 5
-    assert "Selisih tertinggi" in page and "Selisih terendah" in page
-    # ranks come with their 95 % interval; "best"/"worst" only where rank intervals separate
-    assert "Per. (95%)" in page and "p Holm" in page
+    # innovations cannot be ranked (recovery Spearman 0.2 < 0.6): no "two ends of the
+    # ranking" tables, and the brief says why, with the number
+    assert "Selisih tertinggi" not in page and "Selisih terendah" not in page
+    assert "tidak diurutkan" in page and "p Holm" in page
     # the numbers are the results, not typed text
     res = findings.load(built, "id")
     eff = findings.effects_of_cut(res).set_index("outcome")
@@ -174,7 +175,8 @@ def test_english_deck_brief_and_figures(rendered_en):
     deck = (out / "deck.en.html").read_text(encoding="utf-8")
     brief = (out / "brief.en.html").read_text(encoding="utf-8")
     assert "SIMULATED DATA" in deck and "PUBLIC DATA" in deck and "Caveats" in deck
-    assert "Five findings that matter most" in brief and "Highest difference" in brief
+    assert "Five findings that matter most" in brief and "Highest difference" not in brief
+    assert "not ranked" in brief
     assert 'lang="en"' in deck and "DATA SIMULASI" not in brief
     assert sorted(p.name for p in (out / "figures").glob("*.en.png"))
     assert not (out / "brief.en.pdf").exists()  # --no-pdf
