@@ -42,13 +42,16 @@ def _world(seed: int) -> dict:
     es = models.event_study(p0)
     mr, lags = models.findings_family(mr, lags, es)
     pt = es.attrs.get("pretrend") or {}
-    es = es.assign(pretrend_p_adjusted=pt.get("p_adjusted", np.nan))
+    pa = pt.get("p_adjusted", np.nan)
+    es = es.assign(pretrend_p_adjusted=pa,
+                   pretrend_flagged=bool(np.isfinite(pa) and pa < inference.ALPHA))
     res = models.resilience(p0)
     book = ledger.build(mr, lags, es, res, provenance="simulated")
     sc = scenario(mr, "dinkes", 10.0, panel=p0)
     frames = {o: g.assign(name=g["unit_id"]) for o, g in res.dropna(subset=["effect"])
               .groupby("outcome")}
-    return {"book": book, "res": res, "scenario": sc, "frames": frames, "mr": mr}
+    return {"book": book, "res": res, "scenario": sc, "frames": frames,
+            "mr": ledger.with_verdicts(mr, book), "es": es}
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +101,37 @@ def test_the_sentences_views_print_follow_the_ledger_in_a_null_world(worlds):
         for r in w["scenario"].itertuples():
             said = sentences.scenario_sentence(r._asdict(), "en")
             assert (r.evidence == "thin") == ("Evidence too thin" in said), said
+
+
+@pytest.mark.slow
+def test_deck_and_brief_name_nothing_in_a_null_world(worlds, built_data_dir):
+    """The deck's slides and the brief, made from each null world's tables (the default
+    build's units, budgets and cuts; the null world's models, ledger and resilience), claim
+    only what the ledger claims and name no office it does not name."""
+    import dataclasses
+
+    from analysis.narrative.catalog import text
+    from analysis.publish import brief, deck, findings
+
+    for lang in ("id", "en"):
+        base = findings.load(built_data_dir, lang)
+        claimed_phrase = text("sent.testing.claimed", lang, p="", pa="", k=0).split(":")[-1]
+        for w in worlds:
+            res = dataclasses.replace(
+                base, model_results=w["mr"].assign(dataset="simulated"),
+                event_study=w["es"].assign(dataset="simulated"),
+                resilience=w["res"].assign(dataset="simulated"))
+            said = " ".join(f["sentence"] for f in findings.findings(res))
+            pages = [said, brief.brief_html(res), deck.slide_effects(res),
+                     deck.slide_resilience(res), deck.slide_event(res)]
+            book = w["book"]
+            if not (book["verdict"] == "claimed").any():
+                for page in pages:
+                    assert claimed_phrase not in page
+            named = set(book.loc[book["verdict"].isin(["above", "below"]), "unit_id"])
+            for uid in set(w["res"]["unit_id"]) - named:
+                name = res.name(uid)
+                for page in pages:
+                    assert f"{name} +" not in page and f"{name} −" not in page, (uid, lang)
+            if not (book["verdict"] == "flagged").any():
+                assert text("present.pretrend_flagged", lang) not in pages[-1]

@@ -293,6 +293,12 @@ def ranking_words(g, lang: str, names=None) -> str:
 def resilience_unit(row, n: int, lang: str) -> str:
     """One unit's resilience: difference from its counterfactual with the 95 % interval, the
     verdict, and its rank with the rank interval among the ``n`` cut units."""
+    if _missing(_get(row, "rank")):
+        return text("sent.resilience.unit_unranked", lang,
+                    effect=fmt.number(_get(row, "effect"), lang),
+                    lo=fmt.number(_get(row, "ci_low"), lang),
+                    hi=fmt.number(_get(row, "ci_high"), lang),
+                    verdict=verdict(_get(row, "verdict"), lang), n=n)
     return text("sent.resilience.unit", lang, effect=fmt.number(_get(row, "effect"), lang),
                 lo=fmt.number(_get(row, "ci_low"), lang),
                 hi=fmt.number(_get(row, "ci_high"), lang),
