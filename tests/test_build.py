@@ -374,7 +374,7 @@ def test_changed_steps_rebuild(public_data_copy):
 
 
 def test_an_import_needs_the_rebuild(tmp_path):
-    from analysis.data.importers import store as importers
+    from analysis.data.importers import commit as importers
 
     with pytest.raises(ValueError, match="pass rebuild="):
         importers.import_files("budget", [tmp_path / "x.csv"], data_dir=tmp_path)

@@ -15,7 +15,7 @@ import pytest
 
 from analysis.data import store
 from analysis.narrative import fmt
-from analysis.publish import figures, findings, kernel, plots, present
+from analysis.publish import deck_figures, findings, kernel, plots, present
 
 CHROMIUM = present.find_chromium()
 NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))
@@ -101,7 +101,7 @@ def test_figures_png_and_svg_sorted_and_marked(rendered_id):
     figs = out / "figures"
     pngs = sorted(p.name for p in figs.glob("*.png"))
     svgs = sorted(p.name for p in figs.glob("*.svg"))
-    assert len(pngs) == len(figures.FIGURES) == len(svgs)
+    assert len(pngs) == len(deck_figures.FIGURES) == len(svgs)
     assert [p[:2] for p in pngs] == [f"{i:02d}" for i in range(1, len(pngs) + 1)]
     assert all(p.endswith(".id.png") for p in pngs)
     banner = "DATA SIMULASI"
@@ -122,15 +122,15 @@ def test_figures_png_and_svg_sorted_and_marked(rendered_id):
 
 def test_figure_objects_carry_the_mark(built):
     res = findings.load(built, "id")
-    pub = figures.fig_public_spending(res)
+    pub = deck_figures.fig_public_spending(res)
     assert not plots.is_simulated(pub)
-    assert plots.is_simulated(figures.fig_cuts(res))
-    assert plots.is_simulated(figures.fig_effects(res))
+    assert plots.is_simulated(deck_figures.fig_cuts(res))
+    assert plots.is_simulated(deck_figures.fig_effects(res))
     # axis labels in the chosen language
     assert pub.axes[0].get_xlabel() == "Tahun"
     assert "Rp miliar" in pub.axes[0].get_ylabel()
     en = findings.load(built, "en")
-    assert figures.fig_public_spending(en).axes[0].get_xlabel() == "Year"
+    assert deck_figures.fig_public_spending(en).axes[0].get_xlabel() == "Year"
 
 
 @pytest.mark.slow

@@ -121,7 +121,7 @@ def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
 
 def import_files(kind: str, files, **kwargs):
     """:func:`analysis.data.importers.import_files`, rebuilding with :func:`build`."""
-    from analysis.data.importers import store
+    from analysis.data.importers import commit as store
 
     return store.import_files(kind, files, rebuild=build, **kwargs)
 

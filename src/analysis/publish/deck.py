@@ -3,7 +3,7 @@ one cell per slide) and the conversion of the executed notebook to one offline H
 
 Slides are HTML fragments from ``templates/deck.html.j2`` (autoescape), their words from the
 catalog, their numbers and sentences from :mod:`analysis.publish.findings`, their figures from
-:mod:`analysis.publish.figures`. Every slide that shows simulated numbers carries the one
+:mod:`analysis.publish.deck_figures`. Every slide that shows simulated numbers carries the one
 SIMULATED banner (:func:`analysis.publish.markup.banner`); the public-data slide carries the
 public badge instead.
 
@@ -22,7 +22,7 @@ import io as _io
 
 from analysis.narrative import fmt
 from analysis.narrative.labels import label
-from analysis.publish import figures, findings, markup
+from analysis.publish import deck_figures, findings, markup
 from analysis.publish.findings import Results, t
 
 
@@ -38,7 +38,7 @@ def fig_img(fig, alt: str = "", dpi: int = 130):
 
     if fig is None:
         return ""
-    figures._room_for_mark(fig)
+    deck_figures._room_for_mark(fig)
     buf = _io.BytesIO()
     with plots.style_context():
         fig.savefig(buf, format="png", dpi=dpi)
@@ -68,7 +68,7 @@ def slide_title(res: Results) -> str:
 
 def slide_public(res: Results) -> str:
     lang = res.lang
-    d = figures.public_spending(res)
+    d = deck_figures.public_spending(res)
     if d.empty:
         return ""
     lo, hi = d.loc[d["value_idr"].idxmin()], d.loc[d["value_idr"].idxmax()]
@@ -84,7 +84,7 @@ def slide_public(res: Results) -> str:
                    for s in d["source"]})
     foot = f"{t('source', lang)}: " + "; ".join(docs) + t("slide.public_foot", lang)
     return _slide(t("public_title", lang),
-                  _m("two", fig_img(figures.fig_public_spending(res), t("public_title", lang)),
+                  _m("two", fig_img(deck_figures.fig_public_spending(res), t("public_title", lang)),
                      markup.ul(items)),
                   top=_m("public_badge", t("public_badge", lang)), foot=foot)
 
@@ -97,7 +97,7 @@ def slide_cuts(res: Results) -> str:
              t("slide.cuts_total", lang,
                pct=fmt.percent(cs["regency_2020"], lang, fraction=False))]
     return _slide(t("cuts_title", lang),
-                  _m("two", fig_img(figures.fig_cuts(res, top=top)), markup.ul(items)),
+                  _m("two", fig_img(deck_figures.fig_cuts(res, top=top)), markup.ul(items)),
                   top=banner(res), foot=t("slide.cuts_note", lang, n=top))
 
 
@@ -105,7 +105,7 @@ def slide_effects(res: Results) -> str:
     lang = res.lang
     items = markup.ul(findings.effect_lines(res))
     extra = markup.ul([findings.leadership_line(res)])
-    body = _m("wide", fig_img(figures.fig_effects(res)), t("slide.effects_lead", lang),
+    body = _m("wide", fig_img(deck_figures.fig_effects(res)), t("slide.effects_lead", lang),
               markup.safe(f'<div class="two-col">{items}</div>{extra}'))
     return _slide(t("effects_title", lang), body, top=banner(res))
 
@@ -114,7 +114,7 @@ def slide_event(res: Results) -> str:
     lang = res.lang
     items = [t("slide.event_point", lang), findings.pretrend_sentence(res)]
     return _slide(t("event_title", lang),
-                  _m("two", fig_img(figures.fig_event_study(res)), markup.ul(items)),
+                  _m("two", fig_img(deck_figures.fig_event_study(res)), markup.ul(items)),
                   top=banner(res))
 
 
@@ -126,7 +126,7 @@ def slide_typology(res: Results) -> str:
     table = _m("typology_table", lang, list(ts.itertuples()), head)
     right = markup.safe(str(table) + str(markup.render("para.html.j2",
                                                        text=findings.silhouette_sentence(res))))
-    return _slide(t("typology_title", lang), _m("two", fig_img(figures.fig_typology(res)), right),
+    return _slide(t("typology_title", lang), _m("two", fig_img(deck_figures.fig_typology(res)), right),
                   top=banner(res))
 
 
@@ -134,14 +134,14 @@ def slide_resilience(res: Results) -> str:
     lang = res.lang
     items = [findings.resilience_sentence(res), t("slide.resilience_def", lang)]
     return _slide(t("resilience_title", lang),
-                  _m("two", fig_img(figures.fig_resilience(res)), markup.ul(items)),
+                  _m("two", fig_img(deck_figures.fig_resilience(res)), markup.ul(items)),
                   top=banner(res))
 
 
 def slide_scenario(res: Results) -> str:
     lang = res.lang
     head = t("slide.scenario_head", lang, cut=fmt.compact(res.scenario_cut_pct, lang, 1))
-    body = _m("wide", fig_img(figures.fig_scenario(res)), head,
+    body = _m("wide", fig_img(deck_figures.fig_scenario(res)), head,
               markup.ul(findings.scenario_sentences(res)))
     return _slide(t("scenario_title", lang), body, top=banner(res))
 

@@ -5,7 +5,7 @@ into numbers and sentences (no refit: the build fitted the models).
 below compute what a slide or the brief shows (effects of a 10 % smaller budget with their
 intervals, the 2020 cuts, resilience, typology, the scenario) and word it through
 :mod:`analysis.narrative.sentences` and the catalog (``words/present.toml``). Figures are in
-:mod:`analysis.publish.figures`, the HTML of the deck and the brief in
+:mod:`analysis.publish.deck_figures`, the HTML of the deck and the brief in
 :mod:`analysis.publish.deck` and :mod:`analysis.publish.brief`.
 """
 

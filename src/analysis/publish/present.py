@@ -11,7 +11,7 @@ figures and the one-page brief, id or en.
 
 What the deck and the brief show is computed in :mod:`analysis.publish.findings` (numbers and
 sentences, from the processed tables the build wrote; nothing is refitted), drawn in
-:mod:`analysis.publish.figures` and laid out in :mod:`analysis.publish.deck` and
+:mod:`analysis.publish.deck_figures` and laid out in :mod:`analysis.publish.deck` and
 :mod:`analysis.publish.brief`. The two notebook templates in ``notebooks/presentation/`` are
 thin: parameters, a validation cell, then one call per slide or section.
 
@@ -36,7 +36,7 @@ from pathlib import Path
 from analysis import config
 from analysis.data import store
 from analysis.narrative.catalog import LANGS
-from analysis.publish import brief, deck, figures
+from analysis.publish import brief, deck, deck_figures
 from analysis.publish.findings import (
     DEFAULT_CUT_PCT,
     DEFAULT_SCENARIO_UNIT,
@@ -219,7 +219,7 @@ def present(out_dir: str | Path | None = None, lang: str = "id",
                                 {"lang": lang, "data_dir": str(data), "rows": brief.BRIEF_ROWS},
                                 kernel_name, timeout)
         t1 = time.perf_counter()
-        result.figures = figures.export_figures(res, out / "figures")
+        result.figures = deck_figures.export_figures(res, out / "figures")
         result.seconds["figures"] = round(time.perf_counter() - t1, 2)
         deck_nb, brief_nb = fut_deck.result(), fut_brief.result()
     result.seconds["notebooks"] = round(time.perf_counter() - t1, 2)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from analysis.data.importers.cli import register_cli
 from analysis.data.importers.mapping import available as available_mappings
 from analysis.data.importers.report import Report
-from analysis.data.importers.store import KINDS, REPLACE_KEYS, import_files
+from analysis.data.importers.commit import KINDS, REPLACE_KEYS, import_files
 
 __all__ = ["KINDS", "REPLACE_KEYS", "Report", "available_mappings", "import_files",
            "register_cli"]

@@ -73,7 +73,7 @@ def import_apbd(kind: str, files: list[str | Path], data_dir: str | Path | None 
     ``rebuild``: the whole build (``analysis.pipeline.build``; needed unless ``dry_run``),
     as ``analysis.pipeline.import_apbd`` passes it."""
     from analysis.data import locking, national
-    from analysis.data.importers.store import _build_settings, check_rebuild
+    from analysis.data.importers.commit import _build_settings, check_rebuild
 
     if kind not in LEVELS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(LEVELS)}")

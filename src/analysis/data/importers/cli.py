@@ -10,7 +10,7 @@ from analysis.data.schema import InputError
 
 
 def _cmd_import(args) -> int:
-    from analysis.data.importers.store import describe_problems, import_files
+    from analysis.data.importers.commit import describe_problems, import_files
 
     try:
         if args.kind.startswith("apbd-"):

@@ -10,10 +10,10 @@ this module is their registry.
 
 from __future__ import annotations
 
-from analysis.data.importers.budget import (  # noqa: F401 (used by store.py and tests)
+from analysis.data.importers.budget import (  # noqa: F401 (used by commit.py and tests)
     convert_budget,
 )
-from analysis.data.importers.records import (  # noqa: F401 (used by store.py and tests)
+from analysis.data.importers.records import (  # noqa: F401 (used by commit.py and tests)
     convert_indicators,
     convert_innovations,
     convert_leadership,
@@ -22,7 +22,7 @@ from analysis.data.importers.records import (  # noqa: F401 (used by store.py an
     indicator_key,
     indicator_tables,
 )
-from analysis.data.importers.rows import (  # noqa: F401 (used by store.py and tests)
+from analysis.data.importers.rows import (  # noqa: F401 (used by commit.py and tests)
     Context,
     Part,
     year_rule,
