@@ -126,9 +126,9 @@ def prepare(panel: pd.DataFrame, outcome: str, regressors, fe, cluster) -> tuple
     return d, notes
 
 
-def _caveats(n: int, g: int, cluster: str) -> list[str]:
+def _caveats(n: int, g: int, cluster: str, clustered: bool = True) -> list[str]:
     out = []
-    if g < FEW_CLUSTERS:
+    if clustered and g < FEW_CLUSTERS:
         out.append(f"few clusters ({g}): cluster-robust SEs may be too small")
     if n < SMALL_N:
         out.append(f"small sample (n={n}): treat intervals as approximate")
@@ -191,7 +191,7 @@ def tidy_fit(fit, model: str, outcome: str, notes: list[str], cluster: str, alph
         head = f"{label} cluster-robust SE by {cluster}, t({df}) intervals"
         out_ci = (est - crit * se, est + crit * se)
     # the few-clusters caveat concerns cluster-robust errors only
-    note = "; ".join([head, *notes, *_caveats(n, g if clustered else FEW_CLUSTERS, cluster)])
+    note = "; ".join([head, *notes, *_caveats(n, g, cluster, clustered)])
     out = pd.DataFrame({
         "model": model, "outcome": outcome, "term": [str(x) for x in t.index],
         "estimate": est, "std_error": se, "ci_low": out_ci[0], "ci_high": out_ci[1],

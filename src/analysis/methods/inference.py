@@ -70,9 +70,6 @@ def scenario_evidence(p_value: float, p_adjusted: float, n_clusters: int,
     return "adequate" if ok else "thin"
 
 
-OFFICE_COLUMNS = ["n_offices", "ci_level", "ci_low", "ci_high", "p_adjusted", "verdict",
-                  "rank", "rank_low", "rank_high", "rankable", "adjust_method"]
-
 
 def office_verdicts(res: pd.DataFrame, alpha: float = ALPHA,
                     rankable: dict[str, bool] | None = None) -> pd.DataFrame:

@@ -153,11 +153,6 @@ def build(model_results: pd.DataFrame | None, lag_results: pd.DataFrame | None,
     return df.reset_index(drop=True)
 
 
-def families_table() -> pd.DataFrame:
-    """The declared families (name, members, adjustment, error rate, reason) as a table."""
-    return pd.DataFrame([{"family": k, **v} for k, v in FAMILIES.items()])
-
-
 # ------------------------------------------------------------------------- reading the ledger
 
 def lookup(findings: pd.DataFrame, outcome: str, term: str, model: str | None = None
@@ -180,12 +175,6 @@ def office(findings: pd.DataFrame, outcome: str, unit_id: str) -> pd.Series | No
     hit = findings[(findings["kind"] == "office") & (findings["outcome"] == outcome) &
                    (findings["unit_id"] == unit_id)]
     return None if hit.empty else hit.iloc[0]
-
-
-def claimed(findings: pd.DataFrame, outcome: str, term: str, model: str | None = None) -> bool:
-    """Whether the ledger claims the term (its family-adjusted p is below ``ALPHA``)."""
-    row = lookup(findings, outcome, term, model)
-    return bool(row is not None and row["verdict"] == "claimed")
 
 
 def with_verdicts(table: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:

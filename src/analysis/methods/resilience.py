@@ -60,11 +60,12 @@ def _cluster_draws(d: pd.DataFrame, cluster: str, n_boot: int, seed: int,
 
 
 def _slopes(d: pd.DataFrame, y: str, regs, family: str) -> dict[str, float]:
-    """Slopes of the covariates ``regs`` from the outcome's main model (all rows, treated ones
-    included, with its treatment term): unit and year effects, pyfixest, point estimates only
-    (their uncertainty is carried by refitting on every bootstrap draw). Fitted on untreated
-    rows alone the budget slope of innovations is badly attenuated (0.03 against a planted 1.0
-    in the default build), so the counterfactual would not learn the budget response."""
+    """The slopes of the covariates ``regs`` and the year effects (key ``"_year"``: year ->
+    effect, 0 for the first year) of the outcome's main model (all rows, treated ones included,
+    with its treatment term; pyfixest, point estimates only: their uncertainty is carried by
+    refitting on every bootstrap draw). Fitted on untreated rows alone the budget slope of
+    innovations is badly attenuated (0.03 against a planted 1.0 in the default build), and the
+    post-2020 year effects rest on the few units not cut (see ``docs/methods.md``)."""
     import pyfixest as pf
 
     fam, main_regs = _main_spec(y)
@@ -75,17 +76,16 @@ def _slopes(d: pd.DataFrame, y: str, regs, family: str) -> dict[str, float]:
         fit = (pf.fepois if fam == "poisson" else pf.feols)(fml, data=d, vcov="iid")
     coef = fit.coef()
     out = {r: float(coef.get(r, 0.0)) for r in regs}
-    if YEAR_EFFECTS == "main":
-        # pyfixest reports the year effects against the first year of the sample (0)
-        fx = {int(float(k)): float(v) for k, v in fit.fixef()["C(year)"].items()}
-        years = sorted(int(v) for v in pd.unique(d["year"]))
-        out["_year"] = {yr: fx.get(yr, 0.0 if yr == years[0] else np.nan) for yr in years}
+    # pyfixest reports the year effects against the first year of the sample (0)
+    fx = {int(float(k)): float(v) for k, v in fit.fixef()["C(year)"].items()}
+    years = sorted(int(v) for v in pd.unique(d["year"]))
+    out["_year"] = {yr: fx.get(yr, 0.0 if yr == years[0] else np.nan) for yr in years}
     return out
 
 
 def _imputation_fit(d0: pd.DataFrame, y: str, regs, family: str, slopes: dict[str, float]):
-    """The counterfactual model: unit and year effects fitted on untreated rows only, the
-    covariates entering with the main model's slopes (an offset). OLS through pyfixest (the
+    """The counterfactual model: unit effects fitted on untreated rows only, the year effects
+    and the covariates entering with the main model's values (an offset). OLS through pyfixest (the
     outcome net of the offset); Poisson through statsmodels' GLM with ``offset=``, because
     pyfixest 0.60 predicts fixed-effects-only Poisson models wrongly on new data
     (py-econometrics/pyfixest#1538: it exponentiates response-scale group means). A unit with
@@ -107,24 +107,17 @@ def _imputation_fit(d0: pd.DataFrame, y: str, regs, family: str, slopes: dict[st
             keep = d0.groupby("unit_id")[y].transform("sum") > 0
             zero_units = set(d0.loc[~keep, "unit_id"])
             d0 = d0[keep]
-            rhs = "0 + C(unit_id)" if "_year" in slopes else "C(unit_id) + C(year)"
-            fit = smf.glm(f"{y} ~ {rhs}", data=d0, family=sm.families.Poisson(),
+            fit = smf.glm(f"{y} ~ 0 + C(unit_id)", data=d0, family=sm.families.Poisson(),
                           offset=d0["_offset"]).fit()
             fit._units, fit._zero_units = set(d0["unit_id"]), zero_units
             return fit
-        if "_year" in slopes:
-            return pf.feols("_ynet ~ 1 | unit_id", data=d0.assign(_ynet=d0[y] - d0["_offset"]),
-                            vcov="iid")
-        return pf.feols("_ynet ~ 1 | unit_id + year", data=d0.assign(_ynet=d0[y] - d0["_offset"]),
+        return pf.feols("_ynet ~ 1 | unit_id", data=d0.assign(_ynet=d0[y] - d0["_offset"]),
                         vcov="iid")
-
-
-YEAR_EFFECTS = "main"
 
 
 def _with_offset(d: pd.DataFrame, regs, slopes: dict[str, float]) -> pd.DataFrame:
     off = np.zeros(len(d))
-    if "_year" in slopes:
+    if "_year" in slopes:  # absent only for a caller that passes no main-model values
         off = off + d["year"].astype(int).map(slopes["_year"]).to_numpy(float)
     for r in regs:
         off = off + slopes.get(r, 0.0) * d[r].to_numpy(float)

@@ -16,11 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from analysis.methods.inference import ALPHA  # noqa: F401 - the one level, re-exported
 from analysis.narrative import fmt
 from analysis.narrative.catalog import category, text
-
-ALPHA = 0.05
-"""Level at which a sentence claims an effect: the Holm-adjusted p-value must be below it."""
 
 FEW_CLUSTERS = 30
 """Fewer OPDs (clusters) than this in a model: say the interval may be too narrow (the same

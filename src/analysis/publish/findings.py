@@ -193,12 +193,6 @@ def cut_summary(res: Results) -> dict:
             "regency_2020": pct_of_log(float(reg["dlog_budget"].get(2020, np.nan)))}
 
 
-def claimed(row) -> bool:
-    """An effect is claimed only when its Holm-adjusted p-value (over every test the findings
-    report) is below 0.05 (:func:`analysis.narrative.sentences.claimed`)."""
-    return sentences.claimed(row)
-
-
 def _leadership_rows(res: Results) -> list[tuple[str, dict]]:
     """The acting-head (Plt) coefficients of the main innovation and IKM models: a full year
     under a Plt, as % change in innovations and IKM points."""

@@ -27,6 +27,12 @@ def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
     fits a model: model tables (``model_results``, ``event_study``, ``typology``,
     ``typology_k``, ``resilience``, ``lag_results``) come from :func:`model_tables`, which
     says in its name that it may fit them for the notebook's ``years``."""
+    return _read(ctx, names, window=True)
+
+
+def _read(ctx: Context, names, window: bool) -> dict[str, pd.DataFrame]:
+    """The processed tables ``names`` for the context's region, inside its ``years`` when
+    ``window``. Refuses model tables (a loader never fits)."""
     fitted = [n for n in names if n in MODEL_TABLES]
     if fitted:
         raise ValueError(f"{', '.join(fitted)}: model tables are fitted, not loaded; use "
@@ -37,9 +43,9 @@ def load(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
         if "region_code" in df.columns:
             df = df[df["region_code"] == ctx.region]
         ycol = YEAR_COLUMN.get(name, "year")
-        if name == "leadership":
+        if window and name == "leadership":
             df = df[df["date"].dt.year.between(*ctx.years)]
-        elif ycol in df.columns and name not in ("unit_summary",):
+        elif window and ycol in df.columns and name not in ("unit_summary",):
             df = df[df[ycol].between(*ctx.years)]
         out[name] = df.reset_index(drop=True)
     return {n: out[n] for n in names}
@@ -345,14 +351,4 @@ def load_all_years(ctx: Context, *names: str) -> dict[str, pd.DataFrame]:
     or the 2020 cut of a row inside ``years`` comes from a year before it. The notebook then
     selects its window in pandas; :func:`model_panel` gives the same rows and columns (a test
     compares them). Never fits: model tables come from :func:`model_tables`."""
-    fitted = [n for n in names if n in MODEL_TABLES]
-    if fitted:
-        raise ValueError(f"{', '.join(fitted)}: model tables are fitted, not loaded; use "
-                         f"explore.model_tables(ctx, {', '.join(map(repr, fitted))})")
-    out: dict[str, pd.DataFrame] = {}
-    for name in names:
-        df = store.load_table(name, ctx.data_dir)
-        if "region_code" in df.columns:
-            df = df[df["region_code"] == ctx.region]
-        out[name] = df.reset_index(drop=True)
-    return out
+    return _read(ctx, names, window=False)
