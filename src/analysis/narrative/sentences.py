@@ -316,9 +316,10 @@ def resilience_sentence(frames: Mapping[str, object], lang: str) -> str:
 
         def names(v, r=r, unit=unit):
             sub = r[r["verdict"] == v]
-            return ", ".join(f"{x.name} {fmt.signed(x.effect, lang, 2)} {unit} "
-                             f"({interval(x.ci_low, x.ci_high, lang, 2)})"
-                             for x in sub.itertuples()) or fmt.MISSING
+            listed = ", ".join(f"{x.name} {fmt.signed(x.effect, lang, 2)} {unit} "
+                               f"({interval(x.ci_low, x.ci_high, lang, 2)})"
+                               for x in sub.itertuples())
+            return f" ({listed})" if listed else ""
 
         parts.append(text(
             "sent.resilience.outcome", lang, what=category("outcome_simple", outcome, lang),

@@ -41,15 +41,14 @@ def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> dict:
     """Both ends of the innovation-resilience ranking, each OPD with its difference from the
     counterfactual, its 95 % rank interval and its verdict; the intro says how far the ranks
     can be told apart (never "best"/"worst" where rank intervals overlap). Returns the
-    template's context: ``intro`` and ``tables`` [(caption, rows)], or ``tables=None`` and
-    the resilience sentence when no OPD can be scored."""
+    template's context: ``intro`` and ``tables`` [(caption, rows)], or ``tables=None`` when no
+    OPD can be scored or innovations cannot be ranked (the ledger's recovery rule): the
+    resilience finding then says so with the number, and the section says how offices are
+    judged."""
     lang = res.lang
     r = findings.resilience_frame(res, "innovations")
     if r.empty or not sentences.is_rankable(r):
-        # no ranking where the method cannot rank (the ledger's recovery rule): the sentence
-        # says so, with the number
-        return {"tables": None, "intro": "",
-                "resilience_sentence": findings.resilience_sentence(res)}
+        return {"tables": None, "intro": ""}
     ikm = findings.resilience_frame(res, "ikm").set_index("unit_id")
     n_clear = int((r["above"] | r["below"]).sum())
     names = dict(zip(r["unit_id"], r["name"], strict=True))
@@ -72,7 +71,7 @@ def resilience_tables(res: Results, rows: int = BRIEF_ROWS) -> dict:
         return out
 
     n = min(rows, len(r) // 2) or 1
-    return {"intro": intro, "resilience_sentence": "",
+    return {"intro": intro,
             "tables": [(t("most", lang), cells(r.head(n))),
                        (t("least", lang), cells(r.tail(n).iloc[::-1]))]}
 
