@@ -98,7 +98,7 @@ def load_indicators(ndir: Path) -> pd.DataFrame:
 
 def read_workbook(path: Path) -> dict[str, list[tuple]]:
     """The three sheets as lists of rows (row 1 = header, checked)."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     out, problems = {}, []
     for sheet, head in HEADERS.items():
         if sheet not in wb.sheetnames:

@@ -138,7 +138,7 @@ def read_file(path: Path, layout: str, sheet: str, spec: pd.DataFrame) -> pd.Dat
 
     ``spec`` is the layout's rows of the map. Raises :class:`InputError` naming file, sheet,
     row and column for a moved header, a non-numeric amount or a bad ``No.``."""
-    wb = load_workbook(path, read_only=True, data_only=True)
+    wb = load_workbook(path, read_only=True, data_only=True, keep_links=False)
     where_file = f"{path} [sheet {sheet}]"
     if sheet not in wb.sheetnames:
         raise InputError("pemda_sikd", [Problem(str(path), "-", None, ", ".join(wb.sheetnames),
