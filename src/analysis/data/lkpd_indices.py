@@ -203,7 +203,8 @@ def load(ndir: Path, registry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
             continue
         name, year, indicator, value = (list(r) + [None] * 4)[:4]
         if str(indicator).strip() not in key_of:
-            problems.append(Problem(where, n, "C", indicator, f"indicator not in {INDICATORS_FILE}"))
+            problems.append(Problem(where, n, "C", indicator,
+                                    f"indicator not in {INDICATORS_FILE}"))
             continue
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
             problems.append(Problem(where, n, "B", year, "expected a year (integer)"))

@@ -105,7 +105,8 @@ def load_map(ndir: Path) -> pd.DataFrame:
         for i, r in m.iterrows():
             line = i + 2
             if not re.fullmatch(r"[A-Z]{1,3}\d+", r["cell"]):
-                problems.append(Problem(str(path), line, "cell", r["cell"], "expected a cell like 'T5'"))
+                problems.append(Problem(str(path), line, "cell", r["cell"],
+                                        "expected a cell like 'T5'"))
             if r["role"] not in ROLES:
                 problems.append(Problem(str(path), line, "role", r["role"],
                                         f"expected one of {sorted(ROLES)}"))
@@ -113,7 +114,8 @@ def load_map(ndir: Path) -> pd.DataFrame:
                 problems.append(Problem(str(path), line, "group", r["group"],
                                         f"expected one of {GROUPS + ['total']}"))
             if not r["reason"].strip():
-                problems.append(Problem(str(path), line, "reason", None, "every row needs a reason"))
+                problems.append(Problem(str(path), line, "reason", None,
+                                        "every row needs a reason"))
     if problems:
         raise InputError("pemda_sikd", problems)
     return m
