@@ -96,7 +96,8 @@ STEPS: tuple[Step, ...] = (
          outputs=("unit_summary", "regency_year")),
     Step("national", "analysis.data.national:build_tables",
          inputs=("deflator",),
-         outputs=("pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched", "pemda_year"),
+         outputs=("pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched", "pemda_year",
+                  "pemda_sikd", "pemda_lkpd"),
          data_dir=True),
 )
 """The derived steps, in the order they run (each sees the tables of the steps before it)."""

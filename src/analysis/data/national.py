@@ -23,6 +23,7 @@ The build step :func:`build_tables` (the step ``national`` of ``analysis.pipelin
 ``pemda_ipm``       region_code, year, ipm
 ``pemda_unmatched`` every name that could not be joined, with the reason
 ``pemda_year``      the measures per pemda-year (see :data:`DEFINITIONS`)
+``pemda_sikd``, ``pemda_lkpd``: DJPK 2018-2020, LKPD indices 2016-2024 (national_sikd, lkpd_indices)
 
 Every row carries ``provenance`` and ``source`` (file) and, for rows read from a file,
 ``source_row`` (line number, header = line 1). Rows without an account code (a handful in
@@ -500,6 +501,8 @@ def _input_key(ndir: Path, user_dir: Path, deflator) -> str:
     from analysis.data import cache
 
     h = hashlib.sha256(Path(__file__).read_bytes())
+    for mod in ("national_sikd.py", "lkpd_indices.py"):     # the readers called from here
+        h.update(hashlib.sha256((Path(__file__).parent / mod).read_bytes()).digest())
     for folder in (ndir, user_dir):
         if folder.is_dir():
             for f in sorted(folder.rglob("*")):
@@ -554,7 +557,8 @@ def _build_tables(tables: dict, ndir: Path, user_dir: Path) -> dict:
         columns={"_line": "source_row"})
     registry = validate(registry.drop(columns=["_line", "_file"]), "pemda",
                         f"{APBD_DIR}/kode_kabkota.csv")
-    unmatched = pd.concat([unmatched_reg, unmatched_ipm], ignore_index=True)
+    extra_tables, extra_info, extra_unmatched = _read_2016_2020(ndir, registry)
+    unmatched = pd.concat([unmatched_reg, unmatched_ipm, *extra_unmatched], ignore_index=True)
     unmatched["provenance"] = "public"
     measures = pemda_measures(finance, ipm, registry, tables.get("deflator"))
     part = measures[measures["partial"] == True]  # noqa: E712
@@ -566,7 +570,27 @@ def _build_tables(tables: dict, ndir: Path, user_dir: Path) -> dict:
         "kabkota_ipm_unmatched": int((registry["ipm_status"] == "unmatched").sum()),
         "ipm_names_unmatched": int(len(unmatched_ipm)),
         "partial_pemda_years": {str(y): int(n) for y, n in part.groupby("year").size().items()},
+        **extra_info,
     }
     return {"pemda": registry.reset_index(drop=True), "pemda_finance": finance,
             "pemda_ipm": ipm, "pemda_unmatched": unmatched, "pemda_year": measures,
-            "__info__": info}
+            **extra_tables, "__info__": info}
+
+
+def _read_2016_2020(ndir: Path, registry: pd.DataFrame) -> tuple[dict, dict, list]:
+    """``pemda_sikd`` (DJPK 2018-2020, :mod:`analysis.data.national_sikd`) and ``pemda_lkpd``
+    (Maksikeuda LKPD indices 2016-2024, :mod:`analysis.data.lkpd_indices`), each only when its
+    folder is present; their build info under ``sikd`` / ``lkpd``."""
+    from analysis.data import lkpd_indices, national_sikd
+
+    tables, info, unmatched = {}, {}, []
+    for name, key, mod in (("pemda_sikd", "sikd", national_sikd),
+                           ("pemda_lkpd", "lkpd", lkpd_indices)):
+        got = mod.load(ndir, registry)
+        if got is None:
+            info[key] = {"skipped": "folder not found"}
+            continue
+        tables[name], um, info[key] = got
+        if len(um):
+            unmatched.append(um)
+    return tables, info, unmatched

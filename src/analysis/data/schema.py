@@ -52,6 +52,10 @@ IPM_STATUS = ["matched", "unmatched", "not_applicable"]
 # financing (6xx) accounts keep their level-1 group.
 ACCOUNT_GROUPS = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "btt", "transfer",
                   "lainnya", "pendapatan", "pembiayaan"]
+# DJPK 2018-2020 tables (analysis.data.national_sikd): measures and the coa90 groups + total.
+SIKD_MEASURES = ["budget_murni", "outturn", "outturn_s1"]
+SIKD_GROUPS = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "btt", "transfer", "lainnya",
+               "total"]
 
 _str = pa.Column(str)
 _str_null = pa.Column(str, nullable=True)
@@ -265,6 +269,45 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "source_row": pa.Column(int, pa.Check.ge(1)),
         },
         unique=["region_code", "year"],
+        strict=True,
+    ),
+    # DJPK 2018-2020 (analysis.data.national_sikd): pemda x year x measure x group, long.
+    "pemda_sikd": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "djpk_code": pa.Column(str, pa.Check.str_matches(r"^\d{2}\.\d{2}$")),
+            "djpk_no": pa.Column(int, pa.Check.ge(1)),
+            "year": pa.Column(int, pa.Check.in_range(2018, 2020)),
+            "measure": pa.Column(str, pa.Check.isin(SIKD_MEASURES)),
+            "group": pa.Column(str, pa.Check.isin(SIKD_GROUPS)),
+            "amount_idr": pa.Column(float, nullable=True, coerce=True),
+            "jenis_data": _str,
+            "release": _str,
+            "source": _str,
+            "source_sheet": _str,
+            "source_row": pa.Column(int, pa.Check.ge(1)),
+            "source_cells": _str,
+            "provenance": _prov,
+        },
+        unique=["region_code", "year", "measure", "group"],
+        strict=True,
+    ),
+    # Maksikeuda LKPD indices (analysis.data.lkpd_indices): pemda x year x indicator, long.
+    "pemda_lkpd": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "year": _year,
+            "indicator": pa.Column(str, pa.Check.str_matches(r"^[a-z][a-z0-9_]*$")),
+            "indicator_name": _str,
+            "value": pa.Column(float, nullable=True, coerce=True),
+            "missing_reason": _str,
+            "lkpd_name": _str,
+            "source": _str,
+            "source_sheet": _str,
+            "source_row": pa.Column(int, pa.Check.ge(2)),
+            "provenance": _prov,
+        },
+        unique=["region_code", "year", "indicator"],
         strict=True,
     ),
 }
