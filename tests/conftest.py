@@ -16,7 +16,7 @@ Data folders
                          module-scoped copies.
 
 Model fits
-    The build's model fits (``analysis.methods.models.fit_all``) take 15-40 s per panel. The
+    The build's model fits (``analysis.methods.build_fits.fit_all``) take 15-40 s per panel. The
     whole session, including subprocesses and notebook kernels (they inherit the environment),
     shares one fit cache through ``BATANG_FIT_CACHE_DIR`` (``analysis.config.fit_cache_dir``).
     The cache is keyed by the panel's content, so a changed panel is still refitted. A fresh

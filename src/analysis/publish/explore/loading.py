@@ -54,7 +54,7 @@ def _read(ctx: Context, names, window: bool) -> dict[str, pd.DataFrame]:
 LAG_OUTCOMES = ("ikm", "complaints", "ombudsman_score", "log_service_days")
 
 
-"""The longest budget lag of the build's ``lag_results`` table (models.lag_models default)."""
+"""The longest budget lag of the build's ``lag_results`` table (lags.lag_models default)."""
 
 
 def panel_years(ctx: Context) -> tuple[int, int]:
@@ -98,12 +98,10 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
     """Model tables for the notebook's parameters.
 
     ``years`` equal to the whole panel (and ``max_lag`` None or the build's): the build's
-    tables. Otherwise :func:`analysis.methods.models.fit_all` on the panel rows inside ``years`` (and
-    ``models.lag_models`` with ``max_lag``), cached by (region, years, max_lag) and the data
+    tables. Otherwise :func:`analysis.methods.build_fits.fit_all` on the panel rows inside ``years``
+    (and :func:`analysis.methods.lags.lag_models` with ``max_lag``), cached by (region, years, max_lag) and the data
     fingerprint. Each table gets ``attrs["fit"] = {"years", "panel_years", "refit", "cache",
     "seconds"}``."""
-    from analysis.methods import models
-
     full = panel_years(ctx)
     lag = DEFAULT_MAX_LAG if max_lag is None else int(max_lag)
     whole = tuple(ctx.years) == full
@@ -111,7 +109,7 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
             "cache": "build", "seconds": 0.0, "max_lag": lag}
     out: dict[str, pd.DataFrame] = {}
     if not whole:
-        fitted, how = _fit_window(ctx, models, lag, ctx.years)
+        fitted, how = _fit_window(ctx, lag, ctx.years)
         info.update(how)
         out = {name: fitted[name].copy() for name in names}
     else:
@@ -123,7 +121,7 @@ def model_tables(ctx: Context, *names: str, max_lag: int | None = None
                 missing.append(name)
         if [m for m in missing if m != "lag_results"]:
             # the build did not store the models: fit them all now (one family of tests)
-            fitted, how = _fit_window(ctx, models, lag, full)
+            fitted, how = _fit_window(ctx, lag, full)
             info.update(how)
             for name in names:
                 out[name] = fitted[name].copy()
@@ -193,7 +191,7 @@ def ledger(ctx: Context) -> pd.DataFrame:
     return store.load_table("findings", ctx.data_dir)
 
 
-def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:
+def _fit_window(ctx: Context, max_lag: int, years) -> tuple[dict, dict]:
     """fit_all + lag models + the family of tests on the panel rows inside ``years``, cached.
     The fit runs in a child process: on a very short window the estimator's compiled code can
     abort the whole process (e.g. every OPD a singleton), which must not kill the notebook's
@@ -226,12 +224,12 @@ def _fit_window(ctx: Context, models, max_lag: int, years) -> tuple[dict, dict]:
 
 def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
                       ) -> dict[str, pd.DataFrame]:
-    """Every model table on ``panel`` (already cut to the window): ``models.fit_all``, the
+    """Every model table on ``panel`` (already cut to the window): ``build_fits.fit_all``, the
     distributed-lag models with ``max_lag`` and the Holm family of tests. Run in a child
     process by :func:`model_tables`."""
-    from analysis.methods import models
+    from analysis.methods.build_fits import fit_all
 
-    out = models.fit_all({"panel": panel, "units": units}, None)
+    out = fit_all({"panel": panel, "units": units}, None)
     if "lag_results" not in out or max_lag != DEFAULT_MAX_LAG:
         out["lag_results"] = fit_lag_models(panel, max_lag)
     return adjust_family(out)
@@ -239,14 +237,15 @@ def fit_window_tables(panel: pd.DataFrame, units: pd.DataFrame, max_lag: int
 
 def not_estimable_tables(panel: pd.DataFrame, why: str) -> dict[str, pd.DataFrame]:
     """Model tables that say, row by row, that nothing could be estimated and why."""
-    from analysis.methods import models
+    from analysis.methods.fe import MAIN_SPECS
+    from analysis.methods.measures import dataset_label
 
-    ds = models.dataset_label(panel)
+    ds = dataset_label(panel)
     note = f"not estimable: {why}"
     row = {"estimate": np.nan, "std_error": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "p_value": np.nan, "n": 0, "n_clusters": 0, "note": note, "dataset": ds}
     mr = pd.DataFrame([{"model": m, "outcome": o, "term": " + ".join(r), **row}
-                       for m, o, r in models.MAIN_SPECS])
+                       for m, o, r in MAIN_SPECS])
     return {"model_results": mr,
             "event_study": pd.DataFrame([{"model": "event_study_poisson",
                                           "outcome": "innovations", **row}]),
@@ -276,11 +275,11 @@ def pretrend_p(event_study: pd.DataFrame) -> float:
 def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
                   ) -> dict[str, pd.DataFrame]:
     """Holm-adjusted p-values over the family of every test the findings report, exactly as
-    the build does (:func:`analysis.methods.models.findings_family`): the main models and leadership
+    the build does (:func:`analysis.methods.build_fits.findings_family`): the main models and leadership
     terms (``model_results``), every lag and cumulative term (``lag_results``) and the joint
     pre-trend test (``event_study``, column ``pretrend_p_adjusted``). Used when a notebook's
     parameters (years, max_lag) change the family."""
-    from analysis.methods import models
+    from analysis.methods.build_fits import findings_family
 
     out = dict(tables)
     mr, lag, es = out.get("model_results"), out.get("lag_results"), out.get("event_study")
@@ -289,8 +288,8 @@ def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
     carrier = pd.DataFrame()
     p_pre = pretrend_p(es) if es is not None and len(es) else float("nan")
     carrier.attrs["pretrend"] = {"p_value": p_pre}
-    mr2, lag2 = models.findings_family(mr, lag, carrier if not pd.isna(p_pre) else None,
-                                       method=method)
+    mr2, lag2 = findings_family(mr, lag, carrier if not pd.isna(p_pre) else None,
+                                method=method)
     out["model_results"] = mr2
     if lag2 is not None:
         out["lag_results"] = lag2
@@ -304,19 +303,12 @@ def adjust_family(tables: dict[str, pd.DataFrame], method: str = "holm"
 
 
 def fit_lag_models(panel: pd.DataFrame, max_lag: int) -> pd.DataFrame:
-    """``models.lag_models`` (one distributed-lag model per service outcome, all lags jointly
-    plus the cumulative effect), labelled with the panel's dataset."""
-    from analysis.methods import models
+    """:func:`analysis.methods.lags.lag_models` (one distributed-lag model per service outcome,
+    all lags jointly plus the cumulative effect), labelled with the panel's dataset."""
+    from analysis.methods.lags import lag_models
+    from analysis.methods.measures import dataset_label
 
-    if not hasattr(models, "lag_models"):
-        return pd.DataFrame([{"model": "dist_lag", "outcome": o, "term": "cumulative",
-                              "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
-                              "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
-                              "lag": pd.NA, "note": "not estimable: analysis.methods.models has no "
-                              "lag_models (joint distributed-lag model); update the package",
-                              "dataset": models.dataset_label(panel)} for o in LAG_OUTCOMES])
-    return models.lag_models(panel, max_lag=max_lag).assign(
-        dataset=models.dataset_label(panel))
+    return lag_models(panel, max_lag=max_lag).assign(dataset=dataset_label(panel))
 
 
 def load_truth(ctx: Context) -> dict:
@@ -332,15 +324,16 @@ def model_panel(ctx: Context, max_lag: int = DEFAULT_MAX_LAG) -> pd.DataFrame:
 
     Adds, on the whole panel before the years are cut (so a row's lag may come from a year
     before the window, as ``dlog_budget`` itself does): the model columns of
-    :func:`analysis.methods.models.add_model_columns` (``post``, ``cut_depth_2020``,
+    :func:`analysis.methods.fe.add_model_columns` (``post``, ``cut_depth_2020``,
     ``cut_2020_x_post``, ``log_service_days`` ...), the budget lags ``dlog_budget_lag0`` ..
-    ``dlog_budget_lag<max_lag>`` (:func:`analysis.methods.models.add_lags`) and
+    ``dlog_budget_lag<max_lag>`` (:func:`analysis.methods.lags.add_lags`) and
     ``acting_any`` (1 when the OPD had an acting head at any time of the year). Loads only:
     never fits a model."""
-    from analysis.methods import models
+    from analysis.methods.fe import add_model_columns
+    from analysis.methods.lags import add_lags
 
     p = store.load_table("panel", ctx.data_dir, filters=[("region_code", "==", ctx.region)])
-    p = models.add_lags(models.add_model_columns(p), int(max_lag))
+    p = add_lags(add_model_columns(p), int(max_lag))
     p["acting_any"] = (p["acting_share"] > 0).astype(float).where(p["acting_share"].notna())
     return p[p["year"].between(*ctx.years)].reset_index(drop=True)
 

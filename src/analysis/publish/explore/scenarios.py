@@ -54,16 +54,16 @@ def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
 
 def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
                     cut_pct: float) -> Result:
-    """``models.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
+    """``scenario.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
     import matplotlib.pyplot as plt
 
-    from analysis.methods import models
+    from analysis.methods.scenario import scenario
 
     sim = is_simulated(model_results)
     title = ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
                   cut_pct=ctx.num(cut_pct, 1))
     try:
-        sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+        sc = scenario(model_results, ctx.unit_id, cut_pct, panel)
     except ValueError as exc:
         return Result(title, bullets([ctx.t("explore.scenarios.scenario_result.scenario_cannot_be_computed",
                                             exc=exc),
@@ -91,7 +91,7 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
                      _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
-    # the sentences: sentences.scenario_sentence on models.scenario's numbers (one wording)
+    # the sentences: sentences.scenario_sentence on scenario.scenario's numbers (one wording)
     lines = [scenario_sentence(r, ctx.lang, simulated=r.dataset == "simulated") for r in sc.itertuples()]
     k = n_tests(model_results)
     for r in sc.itertuples():
@@ -134,11 +134,11 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
     grow with the cut."""
     import matplotlib.pyplot as plt
 
-    from analysis.methods import models
+    from analysis.methods.scenario import scenario
 
     sim = is_simulated(model_results)
     try:
-        sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
+        sc = pd.concat([scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
                        ignore_index=True).sort_values(["outcome", "cut_pct"])
     except ValueError as exc:
         return Result(ctx.t("explore.scenarios.scenario_grid.several_cut_sizes"),

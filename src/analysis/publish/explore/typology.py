@@ -102,8 +102,8 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
     """Which OPDs cut in 2020 held up: each cut OPD's post-2020 outcome against its
     counterfactual (a model fitted on untreated observations only), with intervals that include
     that model's uncertainty; OPDs grouped by verdict and ranked only as far as their 95 % rank
-    intervals separate them (``models.resilience``)."""
-    from analysis.publish import report
+    intervals separate them (``resilience.resilience``)."""
+    from analysis.methods.resilience import VERDICTS, check_resilience
 
     sim = is_simulated(resilience)
     title = ctx.t("explore.typology.resilience_ranking.resilience_opds_that_were")
@@ -114,7 +114,7 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
                                    notes=notes[0]),
                       simulated=sim, data=resilience, facts={})
     try:
-        res = report.check_resilience(resilience)
+        res = check_resilience(resilience)
     except ValueError as exc:
         return Result(title, str(exc), simulated=sim, data=resilience, facts={})
     ok = res.dropna(subset=["effect"])
@@ -128,7 +128,7 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
         unit = category("resilience_unit", outcome, ctx.lang)
         plant = truth_res.get(outcome, {}) if isinstance(truth_res, dict) else {}
         facts["resilience_outcomes"].append(outcome)
-        groups = {v: g[g["verdict"] == v] for v in report.VERDICTS}
+        groups = {v: g[g["verdict"] == v] for v in VERDICTS}
         n_ne = len(g_all) - len(g)
         for v in ("above", "below", "indistinguishable"):
             facts[f"{v}_{outcome}"] = len(groups[v])
