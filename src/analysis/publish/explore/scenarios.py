@@ -60,7 +60,7 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
     from analysis.methods.scenario import scenario
 
     sim = is_simulated(model_results)
-    title = ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+    title = ctx.t("explore.scenarios.scenario_result.title",
                   cut_pct=ctx.num(cut_pct, 1))
     try:
         sc = scenario(model_results, ctx.unit_id, cut_pct, panel)
@@ -120,9 +120,9 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
                            baseline=ctx.num(b, 0), baseline_year=r['baseline_year'],
                            change=ctx.num(b * r['estimate'] / 100, 2),
                            interval=_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)))
-    cap = ctx.t("explore.scenarios.scenario_result.scenario_budget_cut_by", unit_id=ctx.unit_id,
+    cap = ctx.t("explore.scenarios.scenario_result.caption", unit_id=ctx.unit_id,
                 cut_pct=ctx.num(cut_pct, 1))
-    return Result(ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+    return Result(ctx.t("explore.scenarios.scenario_result.title",
                         cut_pct=ctx.num(cut_pct, 1)),
                   bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
                   {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
@@ -154,12 +154,12 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
             ax.fill_between(d["cut_pct"], d["ci_low"], d["ci_high"], alpha=0.2, linewidth=0)
             ax.plot(d["cut_pct"], d["estimate"], marker="o")
             ax.set_title(ctx.label(o))
-            ax.set_xlabel(ctx.t("explore.scenarios.scenario_grid.cut"))
+            ax.set_xlabel(ctx.t("explore.scenarios.scenario_grid.cut_axis_pct"))
             ax.set_ylabel(ctx.t("explore.scenarios.scenario_grid.change") if d["measure"].iloc[0]
                           == "pct_change" else ctx.t("explore.scenarios.scenario_grid.ikm_points"))
     if sim:
         plots.mark_simulated(fig, ctx.lang)
-    head = [ctx.t("explore.scenarios.scenario_grid.cut_2"), ctx.t("explore.scenarios.scenario_result.outcome"),
+    head = [ctx.t("explore.scenarios.scenario_grid.cut_column"), ctx.t("explore.scenarios.scenario_result.outcome"),
             ctx.t("explore.scenarios.scenario_result.estimate"), ctx.t("explore.scenarios.scenario_result.95_interval"),
             ctx.t("explore.scenarios.scenario_result.evidence")]
     rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),
