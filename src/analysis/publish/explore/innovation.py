@@ -26,7 +26,7 @@ from analysis.publish.explore.evidence import (
     not_estimable_notes,
     planted_text,
 )
-from analysis.publish.explore.loading import pretrend_p
+from analysis.publish.explore.refits import pretrend_p
 
 
 def innovation_figures(ctx: Context, inn: pd.DataFrame, simulated: bool) -> list:
