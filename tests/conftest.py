@@ -41,7 +41,7 @@ FIT_CACHE_ENV = "BATANG_FIT_CACHE_DIR"
 def pytest_addoption(parser):
     parser.addoption("--keep-fits", action="store_true",
                      help="keep the model-fit cache across runs (in .pytest_cache; entries are "
-                          "keyed by panel content, so a changed panel or models.py still "
+                          "keyed by panel content, so a changed panel or methods/ source still "
                           "refits). `make test-fast` uses it.")
 
 
