@@ -45,9 +45,9 @@ from floor import floor, paired, summarize  # noqa: E402
 
 
 def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
-    from analysis.publish import pemda
+    from analysis.publish import pemda_report
 
-    table = pemda.pemda_units("id", data_dir)
+    table = pemda_report.pemda_units("id", data_dir)
     ids = list(table.names)
     return (ids[:n] if n else ids), table.names
 
@@ -122,12 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-paired", action="store_true")
     args = ap.parse_args(argv)
 
-    from analysis.publish import pemda
+    from analysis.publish import pemda_report
     from analysis.publish.kernel import ensure_kernel
 
     kernel = ensure_kernel()
     data_dir = str(Path(args.data_dir).resolve())
-    template = pemda.pemda_template()
+    template = pemda_report.pemda_template()
     ids, titles = pemda_ids(args.units, data_dir)
     params = {"data_dir": data_dir, "lang": "id"}
     n, w = len(ids), args.workers

@@ -16,7 +16,7 @@ Data folders
                          module-scoped copies.
 
 Model fits
-    The build's model fits (``analysis.methods.models.fit_all``) take 15-40 s per panel. The
+    The build's model fits (``analysis.methods.build_fits.fit_all``) take 15-40 s per panel. The
     whole session, including subprocesses and notebook kernels (they inherit the environment),
     shares one fit cache through ``BATANG_FIT_CACHE_DIR`` (``analysis.config.fit_cache_dir``).
     The cache is keyed by the panel's content, so a changed panel is still refitted. A fresh
@@ -41,7 +41,7 @@ FIT_CACHE_ENV = "BATANG_FIT_CACHE_DIR"
 def pytest_addoption(parser):
     parser.addoption("--keep-fits", action="store_true",
                      help="keep the model-fit cache across runs (in .pytest_cache; entries are "
-                          "keyed by panel content, so a changed panel or models.py still "
+                          "keyed by panel content, so a changed panel or methods/ source still "
                           "refits). `make test-fast` uses it.")
 
 

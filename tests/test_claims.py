@@ -1,6 +1,6 @@
 """The sentence builders claim an effect only where the Holm-adjusted p-value allows it.
 
-The null world: ``models.simulated_panel(seed, effects=simulate.null_effects())`` plants no
+The null world: ``measures.simulated_panel(seed, effects=simulate.null_effects())`` plants no
 effect at all (every budget, lag, acting-head and post-2020 effect 0, no unit resilience), so
 any effect a generated sentence claims is a false positive.
 """
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from analysis.data import simulate
-from analysis.methods import models
+from analysis.methods import build_fits, lags, measures
 from analysis.narrative import sentences
 from analysis.publish import explore
 
@@ -60,10 +60,10 @@ def test_null_world_sentences_claim_no_effect_beyond_the_nominal_rate():
     ctx = explore.Context(None, "33.25", (2016, 2024), "en")
     with_claim, with_raw, texts = 0, 0, []
     for seed in SEEDS:
-        panel = models.simulated_panel(seed, effects=simulate.null_effects())
-        mr = models.main_models(panel, vcov="CRV1")
-        lag = models.lag_models(panel, vcov="CRV1")
-        mr, lag = models.findings_family(mr, lag)
+        panel = measures.simulated_panel(seed, effects=simulate.null_effects())
+        mr = build_fits.main_models(panel, vcov="CRV1")
+        lag = lags.lag_models(panel, vcov="CRV1")
+        mr, lag = build_fits.findings_family(mr, lag)
         mr, lag = mr.assign(dataset="simulated"), lag.assign(dataset="simulated")
         assert int(mr["n_tests"].iloc[0]) >= 25
         claimed, txt = _claims(ctx, mr, lag, panel)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.methods import fe, lags, measures
 from analysis.methods import fit as F
-from analysis.methods import models
 from analysis.publish import plots
 
 MAIN = "innovations ~ dlog_budget + acting_share + cut_2020_x_post | unit_id + year"
@@ -15,8 +15,8 @@ MAIN = "innovations ~ dlog_budget + acting_share + cut_2020_x_post | unit_id + y
 
 @pytest.fixture(scope="module")
 def sim():
-    panel, truth = models.simulated_panel(7, with_truth=True)
-    return models.add_lags(models.add_model_columns(panel), 2), truth
+    panel, truth = measures.simulated_panel(7, with_truth=True)
+    return lags.add_lags(fe.add_model_columns(panel), 2), truth
 
 
 def test_planted_effects_are_recovered(sim):
@@ -38,8 +38,8 @@ def test_same_numbers_as_the_package_estimator(sim, vcov):
     panel, _ = sim
     mine = F.tidy(F.fit(MAIN, panel, vcov={vcov: "unit_id"} if vcov else None))
     regs = ["dlog_budget", "acting_share", "cut_2020_x_post"]
-    ref = (models.fe_poisson(panel, "innovations", regs, vcov=vcov) if vcov else
-           models.fe_poisson(panel, "innovations", regs))
+    ref = (fe.fe_poisson(panel, "innovations", regs, vcov=vcov) if vcov else
+           fe.fe_poisson(panel, "innovations", regs))
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "n", "n_clusters"):
         np.testing.assert_allclose(mine[col].to_numpy(float), ref[col].to_numpy(float))
     assert (mine["n_obs"] == mine["n"]).all()
@@ -135,7 +135,7 @@ def test_cumulative_matches_the_reparametrised_lag_model(sim):
     model = F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel,
                   vcov={"CRV1": "unit_id"})
     mine = F.cumulative(model, terms, truth).iloc[0]
-    ref = models.distributed_lags(panel, "ikm", 2, vcov="CRV1")
+    ref = lags.distributed_lags(panel, "ikm", 2, vcov="CRV1")
     ref = ref[ref["term"] == "cumulative"].iloc[0]
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):
         assert np.isclose(mine[col], ref[col]), col
@@ -151,7 +151,7 @@ def test_cumulative_with_the_default_jackknife_matches_the_build(sim):
     terms = ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2"]
     mine = F.cumulative(F.fit(f"ikm ~ {' + '.join(terms)} | unit_id + year", panel),
                         terms).iloc[0]
-    ref = models.distributed_lags(panel, "ikm", 2)
+    ref = lags.distributed_lags(panel, "ikm", 2)
     ref = ref[ref["term"] == "cumulative"].iloc[0]
     assert str(ref["note"]).startswith("CRV3") and mine["note"].startswith("CRV3")
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value"):

@@ -131,7 +131,7 @@ def test_reports_and_notebooks_display_figures_through_one_path(monkeypatch):
     import IPython.display
     import matplotlib.pyplot as plt
 
-    from analysis.publish import explore, report
+    from analysis.publish import explore, opd_report
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
@@ -143,8 +143,8 @@ def test_reports_and_notebooks_display_figures_through_one_path(monkeypatch):
         return plots.mark_simulated(f, "en")
 
     want = plots.figure_png(fig(), dpi=100)
-    report.show(fig())
-    report.show(None)                                   # nothing for a section without a figure
+    opd_report.show(fig())
+    opd_report.show(None)                               # nothing for a section without a figure
     explore.show_figure(fig())
     explore.show(explore.Result("t", figures=[fig()]))
     images = [a[0] for a, _ in shown if isinstance(a[0], IPython.display.Image)]

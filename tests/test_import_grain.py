@@ -14,7 +14,7 @@ from _support import copy_data
 from analysis import config
 from analysis.data import store
 from analysis.pipeline import import_files
-from analysis.publish import report
+from analysis.publish import opd_report
 
 # every test here imports into a build and rebuilds: with the simulated panel that refits the
 # models (two imports, two refits of ~30 s each); the last one renders a report on a kernel
@@ -74,9 +74,9 @@ def test_regency_totals_say_when_a_year_is_mixed(imported):
     assert reg.loc[2020, "budget_realisasi"] == pytest.approx(before.loc[2020,
                                                                           "budget_realisasi"])
     assert reg.loc[2020, "dlog_budget"] == pytest.approx(before.loc[2020, "dlog_budget"])
-    rep = report.load("dinkes", d, lang="en")
+    rep = opd_report.load("dinkes", d, lang="en")
     assert "Regency totals for 2020 combine imported (user) and simulated" in \
-        report.budget_text(rep)
+        opd_report.budget_text(rep)
 
 
 def test_panel_provenance_reflects_service_rows(imported):
@@ -98,14 +98,14 @@ def test_partial_unit_report_shows_what_exists(public_data_copy, tmp_path):
     import_files("budget", [perubahan_only(tmp_path / "p.csv")])
     man = store.load_manifest(d)
     assert any("not estimable" in n for n in man["derived_notes"])
-    rep = report.load("dinsos", d, years=(2020, 2020), lang="en")
-    text = report.budget_text(rep)
+    rep = opd_report.load("dinsos", d, years=(2020, 2020), lang="en")
+    text = opd_report.budget_text(rep)
     assert "cannot be computed" in text and "No budget figures for: 2020 (murni, realisasi)" \
         in text
-    fig = report.peers_figure(rep)          # no highlight error for a unit without a cut
+    fig = opd_report.peers_figure(rep)          # no highlight error for a unit without a cut
     assert fig is not None
-    assert "IDR 4.50 billion" in report.budget_table(rep)
-    assert report.budget_figure(rep) is not None
+    assert "IDR 4.50 billion" in opd_report.budget_table(rep)
+    assert opd_report.budget_figure(rep) is not None
     assert pd.isna(rep.panel["budget_murni"]).all()
     # and the whole report template runs for it
     from analysis.publish.render import render_reports

@@ -146,26 +146,26 @@ def test_against_target_follows_the_direction():
 def _rep(lang, indicators):
     import pandas as pd
 
-    from analysis.publish import report
+    from analysis.publish import opd_report
 
     empty = pd.DataFrame()
-    return report.UnitReport(pd.Series({"unit_id": "dinkes"}), lang, (2016, 2024), empty, empty,
+    return opd_report.UnitReport(pd.Series({"unit_id": "dinkes"}), lang, (2016, 2024), empty, empty,
                              empty, empty, empty, empty, set(), 9, indicators)
 
 
 def test_report_section_shows_indicators_against_targets_escaped(data):
-    from analysis.publish import report
+    from analysis.publish import opd_report
 
     import_files("indicators", [EXAMPLES / "indikator_kinerja_contoh.csv"], data_dir=data)
     ind = store.load_table("indicators", data)
     ind.loc[0, "indicator"] = "<script>alert(1)</script>"
-    en = report.indicators_html(_rep("en", ind))
+    en = opd_report.indicators_html(_rep("en", ind))
     assert "2 indicators with a target in 2023: 0 met their target, 2 did not" in en
     assert "<script>alert" not in en and "&lt;script&gt;" in en
     assert "higher is better" in en and "97.4" in en and "Achievement (%)" in en
-    idn = report.indicators_html(_rep("id", ind))
+    idn = opd_report.indicators_html(_rep("id", ind))
     assert "semakin tinggi semakin baik" in idn and "97,4" in idn and "Tercapai" in idn
-    none = report.indicators_html(_rep("en", None))
+    none = opd_report.indicators_html(_rep("en", None))
     assert "No performance indicators imported" in none
 
 

@@ -15,8 +15,18 @@ import pyfixest as pf
 import pytest
 
 from analysis.data import simulate as sim
-from analysis.methods import models as M
-from analysis.methods import typology
+from analysis.methods import (
+    build_fits,
+    eventstudy,
+    fe,
+    inference,
+    lags,
+    leadership,
+    measures,
+    resilience,
+    scenario,
+    typology,
+)
 from analysis.narrative import sentences
 
 # Seeds fixed before looking at any result: the bundled default and the next two small
@@ -31,7 +41,7 @@ PLANTED = [
     # cut depth x post) seed 2 misses the planted 0.5 (estimate -0.79, 95% CI -1.94 to 0.36,
     # 2.3 SE away): a chance miss like b_ikm below, checked against a 3-SE band; coverage over
     # 200 seeds is in validation/recovery_results.md.
-    ("b_post", "fe_poisson", "innovations", M.CUT_X_POST, 0.95),
+    ("b_post", "fe_poisson", "innovations", fe.CUT_X_POST, 0.95),
     # b_ikm: seed 2 (fixed in advance, not swapped) misses the planted 8.0 at 95% and even at
     # 99% (estimate 9.19, t = 2.8). Over 200 seeds the 95% CI covers b_ikm in 95.0% of seeds
     # (validation/recovery_results.md; 96.0 % with generator 1.1), so this is an ordinary chance miss, not a method
@@ -43,7 +53,7 @@ PLANTED = [
     ("b_omb", "fe_ols", "ombudsman_score", "dlog_budget", 0.95),
     ("b_days", "fe_ols", "log_service_days", "dlog_budget", 0.95),
 ]
-SPEC = {(m, o): regs for m, o, regs in M.MAIN_SPECS}
+SPEC = {(m, o): regs for m, o, regs in fe.MAIN_SPECS}
 
 
 class _PerSeed(dict):
@@ -61,14 +71,14 @@ class _PerSeed(dict):
 @pytest.fixture(scope="module")
 def panels():
     warnings.simplefilter("ignore")
-    return _PerSeed(lambda s: M.add_model_columns(M.simulated_panel(s)))
+    return _PerSeed(lambda s: fe.add_model_columns(measures.simulated_panel(s)))
 
 
 @pytest.fixture(scope="module")
 def results(panels):
     """``main_models`` per seed (CRV3: one jackknife per model, ~5-15 s a seed), each fitted on
     first use, so a run without the slow tests fits only the default seed."""
-    return _PerSeed(lambda s: M.main_models(panels[s]))
+    return _PerSeed(lambda s: build_fits.main_models(panels[s]))
 
 
 def _row(mr, model, outcome, term):
@@ -94,7 +104,7 @@ def test_planted_effect_in_ci(panels, results, seed, name, model, outcome, term,
     if level == 0.95:
         r = _row(results[seed], model, outcome, term)
     else:   # a wider interval, only where PLANTED explains why
-        fn = M.fe_poisson if model == "fe_poisson" else M.fe_ols
+        fn = fe.fe_poisson if model == "fe_poisson" else fe.fe_ols
         r = _row(fn(panels[seed], outcome, list(SPEC[(model, outcome)]), alpha=1 - level,
                     model=model), model, outcome, term)
     if (name, seed) in (("b_ikm", 2), ("b_post", 2)):
@@ -113,7 +123,7 @@ def test_truth_names_match_the_generator():
 
 def test_every_result_states_n_clusters_and_caveats(results):
     mr = results[SEEDS[0]]
-    assert list(mr.columns) == M.TIDY_COLUMNS
+    assert list(mr.columns) == fe.TIDY_COLUMNS
     assert mr["estimate"].notna().all()
     assert (mr["n"] > 0).all() and (mr["n_clusters"] > 0).all()
     assert mr["note"].str.contains("CRV3 (cluster jackknife)", regex=False).all()
@@ -128,8 +138,8 @@ def test_every_result_states_n_clusters_and_caveats(results):
 def es_default(panels):
     """The event study of the default seed (with its bootstrap pre-trend test), fitted once
     for the tests below (``event_study`` adds the model columns itself, so this is the event
-    study of ``M.simulated_panel(20200)``)."""
-    return M.event_study(panels[SEEDS[0]])
+    study of ``measures.simulated_panel(20200)``)."""
+    return eventstudy.event_study(panels[SEEDS[0]])
 
 
 def test_event_study_shape(es_default):
@@ -147,16 +157,16 @@ def test_pretrend_flagged_only_when_planted(es_default):
     # reliably on 44 units (power measured in validation/recovery_results.md), so the test
     # plants 1.0.
     assert SEEDS[0] == 20200
-    null = M.pretrend_test(es_default)
+    null = eventstudy.pretrend_test(es_default)
     assert not null["flagged"] and null["p_value"] > 0.05 and null["n_leads"] == 3
     assert null["vcov"] == "CRV3" and null["df2"] == 43 and 0 < null["p_value_crv1"] < 1
-    planted = M.pretrend_test(M.event_study(M.simulated_panel(20200, pretrend=1.0)))
+    planted = eventstudy.pretrend_test(eventstudy.event_study(measures.simulated_panel(20200, pretrend=1.0)))
     assert planted["flagged"] and planted["p_value"] < 0.05
 
 
 def test_pretrend_test_needs_an_event_study(results):
     with pytest.raises(ValueError, match="not an event_study result"):
-        M.pretrend_test(results[SEEDS[0]])
+        eventstudy.pretrend_test(results[SEEDS[0]])
 
 
 # ---- cross-check with linearmodels -----------------------------------------------------------------
@@ -172,14 +182,14 @@ def test_pyfixest_matches_linearmodels(panels):
 
     p = panels[SEEDS[0]]
     regs = ["dlog_budget_lag1", "acting_share"]
-    res, _, d = M.fe_ols(p, "ikm", regs, return_fit=True, vcov="CRV1",
+    res, _, d = fe.fe_ols(p, "ikm", regs, return_fit=True, vcov="CRV1",
                          ssc=pf.ssc(k_adj=True, k_fixef="full", G_adj=True))
     x = d.set_index(["unit_id", "year"])
     lm = PanelOLS(x["ikm"], x[regs], entity_effects=True, time_effects=True).fit(
         cov_type="clustered", cluster_entity=True, debiased=True, group_debias=True)
     np.testing.assert_allclose(res["estimate"], lm.params[regs], atol=1e-6)
     np.testing.assert_allclose(res["std_error"], lm.std_errors[regs], atol=1e-6)
-    crv1 = M.fe_ols(p, "ikm", regs, vcov="CRV1")
+    crv1 = fe.fe_ols(p, "ikm", regs, vcov="CRV1")
     np.testing.assert_allclose(crv1["estimate"], lm.params[regs], atol=1e-6)
     ratio = crv1["std_error"].to_numpy() / lm.std_errors[regs].to_numpy()
     assert np.all((ratio > 0.85) & (ratio <= 1.0))
@@ -194,7 +204,7 @@ def test_crv3_is_the_leave_one_cluster_out_jackknife(panels):
 
     p = panels[SEEDS[0]]
     regs = ["dlog_budget_lag1", "acting_share"]
-    res, fit, d = M.fe_ols(p, "ikm", regs, return_fit=True)
+    res, fit, d = fe.fe_ols(p, "ikm", regs, return_fit=True)
     assert "CRV3 (cluster jackknife)" in res["note"].iloc[0] and "t(27)" in res["note"].iloc[0]
     x = d.loc[fit._data.index].set_index(["unit_id", "year"])
 
@@ -207,10 +217,10 @@ def test_crv3_is_the_leave_one_cluster_out_jackknife(panels):
     jack = np.array([coefs(x[units != u]) - full for u in units.unique()])
     se = np.sqrt(float(np.ravel(fit._ssc)[0]) * (jack ** 2).sum(axis=0))
     np.testing.assert_allclose(res["std_error"], se, rtol=1e-6)
-    crv1 = M.fe_ols(p, "ikm", regs, vcov="CRV1")
+    crv1 = fe.fe_ols(p, "ikm", regs, vcov="CRV1")
     assert (res["std_error"].to_numpy() > crv1["std_error"].to_numpy()).all()
     # Poisson: t(G-1) intervals and p-values from the CRV3 SE
-    pois = M.fe_poisson(p, "innovations", ["dlog_budget"])
+    pois = fe.fe_poisson(p, "innovations", ["dlog_budget"])
     r = pois.iloc[0]
     crit = stats.t.ppf(0.975, r["n_clusters"] - 1)
     assert r["ci_high"] - r["estimate"] == pytest.approx(crit * r["std_error"])
@@ -224,19 +234,19 @@ def test_crv3_falls_back_to_crv1_when_a_cluster_alone_identifies_a_term(panels):
     p = panels[SEEDS[0]].copy()
     one = p.loc[p["acting_share"] > 0, "unit_id"].iloc[0]
     p.loc[p["unit_id"] != one, "acting_share"] = 0.0
-    r = M.fe_poisson(p, "innovations", ["dlog_budget", "acting_share"])
+    r = fe.fe_poisson(p, "innovations", ["dlog_budget", "acting_share"])
     assert r["note"].str.startswith("CRV1").all()
     assert r["note"].str.contains("CRV3 could not be computed").all()
     assert r["std_error"].notna().all()
     with pytest.raises(ValueError, match="vcov must be one of"):
-        M.fe_ols(p, "ikm", ["dlog_budget"], vcov="HC1")
+        fe.fe_ols(p, "ikm", ["dlog_budget"], vcov="HC1")
 
 
 # ---- typology, resilience, scenario -----------------------------------------------------------------
 
 def test_typology_reproducible_and_k_by_silhouette(panels):
     p = panels[SEEDS[0]]
-    a, b = M.typology(p, seed=0), M.typology(p, seed=0)
+    a, b = typology.typology(p, seed=0), typology.typology(p, seed=0)
     pd.testing.assert_frame_equal(a.assignments, b.assignments)
     kt = a.k_table
     assert a.k == int(kt.loc[kt["silhouette"].idxmax(), "k"]) and kt["chosen"].sum() == 1
@@ -275,7 +285,7 @@ def test_resilience_has_intervals(panels):
     # (that is test_resilience_is_a_counterfactual_not_residuals and the recovery study): 49
     # bootstrap draws instead of the default 99 halve the time and change none of that
     p = panels[SEEDS[0]]
-    r = M.resilience(p, n_boot=49)
+    r = resilience.resilience(p, n_boot=49)
     cut_units = set(p.loc[p["cut_2020"] < 0, "unit_id"])
     assert set(r["unit_id"]) <= cut_units
     scored = r[r["score"].notna()]
@@ -295,12 +305,12 @@ def test_resilience_has_intervals(panels):
     assert inn["rank"].isna().all() and not inn["rankable"].any()
     assert inn["score"].is_monotonic_decreasing
     ikm = r[r["outcome"] == "ikm"].dropna(subset=["score"])
-    assert ikm["rankable"].all() == M.inference.rankable("ikm")
+    assert ikm["rankable"].all() == inference.rankable("ikm")
 
 
 def test_scenario_intervals_and_thin_evidence(results, panels):
     mr = results[SEEDS[0]].assign(dataset="simulated")
-    s = M.scenario(mr, "dinkes", 10, panel=panels[SEEDS[0]])
+    s = scenario.scenario(mr, "dinkes", 10, panel=panels[SEEDS[0]])
     assert set(s["outcome"]) == {"innovations", "ikm"}
     assert (s["ci_low"] <= s["estimate"]).all() and (s["estimate"] <= s["ci_high"]).all()
     inn = s[s["outcome"] == "innovations"].iloc[0]
@@ -319,14 +329,14 @@ def test_scenario_intervals_and_thin_evidence(results, panels):
     hit = (wide["model"] == "fe_poisson") & (wide["outcome"] == "innovations") & (
         wide["term"] == "dlog_budget")
     wide.loc[hit, ["ci_low", "ci_high"]] = [-0.5, 1.5]
-    w = M.scenario(wide, "dinkes", 20).set_index("outcome").loc["innovations"]
+    w = scenario.scenario(wide, "dinkes", 20).set_index("outcome").loc["innovations"]
     assert w["evidence"] == "thin" and w["ci_low"] < 0 < w["ci_high"]
     assert "Evidence too thin" in words(w) and "includes zero" in words(w)
     assert "Bukti terlalu tipis" in words(w, "id")
     with pytest.raises(ValueError, match="unknown unit_id"):
-        M.scenario(mr, "no-such-unit", 10, panel=panels[SEEDS[0]])
+        scenario.scenario(mr, "no-such-unit", 10, panel=panels[SEEDS[0]])
     with pytest.raises(ValueError, match="between -100 and 100"):
-        M.scenario(mr, "dinkes", 150)
+        scenario.scenario(mr, "dinkes", 150)
 
 
 # ---- edge cases -------------------------------------------------------------------------------------
@@ -334,52 +344,52 @@ def test_scenario_intervals_and_thin_evidence(results, panels):
 def test_edge_unit_with_one_year(panels):
     p = panels[SEEDS[0]]
     one = p[(p["unit_id"] != "dinkes") | (p["year"] == 2022)]
-    r = M.fe_ols(one, "log_service_days", ["dlog_budget"])
+    r = fe.fe_ols(one, "log_service_days", ["dlog_budget"])
     assert r["estimate"].notna().all() and "singleton" in r["note"].iloc[0]
 
 
 def test_edge_unit_without_innovations(panels):
     p = panels[SEEDS[0]].copy()
     p.loc[p["unit_id"] == "dinkes", "innovations"] = 0
-    r = M.fe_poisson(p, "innovations", ["dlog_budget"])
+    r = fe.fe_poisson(p, "innovations", ["dlog_budget"])
     assert r["estimate"].notna().all()
     assert "1 unit(s) with no innovations in any year dropped" in r["note"].iloc[0]
     assert r["n"].iloc[0] < (p["dlog_budget"].notna()).sum()
     with pytest.raises(ValueError, match="zero in every row"):
-        M.fe_poisson(p.assign(innovations=0), "innovations", ["dlog_budget"])
+        fe.fe_poisson(p.assign(innovations=0), "innovations", ["dlog_budget"])
 
 
 def test_edge_missing_values_mid_series(panels):
     p = panels[SEEDS[0]].copy()
     p.loc[(p["unit_id"] == "dinkes") & (p["year"] == 2021), "dlog_budget"] = np.nan
-    r = M.fe_poisson(p, "innovations", ["dlog_budget"])
+    r = fe.fe_poisson(p, "innovations", ["dlog_budget"])
     assert "45 row(s) with a missing value dropped" in r["note"].iloc[0]
 
 
 def test_edge_no_cut_and_bad_inputs(panels):
     p = panels[SEEDS[0]]
     with pytest.raises(ValueError, match="cut_depth_2020.*does not vary"):
-        M.event_study(p.assign(cut_2020=0.0, cut_depth_2020=0.0))
+        eventstudy.event_study(p.assign(cut_2020=0.0, cut_depth_2020=0.0))
     with pytest.raises(ValueError, match="no unit has cut_2020 < 0"):
-        M.resilience(p.assign(cut_2020=0.1))
+        resilience.resilience(p.assign(cut_2020=0.1))
     with pytest.raises(ValueError, match="reference year 2019 has no complete data"):
-        M.event_study(p[p["year"] != 2019])
-    es = M.event_study(p[p["year"] != 2018], ref_year=2019)      # a year with no data at all
+        eventstudy.event_study(p[p["year"] != 2019])
+    es = eventstudy.event_study(p[p["year"] != 2018], ref_year=2019)      # a year with no data at all
     assert 2018 not in set(es["year"]) and es["estimate"].notna().all()
     with pytest.raises(ValueError, match="panel is empty"):
-        M.fe_ols(p.iloc[:0], "ikm", ["dlog_budget"])
+        fe.fe_ols(p.iloc[:0], "ikm", ["dlog_budget"])
     with pytest.raises(ValueError, match="lacks column"):
-        M.fe_ols(p, "ikm", ["no_such_column"])
+        fe.fe_ols(p, "ikm", ["no_such_column"])
     with pytest.raises(ValueError, match="does not vary"):
-        M.fe_ols(p.assign(acting_share=0.0), "ikm", ["acting_share"])
-    lead = M.leadership_effect(p.assign(acting_share=0.0), outcomes=("ikm",))
+        fe.fe_ols(p.assign(acting_share=0.0), "ikm", ["acting_share"])
+    lead = leadership.leadership_effect(p.assign(acting_share=0.0), outcomes=("ikm",))
     assert lead["note"].iloc[0].startswith("not estimable:")
 
 
 def test_fit_all_tables(built_tables):
 
     tables, truth = built_tables
-    out = M.fit_all(tables, truth)
+    out = build_fits.fit_all(tables, truth)
     assert set(out) == {"model_results", "event_study", "lag_results", "typology", "typology_k",
                         "resilience", "findings"}
     for name, df in out.items():
@@ -394,7 +404,7 @@ def test_fit_all_tables(built_tables):
 @pytest.fixture(scope="module")
 def seed_truth():
     warnings.simplefilter("ignore")
-    return M.simulated_panel(20200, with_truth=True)
+    return measures.simulated_panel(20200, with_truth=True)
 
 
 def test_resilience_is_a_counterfactual_not_residuals(seed_truth):
@@ -404,7 +414,7 @@ def test_resilience_is_a_counterfactual_not_residuals(seed_truth):
     from scipy import stats
 
     panel, truth = seed_truth
-    res = M.resilience(panel, outcomes=("ikm",), n_boot=49)
+    res = resilience.resilience(panel, outcomes=("ikm",), n_boot=49)
     ok = res.dropna(subset=["effect"])
     planted = ok["unit_id"].map(truth["resilience"]["ikm"]).astype(float)
     assert len(ok) >= 20 and set(ok["unit_id"]) <= set(truth["resilience"]["ikm"])
@@ -425,22 +435,22 @@ def test_resilience_is_a_counterfactual_not_residuals(seed_truth):
 def test_resilience_needs_untreated_units(seed_truth):
     panel, _ = seed_truth
     everyone_cut = panel.assign(cut_2020=-0.2)
-    res = M.resilience(everyone_cut, outcomes=("ikm",), n_boot=5)
+    res = resilience.resilience(everyone_cut, outcomes=("ikm",), n_boot=5)
     assert (res["verdict"] == "not estimable").all()
     assert res["note"].str.contains("not cut").all()
 
 
 def test_distributed_lags_jointly_with_cumulative(seed_truth):
     panel, _ = seed_truth
-    dl = M.distributed_lags(panel, "ikm", max_lag=2, vcov="CRV1")
+    dl = lags.distributed_lags(panel, "ikm", max_lag=2, vcov="CRV1")
     assert list(dl["term"]) == ["dlog_budget_lag0", "dlog_budget_lag1", "dlog_budget_lag2",
                                 "cumulative"]
     assert dl["n"].nunique() == 1          # one model: every term from the same rows
-    lags = dl[dl["term"] != "cumulative"]
+    lag_rows = dl[dl["term"] != "cumulative"]
     cum = dl[dl["term"] == "cumulative"].iloc[0]
-    assert np.isclose(cum["estimate"], lags["estimate"].sum(), atol=1e-8)
+    assert np.isclose(cum["estimate"], lag_rows["estimate"].sum(), atol=1e-8)
     # planted: lag 1 = 8 IKM points, lags 0 and 2 = 0
-    lag1 = lags[lags["lag"] == 1].iloc[0]
+    lag1 = lag_rows[lag_rows["lag"] == 1].iloc[0]
     assert lag1["ci_low"] <= 8.0 <= lag1["ci_high"]
     assert cum["ci_low"] <= 8.0 <= cum["ci_high"]
 
@@ -449,7 +459,7 @@ def test_adjust_pvalues_holm_matches_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
     df = pd.DataFrame({"p_value": [0.01, 0.04, np.nan, 0.03, 0.5]})
-    out = M.adjust_pvalues(df)
+    out = inference.adjust_pvalues(df)
     ok = df["p_value"].notna()
     assert np.allclose(out.loc[ok, "p_adjusted"],
                        multipletests(df.loc[ok, "p_value"], method="holm")[1])
@@ -458,11 +468,11 @@ def test_adjust_pvalues_holm_matches_statsmodels():
 
 
 def test_null_world_has_nothing_planted():
-    panel, truth = M.simulated_panel(20200, effects=sim.null_effects(), with_truth=True)
+    panel, truth = measures.simulated_panel(20200, effects=sim.null_effects(), with_truth=True)
     assert all(e["value"] == 0 for e in truth["effects"])
     assert all(v == 0 for v in truth["resilience"]["ikm"].values())
     with pytest.raises(ValueError, match="unknown planted effect"):
-        M.simulated_panel(20200, effects={"b_nonsense": 1.0})
+        measures.simulated_panel(20200, effects={"b_nonsense": 1.0})
 
 
 def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
@@ -471,8 +481,8 @@ def test_all_singleton_window_is_a_value_error_not_a_crash(panels):
     p = panels[SEEDS[0]]
     w = p[p["year"].between(2016, 2017)]
     with pytest.raises(ValueError, match="at most one usable row"):
-        M.fe_poisson(w, "complaints", ["dlog_budget"])
-    mr = M.main_models(w, vcov="CRV1", leadership=False)
+        fe.fe_poisson(w, "complaints", ["dlog_budget"])
+    mr = build_fits.main_models(w, vcov="CRV1", leadership=False)
     assert mr["note"].str.startswith("not estimable:").all()
 
 
@@ -486,22 +496,22 @@ def test_fit_cache_is_keyed_by_panel_content(panels, tmp_path, monkeypatch):
         return {"model_results": pd.DataFrame({"n": [len(panel)]})}
 
     p = panels[SEEDS[0]]
-    a = M._cached_fit(p, fake_fit)
-    b = M._cached_fit(p.copy(), fake_fit)           # same values: read from the cache
+    a = build_fits._cached_fit(p, fake_fit)
+    b = build_fits._cached_fit(p.copy(), fake_fit)           # same values: read from the cache
     assert calls == [len(p)] and a["model_results"].equals(b["model_results"])
     changed = p.assign(ikm=p["ikm"] + 1.0)           # other values: fitted again
-    M._cached_fit(changed, fake_fit)
+    build_fits._cached_fit(changed, fake_fit)
     assert len(calls) == 2
     files = list((tmp_path / "interim" / "models").glob("fit_all-*.pkl"))
     assert len(files) == 2
     files[0].write_bytes(b"not a pickle")           # a damaged cache file is refitted
-    M._cached_fit(p, fake_fit)
-    M._cached_fit(changed, fake_fit)
+    build_fits._cached_fit(p, fake_fit)
+    build_fits._cached_fit(changed, fake_fit)
     assert len(calls) == 3
 
 
 def test_cache_key_follows_every_estimator_module(monkeypatch):
-    """A change to any module of analysis.methods (not only models.py) gives a new key."""
+    """A change to any module of analysis.methods (not only build_fits.py) gives a new key."""
     from analysis.data import cache
 
     before = cache.key("x")
@@ -560,9 +570,9 @@ def test_fit_cache_folder_can_be_shared_and_still_refits_a_changed_panel(panels,
     p = panels[SEEDS[0]]
     for folder in ("a", "b"):
         monkeypatch.setenv("BATANG_DATA_DIR", str(tmp_path / folder))
-        M._cached_fit(p, fake_fit)
+        build_fits._cached_fit(p, fake_fit)
     assert calls == [len(p)]
-    M._cached_fit(p.assign(ikm=p["ikm"] + 1.0), fake_fit)
+    build_fits._cached_fit(p.assign(ikm=p["ikm"] + 1.0), fake_fit)
     assert len(calls) == 2
     assert len(list(shared.glob("fit_all-*.pkl"))) == 2
     assert not (tmp_path / "a" / "interim").exists() and not (tmp_path / "b" / "interim").exists()

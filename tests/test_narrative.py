@@ -198,7 +198,7 @@ def test_resilience_verdict_and_ranking_words(lang):
     assert sentences.verdict("below", lang) == text("verdict.below", lang)
     assert sentences.rank_text({"rank": 3, "rank_low": 1, "rank_high": 7}, lang).endswith(
         "3 (95%: 1–7)")
-    assert sentences.FEW_CLUSTERS == __import__("analysis.methods.models",
+    assert sentences.FEW_CLUSTERS == __import__("analysis.methods.fe",
                                                 fromlist=["x"]).FEW_CLUSTERS
 
 
@@ -215,7 +215,7 @@ def test_fmt_folds_the_sign_helpers():
 # ----------------------------------------------------------------------------------- HTML
 
 def _unit_report(lang: str, name: str = HOSTILE, sector: str = "health"):
-    from analysis.publish import report
+    from analysis.publish import opd_report
 
     years = list(range(2016, 2025))
     panel = pd.DataFrame({
@@ -239,18 +239,18 @@ def _unit_report(lang: str, name: str = HOSTILE, sector: str = "health"):
                         "source": [HOSTILE], "provenance": ["public"], "reporting_year": [2021]})
     svc = pd.DataFrame({"year": [2024], "value": [90.0], "entity": [HOSTILE],
                         "source": [HOSTILE]})
-    return report.UnitReport(unit, lang, (2016, 2024), panel, summary, regency, inn, lead, svc,
-                             {"simulated"}, 9)
+    return opd_report.UnitReport(unit, lang, (2016, 2024), panel, summary, regency, inn, lead,
+                                 svc, {"simulated"}, 9)
 
 
 def _fragments(rep) -> str:
-    from analysis.publish import report
+    from analysis.publish import opd_report
 
-    return "".join([report.banner_html(rep), report.title_html(rep), report.who_html(rep),
-                    report.budget_text(rep), report.budget_table(rep),
-                    report.innovation_table(rep), report.service_table(rep) or "",
-                    report.peers_table(rep), report.leadership_table(rep),
-                    report.public_record_html(rep), report.caveats_md(rep)])
+    return "".join([opd_report.banner_html(rep), opd_report.title_html(rep),
+                    opd_report.who_html(rep), opd_report.budget_text(rep), opd_report.budget_table(rep),
+                    opd_report.innovation_table(rep), opd_report.service_table(rep) or "",
+                    opd_report.peers_table(rep), opd_report.leadership_table(rep),
+                    opd_report.public_record_html(rep), opd_report.caveats_md(rep)])
 
 
 @pytest.mark.parametrize("lang", LANGS)

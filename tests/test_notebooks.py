@@ -376,13 +376,13 @@ def test_typology_features_in_view_match_the_build(which, data_dir):
 
 def test_scenario_in_view_equals_the_package(data_dir):
     """Notebook 5.0 computes the scenario from the coefficients with numpy: the same numbers
-    as ``models.scenario`` (estimate and interval, every cut size)."""
-    from analysis.methods import models
+    as ``scenario.scenario`` (estimate and interval, every cut size)."""
+    from analysis.methods import scenario
 
     path = NB_DIR / "5.0-planning-scenarios.ipynb"
     ns = run_in_process(path, {"data_dir": str(data_dir), "cut_pct": 25.0,
                                "cuts": [10, 40, -5]}, lambda c: "grid = " in c.source)
-    sc = models.scenario(ns["res"], ns["unit_id"], 25.0, ns["panel"]).set_index("outcome")
+    sc = scenario.scenario(ns["res"], ns["unit_id"], 25.0, ns["panel"]).set_index("outcome")
     change = ns["change"]
     for row, outcome in (("innovations_pct", "innovations"), ("ikm_points_next_year", "ikm")):
         np.testing.assert_allclose(change.loc[row, ["estimate", "ci_low", "ci_high"]].to_numpy(
@@ -392,7 +392,7 @@ def test_scenario_in_view_equals_the_package(data_dir):
                                change.loc["innovations_pct"].to_numpy(float) * base / 100)
     grid = ns["grid"].set_index("cut_pct")
     for c in (10, 40, -5):
-        s = models.scenario(ns["res"], ns["unit_id"], c, ns["panel"]).set_index("outcome")
+        s = scenario.scenario(ns["res"], ns["unit_id"], c, ns["panel"]).set_index("outcome")
         assert grid.loc[c, "innovations_pct"] == pytest.approx(s.loc["innovations", "estimate"])
         assert grid.loc[c, "ikm_points_next_year"] == pytest.approx(s.loc["ikm", "estimate"])
 

@@ -1,6 +1,6 @@
 """Every verdict channel holds in a null world.
 
-In ``models.simulated_panel(seed, effects=simulate.null_effects())`` nothing has an effect:
+In ``measures.simulated_panel(seed, effects=simulate.null_effects())`` nothing has an effect:
 no budget, lag, acting-head or post-2020 effect, and every office's resilience is 0. So every
 "claimed" term, every office named above or below its counterfactual, every pair of offices
 put in order, every "adequate" scenario and every flagged pre-trend is false. The test builds
@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 from analysis.data import simulate
-from analysis.methods import inference, ledger, models
+from analysis.methods import build_fits, eventstudy, inference, lags, ledger, measures, resilience
 from analysis.methods.scenario import scenario
 from analysis.narrative import sentences
 
@@ -36,17 +36,17 @@ SEEDS = tuple(range(3000, 3020))
 
 
 def _world(seed: int) -> dict:
-    p0 = models.simulated_panel(seed, effects=simulate.null_effects())
-    mr = models.main_models(p0, vcov="CRV1")
-    lags = models.lag_models(p0, vcov="CRV1")
-    es = models.event_study(p0)
-    mr, lags = models.findings_family(mr, lags, es)
+    p0 = measures.simulated_panel(seed, effects=simulate.null_effects())
+    mr = build_fits.main_models(p0, vcov="CRV1")
+    lag_res = lags.lag_models(p0, vcov="CRV1")
+    es = eventstudy.event_study(p0)
+    mr, lag_res = build_fits.findings_family(mr, lag_res, es)
     pt = es.attrs.get("pretrend") or {}
     pa = pt.get("p_adjusted", np.nan)
     es = es.assign(pretrend_p_adjusted=pa,
                    pretrend_flagged=bool(np.isfinite(pa) and pa < inference.ALPHA))
-    res = models.resilience(p0)
-    book = ledger.build(mr, lags, es, res, provenance="simulated")
+    res = resilience.resilience(p0)
+    book = ledger.build(mr, lag_res, es, res, provenance="simulated")
     sc = scenario(mr, "dinkes", 10.0, panel=p0)
     frames = {o: g.assign(name=g["unit_id"]) for o, g in res.dropna(subset=["effect"])
               .groupby("outcome")}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.publish import explore, findings, params, peers, report
+from analysis.publish import explore, findings, opd_report, params, peers
 
 
 def test_every_validator_refuses_a_language_with_one_message_and_one_error_type():
@@ -14,7 +14,7 @@ def test_every_validator_refuses_a_language_with_one_message_and_one_error_type(
     calls = {
         "explore": lambda: explore.validate_params("", lang="fr"),
         "peers": lambda: peers.validate_params("", lang="fr"),
-        "report": lambda: report.validate_params("dinkes", "fr", (2016, 2024), units),
+        "report": lambda: opd_report.validate_params("dinkes", "fr", (2016, 2024), units),
         "findings": lambda: findings.validate_params("fr"),
     }
     for name, call in calls.items():
@@ -23,7 +23,7 @@ def test_every_validator_refuses_a_language_with_one_message_and_one_error_type(
         assert str(e.value) == "unknown language 'fr'; allowed: id, en", name
     assert explore.ParameterError is params.ParameterError
     # the subclasses keep their names: a failed report or deck says which it was
-    assert issubclass(report.ReportParameterError, params.ParameterError)
+    assert issubclass(opd_report.ReportParameterError, params.ParameterError)
     assert issubclass(findings.PresentParameterError, params.ParameterError)
     assert issubclass(params.ParameterError, ValueError)
 
@@ -34,9 +34,9 @@ def test_unknown_values_are_named_with_close_matches():
                              r"dinkes, dinsos$"):
         params.check_known("dinkez", ["dinkes", "dinsos"], "unit")
     units = pd.DataFrame({"unit_id": ["dinkes", "dinsos"], "is_opd": [True, True]})
-    with pytest.raises(report.ReportParameterError, match=r"unknown unit id 'dinkess' "
+    with pytest.raises(opd_report.ReportParameterError, match=r"unknown unit id 'dinkess' "
                                                           r"\(did you mean dinkes"):
-        report.validate_params("dinkess", "id", (2016, 2024), units)
+        opd_report.validate_params("dinkess", "id", (2016, 2024), units)
     assert params.check_known("x", ("x", "y"), "scope") == "x"
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from analysis.data import national, store
 from analysis.data.public import load_deflator
-from analysis.methods import models
+from analysis.methods import fe
 from analysis.methods import peers as calc
-from analysis.publish import markup, peers, pemda
+from analysis.publish import markup, peers, pemda_report
 from analysis.publish.explore import ParameterError
 
 
@@ -90,7 +90,7 @@ def test_association_recovers_a_planted_slope(ctx):
         + rng.normal(0, 0.3, n * t)
     res = peers.association(ctx, frame, peers.DEFAULT_FORMULA, "test")
     # the package's one tidy format (analysis.methods.fe.tidy_fit), plus the years used
-    assert list(res.data.columns) == [*models.TIDY_COLUMNS, "years"] == calc.TIDY_COLUMNS
+    assert list(res.data.columns) == [*fe.TIDY_COLUMNS, "years"] == calc.TIDY_COLUMNS
     assert res.data["note"].str.startswith("CRV1 cluster-robust SE by pemda, t(299)").all()
     row = res.data.set_index("term").loc["share_modal"]
     assert row["ci_low"] < 0.05 < row["ci_high"]
@@ -109,7 +109,7 @@ def test_names_from_data_are_escaped(ctx):
     # the sentences are Markdown, displayed by explore.show through markup.markdown
     assert "<script>" not in markup.markdown(res.text)
     assert "&lt;script&gt;" in markup.markdown(res.text)
-    title = pemda.report_title_html(ctx, reg)
+    title = pemda_report.report_title_html(ctx, reg)
     assert "<script>" not in title and title.startswith("<h1>&lt;script&gt;")
 
 

@@ -10,16 +10,16 @@ import sys
 import pytest
 
 from analysis import config
-from analysis.publish import pemda
+from analysis.publish import pemda_report
 from analysis.publish.explore import ParameterError
 from analysis.publish.index import build_index_html
 
 
 def test_ids_round_trip_and_refuse_junk():
-    assert pemda.unit_id_of("33.25") == "3325" and pemda.region_of("3325") == "33.25"
+    assert pemda_report.unit_id_of("33.25") == "3325" and pemda_report.region_of("3325") == "33.25"
     for bad in ("33.25", "../etc", "3325x", ""):
         with pytest.raises(ParameterError):
-            pemda.region_of(bad)
+            pemda_report.region_of(bad)
 
 
 def test_index_filter_escapes_and_lists_values():

@@ -1,4 +1,4 @@
-"""Published tables: the fixed-effects wrappers in ``analysis.methods.models`` reproduce numbers printed
+"""Published tables: the fixed-effects wrappers in ``analysis.methods.fe`` reproduce numbers printed
 by others, on data available offline. Every reference number below is copied from the cited
 publication, never produced by this code.
 """
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from statsmodels.datasets import grunfeld
 
-from analysis.methods import models
+from analysis.methods import fe
 
 
 def _grunfeld_ten_firms() -> pd.DataFrame:
@@ -29,7 +29,7 @@ def test_grunfeld_within_estimates_match_baltagi():
 
     statsmodels ships the 11-firm Grunfeld set; Baltagi's table uses the 10 firms without
     "American Steel"."""
-    res = models.fe_ols(_grunfeld_ten_firms(), "invest", ["value", "capital"], fe=("firm",),
+    res = fe.fe_ols(_grunfeld_ten_firms(), "invest", ["value", "capital"], fe=("firm",),
                         cluster="firm", vcov="iid").set_index("term")
     assert res.loc["value", "estimate"] == pytest.approx(0.1101, abs=5e-5)
     assert res.loc["capital", "estimate"] == pytest.approx(0.3101, abs=5e-5)
@@ -44,7 +44,7 @@ def test_grunfeld_point_estimates_do_not_depend_on_the_vcov():
     standard errors differ (cluster-robust, so not comparable with table 2.1)."""
     d = _grunfeld_ten_firms()
     for vcov in ("CRV1", "CRV3"):
-        res = models.fe_ols(d, "invest", ["value", "capital"], fe=("firm",), cluster="firm",
+        res = fe.fe_ols(d, "invest", ["value", "capital"], fe=("firm",), cluster="firm",
                             vcov=vcov).set_index("term")
         assert res.loc["value", "estimate"] == pytest.approx(0.1101, abs=5e-5)
         assert res.loc["capital", "estimate"] == pytest.approx(0.3101, abs=5e-5)
@@ -119,7 +119,7 @@ def test_poisson_fe_matches_fixest_on_mtcars(mtcars):
     The point estimate does not depend on the variance, so it holds for every ``vcov``. The
     published source gives no standard error, so none is checked here."""
     for vcov in ("iid", "CRV1", "CRV3"):
-        res = models.fe_poisson(mtcars, "mpg", ["wt"], fe=("cyl",), cluster="cyl",
+        res = fe.fe_poisson(mtcars, "mpg", ["wt"], fe=("cyl",), cluster="cyl",
                                 vcov=vcov).set_index("term")
         assert res.loc["wt", "estimate"] == pytest.approx(-0.179882, abs=5e-7)
         assert res.loc["wt", "n"] == 32 and res.loc["wt", "n_clusters"] == 3

@@ -115,7 +115,7 @@ def test_one_data_fingerprint_for_reports_and_notebook_fits(tmp_path):
     (analysis.data.fingerprint), over the tables a fit reads: it moves with the panel and the
     units, not with any other table."""
     from analysis.data import fingerprint
-    from analysis.publish.explore import Context, loading
+    from analysis.publish.explore import Context, refits
 
     assert hashing.data_fingerprint is fingerprint.data_fingerprint
     data = tmp_path / "data"
@@ -123,16 +123,16 @@ def test_one_data_fingerprint_for_reports_and_notebook_fits(tmp_path):
     for name in ("panel", "units", "findings"):
         (data / "processed" / f"{name}.parquet").write_bytes(name.encode())
     ctx = Context(str(data), "33.25", (2016, 2024), "id")
-    fp = loading.data_fingerprint(ctx)
+    fp = refits.data_fingerprint(ctx)
     assert fp == hashing.data_fingerprint(data, tables=("units", "panel"))
     assert fp != hashing.data_fingerprint(data)          # every table
     (data / "processed" / "findings.parquet").write_bytes(b"rebuilt")
-    assert loading.data_fingerprint(ctx) == fp
+    assert refits.data_fingerprint(ctx) == fp
     (data / "processed" / "panel.parquet").write_bytes(b"another panel")
-    fp2 = loading.data_fingerprint(ctx)
+    fp2 = refits.data_fingerprint(ctx)
     assert fp2 != fp
     (data / "processed" / "units.parquet").unlink()
-    assert loading.data_fingerprint(ctx) not in (fp, fp2)
+    assert refits.data_fingerprint(ctx) not in (fp, fp2)
 
 
 def test_content_hash_and_data_fingerprint(tmp_path):

@@ -25,13 +25,13 @@ def rendered(built_data_dir, tmp_path_factory):
     os.environ["BATANG_DATA_DIR"] = str(data)
     try:
         kernel.ensure_kernel()
-        from analysis.publish import report
+        from analysis.publish import opd_report
 
         names = {u: u.upper() for u in UNITS}
         res = render.render_reports(
             UNITS, out_dir=d / "reports", parameters={"data_dir": str(data), "lang": "id"},
             workers=2, progress=False, registry=set(names), titles=names,
-            summary=report.index_summary(data, "id"), banner="DATA SIMULASI")
+            summary=opd_report.index_summary(data, "id"), banner="DATA SIMULASI")
     finally:
         if old is None:
             os.environ.pop("BATANG_DATA_DIR", None)

@@ -4,7 +4,7 @@ Every module of ``src/analysis`` is read with ``ast`` (never imported) and every
 another module of the package is collected: ``import`` and ``from ... import`` statements
 anywhere in the file (module level, inside functions, under ``TYPE_CHECKING``), relative ones
 resolved against the module's package, and module names written in strings
-(``"analysis.methods.models:fit_all"``, ``importlib.import_module("analysis.x")``,
+(``"analysis.methods.build_fits:fit_all"``, ``importlib.import_module("analysis.x")``,
 ``sys.modules.get("analysis.x")``). A reference that goes against the order fails the test,
 naming file and line; so does a cycle of imports between modules.
 """
@@ -249,21 +249,21 @@ def test_no_import_cycle(refs, known=KNOWN_CYCLES):
 def test_the_walk_sees_the_package():
     # the checks above are only as good as the walk: it finds the modules and their imports
     mods = package_modules()
-    assert {"analysis.data.build", "analysis.methods.models", "analysis.narrative.sentences",
-            "analysis.publish.report", "analysis.pipeline", "analysis.cli"} <= set(mods)
+    assert {"analysis.data.build", "analysis.methods.build_fits", "analysis.narrative.sentences",
+            "analysis.publish.summaries", "analysis.pipeline", "analysis.cli"} <= set(mods)
     refs = all_references()
     targets = {(r.module, r.target) for r in refs}
-    assert ("analysis.publish.report", "analysis.narrative.sentences") in targets
-    assert ("analysis.pipeline", "analysis.methods.models") in targets   # a "module:function"
+    assert ("analysis.publish.summaries", "analysis.narrative.sentences") in targets
+    assert ("analysis.pipeline", "analysis.methods.build_fits") in targets   # a "module:function"
 
 
 # --------------------------------------------------------------------------- the checker
 
 
 KNOWN = {"analysis", "analysis.config", "analysis.data", "analysis.data.build",
-         "analysis.data.store", "analysis.methods", "analysis.methods.models",
+         "analysis.data.store", "analysis.methods", "analysis.methods.build_fits",
          "analysis.narrative", "analysis.narrative.fmt", "analysis.narrative.sentences",
-         "analysis.publish", "analysis.publish.report", "analysis.publish.explore",
+         "analysis.publish", "analysis.publish.summaries", "analysis.publish.explore",
          "analysis.publish.explore.context", "analysis.cli"}
 
 FAKE = '''\
@@ -273,18 +273,18 @@ import importlib
 from analysis import config
 from analysis.data import store
 from . import store as s2
-from ..methods import models
+from ..methods import build_fits
 
 
 def later():
-    from analysis.publish.report import summary_tables
+    from analysis.publish.summaries import summary_tables
     import analysis.narrative.sentences as sentences
     return summary_tables, sentences
 
 
-STEPS = ["analysis.methods.models:fit_all"]
+STEPS = ["analysis.methods.build_fits:fit_all"]
 mod = importlib.import_module("analysis.publish.explore.context")
-doc = "see analysis.publish.report for more"   # prose, not a module name
+doc = "see analysis.publish.summaries for more"   # prose, not a module name
 fmt_ok = "analysis.narrative.fmt"
 '''
 
@@ -292,16 +292,16 @@ fmt_ok = "analysis.narrative.fmt"
 def test_checker_reports_each_violating_import_with_its_line():
     refs = references(FAKE, "analysis.data.fake", KNOWN, "data/fake.py")
     bad = {(r.line, r.target, r.kind) for r in violations(refs)}
-    assert bad == {(7, "analysis.methods.models", "import"),             # from ..methods
-                   (11, "analysis.publish.report", "import"),             # inside a function
+    assert bad == {(7, "analysis.methods.build_fits", "import"),         # from ..methods
+                   (11, "analysis.publish.summaries", "import"),          # inside a function
                    (12, "analysis.narrative.sentences", "import"),
-                   (16, "analysis.methods.models", "entry"),              # "module:function"
+                   (16, "analysis.methods.build_fits", "entry"),          # "module:function"
                    (17, "analysis.publish.explore.context", "entry")}    # import_module(...)
     ok = {(r.line, r.target) for r in refs if r not in violations(refs)}
     assert ok == {(4, "analysis.config"), (5, "analysis.data.store"),
                   (6, "analysis.data.store"), (19, "analysis.narrative.fmt")}
     assert str(violations(refs)[0]).startswith(
-        "data/fake.py:7: analysis.data.fake (data) imports analysis.methods.models (methods)")
+        "data/fake.py:7: analysis.data.fake (data) imports analysis.methods.build_fits (methods)")
 
 
 def test_checker_fails_the_package_test_on_a_fake_violation():
@@ -315,8 +315,8 @@ def test_foundation_imports_only_the_foundation():
     assert not stages.may_import("analysis.narrative.fmt", "analysis.narrative.sentences")
     assert not stages.may_import("analysis.config", "analysis.data.store")
     assert stages.may_import("analysis.methods.ikm", "analysis.narrative.labels")
-    assert stages.may_import("analysis.pipeline", "analysis.publish.report")
-    assert not stages.may_import("analysis.publish.report", "analysis.pipeline")
+    assert stages.may_import("analysis.pipeline", "analysis.publish.summaries")
+    assert not stages.may_import("analysis.publish.summaries", "analysis.pipeline")
     with pytest.raises(ValueError, match="no declared stage"):
         stages.rank("analysis.somewhere")
 

@@ -3,7 +3,7 @@ it stay quiet where nothing was planted?
 
 For each seed, simulate the Batang panel (analysis.data.simulate), build the model panel
 (analysis.methods.measures.build_panel) and fit every model the findings use, exactly as the build does
-(analysis.methods.models, default errors: CRV3 cluster jackknife with t(G-1) intervals, t(k-1) for a
+(analysis.methods.build_fits, default errors: CRV3 cluster jackknife with t(G-1) intervals, t(k-1) for a
 term that varies within only k < G units). Compared with the planted values in the truth file:
 
 - main models and leadership terms (planted 0 for complaints, Ombudsman, log service days);
@@ -16,7 +16,7 @@ term that varies within only k < G units). Compared with the planted values in t
   ``--power-seeds`` seeds);
 - a null world (every planted effect 0, ``simulate.null_effects()``): the share of builds in
   which at least one of the reported tests is "significant", raw and Holm-adjusted over the
-  family the findings report (``models.findings_family``).
+  family the findings report (``build_fits.findings_family``).
 
     .venv/bin/python validation/recovery.py --seeds 200 [--power-seeds 40] [--workers 2] \
         [--out validation/recovery_results.md] [--cache DIR]
@@ -85,22 +85,22 @@ def _row(effect, r, true):
 
 def one_seed(seed: int, power: bool = True) -> dict:
     from analysis.data import simulate as sim
-    from analysis.methods import models as M
+    from analysis.methods import build_fits, lags, measures
 
     warnings.simplefilter("ignore")
     out = {"seed": seed, "rows": [], "pretrend": [], "resilience": [], "null": {},
            "resilience_version": RESILIENCE_VERSION}
-    panel, truth = M.simulated_panel(seed, with_truth=True)
+    panel, truth = measures.simulated_panel(seed, with_truth=True)
     tv = _truth_values(truth)
     t0 = time.perf_counter()
-    mr = M.main_models(panel).set_index(["model", "outcome", "term"])
+    mr = build_fits.main_models(panel).set_index(["model", "outcome", "term"])
     out["seconds_main"] = time.perf_counter() - t0
     for name, model, outcome, term in TARGETS:
         key = (model, outcome, term)
         if key in mr.index and np.isfinite(mr.loc[key, "estimate"]):
             out["rows"].append(_row(name, mr.loc[key], tv[LEAD_TRUTH.get(name, name)]))
-    lags = M.lag_models(panel)
-    for r in lags.itertuples():
+    lag_res = lags.lag_models(panel)
+    for r in lag_res.itertuples():
         name = (f"cumulative_{r.outcome}" if r.term == "cumulative"
                 else f"lag{int(r.lag)}_{r.outcome}")
         if name in tv and np.isfinite(r.estimate):
@@ -109,8 +109,8 @@ def one_seed(seed: int, power: bool = True) -> dict:
     out.update(resilience_part(panel, truth))
     out.update(null_resilience_part(seed))
     # null world: nothing planted; which tests of the findings family come out significant?
-    p0 = M.simulated_panel(seed, effects=sim.null_effects())
-    m0, l0 = M.findings_family(M.main_models(p0), M.lag_models(p0))
+    p0 = measures.simulated_panel(seed, effects=sim.null_effects())
+    m0, l0 = build_fits.findings_family(build_fits.main_models(p0), lags.lag_models(p0))
     fam = pd.concat([m0, l0], ignore_index=True).dropna(subset=["p_value"])
     out["null"] = {"n_tests": int(len(fam)), "any_raw": bool((fam["p_value"] < 0.05).any()),
                    "any_holm": bool((fam["p_adjusted"] < 0.05).any()),
@@ -121,30 +121,30 @@ def one_seed(seed: int, power: bool = True) -> dict:
 
 
 def es_part(panel, truth) -> dict:
-    """The event study exactly as the build runs it (``models.event_study`` with its defaults:
+    """The event study exactly as the build runs it (``eventstudy.event_study`` with its defaults:
     no controls, CRV3, the bootstrap pre-trend test), against the planted total effect of the
     cut depth in each year relative to 2019 (truth ``event_study.total_relative_to_reference``:
     the direct post-2020 effect plus the part that runs through the budget change)."""
-    from analysis.methods import models as M
+    from analysis.methods import eventstudy
 
     t0 = time.perf_counter()
-    es = M.event_study(panel)
+    es = eventstudy.event_study(panel)
     rel = truth["event_study"]["total_relative_to_reference"]
     rows = [_row(f"es_post_{int(r.year)}", r._asdict(), rel[str(int(r.year))])
             for r in es[es["year"] >= 2020].itertuples()]
-    pt = M.pretrend_test(es)
+    pt = eventstudy.pretrend_test(es)
     return {"seconds_event_study": time.perf_counter() - t0, "es_rows": rows, "es_version": 2,
             "pretrend0": {"pretrend": 0.0, "p_boot": pt.get("p_value_boot", np.nan),
                           "p_f": pt.get("p_value_f", np.nan)}}
 
 
 def pretrend_power_part(seed: int) -> list[dict]:
-    from analysis.methods import models as M
+    from analysis.methods import eventstudy, measures
 
     out = []
     for ptv in PRETRENDS:
-        e = M.event_study(M.simulated_panel(seed, pretrend=ptv))
-        t = M.pretrend_test(e)
+        e = eventstudy.event_study(measures.simulated_panel(seed, pretrend=ptv))
+        t = eventstudy.pretrend_test(e)
         out.append({"pretrend": ptv, "p_boot": t.get("p_value_boot", np.nan),
                     "p_f": t.get("p_value_f", np.nan)})
     return out
@@ -154,11 +154,11 @@ def resilience_part(panel, truth) -> dict:
     """Unit resilience of one seed against the planted unit effects, with the verdicts the
     product prints (``inference.office_verdicts``: Bonferroni-simultaneous intervals over the
     offices of an outcome)."""
-    from analysis.methods import models as M
+    from analysis.methods import resilience
 
     out = {"resilience": []}
     t0 = time.perf_counter()
-    res = M.resilience(panel)
+    res = resilience.resilience(panel)
     out["seconds_resilience"] = time.perf_counter() - t0
     for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
         planted = g["unit_id"].map(truth["resilience"][outcome]).astype(float)
@@ -190,11 +190,10 @@ def null_resilience_part(seed: int) -> dict:
     """The office verdicts in a null world (every planted effect and the spread of office
     resilience 0): any office named, any pair of offices ordered, is false by construction."""
     from analysis.data import simulate as sim
-    from analysis.methods import inference
-    from analysis.methods import models as M
+    from analysis.methods import inference, measures, resilience
 
-    p0 = M.simulated_panel(seed, effects=sim.null_effects())
-    res = M.resilience(p0)
+    p0 = measures.simulated_panel(seed, effects=sim.null_effects())
+    res = resilience.resilience(p0)
     out = []
     for outcome, g in res.dropna(subset=["effect"]).groupby("outcome"):
         sep, _ = inference.ordered_pairs(g["ci_low"], g["ci_high"])
@@ -211,7 +210,7 @@ def _one(args):
     """One seed: read from the cache, compute what is missing or stale (older estimator or
     rule, see ``RESILIENCE_VERSION``, ``ES_VERSION``; planted-world office results only for
     ``office``), write it back."""
-    from analysis.methods import models as M
+    from analysis.methods import measures
 
     warnings.simplefilter("ignore")
     seed, power, office, cache = args
@@ -223,7 +222,7 @@ def _one(args):
     else:
         panel = truth = None
         if res.get("es_version") != ES_VERSION:
-            panel, truth = M.simulated_panel(seed, with_truth=True)
+            panel, truth = measures.simulated_panel(seed, with_truth=True)
             res["rows"] = [r for r in res["rows"] if not r["effect"].startswith("es_post_")]
             res.update(es_part(panel, truth))
             res["pretrend"] = []
@@ -237,7 +236,7 @@ def _one(args):
             res["resilience"] = []
         if office and not res.get("resilience"):
             if panel is None:
-                panel, truth = M.simulated_panel(seed, with_truth=True)
+                panel, truth = measures.simulated_panel(seed, with_truth=True)
             res.update(resilience_part(panel, truth))
     if path is not None:
         path.write_text(json.dumps(res, default=float))
@@ -253,7 +252,7 @@ def summarize(results: list[dict]):
     rows["err"] = rows["estimate"] - rows["true"]
     rows["reject"] = rows["p_value"] < 0.05
     # the product's rule: Holm over the findings family of each seed (main and leadership
-    # terms, every lag and cumulative term, the pre-trend test), as models.findings_family
+    # terms, every lag and cumulative term, the pre-trend test), as build_fits.findings_family
     fam_sizes = []
     rows["reject_holm"] = np.nan
     for res in results:
@@ -343,7 +342,7 @@ def to_markdown(tab, flag, rtab, null, ntab, ntab_all, n_seeds, seconds, workers
         "",
         f"Made by `{command}`: {n_seeds} seeds (from {FIRST_SEED} on) of "
         "the simulated Batang panel (44 OPD units x 2016-2024), each fitted with "
-        "`analysis.methods.models` exactly as the build does (CRV3 cluster jackknife, t(G-1) "
+        "`analysis.methods.build_fits` exactly as the build does (CRV3 cluster jackknife, t(G-1) "
         "intervals; t(k-1) for a term that varies within only k < G units). "
         + (f"Run time {seconds:.0f} s with {workers} worker processes; " if seconds >= 1 else
            "Summarised from the per-seed cache (`--cache`), whose parts were made by this "
@@ -385,7 +384,7 @@ def to_markdown(tab, flag, rtab, null, ntab, ntab_all, n_seeds, seconds, workers
         "and `cumulative_<outcome>` from one model per outcome with lags 0-2 of dlog_budget "
         "together (planted: IKM lag 1 only; complaints, Ombudsman and log service days lag 0 "
         "only). `es_post_<year>`: event-study coefficient of cut depth x 1[year] as the build "
-        "fits it (`models.event_study` defaults: reference 2019, no controls, Poisson, CRV3); "
+        "fits it (`eventstudy.event_study` defaults: reference 2019, no controls, Poisson, CRV3); "
         "planted value: the total effect of the cut depth in that year relative to 2019 (the "
         "direct post-2020 effect b_post plus the part through the budget change, truth "
         "`event_study.total_relative_to_reference`).",
@@ -471,7 +470,7 @@ def to_markdown(tab, flag, rtab, null, ntab, ntab_all, n_seeds, seconds, workers
         "",
         f"Per seed, the {int(null['n_tests'].mean())} tests of the main, leadership and "
         "distributed-lag models (the pre-trend test left out of this quick null refit) are "
-        "one family (`models.findings_family`, Holm). Share of "
+        "one family (`build_fits.findings_family`, Holm). Share of "
         "builds in which at least one test is significant at 5 %: raw "
         f"{f(null['any_raw'].mean())}, Holm-adjusted {f(null['any_holm'].mean())} (nominal "
         "family-wise rate 0.05); mean share of single tests significant (raw): "

@@ -69,7 +69,7 @@ def interim_dir() -> Path:
 
 def fit_cache_dir() -> Path:
     """Folder of the build's result cache (``analysis.data.cache``): the model fits of
-    ``analysis.methods.models.fit_all`` and the national tables.
+    ``analysis.methods.build_fits.fit_all`` and the national tables.
 
     ``BATANG_FIT_CACHE_DIR`` when set, otherwise ``interim_dir() / "models"``. A cache entry is
     keyed by the content it was computed from (the panel's values or the national files, the

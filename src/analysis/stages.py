@@ -12,7 +12,7 @@ The package is laid out by stage, and a stage builds only on the stages before i
     top         pipeline (the build's steps, in order), cli, __main__  -- may import any stage
 
 A module may import (by an ``import`` statement anywhere in it, relative or absolute, or by a
-module name written in a string, e.g. ``"analysis.methods.models:fit_all"`` or
+module name written in a string, e.g. ``"analysis.methods.build_fits:fit_all"`` or
 ``importlib.import_module("...")``) only modules of its own stage, of an earlier stage, or of
 the foundation; no two modules may import each other, directly or round a cycle.
 ``tests/test_stage_order.py`` checks every module of the package against this table.

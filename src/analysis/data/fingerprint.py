@@ -3,7 +3,7 @@
 :func:`data_fingerprint` hashes what the readers of a data folder read, by content, never by
 file times: the renderer keys every report on it (:mod:`analysis.publish.render.hashing`) and
 the notebooks key their cached model refits on the fingerprint of the tables a fit reads
-(:func:`analysis.publish.explore.loading.data_fingerprint`: ``tables=("panel", "units")``).
+(:func:`analysis.publish.explore.refits.data_fingerprint`: ``tables=("panel", "units")``).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from analysis.methods.fe import (
     tidy_fit,
     unit_columns,
 )
-from analysis.methods.resilience import _cluster_draws
+from analysis.methods.inference import cluster_draws
 
 # =================================================================================================
 # event study
@@ -180,7 +180,7 @@ def _pretrend_boot(d: pd.DataFrame, fml: str, family: str, cluster: str, coef: p
     fit_fn = fit_poisson if family == "poisson" else fit_ols
     theta = coef[lead_names].to_numpy(float)
     stats_b = []
-    for _, db in _cluster_draws(d, cluster, n_boot, seed):
+    for _, db in cluster_draws(d, cluster, n_boot, seed):
         try:
             fb = fit_fn(db.drop(columns="_orig").reset_index(drop=True), fml, cluster)
             names = [str(t) for t in fb.coef().index]

@@ -5,7 +5,7 @@ the one tidy output format::
     model, outcome, term, estimate, std_error, ci_low, ci_high, p_value, n, n_clusters, note
 
 Estimation apart from reporting (as pyfixest splits ``feols`` from ``tidy``); every estimator
-of the package (``models``, ``eventstudy``, ``lags``, ``resilience``, the notebooks'
+of the package (``build_fits``, ``leadership``, ``eventstudy``, ``lags``, ``resilience``, the notebooks'
 :mod:`analysis.methods.fit`, the pemda model of :mod:`analysis.methods.peers`) fits and reports
 through these public functions, none through a private one:
 
@@ -17,7 +17,7 @@ through these public functions, none through a private one:
   :func:`cluster_count`;
 - both in one call: :func:`fe_ols`, :func:`fe_poisson`.
 
-See ``analysis.methods.models`` for the overview and ``docs/methods.md``.
+See ``analysis.methods.build_fits`` for the overview and ``docs/methods.md``.
 """
 
 from __future__ import annotations

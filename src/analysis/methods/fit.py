@@ -9,7 +9,7 @@ a regressor, a control or a fixed effect by editing one line::
 
 :func:`fit` checks every name in the formula against the data (a ``ValueError`` names an
 unknown column and suggests close ones), picks Poisson for a count outcome
-(:func:`analysis.methods.models.is_count`) and OLS otherwise, and clusters the errors by OPD
+(:func:`analysis.methods.fe.is_count`) and OLS otherwise, and clusters the errors by OPD
 with the cluster jackknife the build uses, ``{"CRV3": "unit_id"}`` with t(G-1) intervals
 (:func:`analysis.methods.fe.set_vcov`; its intervals held the planted effects in 93.5-98.5 %
 of 200 simulated panels, CRV1's in as few as 87 %). ``vcov={"CRV1": "unit_id"}`` is about
@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.methods import fe as fe_models
-from analysis.methods import models
-from analysis.methods.models import VCOV_LABEL, is_count
+from analysis.methods.fe import VCOV_LABEL, is_count
+from analysis.methods.measures import dataset_label
 
 FAMILIES = ("auto", "ols", "poisson")
 DEFAULT_CLUSTER = "unit_id"
@@ -106,7 +106,7 @@ def fit(formula: str, data: pd.DataFrame, vcov=None, family: str = "auto"):
     """Fit ``formula`` on ``data`` with pyfixest and return the fitted model.
 
     ``family``: ``"poisson"`` (``pf.fepois``), ``"ols"`` (``pf.feols``) or ``"auto"``: Poisson
-    when the outcome is a count (:func:`analysis.methods.models.is_count`). ``vcov``: default
+    when the outcome is a count (:func:`analysis.methods.fe.is_count`). ``vcov``: default
     the cluster jackknife by OPD, ``{"CRV3": "unit_id"}`` (falls back to CRV1, with a note,
     where it cannot be computed); ``{"CRV1": "unit_id"}`` for plain clustered errors; ``"iid"`` or
     ``"hetero"`` for unclustered errors. Rows with a missing value in a formula column are
@@ -159,7 +159,7 @@ def fit(formula: str, data: pd.DataFrame, vcov=None, family: str = "auto"):
         "formula": formula, "outcome": outcome, "family": "poisson" if poisson else "ols",
         "vcov": kind, "cluster": cluster if clustered else None, "notes": notes,
         "term_clusters": fe_models.term_clusters(model, regs, cluster, fe) if clustered else {},
-        "provenance": models.dataset_label(data) if "provenance" in data else "user",
+        "provenance": dataset_label(data) if "provenance" in data else "user",
         "years": (int(d["year"].min()), int(d["year"].max())) if "year" in d else None,
     }
     return model
@@ -223,7 +223,7 @@ def cumulative(model, terms, truth: dict | None = None, name: str = "cumulative"
     """The sum of the coefficients ``terms`` of a :func:`fit` model (e.g. every budget lag:
     the cumulative effect) as one :func:`tidy` row, its standard error from the model's own
     covariance (``sqrt(1' V 1)``, the same as the reparametrised model of
-    :func:`analysis.methods.models.distributed_lags`) and a t(G-1) interval. ``planted`` is the
+    :func:`analysis.methods.lags.distributed_lags`) and a t(G-1) interval. ``planted`` is the
     sum of the planted lags when ``truth`` is given."""
     from scipy import stats
 

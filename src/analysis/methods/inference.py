@@ -17,6 +17,9 @@ Two families of rules:
   i is 1 + the number of offices whose interval lies entirely above i's, the worst K minus
   the number entirely below, and two offices are ordered only when their intervals do not
   overlap; with probability at least ``1 - ALPHA`` every stated order is right at once.
+
+And the one resampling scheme of the estimators: the pairs cluster bootstrap
+(:func:`cluster_draws`), used by the event study's pre-trend test and the resilience intervals.
 """
 
 from __future__ import annotations
@@ -167,3 +170,28 @@ def rankable(outcome: str | None = None):
     ``RANK_MIN_SPEARMAN``); without an outcome, the mapping for every outcome studied."""
     ok = {k: v >= RANK_MIN_SPEARMAN for k, v in RECOVERY_SPEARMAN.items()}
     return ok if outcome is None else ok.get(outcome, False)
+
+
+def cluster_draws(d: pd.DataFrame, cluster: str, n_boot: int, seed: int,
+                  strata: pd.Series | None = None):
+    """Pairs cluster bootstrap (the event study's pre-trend test and the resilience intervals
+    resample with it): yields ``(b, frame)`` where ``frame`` holds the rows of G
+    clusters drawn with replacement, each copy relabelled ``"<cluster>#<k>"`` so that a unit
+    drawn twice gets two fixed effects, and a column ``_orig`` with the original label.
+    ``strata`` (a label per cluster) draws within each stratum, keeping their sizes (e.g. cut
+    and not-cut units)."""
+    rng = np.random.default_rng(seed)
+    labels = d[cluster].astype(str).to_numpy()
+    groups = pd.Series(np.arange(len(d))).groupby(labels).apply(lambda x: x.to_numpy())
+    keys = groups.index.to_numpy()
+    if strata is None:
+        pools = [np.arange(len(keys))]
+    else:
+        lab = pd.Series(strata).reindex(keys).to_numpy()
+        pools = [np.flatnonzero(lab == v) for v in pd.unique(lab)]
+    for b in range(n_boot):
+        draw = np.concatenate([rng.choice(pool, len(pool)) for pool in pools])
+        rows = np.concatenate([groups.iloc[i] for i in draw])
+        sizes = [len(groups.iloc[i]) for i in draw]
+        lab = np.repeat([f"{keys[i]}#{k}" for k, i in enumerate(draw)], sizes)
+        yield b, d.iloc[rows].assign(**{cluster: lab, "_orig": keys[np.repeat(draw, sizes)]})

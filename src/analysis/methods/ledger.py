@@ -136,7 +136,7 @@ def build(model_results: pd.DataFrame | None, lag_results: pd.DataFrame | None,
           event_study: pd.DataFrame | None, resilience: pd.DataFrame | None,
           provenance: str) -> pd.DataFrame:
     """The ``findings`` table from the fitted tables of one build (whose p-values were adjusted
-    by :func:`analysis.methods.models.findings_family` and whose office verdicts come from
+    by :func:`analysis.methods.build_fits.findings_family` and whose office verdicts come from
     :func:`analysis.methods.inference.office_verdicts`)."""
     rows = _term_rows(model_results, "main") + _term_rows(lag_results, "lag")
     size = rows[0]["family_size"] if rows else 0

@@ -267,3 +267,33 @@ def add_changes(panel: pd.DataFrame) -> pd.DataFrame:
         if col in panel:
             panel[f"d_{col}"] = panel[col] - g[col].shift(1)
     return panel
+
+
+# ---------------------------------------------------------------------------------------------
+# the panel's dataset label, and the simulated panel of one seed (tests, the recovery study)
+
+def dataset_label(panel: pd.DataFrame) -> str:
+    """"simulated" when any row is simulated (so nothing drawn from it can pass as real),
+    else "user"."""
+    prov = set(panel["provenance"].astype(str)) if "provenance" in panel else {"simulated"}
+    return "simulated" if any("simulated" in p for p in prov) else "user"
+
+
+def simulated_panel(seed: int, pretrend: float = 0.0, years=None, effects: dict | None = None,
+                    with_truth: bool = False):
+    """The model panel of the simulated Batang regency for one seed (for tests and the recovery
+    study): the same generator, calibration targets and panel builder as the build, without
+    public rows. ``effects`` overrides planted effects (``simulate.null_effects()`` for a null
+    world); ``with_truth=True`` returns ``(panel, truth)``."""
+    from analysis import config
+    from analysis.data import public
+    from analysis.data import simulate as sim
+
+    years = years or config.DEFAULT_YEARS
+    ext = config.external_dir()
+    units = public.load_units(ext)
+    targets = public.calibration_targets(public.load_region_finance(public.load_reference(ext)))
+    targets = targets[targets["year"].between(*years)]
+    sp = sim.simulate(units, targets, seed=seed, years=years, pretrend=pretrend, effects=effects)
+    panel = build_panel({**sp.tables, "units": units}, sp.truth)["panel"]
+    return (panel, sp.truth) if with_truth else panel

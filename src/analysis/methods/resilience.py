@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.methods.fe import EVENT_YEAR, MAIN_SPECS, add_model_columns, fe_formula
-from analysis.methods.inference import office_verdicts, rankable
+from analysis.methods.inference import cluster_draws, office_verdicts, rankable
 
 # =================================================================================================
 # resilience
@@ -28,35 +28,31 @@ RESILIENCE_UNITS = {"innovations": ("inovasi per tahun", "innovations per year")
                     "ikm": ("poin IKM", "IKM points")}
 
 
+# One reading of the resilience table (:func:`resilience`) for the notebooks, the per-unit
+# reports, the deck and the brief; the words are in the catalog and the sentences in
+# analysis.narrative.sentences.
+
+RESILIENCE_COLUMNS = ("outcome", "unit_id", "effect", "ci_low", "ci_high", "rank", "rank_low",
+                      "rank_high", "verdict")
+VERDICTS = ("above", "indistinguishable", "below", "not estimable")
+
+
+def check_resilience(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` if it has the counterfactual resilience columns; a ValueError naming the missing
+    ones otherwise (data built before the counterfactual resilience: rebuild)."""
+    missing = [c for c in RESILIENCE_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"the resilience table lacks {missing}: it was built before the "
+                         "counterfactual resilience (methods/resilience.py); rebuild the data with "
+                         "`python -m analysis build`")
+    return df
+
+
 def _main_spec(outcome: str):
     for model, y, regs in MAIN_SPECS:
         if y == outcome:
             return ("poisson" if model == "fe_poisson" else "ols"), list(regs)
     raise ValueError(f"no main model for {outcome!r} to take the covariate slopes from")
-
-
-def _cluster_draws(d: pd.DataFrame, cluster: str, n_boot: int, seed: int,
-                   strata: pd.Series | None = None):
-    """Pairs cluster bootstrap: yields ``(b, frame)`` where ``frame`` holds the rows of G
-    clusters drawn with replacement, each copy relabelled ``"<cluster>#<k>"`` so that a unit
-    drawn twice gets two fixed effects, and a column ``_orig`` with the original label.
-    ``strata`` (a label per cluster) draws within each stratum, keeping their sizes (e.g. cut
-    and not-cut units)."""
-    rng = np.random.default_rng(seed)
-    labels = d[cluster].astype(str).to_numpy()
-    groups = pd.Series(np.arange(len(d))).groupby(labels).apply(lambda x: x.to_numpy())
-    keys = groups.index.to_numpy()
-    if strata is None:
-        pools = [np.arange(len(keys))]
-    else:
-        lab = pd.Series(strata).reindex(keys).to_numpy()
-        pools = [np.flatnonzero(lab == v) for v in pd.unique(lab)]
-    for b in range(n_boot):
-        draw = np.concatenate([rng.choice(pool, len(pool)) for pool in pools])
-        rows = np.concatenate([groups.iloc[i] for i in draw])
-        sizes = [len(groups.iloc[i]) for i in draw]
-        lab = np.repeat([f"{keys[i]}#{k}" for k, i in enumerate(draw)], sizes)
-        yield b, d.iloc[rows].assign(**{cluster: lab, "_orig": keys[np.repeat(draw, sizes)]})
 
 
 def _slopes(d: pd.DataFrame, y: str, regs, family: str) -> dict[str, float]:
@@ -230,7 +226,7 @@ def resilience(panel: pd.DataFrame, outcomes=("innovations", "ikm"), specs=None,
         # (2) model uncertainty: pairs cluster bootstrap over units
         boot = {u: [] for u in has_data}
         strata = pd.Series({u: u in cut_units for u in d["unit_id"].astype(str).unique()})
-        for _, db in _cluster_draws(d, "unit_id", n_boot, seed, strata=strata):
+        for _, db in cluster_draws(d, "unit_id", n_boot, seed, strata=strata):
             b0, b1 = db[~db["_treated"]], db[db["_treated"]]
             if b1.empty or b0.loc[b0["year"] >= event_year, "_orig"].nunique() < 2:
                 continue

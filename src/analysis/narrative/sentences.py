@@ -22,7 +22,7 @@ from analysis.narrative.catalog import category, text
 
 FEW_CLUSTERS = 30
 """Fewer OPDs (clusters) than this in a model: say the interval may be too narrow (the same
-threshold as ``analysis.methods.models.FEW_CLUSTERS``)."""
+threshold as ``analysis.methods.fe.FEW_CLUSTERS``)."""
 
 
 def _get(row, key: str, default=math.nan):
@@ -160,7 +160,7 @@ def cut_2020_sentence(cut_pct: float | None, median_pct: float, rank: int | None
 
 def scenario_sentence(row, lang: str, unit_name: str | None = None,
                       simulated: bool = False) -> str:
-    """One row of ``models.scenario`` in words: the estimate with its interval for a cut of
+    """One row of ``scenario.scenario`` in words: the estimate with its interval for a cut of
     ``cut_pct`` %, saying plainly when the evidence is thin (interval includes zero, or fewer
     than 30 OPDs) and, when the row carries ``p_adjusted`` and ``n_tests``, when the
     coefficient is not claimed after the Holm adjustment; with ``unit_name`` and a baseline, the unit's level after the cut; with
@@ -340,7 +340,7 @@ def cut_composition(regency_year, lang: str, y0: int = 2019, y1: int = 2020) -> 
     """Where the 2020 cut fell, one fact for every view: the change of the regency's actual
     spending on the routine support programme (penunjang) and on service programmes (urusan)
     from ``y0`` to ``y1`` (``regency_year`` columns ``penunjang_realisasi``,
-    ``urusan_realisasi``: :func:`analysis.publish.report.programme_totals`). "routine" when
+    ``urusan_realisasi``: :func:`analysis.publish.summaries.programme_totals`). "routine" when
     routine spending fell by more (in percent) than service spending, "service" otherwise.
     Returns the sentence and the numbers ``{"routine_pct", "service_pct", "fell_more_on"}``;
     an empty sentence when a year is missing."""

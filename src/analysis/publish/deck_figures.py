@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.methods import models
+from analysis.methods.typology import unit_features
 from analysis.narrative import fmt, sentences
 from analysis.narrative.catalog import category
 from analysis.narrative.labels import label
@@ -153,7 +153,7 @@ def fig_typology(res: Results):
     lang = res.lang
     if res.typology.empty:
         return None
-    feats = models.unit_features(res.panel).merge(res.typology[["unit_id", "cluster"]],
+    feats = unit_features(res.panel).merge(res.typology[["unit_id", "cluster"]],
                                                   on="unit_id")
     feats = feats.merge(res.summary[["unit_id", "cut_2020_pct"]], on="unit_id", how="left")
     col = "description_" + lang

@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.data import store
-from analysis.methods import models
+from analysis.methods.fe import CUT_X_POST, FEW_CLUSTERS
+from analysis.methods.measures import dataset_label
+from analysis.methods.resilience import check_resilience
+from analysis.methods.scenario import scenario
 from analysis.narrative import fmt, sentences
 from analysis.narrative.catalog import category, text
 from analysis.publish import params as checks
-from analysis.publish import report
 from analysis.publish.params import ParameterError
 
 DEFAULT_CUT_PCT = 10.0
@@ -113,7 +115,7 @@ def load(data_dir: str | Path | None = None, lang: str = "id",
                                   "older version): rebuild with `python -m analysis build`")
     mr = tables["model_results"]
     dataset = (str(mr["dataset"].iloc[0]) if "dataset" in mr and len(mr)
-               else models.dataset_label(panel))
+               else dataset_label(panel))
     return Results(p["lang"], data_dir, p["scenario_cut_pct"], p["scenario_unit"],
                    tables["units"], panel, tables["unit_summary"], tables["regency_year"], mr,
                    tables["event_study"], tables["typology"], tables["typology_k"],
@@ -161,7 +163,7 @@ def _scaled(c, f) -> dict:
     return {"estimate": float(f(c["estimate"])), "ci_low": lo, "ci_high": hi,
             "n": int(c["n"]), "n_clusters": int(c["n_clusters"]),
             "spans_zero": lo <= 0 <= hi,
-            "few_clusters": int(c["n_clusters"]) < models.FEW_CLUSTERS, **_pvals(c)}
+            "few_clusters": int(c["n_clusters"]) < FEW_CLUSTERS, **_pvals(c)}
 
 
 def effects_of_cut(res: Results, cut_pct: float = 10.0) -> pd.DataFrame:
@@ -234,7 +236,7 @@ def findings(res: Results) -> list[dict]:
     eff = effects_of_cut(res, 10.0).set_index("outcome", drop=False)
     if "innovations" in eff.index:
         r = eff.loc["innovations"]
-        did = coef(res, "fe_poisson", "innovations", models.CUT_X_POST)
+        did = coef(res, "fe_poisson", "innovations", CUT_X_POST)
         extra = ""
         if did is not None:
             x = np.log1p(-0.10)
@@ -280,7 +282,7 @@ def resilience_frame(res: Results, outcome: str = "innovations") -> pd.DataFrame
     if r.empty or "effect" not in r:
         return pd.DataFrame(columns=["unit_id", "effect", "ci_low", "ci_high", "rank",
                                      "rank_low", "rank_high", "verdict", "name"])
-    r = report.check_resilience(r)
+    r = check_resilience(r)
     r = r[(r["outcome"] == outcome) & r["effect"].notna()].copy()
     r["name"] = [res.name(u) for u in r["unit_id"]]
     r["above"] = r["verdict"] == "above"
@@ -335,7 +337,7 @@ def pretrend_sentence(res: Results) -> str:
 
 
 def scenario_table(res: Results) -> pd.DataFrame:
-    return models.scenario(res.model_results, res.scenario_unit, res.scenario_cut_pct, res.panel)
+    return scenario(res.model_results, res.scenario_unit, res.scenario_cut_pct, res.panel)
 
 
 def scenario_curve(res: Results, cuts=None) -> pd.DataFrame:
@@ -355,7 +357,7 @@ def scenario_curve(res: Results, cuts=None) -> pd.DataFrame:
 
 
 def scenario_sentences(res: Results) -> list[str]:
-    """The scenario in words: one sentence per outcome of ``models.scenario`` (the one
+    """The scenario in words: one sentence per outcome of ``scenario.scenario`` (the one
     builder, :func:`analysis.narrative.sentences.scenario_sentence`), with the scenario
     unit's level after the cut, saying plainly when the evidence is thin."""
     return [sentences.scenario_sentence(r, res.lang, unit_name=res.name(r.unit_id))

@@ -2,7 +2,7 @@
 
 Every ``validate_params`` of the package (:func:`analysis.publish.explore.validate_params` for
 the research notebooks, :func:`analysis.publish.peers.validate_params` for notebook 6.0 and the
-pemda reports, :func:`analysis.publish.report.validate_params` for the OPD reports and
+pemda reports, :func:`analysis.publish.opd_report.validate_params` for the OPD reports and
 :func:`analysis.publish.findings.validate_params` for the deck and the brief) keeps its own
 signature and checks its parameters with these functions, so one kind of parameter is refused
 with one message everywhere:

@@ -202,7 +202,7 @@ def standing(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int | None
         for g, gname in (("peers", gp), ("national", gn)):
             rk, n, yr = facts.get((m, g), (None, 0, year))
             if rk:
-                sent.append(ctx.t("peers.standing.rank_2", m=_t(ctx, m), yr=yr, rk=rk, n=n,
+                sent.append(ctx.t("peers.standing.rank_sentence", m=_t(ctx, m), yr=yr, rk=rk, n=n,
                                   gname=gname))
     text = f"**{name}** — " + " ".join(sent)
     return Result(ctx.t("peers.standing.standing_among_kab_kota"),
@@ -326,7 +326,7 @@ def association(ctx: Context, frame: pd.DataFrame, formula: str, sample: str) ->
             if r.term.startswith("share_") else ctx.t("peers.association.per_1_real_change") \
             if r.term == "dlog_real_spending" else ctx.t("peers.association.per_unit")
         zero = r.ci_low <= 0 <= r.ci_high
-        verdict = ctx.t("peers.association.interval_includes_zero_no") if zero else ctx.t("peers.association.interval_excludes_zero")
+        verdict = ctx.t("peers.association.includes_zero") if zero else ctx.t("peers.association.interval_excludes_zero")
         lines.append(f"`{r.term}`: {ctx.num(r.estimate, 4)} "
                      f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}] {unit}; {verdict}.")
     return Result(ctx.t("peers.association.association", sample=sample),
@@ -342,10 +342,10 @@ def caveats(ctx: Context, py: pd.DataFrame) -> Result:
     lines = [
         ctx.t("peers.caveats.ipm_moves_slowly_median", median=ctx.num(c["median"]),
               p10=ctx.num(c["p10"]), p90=ctx.num(c["p90"])),
-        ctx.t("peers.caveats.anggaran_whatever_budget_pemda"),
+        ctx.t("peers.caveats.anggaran_last_filed_budget"),
         ctx.t("peers.caveats.partial_pemda_years_outturn", ptxt=ptxt),
         ctx.t("peers.caveats.this_association_between_pemda"),
-        ctx.t("peers.caveats.data_per_pemda_not"),
+        ctx.t("peers.caveats.per_pemda_not_simulated"),
     ]
     return Result(ctx.t("peers.caveats.caveats"),
                   text=bullets(lines))
@@ -401,7 +401,7 @@ def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
     title = ctx.t("peers.change_against_trend.change_spending_against_each", year=year)
     if not (ctx.years[0] < year <= ctx.years[1]) or year - 1 not in set(py["year"]):
         have = sorted(set(py["year"]))
-        return Result(title, text=ctx.t("peers.change_against_trend.not_measurable_yet_it",
+        return Result(title, text=ctx.t("peers.change_against_trend.not_measurable_yet",
                                         prev=year - 1, year=year, have=', '.join(map(str, have))))
     allc = calc.change_vs_trend(py, year)
     peers_ = allc[allc["region_code"].isin(ctx.options["peers"])]
@@ -423,7 +423,7 @@ def change_against_trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
                           n_trend_years=int(r['n_trend_years']),
                           deviation=fmt_value(ctx, 'dlog_real_spending', r['deviation'])))
     else:
-        sent.append(ctx.t("peers.change_against_trend.has_no_change_or", name=name,
+        sent.append(ctx.t("peers.change_against_trend.no_change_for_pemda", name=name,
                           year=year))
     import matplotlib.pyplot as plt
 

@@ -1,7 +1,11 @@
-"""Everything the research notebooks show, one module per notebook (``budget`` 1.0,
-``innovation`` 2.0, ``service`` 2.1, ``typology`` 3.0, ``public`` 4.0, ``scenarios`` 5.0,
-``overview`` 0.0) over shared ``context`` (parameters, display), ``loading`` (tables, model
-panel, cached model tables) and ``evidence`` (wording of estimates).
+"""The research notebooks' helper package (``notebooks/*.ipynb``; the per-pemda reports use its
+``Context``, ``Result`` and ``show`` too): what each notebook shows, one module per notebook
+(``overview`` 0.0, ``budget`` 1.0, ``innovation`` 2.0, ``service`` 2.1, ``typology`` 3.0,
+``public`` 4.0, ``scenarios`` 5.0), over shared ``context`` (parameters, ``Result``, display),
+``loading`` (tables for the notebook's region and years, the model-ready panel; never fits),
+``refits`` (model tables: the build's, or refitted on the notebook's years, cached) and
+``evidence`` (wording of estimates). The name is the notebooks' verb: they explore the data
+with these helpers; every word is in ``words/explore.toml`` under ``explore.<module>.*``.
 
 ``from analysis.publish import explore`` and ``explore.<name>`` reach every name of them.
 """
@@ -77,22 +81,12 @@ from analysis.publish.explore.loading import (  # noqa: F401
     LAG_OUTCOMES,
     MODEL_TABLES,
     YEAR_COLUMN,
-    _fit_window,
-    _interim,
-    adjust_family,
-    cached,
-    data_fingerprint,
-    fit_lag_models,
-    fit_window_tables,
     ledger,
     load,
     load_all_years,
     load_truth,
     model_panel,
-    model_tables,
-    not_estimable_tables,
     panel_years,
-    pretrend_p,
 )
 from analysis.publish.explore.overview import (  # noqa: F401
     coverage,
@@ -111,6 +105,18 @@ from analysis.publish.explore.public import (  # noqa: F401
     public_innovations_by_opd,
     public_ombudsman,
     public_source_list,
+)
+from analysis.publish.explore.refits import (  # noqa: F401
+    _fit_window,
+    _interim,
+    adjust_family,
+    cached,
+    data_fingerprint,
+    fit_lag_models,
+    fit_window_tables,
+    model_tables,
+    not_estimable_tables,
+    pretrend_p,
 )
 from analysis.publish.explore.scenarios import (  # noqa: F401
     scenario_caveats,

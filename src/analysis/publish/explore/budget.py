@@ -39,7 +39,7 @@ def regency_budget(ctx: Context, totals: pd.DataFrame, budget: pd.DataFrame,
              "chg_2020": _yoy(w["realisasi"], 2019, 2020),
              "refocus_2020": float(w["refocus"].get(2020, np.nan))}
     if 2020 in w.index:
-        text = ctx.t("explore.budget.regency_budget.2020_revised_budget_was",
+        text = ctx.t("explore.budget.regency_budget.summary_2020",
                      refocus_2020=ctx.pct(facts['refocus_2020']),
                      chg_2020=ctx.pct(facts['chg_2020']), n_cut=n_cut, n=n)
     else:
@@ -107,7 +107,7 @@ def cuts_by_type(ctx: Context, by_type: pd.DataFrame, real: pd.DataFrame) -> Res
                      high=ctx.label(hi).lower(), high_change=ctx.pct(chg20[hi]))
     else:
         lo = hi = None
-        text = ctx.t("explore.budget.cuts_by_type.year_range_does_not")
+        text = ctx.t("explore.budget.cuts_by_type.needs_2019_and_2020")
     cap = ctx.t("explore.budget.cuts_by_type.actual_spending_by_type",
                 lang=fmt.rupiah_unit_label(ctx.lang))
     return Result(ctx.t("explore.budget.cuts_by_type.by_spending_type"), text, [fig],
@@ -130,12 +130,12 @@ def later_years(ctx: Context, later: pd.DataFrame, simulated: bool) -> Result:
     after = g[g.index > 2020]
     if len(after):
         y = int(after["n_cut"].idxmax())
-        text = ctx.t("explore.budget.later_years.after_2020_year_with", y=y,
+        text = ctx.t("explore.budget.later_years.most_cuts_year", y=y,
                      n_cut=int(after.loc[y, 'n_cut']), n=int(after.loc[y, 'n']))
     else:
         y = None
-        text = ctx.t("explore.budget.later_years.year_range_has_no")
-    cap = ctx.t("explore.budget.later_years.change_actual_spending_per")
+        text = ctx.t("explore.budget.later_years.no_year_after_2020")
+    cap = ctx.t("explore.budget.later_years.caption")
     return Result(ctx.t("explore.budget.later_years.later_years"), text, [],
                   table_html(head, rows, ctx, cap, sim), g.reset_index(), sim,
                   {"worst_later_year": y})
@@ -186,7 +186,7 @@ def routine_by_opd(ctx: Context, by_opd: pd.DataFrame, top_n: int, simulated: bo
     rows = [[r.Index, r.name, ctx.pct(r.avg), ctx.pct(r.first_share), ctx.pct(r.last_share),
              ctx.num(r.change * 100, 1)] for r in s.head(top_n).itertuples()]
     n_down = int((s["change"] < 0).sum())
-    text = ctx.t("explore.budget.routine_by_opd.highest_routine_share_on", name=s['name'].iloc[0],
+    text = ctx.t("explore.budget.routine_by_opd.summary", name=s['name'].iloc[0],
                  share=ctx.pct(s['avg'].iloc[0]), span=ctx.span, n_down=n_down, n=len(s),
                  y0=ctx.years[0], y1=ctx.years[1])
     cap = ctx.t("explore.budget.routine_by_opd.opds_with_largest_routine", top_n=top_n)
@@ -213,7 +213,7 @@ def budget_conclusions(ctx: Context, *results: Result) -> Result:
                        share_first=ctx.pct(f['share_first']), share_last=ctx.pct(f['share_last']),
                        span=ctx.span))
     if f.get("worst_later_year"):
-        lines.append(ctx.t("explore.budget.budget_conclusions.after_2020_cuts_were",
+        lines.append(ctx.t("explore.budget.budget_conclusions.widest_later_cuts",
                            worst_later_year=f['worst_later_year']))
     return Result(ctx.t("explore.budget.budget_conclusions.conclusions"), bullets(lines),
                   simulated=any(r.simulated for r in results), facts=f)

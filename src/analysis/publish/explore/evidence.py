@@ -113,7 +113,7 @@ def window_sentence(ctx: Context, table: pd.DataFrame) -> str:
         return ""
     (y0, y1), (p0, p1) = fit["years"], fit["panel_years"]
     if not fit.get("refit"):
-        return ctx.t("explore.evidence.window_sentence.computed_by_build_on", p0=p0, p1=p1)
+        return ctx.t("explore.evidence.window_sentence.whole_panel", p0=p0, p1=p1)
     return ctx.t("explore.evidence.window_sentence.recomputed_on_years_only", y0=y0, y1=y1, p0=p0,
                  p1=p1)
 
@@ -136,7 +136,7 @@ def claims_sentence(ctx: Context, claims: Sequence[tuple[str, str]], k: int) -> 
     if not k:
         return ctx.t("explore.evidence.claims_sentence.no_p_values_adjusted")
     if not claims:
-        return ctx.t("explore.evidence.claims_sentence.no_effect_claimed_no", k=k)
+        return ctx.t("explore.evidence.claims_sentence.none_claimed", k=k)
     what = ", ".join(f"{ctx.label(o)} ~ {ctx.label(t)}" for o, t in claims)
     return ctx.t("explore.evidence.claims_sentence.effects_claimed_holm_adjusted", k=k, what=what)
 

@@ -26,7 +26,7 @@ from analysis.publish.explore.evidence import (
     not_estimable_notes,
     planted_text,
 )
-from analysis.publish.explore.loading import pretrend_p
+from analysis.publish.explore.refits import pretrend_p
 
 
 def innovation_figures(ctx: Context, inn: pd.DataFrame, simulated: bool) -> list:
@@ -80,7 +80,7 @@ def event_study_result(ctx: Context, event_study: pd.DataFrame, truth: dict) -> 
     if es.empty:
         why = "; ".join(not_estimable_notes(event_study)) or ctx.t("explore.innovation.event_study_result.no_rows")
         return Result(title, bullets([
-            ctx.t("explore.innovation.event_study_result.event_study_cannot_be", why=why),
+            ctx.t("explore.innovation.event_study_result.not_estimable", why=why),
             fit_scope(ctx, event_study, event_study.iloc[0:0])]), simulated=sim,
             data=event_study, facts={"pretrend_p": float("nan"), "pretrend_flagged": False,
                                      "post_sig": 0, "post_n": 0, "estimable": False})
@@ -144,13 +144,13 @@ def innovation_says(ctx: Context, says: Result, es_res: Result, trends: Result) 
         out.append(ctx.t("explore.innovation.innovation_says.budget_coefficient_interval_includes"))
     not_say = [
         ctx.t("explore.innovation.innovation_says.not_proof_cause_2020"),
-        ctx.t("explore.innovation.innovation_says.nothing_about_quality_or"),
+        ctx.t("explore.innovation.innovation_says.count_not_quality"),
         ctx.t("explore.innovation.innovation_says.with_opds_small_counts",
               n_clusters=f.get('n_clusters', 0)),
     ]
     if f.get("pretrend_flagged"):
         not_say.append(ctx.t("explore.innovation.innovation_says.pre_trend_was_detected"))
     text = (ctx.t("explore.innovation.innovation_says.what_results_say") + "\n\n"
-            + bullets(out) + "\n\n" + ctx.t("explore.innovation.innovation_says.what_they_do_not") + "\n\n"
+            + bullets(out) + "\n\n" + ctx.t("explore.innovation.innovation_says.limits_heading") + "\n\n"
             + bullets(not_say))
     return Result(ctx.t("explore.innovation.innovation_says.conclusions"), text, simulated=says.simulated, facts=f)

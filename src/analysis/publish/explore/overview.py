@@ -107,7 +107,7 @@ def planted_effects(ctx: Context, eff: pd.DataFrame, truth: dict) -> Result:
     table: what the models should recover)."""
     if eff.empty:
         return Result(ctx.t("explore.overview.planted_effects.planted_effects"),
-                      ctx.t("explore.overview.planted_effects.this_data_has_no"))
+                      ctx.t("explore.overview.planted_effects.no_simulated_panel"))
     head = [ctx.t("explore.overview.planted_effects.name"), ctx.t("explore.overview.planted_effects.outcome"), ctx.t("explore.overview.planted_effects.regressor"),
             ctx.t("explore.overview.planted_effects.value"), ctx.t("explore.overview.planted_effects.description")]
     rows = [[r.name, ctx.label(r.outcome), r.regressor, planted_text(ctx, r.value),

@@ -63,11 +63,11 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
                            rev19=ctx.rp(rev19)))
     p19, r20 = get("belanja_total", "perubahan", 2019), get("belanja_total", "realisasi", 2020)
     if not np.isnan(p19 + r20):
-        lines.append(ctx.t("explore.public.public_finance.realised_spending_2020_was",
+        lines.append(ctx.t("explore.public.public_finance.spending_2020",
                            r20=ctx.rp(r20), change=ctx.pct(r20 / p19 - 1), p19=ctx.rp(p19)))
     r21 = get("belanja_total", "realisasi", 2021)
     if not np.isnan(r20 + r21):
-        lines.append(ctx.t("explore.public.public_finance.realised_spending_2021_was",
+        lines.append(ctx.t("explore.public.public_finance.spending_2021",
                            r21=ctx.rp(r21), change=ctx.pct(r21 / r20 - 1)))
     m = spend[spend["stage"] == "murni"].set_index("year")["value_idr"]
     if len(m) >= 2:
@@ -121,11 +121,11 @@ def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
             for k, r in g.iterrows()]
     n_dup = len(inn) - len(d)
     attributed = d[d["unit_id"].notna()]
-    text = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles",
+    text = ctx.t("explore.public.public_innovations_by_opd.summary",
                  n_rows=len(inn), n_dup=n_dup, n=len(d), n_units=attributed['unit_id'].nunique(),
                  top=g.index[0], top_n=int(g['total'].iloc[0]), digital=ctx.pct(d['digital'].mean()),
                  implemented=ctx.pct((d['stage'] == 'implementasi').mean()))
-    cap = ctx.t("explore.public.public_innovations_by_opd.iid_2021_innovation_profiles_2")
+    cap = ctx.t("explore.public.public_innovations_by_opd.caption")
     return Result(ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"), text, [],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,
                   {"profiles": len(inn), "kept": len(d), "digital_share":
@@ -146,7 +146,7 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
     fig = plots.counts_stacked(dd, lang=ctx.lang, simulated=False, category="form",
                                year="impl_year")
     fig.axes[0].set_xlabel(ctx.t("explore.public.public_innovations_by_form.year_implementation"))
-    fig.axes[0].set_title(ctx.t("explore.public.public_innovations_by_form.iid_2021_profiles_by"))
+    fig.axes[0].set_title(ctx.t("explore.public.public_innovations_by_form.figure_title"))
     g = d.groupby("form").agg(n=("innovation_id", "size"), digital=("digital", "sum"))
     years = dd.groupby("impl_year").size()
     head = [ctx.t("explore.public.public_innovations_by_form.form"), ctx.label("count"), ctx.label("innovations_digital"),
@@ -158,7 +158,7 @@ def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
                  form=ctx.label(top).lower(), n_form=int(g.loc[top, 'n']), n=len(d),
                  y0=int(years.index.min()), y1=int(years.index.max()),
                  peak_year=int(years.idxmax()), peak_n=int(years.max()))
-    cap = ctx.t("explore.public.public_innovations_by_form.iid_2021_profiles_by_2")
+    cap = ctx.t("explore.public.public_innovations_by_form.caption")
     return Result(ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"), text, [fig],
                   table_html(head, rows, ctx, cap, False), g.reset_index(), False,
                   {"top_form": top, "peak_year": int(years.idxmax())})
@@ -231,6 +231,6 @@ def public_conclusions(ctx: Context, *results: Result) -> Result:
         lines.append(ctx.t("explore.public.public_conclusions.no_public_innovation_profile",
                            span=ctx.span))
     lines += [
-        ctx.t("explore.public.public_conclusions.there_no_public_per", n_sources=f['n_sources']),
+        ctx.t("explore.public.public_conclusions.why_simulated", n_sources=f['n_sources']),
     ]
     return Result(ctx.t("explore.public.public_conclusions.conclusions"), bullets(lines), facts=f)

@@ -54,16 +54,16 @@ def scenario_unit(ctx: Context, pu: pd.DataFrame) -> Result:
 
 def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame,
                     cut_pct: float) -> Result:
-    """``models.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
+    """``scenario.scenario``: predicted effects of cutting the unit's budget by cut_pct %."""
     import matplotlib.pyplot as plt
 
-    from analysis.methods import models
+    from analysis.methods.scenario import scenario
 
     sim = is_simulated(model_results)
-    title = ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+    title = ctx.t("explore.scenarios.scenario_result.title",
                   cut_pct=ctx.num(cut_pct, 1))
     try:
-        sc = models.scenario(model_results, ctx.unit_id, cut_pct, panel)
+        sc = scenario(model_results, ctx.unit_id, cut_pct, panel)
     except ValueError as exc:
         return Result(title, bullets([ctx.t("explore.scenarios.scenario_result.scenario_cannot_be_computed",
                                             exc=exc),
@@ -91,7 +91,7 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
         rows.append([ctx.label(r.outcome), f"{ctx.num(r.estimate, 1)}{unit}",
                      _ci(ctx, r.ci_low, r.ci_high, 1), ctx.num(r.baseline, 2),
                      ev_word.get(r.evidence, r.evidence), int(r.n), int(r.n_clusters)])
-    # the sentences: sentences.scenario_sentence on models.scenario's numbers (one wording)
+    # the sentences: sentences.scenario_sentence on scenario.scenario's numbers (one wording)
     lines = [scenario_sentence(r, ctx.lang, simulated=r.dataset == "simulated") for r in sc.itertuples()]
     k = n_tests(model_results)
     for r in sc.itertuples():
@@ -120,9 +120,9 @@ def scenario_result(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFra
                            baseline=ctx.num(b, 0), baseline_year=r['baseline_year'],
                            change=ctx.num(b * r['estimate'] / 100, 2),
                            interval=_ci(ctx, b * r['ci_low'] / 100, b * r['ci_high'] / 100)))
-    cap = ctx.t("explore.scenarios.scenario_result.scenario_budget_cut_by", unit_id=ctx.unit_id,
+    cap = ctx.t("explore.scenarios.scenario_result.caption", unit_id=ctx.unit_id,
                 cut_pct=ctx.num(cut_pct, 1))
-    return Result(ctx.t("explore.scenarios.scenario_result.if_budget_cut_by",
+    return Result(ctx.t("explore.scenarios.scenario_result.title",
                         cut_pct=ctx.num(cut_pct, 1)),
                   bullets(lines), [fig], table_html(head, rows, ctx, cap, sim), sc, sim,
                   {"evidence": dict(zip(sc["outcome"], sc["evidence"], strict=True))})
@@ -134,11 +134,11 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
     grow with the cut."""
     import matplotlib.pyplot as plt
 
-    from analysis.methods import models
+    from analysis.methods.scenario import scenario
 
     sim = is_simulated(model_results)
     try:
-        sc = pd.concat([models.scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
+        sc = pd.concat([scenario(model_results, ctx.unit_id, c, panel) for c in cuts],
                        ignore_index=True).sort_values(["outcome", "cut_pct"])
     except ValueError as exc:
         return Result(ctx.t("explore.scenarios.scenario_grid.several_cut_sizes"),
@@ -154,12 +154,12 @@ def scenario_grid(ctx: Context, model_results: pd.DataFrame, panel: pd.DataFrame
             ax.fill_between(d["cut_pct"], d["ci_low"], d["ci_high"], alpha=0.2, linewidth=0)
             ax.plot(d["cut_pct"], d["estimate"], marker="o")
             ax.set_title(ctx.label(o))
-            ax.set_xlabel(ctx.t("explore.scenarios.scenario_grid.cut"))
+            ax.set_xlabel(ctx.t("explore.scenarios.scenario_grid.cut_axis_pct"))
             ax.set_ylabel(ctx.t("explore.scenarios.scenario_grid.change") if d["measure"].iloc[0]
                           == "pct_change" else ctx.t("explore.scenarios.scenario_grid.ikm_points"))
     if sim:
         plots.mark_simulated(fig, ctx.lang)
-    head = [ctx.t("explore.scenarios.scenario_grid.cut_2"), ctx.t("explore.scenarios.scenario_result.outcome"),
+    head = [ctx.t("explore.scenarios.scenario_grid.cut_column"), ctx.t("explore.scenarios.scenario_result.outcome"),
             ctx.t("explore.scenarios.scenario_result.estimate"), ctx.t("explore.scenarios.scenario_result.95_interval"),
             ctx.t("explore.scenarios.scenario_result.evidence")]
     rows = [[f"{ctx.num(r.cut_pct, 1)}%", ctx.label(r.outcome), ctx.num(r.estimate, 1),

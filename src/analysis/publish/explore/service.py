@@ -77,7 +77,7 @@ def service_by_budget_change(ctx: Context, groups: pd.DataFrame, threshold: floa
     diff = cut - up
     text = ctx.t("explore.service.service_by_budget_change.year_after_cut_ikm", thr=thr,
                  cut=ctx.num(cut), up=ctx.num(up), diff=ctx.num(diff))
-    cap = ctx.t("explore.service.service_by_budget_change.change_service_indicators_by")
+    cap = ctx.t("explore.service.service_by_budget_change.caption")
     return Result(ctx.t("explore.service.service_by_budget_change.after_cut_stable_year"), text, [], table_html(head, rows, ctx, cap, simulated),
                   groups, simulated, {"ikm_cut_minus_increase": float(diff)})
 
@@ -150,7 +150,7 @@ def service_lags(ctx: Context, lag_results: pd.DataFrame, max_lag: int) -> Resul
             part += ctx.t("explore.service.service_lags.lags_claimed",
                           lags=", ".join(_lag_term(ctx, x.term, max_lag) for x in yes))
         else:
-            part += ctx.t("explore.service.service_lags.no_single_lag_has")
+            part += ctx.t("explore.service.service_lags.no_lag_claimed")
         if raw:
             part += ctx.t("explore.service.service_lags.lags_raw",
                           lags=", ".join(_lag_term(ctx, x.term, max_lag) for x in raw))

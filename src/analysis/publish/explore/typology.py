@@ -89,10 +89,10 @@ def typology_clusters(ctx: Context, typology: pd.DataFrame) -> Result:
     facts = {"n_clusters_typology": len(cl)}
     if ctx.unit_id in set(typology["unit_id"]):
         c = int(typology.loc[typology["unit_id"] == ctx.unit_id, "cluster"].iloc[0])
-        lines.append(ctx.t("explore.typology.typology_clusters.cluster_2",
+        lines.append(ctx.t("explore.typology.typology_clusters.unit_in_cluster",
                            names=_name(names, ctx.unit_id), c=c))
         facts["unit_cluster"] = c
-    cap = ctx.t("explore.typology.typology_clusters.clusters_opds_kmeans_on")
+    cap = ctx.t("explore.typology.typology_clusters.caption")
     return Result(ctx.t("explore.typology.typology_clusters.typology_opds"), bullets(lines), [fig],
                   table_html(head, rows, ctx, cap, sim), cl.reset_index(), sim, facts)
 
@@ -102,11 +102,11 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
     """Which OPDs cut in 2020 held up: each cut OPD's post-2020 outcome against its
     counterfactual (a model fitted on untreated observations only), with intervals that include
     that model's uncertainty; OPDs grouped by verdict and ranked only as far as their 95 % rank
-    intervals separate them (``models.resilience``)."""
-    from analysis.publish import report
+    intervals separate them (``resilience.resilience``)."""
+    from analysis.methods.resilience import VERDICTS, check_resilience
 
     sim = is_simulated(resilience)
-    title = ctx.t("explore.typology.resilience_ranking.resilience_opds_that_were")
+    title = ctx.t("explore.typology.resilience_ranking.title")
     names = unit_names(ctx)
     notes = not_estimable_notes(resilience)
     if len(resilience) and len(notes) == len(resilience):
@@ -114,7 +114,7 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
                                    notes=notes[0]),
                       simulated=sim, data=resilience, facts={})
     try:
-        res = report.check_resilience(resilience)
+        res = check_resilience(resilience)
     except ValueError as exc:
         return Result(title, str(exc), simulated=sim, data=resilience, facts={})
     ok = res.dropna(subset=["effect"])
@@ -128,12 +128,12 @@ def resilience_ranking(ctx: Context, resilience: pd.DataFrame, top_n: int = 10,
         unit = category("resilience_unit", outcome, ctx.lang)
         plant = truth_res.get(outcome, {}) if isinstance(truth_res, dict) else {}
         facts["resilience_outcomes"].append(outcome)
-        groups = {v: g[g["verdict"] == v] for v in report.VERDICTS}
+        groups = {v: g[g["verdict"] == v] for v in VERDICTS}
         n_ne = len(g_all) - len(g)
         for v in ("above", "below", "indistinguishable"):
             facts[f"{v}_{outcome}"] = len(groups[v])
         if g.empty:
-            lines.append(ctx.t("explore.typology.resilience_ranking.no_opd_can_be",
+            lines.append(ctx.t("explore.typology.resilience_ranking.none_assessed",
                                outcome=ctx.label(outcome)))
             continue
         show_df = pd.concat([g.head(top_n), g.tail(top_n)]).drop_duplicates("unit_id")

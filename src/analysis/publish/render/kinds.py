@@ -5,10 +5,10 @@ banner: an :class:`analysis.publish.index.UnitTable`), a default output folder a
 page's title. Today:
 
 - ``opd``: one report per OPD and kecamatan (:mod:`analysis.publish.render.opd`);
-- ``pemda``: one peer report per kab/kota (:mod:`analysis.publish.pemda`).
+- ``pemda``: one peer report per kab/kota (:mod:`analysis.publish.pemda_report`).
 
 This is the one module that knows both kinds: the renderer (``batch``, ``cli``) asks the
-registry, and :mod:`analysis.publish.pemda` imports nothing of the renderer. ``pemda`` (which
+registry, and :mod:`analysis.publish.pemda_report` imports nothing of the renderer. ``pemda`` (which
 imports pandas) is imported only when its kind is used. To add a kind, register it in
 :data:`KINDS`; ``--kind`` lists every registered name.
 """
@@ -43,9 +43,9 @@ class ReportKind:
 
 
 def _pemda_template() -> Path:
-    from analysis.publish import pemda
+    from analysis.publish import pemda_report
 
-    return pemda.pemda_template()
+    return pemda_report.pemda_template()
 
 
 def _pemda_out_dir() -> Path:
@@ -53,9 +53,9 @@ def _pemda_out_dir() -> Path:
 
 
 def _pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
-    from analysis.publish import pemda
+    from analysis.publish import pemda_report
 
-    return pemda.pemda_units(lang=lang, data_dir=data_dir)
+    return pemda_report.pemda_units(lang=lang, data_dir=data_dir)
 
 
 KINDS: dict[str, ReportKind] = {

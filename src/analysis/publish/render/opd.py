@@ -2,7 +2,7 @@
 unit loader of the ``opd`` kind (:mod:`analysis.publish.render.kinds`).
 
 The units are the OPD rows of ``processed/units.parquet``, with the index columns of
-:func:`analysis.publish.report.index_summary` and the simulated banner when the build says the
+:func:`analysis.publish.opd_report.index_summary` and the simulated banner when the build says the
 data are simulated. Before anything runs, :func:`check_report_tables` refuses a data folder
 whose tables the template reads are missing or unreadable (one line, not 44 failed reports)."""
 
@@ -58,10 +58,10 @@ def check_report_tables(data_dir: str | None = None) -> None:
 
 def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     """Default unit list and registry: OPD rows of ``processed/units.parquet``, with the
-    per-unit summary columns of the index page (``analysis.publish.report.index_summary``)."""
+    per-unit summary columns of the index page (``analysis.publish.opd_report.index_summary``)."""
     import pandas as pd
 
-    from analysis.publish import report
+    from analysis.publish import opd_report
 
     path = config.processed_dir(data_dir) / "units.parquet"
     if not path.is_file():
@@ -80,4 +80,4 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
             banner = text("index.banner", lang)
     except (OSError, ValueError):
         pass
-    return UnitTable(names=names, banner=banner, summary=report.index_summary(data_dir, lang))
+    return UnitTable(names=names, banner=banner, summary=opd_report.index_summary(data_dir, lang))

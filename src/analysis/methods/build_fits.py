@@ -1,9 +1,15 @@
-"""Models of the OPD x year panel: fixed-effects regressions, an event study around the 2020
-cut, leadership effects, a typology of OPDs, resilience scores and planning scenarios.
+"""The build's model fits: every model the build fits once per panel, as the derived step
+``"analysis.methods.build_fits:fit_all"`` of ``pipeline.STEPS``. Named for what it is: the
+fits the build makes and caches (``data/cache.py``), apart from the estimators it runs, each
+in its own module (:mod:`~analysis.methods.fe` for the main fixed-effects models,
+:mod:`~analysis.methods.leadership`, :mod:`~analysis.methods.eventstudy`,
+:mod:`~analysis.methods.lags`, :mod:`~analysis.methods.typology`,
+:mod:`~analysis.methods.resilience`), and from the rules of inference
+(:mod:`~analysis.methods.inference`). Callers import each name from the module that defines it.
 
 Every estimator comes from a maintained library (pyfixest for OLS/Poisson with fixed effects,
 ``i()`` interactions and Wald tests; statsmodels for intervals; scikit-learn for clustering);
-this module only prepares the data, checks it, and turns results into one tidy format::
+the estimator modules only prepare the data, check it, and turn results into one tidy format::
 
     model, outcome, term, estimate, std_error, ci_low, ci_high, p_value, n, n_clusters, note
 
@@ -15,7 +21,8 @@ that were dropped and why, and a small-sample caveat when there are fewer than 3
 ``ValueError`` saying why, or (in the multi-outcome helpers) returns a row whose note begins
 with "not estimable:". See ``docs/methods.md``.
 
-``fit_all(tables, truth)`` is the build's derived step (``"analysis.methods.models:fit_all"``).
+``fit_all(tables, truth)`` is the build's step; :func:`main_models` the main specifications
+with the leadership effects; :func:`findings_family` the Holm family of every reported test.
 """
 
 
@@ -25,113 +32,21 @@ import numpy as np
 import pandas as pd
 
 from analysis.methods import inference, ledger
-from analysis.methods.eventstudy import (  # noqa: F401 (re-exported: models is the entry point)
-    PRETREND_BOOT,
-    event_study,
-    pretrend_test,
-)
-from analysis.methods.fe import (  # noqa: F401 (re-exported: models is the entry point)
-    COUNT_OUTCOMES,
-    CUT_DEPTH,
-    CUT_X_POST,
+from analysis.methods.eventstudy import event_study
+from analysis.methods.fe import (
     DEFAULT_VCOV,
-    EVENT_YEAR,
-    FEW_CLUSTERS,
     MAIN_SPECS,
-    SMALL_N,
     TIDY_COLUMNS,
-    VCOV_LABEL,
     add_model_columns,
     fe_ols,
     fe_poisson,
-    is_count,
 )
-from analysis.methods.inference import adjust_pvalues  # noqa: F401 (re-exported)
-from analysis.methods.lags import (  # noqa: F401 (re-exported: models is the entry point)
-    LAG_OUTCOMES,
-    add_lags,
-    distributed_lags,
-    lag_models,
-)
-from analysis.methods.resilience import (  # noqa: F401 (re-exported: models is the entry point)
-    RESILIENCE_BOOT,
-    RESILIENCE_SPECS,
-    RESILIENCE_UNITS,
-    resilience,
-)
-from analysis.methods.scenario import (  # noqa: F401 (re-exported: models is the entry point)
-    scenario,
-)
-from analysis.methods.typology import (  # noqa: F401 (re-exported: models is the entry point)
-    DEFAULT_FEATURES,
-    Typology,
-    typology,
-    unit_features,
-)
-
-# =================================================================================================
-# leadership
-# =================================================================================================
-
-def leadership_effect(panel: pd.DataFrame, outcomes=("innovations", "complaints", "ikm",
-                                                     "ombudsman_score", "log_service_days"),
-                      regressor: str = "acting_share", controls=(), alpha: float = 0.05,
-                      vcov: str = DEFAULT_VCOV) -> pd.DataFrame:
-    """Within-unit change in each outcome when the unit is under an acting head (Plt), against
-    the same unit's years with a definitive head (unit and year fixed effects). Poisson for
-    counts (estimate = change in log rate), OLS otherwise. An outcome that cannot be estimated
-    gets one row whose note begins with "not estimable:"."""
-    rows = []
-    p = add_model_columns(panel)
-    for y in outcomes:
-        if y not in p.columns:
-            raise ValueError(f"panel has no outcome column {y!r}")
-        count = is_count(p, y)
-        try:
-            fn = fe_poisson if count else fe_ols
-            r = fn(p, y, [regressor, *controls], alpha=alpha, vcov=vcov,
-                   model="leadership_" + ("poisson" if count else "ols"))
-            rows.append(r[r["term"] == regressor])
-        except ValueError as exc:
-            rows.append(pd.DataFrame([{
-                "model": "leadership_" + ("poisson" if count else "ols"), "outcome": y,
-                "term": regressor, "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
-                "ci_high": np.nan, "p_value": np.nan, "n": 0, "n_clusters": 0,
-                "note": f"not estimable: {exc}"}]))
-    return pd.concat(rows, ignore_index=True)[TIDY_COLUMNS]
-
-
-
-# =================================================================================================
-# the build step
-# =================================================================================================
-
-def simulated_panel(seed: int, pretrend: float = 0.0, years=None, effects: dict | None = None,
-                    with_truth: bool = False):
-    """The model panel of the simulated Batang regency for one seed (for tests and the recovery
-    study): the same generator, calibration targets and panel builder as the build, without
-    public rows. ``effects`` overrides planted effects (``simulate.null_effects()`` for a null
-    world); ``with_truth=True`` returns ``(panel, truth)``."""
-    from analysis import config
-    from analysis.data import public
-    from analysis.data import simulate as sim
-    from analysis.methods.measures import build_panel
-
-    years = years or config.DEFAULT_YEARS
-    ext = config.external_dir()
-    units = public.load_units(ext)
-    targets = public.calibration_targets(public.load_region_finance(public.load_reference(ext)))
-    targets = targets[targets["year"].between(*years)]
-    sp = sim.simulate(units, targets, seed=seed, years=years, pretrend=pretrend, effects=effects)
-    panel = build_panel({**sp.tables, "units": units}, sp.truth)["panel"]
-    return (panel, sp.truth) if with_truth else panel
-
-
-def dataset_label(panel: pd.DataFrame) -> str:
-    """"simulated" when any row is simulated (so nothing drawn from it can pass as real),
-    else "user"."""
-    prov = set(panel["provenance"].astype(str)) if "provenance" in panel else {"simulated"}
-    return "simulated" if any("simulated" in p for p in prov) else "user"
+from analysis.methods.inference import adjust_pvalues
+from analysis.methods.lags import lag_models
+from analysis.methods.leadership import leadership_effect
+from analysis.methods.measures import dataset_label
+from analysis.methods.resilience import resilience
+from analysis.methods.typology import typology
 
 
 def main_models(panel: pd.DataFrame, vcov: str = DEFAULT_VCOV, leadership: bool = True
