@@ -391,9 +391,9 @@ def test_fit_all_tables(built_tables):
     tables, truth = built_tables
     out = build_fits.fit_all(tables, truth)
     assert set(out) == {"model_results", "event_study", "lag_results", "typology", "typology_k",
-                        "resilience", "findings"}
+                        "resilience", "findings_regency"}
     for name, df in out.items():
-        label = df["provenance"] if name == "findings" else df["dataset"]
+        label = df["provenance"] if name == "findings_regency" else df["dataset"]
         assert len(df) > 0 and (label == "simulated").all(), name
     assert out["model_results"]["estimate"].notna().all()
     assert out["model_results"]["note"].str.contains("CRV3").all()

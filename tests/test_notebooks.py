@@ -31,9 +31,10 @@ EXPECTED = {
     "0.0-data-overview.ipynb", "1.0-budget-cuts.ipynb", "2.0-innovation-and-budget.ipynb",
     "2.1-service-and-budget.ipynb", "3.0-typology-resilience.ipynb",
     "4.0-public-record.ipynb", "5.0-planning-scenarios.ipynb", "6.0-peers.ipynb",
+    "7.0-national-2020-cut.ipynb",
 }
 # notebooks that show public data only: no simulated banner may appear
-PUBLIC_ONLY = ("4.0", "6.0")
+PUBLIC_ONLY = ("4.0", "6.0", "7.0")
 COMMON_PARAMS = ("data_dir", "region", "years", "lang")
 # a non-default parameter set per notebook (English, another unit / year range)
 OTHER = {
@@ -47,6 +48,9 @@ OTHER = {
                                      "cuts": [10, 40], "years": [2017, 2024]},
     "6.0-peers.ipynb": {"region": "33.26", "years": [2021, 2024],
                         "peer_group": ["33.24", "33.25", "33.27", "33.28"]},
+    "7.0-national-2020-cut.ipynb": {"region": "33.26", "years": [2017, 2023], "lang": "en",
+                                    "outcome": "ln_komitmen_meningkatkan_layanan",
+                                    "shock_trim": 25.0},
 }
 TIMES: dict[str, float] = {}
 
@@ -131,17 +135,18 @@ def test_title_question_and_parameters_cell(path):
     assert all(info[n]["help"] for n in names)
     nxt = _code(nb)[1].source
     assert "explore.validate_params(" in nxt or (path.name.startswith("6.0")
-                                                 and "peers.validate_params(" in nxt)
+                                                 and "peers.validate_params(" in nxt) or (
+        path.name.startswith("7.0") and "view.validate_params(" in nxt)
     assert all(n in nxt for n in names if n != "cuts" or "cuts=cuts" in nxt)
 
 
 RESEARCH = [p for p in NOTEBOOKS if not p.name.startswith("6.0")]
 # notebooks whose main models are fitted live from a formula in a visible cell
-FORMULA = ("2.0", "2.1", "3.0", "5.0")
+FORMULA = ("2.0", "2.1", "3.0", "5.0", "7.0")
 MODEL_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith(FORMULA)]
 MAX_CODE_LINES = 25
 # the package's notebook helpers: at most this share of a model notebook's code statements
-HELPERS = ("explore", "peers")
+HELPERS = ("explore", "peers", "view")
 MAX_HELPER_SHARE = 0.40
 # the columns of the estimate table a model notebook displays (the tidy result)
 ESTIMATE_COLUMNS = ("term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
@@ -331,7 +336,8 @@ def _columns_cell(cell) -> bool:
     return "model-columns" in cell.metadata.get("tags", [])
 
 
-@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in MODEL_NOTEBOOKS if p.name in BUILT_COLUMNS],
+                         ids=lambda p: p.name)
 @pytest.mark.parametrize("which", ["default", "other"])
 def test_model_columns_built_in_view_equal_the_package(path, which, data_dir):
     """The model columns a notebook builds with pandas (its cell tagged ``model-columns``) are
@@ -401,8 +407,11 @@ def test_scenario_in_view_equals_the_package(data_dir):
                          ids=lambda p: p.name)
 def test_the_model_is_a_visible_formula(path):
     src = "\n".join(c.source for c in _code(nbformat.read(path, as_version=4)))
-    assert re.search(r'^fml = ".+~.+\| *unit_id \+ year"', src, re.M), "no formula cell"
-    assert "fit(" in src and "tidy(" in src and "plots.coef_plot(" in src
+    assert re.search(r'^fml = f?".+~.+\| *(unit_id|region_code) \+ year"', src,
+                     re.M), \
+        "no formula cell"
+    assert "fit(" in src and "tidy(" in src
+    assert "plots.coef_plot(" in src or "view.event_figure(" in src, "no coefficient plot"
 
 
 def test_public_record_uses_public_helpers_only():
@@ -494,8 +503,11 @@ def test_runs_with_default_parameters(path, data_dir, kernel_name, tmp_path):
             "a figure of simulated data without the simulated mark"
     if path.name.startswith(FORMULA):
         table = _estimate_frame(nb)
-        assert (table["provenance"] == "simulated").all()  # each row says where it comes from
-        assert table["planted"].notna().any()  # planted values beside the estimates
+        # each row says where it comes from
+        expected = "public" if path.name.startswith(PUBLIC_ONLY) else "simulated"
+        assert (table["provenance"] == expected).all()
+        if expected == "simulated":
+            assert table["planted"].notna().any()  # planted values beside the estimates
         assert table["n"].max() >= 100 and (table["n_clusters"] >= 13).all()
     if path.name.startswith("3.0"):
         # the k-means features, the silhouette per k and the resilience fit, as DataFrames
@@ -573,3 +585,37 @@ def test_bad_parameters_stop_with_a_clear_message(name, params, message, data_di
     assert err.value.ename == "ParameterError"
     assert message in err.value.evalue
     assert err.value.cell_index <= 6  # stopped at the validation cell, before any analysis
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_national_2020_columns_built_in_view_equal_the_package(which, data_dir):
+    """Notebook 7.0's treatment and phase columns, built with pandas in view, equal the
+    build's (``national_2020.shock_table`` + ``panel``) with the default trim; with another
+    trim its ``cut_depth`` follows the parameter."""
+    from analysis.data import store
+    from analysis.methods import national_2020 as nat
+
+    path = NB_DIR / "7.0-national-2020-cut.ipynb"
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params.update({k: OTHER[path.name][k] for k in ("years", "shock_trim")})
+    ns = run_in_process(path, params, _columns_cell)
+    mine = ns["data"].set_index(["region_code", "year"]).sort_index()
+    t = {k: store.load_table(k, str(data_dir)) for k in ("pemda_sikd", "pemda_year",
+                                                         "pemda_lkpd", "pemda_ipm",
+                                                         "deflator", "pemda")}
+    shock = nat.shock_table(t["pemda_sikd"], t["pemda_year"], t["pemda"], t["deflator"])
+    trim = ns["shock_trim"]
+    shock["cut_depth"] = (-shock["s1_real_change"] / nat.TREATMENT_SCALE).where(
+        shock["s1_real_change"].abs() <= trim)
+    ref = nat.panel(shock, t["pemda_sikd"], t["pemda_year"], t["pemda_lkpd"], t["pemda_ipm"],
+                    t["deflator"])
+    ref = ref[ref["year"].between(*ns["years"])].set_index(["region_code", "year"]).sort_index()
+    assert mine.index.equals(ref.index)
+    for col in ("cut_depth", "cut_depth_fall", "cut_depth_after", *nat.OUTCOMES):
+        pd.testing.assert_series_equal(mine[col].astype(float), ref[col].astype(float),
+                                       obj=col)
+    if which == "other":
+        treated = mine.groupby(level="region_code")["cut_depth"].first().notna().sum()
+        assert treated < store.load_table("pemda_shock_2020",
+                                          str(data_dir))["cut_depth"].notna().sum()

@@ -31,7 +31,7 @@ from analysis.methods import national_2020 as nat
 HERE = Path(__file__).resolve().parent
 PLANTED = {("ln_real_capital", "cut_depth_fall"): -0.08,
            ("ln_real_capital", "cut_depth_after"): -0.03,
-           ("komitmen_meningkatkan_layanan", "cut_depth_fall"): -0.05}
+           ("ln_komitmen_meningkatkan_layanan", "cut_depth_fall"): -0.05}
 """(outcome, term) -> planted coefficient (outcome units per 10 pp deeper cut); others 0."""
 SPENDING_YEARS = (2018, 2019, 2021, 2022, 2023, 2024)
 

@@ -89,7 +89,7 @@ STEPS: tuple[Step, ...] = (
     Step("models", "analysis.methods.build_fits:fit_all",
          inputs=("panel",),
          outputs=("model_results", "event_study", "lag_results", "typology", "typology_k",
-                  "resilience", "findings"),
+                  "resilience", "findings_regency"),
          optional=True),
     Step("summaries", "analysis.publish.summaries:summary_tables",
          inputs=("panel", "typology", "resilience", "budget"),
@@ -99,6 +99,13 @@ STEPS: tuple[Step, ...] = (
          outputs=("pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched", "pemda_year",
                   "pemda_sikd", "pemda_lkpd"),
          data_dir=True),
+    Step("national_2020", "analysis.methods.national_2020:fit_step",
+         inputs=("pemda", "pemda_sikd", "pemda_year", "pemda_lkpd", "pemda_ipm", "deflator"),
+         outputs=("pemda_shock_2020", "national_2020_results", "national_2020_event_study"),
+         optional=True),
+    Step("ledger", "analysis.methods.ledger:assemble",
+         inputs=("findings_regency", "national_2020_results"),
+         outputs=("findings",)),
 )
 """The derived steps, in the order they run (each sees the tables of the steps before it)."""
 

@@ -73,7 +73,7 @@ def main_models(panel: pd.DataFrame, vcov: str = DEFAULT_VCOV, leadership: bool 
 def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
     """Derived build step: fit every model once and return the tables ``model_results``,
     ``event_study``, ``lag_results``, ``typology``, ``typology_k`` and ``resilience`` (each
-    with a ``dataset`` column: "simulated" or "user"), and the findings ledger ``findings``
+    with a ``dataset`` column: "simulated" or "user"), and the regency's part of the findings ledger ``findings_regency`` (the step ``ledger`` makes ``findings`` of it)
     (:mod:`analysis.methods.ledger`: every verdict, once). ``model_results`` and
     ``lag_results`` carry Holm-adjusted p-values over the whole family of reported tests
     (:func:`findings_family`); ``resilience`` carries the office verdicts under simultaneous
@@ -151,6 +151,9 @@ def _fit_all_panel(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     # the tables the views read carry the ledger's verdict itself (read, never recomputed)
     for name in ("model_results", "lag_results"):
         out[name] = ledger.with_verdicts(out[name], out["findings"])
+    # the regency's part of the ledger; the step ``ledger`` (analysis.pipeline) joins the
+    # national family to it into the one ``findings`` table
+    out["findings_regency"] = out.pop("findings")
     return out
 
 

@@ -49,6 +49,19 @@ FAMILIES = {
                   "noise is the harm to avoid, so the chance of naming even one wrongly is "
                   "held at 5 %.",
     },
+    "national_2020": {
+        "members": "the 2020 cut across kab/kota on real data (methods/national_2020.py): the "
+                   "two phase terms (2020-2021, 2022-2024) of each of the five outcomes, the "
+                   "joint pre-trend test of each outcome's event study, and IPM growth "
+                   "2020-2024 on the depth of the cut",
+        "adjustment": inference.TERM_ADJUSTMENT,
+        "error_rate": "family-wise error rate 5 % (Holm 1979)",
+        "reason": "notebook 7.0, the pemda reports and the brief state these as one answer to "
+                  "the question 'what followed deeper 2020 cuts across Indonesia'; a flagged "
+                  "pre-trend changes how its outcome's phase terms are read, so the tests are "
+                  "in the family too. A separate family from model_terms: different data "
+                  "(real, per pemda) and a different question (across kab/kota, not OPDs).",
+    },
     "offices_ikm": {
         "members": "every front-line OPD cut in 2020 with an estimated IKM effect against its "
                    "counterfactual",
@@ -151,6 +164,60 @@ def build(model_results: pd.DataFrame | None, lag_results: pd.DataFrame | None,
     for c in ("family_size", "n", "n_clusters"):
         df[c] = df[c].astype("int64")
     return df.reset_index(drop=True)
+
+
+NATIONAL_SENTENCE = {"claimed": "national2020.says.claimed",
+                     "raw only": "national2020.says.raw_only",
+                     "not claimed": "national2020.says.not_claimed",
+                     "flagged": "national2020.says.pretrend_flagged",
+                     "not flagged": "national2020.says.not_claimed"}
+
+
+def _national_rows(res: pd.DataFrame | None) -> list[dict]:
+    """Ledger rows of the family ``national_2020`` from ``national_2020_results`` (whose Holm
+    p-values and verdicts :func:`analysis.methods.national_2020.confirmatory` computed with
+    :mod:`analysis.methods.inference`)."""
+    if res is None or len(res) == 0:
+        return []
+    out = []
+    for r in res.itertuples(index=False):
+        if not np.isfinite(float(r.p_value)):
+            continue
+        out.append({
+            "finding_id": f"national:{r.model}:{r.outcome}:{r.term}", "family": "national_2020",
+            "family_size": int(r.n_tests), "adjustment": str(r.adjust_method),
+            "kind": "pretrend" if r.kind == "pretrend" else str(r.kind),
+            "model": f"national_{r.model}", "outcome": r.outcome, "term": r.term,
+            "unit_id": "", "estimate": float(r.estimate), "std_error": float(r.std_error),
+            "ci_low": float(r.ci_low), "ci_high": float(r.ci_high),
+            "ci_level": np.nan if r.kind == "pretrend" else 0.95,
+            "p_value": float(r.p_value), "p_adjusted": float(r.p_adjusted),
+            "verdict": str(r.verdict), "sentence_key": NATIONAL_SENTENCE[str(r.verdict)],
+            "n": int(r.n), "n_clusters": int(r.n_clusters), "note": str(r.note)})
+    return out
+
+
+def assemble(tables: dict, truth: dict | None = None) -> dict:
+    """Build step ``ledger``: the one ``findings`` table, the regency's findings (built with
+    the models, ``findings_regency``) and the national 2020 family
+    (``national_2020_results``)."""
+    parts = [tables.get("findings_regency")]
+    nat = _national_rows(tables.get("national_2020_results"))
+    if nat:
+        df = pd.DataFrame(nat, columns=FINDINGS_COLUMNS)
+        df["provenance"] = "public"
+        parts.append(df)
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return {"findings": pd.DataFrame(columns=FINDINGS_COLUMNS)}
+    out = pd.concat(parts, ignore_index=True)
+    unknown = set(out["family"]) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"findings in undeclared families: {sorted(unknown)}")
+    for c in ("family_size", "n", "n_clusters"):
+        out[c] = out[c].astype("int64")
+    return {"findings": out, "__info__": {f: int(n) for f, n in
+                                          out["family"].value_counts().items()}}
 
 
 # ------------------------------------------------------------------------- reading the ledger

@@ -274,9 +274,11 @@ def add_changes(panel: pd.DataFrame) -> pd.DataFrame:
 
 def dataset_label(panel: pd.DataFrame) -> str:
     """"simulated" when any row is simulated (so nothing drawn from it can pass as real),
-    else "user"."""
+    "public" when every row is public (the national data), else "user"."""
     prov = set(panel["provenance"].astype(str)) if "provenance" in panel else {"simulated"}
-    return "simulated" if any("simulated" in p for p in prov) else "user"
+    if any("simulated" in p for p in prov):
+        return "simulated"
+    return "public" if prov == {"public"} else "user"
 
 
 def simulated_panel(seed: int, pretrend: float = 0.0, years=None, effects: dict | None = None,

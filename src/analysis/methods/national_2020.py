@@ -21,7 +21,8 @@ The shock (one row per kab/kota, :func:`shock_table`; every measure with its cav
   (percentage points) for personnel, goods and services, capital and unforeseen (BTT).
 
 What followed (:func:`panel`, kab/kota × 2016–2024): real capital and goods-and-services
-outturn (log; 2018–2019 and 2021–2024), the LKPD service indices (2016–2024) and IPM (2020–2024).
+outturn (log; 2018–2019 and 2021–2024), the LKPD service indices (log, 2016–2024) and IPM
+(2020–2024).
 
 The models (one estimation path, :func:`analysis.methods.fit.fit`; pyfixest OLS, errors clustered
 by pemda, t(G-1) intervals):
@@ -66,8 +67,15 @@ SHOCK_MEASURES = {
 """Measure -> unit; the words (label, caveat) are ``national2020.measure.<measure>``."""
 SHIFT_GROUPS = ("pegawai", "barang_jasa", "modal", "btt")
 
-LKPD_OUTCOMES = ("kapasitas_layanan", "komitmen_mempertahankan_layanan",
-                 "komitmen_meningkatkan_layanan")
+LKPD_INDICES = ("kapasitas_layanan", "komitmen_mempertahankan_layanan",
+                "komitmen_meningkatkan_layanan")
+LKPD_OUTCOMES = tuple(f"ln_{k}" for k in LKPD_INDICES)
+"""The LKPD service indices enter in logs: each is a ratio or rupiah per person (fixed assets
+per inhabitant; maintenance, or capital + maintenance, over depreciation), strictly positive
+and spread over orders of magnitude (kapasitas layanan Rp 1.1 million to 62 million per person
+between the 1st and 99th percentile; komitmen meningkatkan up to 395). Chosen from these
+distributions (docs/national.md), not from any fit; a coefficient reads as a proportional
+difference."""
 SPENDING_OUTCOMES = ("ln_real_capital", "ln_real_goods")
 OUTCOMES = (*SPENDING_OUTCOMES, *LKPD_OUTCOMES)
 """The outcomes of the confirmatory models, in the order every view lists them."""
@@ -194,12 +202,14 @@ def panel(shock: pd.DataFrame, sikd: pd.DataFrame, pemda_year: pd.DataFrame,
         grid = grid.merge(g[["region_code", "year", col]], on=["region_code", "year"],
                           how="left")
     if lkpd is not None and len(lkpd):
-        w = lkpd[lkpd["indicator"].isin([*LKPD_OUTCOMES, HETEROGENEITY])].pivot_table(
+        w = lkpd[lkpd["indicator"].isin([*LKPD_INDICES, HETEROGENEITY])].pivot_table(
             index=["region_code", "year"], columns="indicator", values="value").reset_index()
         grid = grid.merge(w, on=["region_code", "year"], how="left")
-    for c in (*LKPD_OUTCOMES, HETEROGENEITY):
+    for c in (*LKPD_INDICES, HETEROGENEITY):
         if c not in grid:
             grid[c] = np.nan
+    for c in LKPD_INDICES:
+        grid[f"ln_{c}"] = np.log(grid[c].where(grid[c] > 0))
     if ipm is not None and len(ipm):
         grid = grid.merge(ipm[["region_code", "year", "ipm"]], on=["region_code", "year"],
                           how="left")

@@ -24,11 +24,17 @@ TABLES = ("pemda", "pemda_sikd", "pemda_year", "pemda_lkpd", "pemda_ipm", "defla
 
 
 def validate_params(data_dir="", region: str = "33.25", lang: str = "id",
-                    outcome: str = "ln_real_capital", shock_trim: float = nat.SHOCK_TRIM
-                    ) -> Context:
+                    outcome: str = "ln_real_capital", shock_trim: float = nat.SHOCK_TRIM,
+                    years=nat.YEARS) -> Context:
     """Check notebook 7.0's parameters (region against the ``pemda`` table, outcome against
-    :data:`analysis.methods.national_2020.OUTCOMES`, the trim a positive number)."""
+    :data:`analysis.methods.national_2020.OUTCOMES`, the trim a positive number, the years
+    within 2016–2024 and holding 2019 and 2020)."""
     checks.check_lang(lang)
+    y0, y1 = checks.check_years(years, nat.YEARS[0], nat.YEARS[1], "the kab/kota panel",
+                                min_years=2)
+    if not (y0 <= nat.REFERENCE_YEAR and y1 >= nat.EVENT_YEAR):
+        raise checks.ParameterError(f"years must hold {nat.REFERENCE_YEAR} (the reference) and "
+                                    f"{nat.EVENT_YEAR}; got {list(years)!r}")
     dd = str(data_dir) if data_dir else None
     reg = store.load_table("pemda", dd)
     codes = sorted(reg.loc[reg["kind"] != "provinsi", "region_code"])
@@ -42,7 +48,7 @@ def validate_params(data_dir="", region: str = "33.25", lang: str = "id",
         raise checks.ParameterError(f"shock_trim is a positive percentage (e.g. 50); got "
                                     f"{shock_trim!r}")
     plots.use_style()
-    return Context(dd, region, (nat.YEARS[0], nat.YEARS[1]), lang, None,
+    return Context(dd, region, (y0, y1), lang, None,
                    {"outcome": outcome, "shock_trim": float(shock_trim)})
 
 
@@ -53,7 +59,7 @@ def load(ctx: Context) -> dict[str, pd.DataFrame]:
     for name in TABLES:
         try:
             out[name] = store.load_table(name, ctx.data_dir)
-        except FileNotFoundError as e:
+        except (store.NotBuiltError, FileNotFoundError) as e:
             raise FileNotFoundError(f"table {name!r} is not built: run `make data` (the "
                                     "national files are in data/external/national/)") from e
     out["pemda"] = out["pemda"][out["pemda"]["kind"] != "provinsi"]
@@ -123,7 +129,7 @@ def shock_figure(ctx: Context, shock: pd.DataFrame):
     """Histogram of the semester-I real change over kab/kota, the region marked."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
     v = shock["s1_real_change"].clip(-ctx.options.get("shock_trim", nat.SHOCK_TRIM),
                                      ctx.options.get("shock_trim", nat.SHOCK_TRIM)).dropna()
     ax.hist(v, bins=40, color="#9bb7d4")
@@ -134,7 +140,6 @@ def shock_figure(ctx: Context, shock: pd.DataFrame):
                     xytext=(4, 0), textcoords="offset points", color="#c0392b")
     ax.set_title(ctx.t("national2020.figure.shock_title"))
     ax.set_ylabel(ctx.t("national2020.figure.count"))
-    fig.tight_layout()
     return fig
 
 
@@ -143,7 +148,7 @@ def event_figure(ctx: Context, rows: pd.DataFrame, outcome: str):
     import matplotlib.pyplot as plt
 
     r = rows[rows["outcome"] == outcome].sort_values("year")
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(6.4, 3.2), layout="constrained")
     yrs = [*r["year"].astype(int), nat.REFERENCE_YEAR]
     est = [*r["estimate"], 0.0]
     lo = [*r["ci_low"], 0.0]
@@ -157,7 +162,6 @@ def event_figure(ctx: Context, rows: pd.DataFrame, outcome: str):
     ax.set_xlabel(ctx.t("national2020.figure.year"))
     ax.set_title(ctx.t("national2020.figure.event_title", outcome=outcome_label(ctx, outcome)),
                  fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -171,24 +175,45 @@ def _period(ctx: Context, term: str) -> str:
     return ctx.t(key)
 
 
-def ledger_table(ctx: Context, findings: pd.DataFrame) -> Result:
+def effect_text(ctx: Context, outcome: str, x) -> str:
+    """An estimate or bound in the outcome's own terms: a log outcome as a percent difference
+    (100 × (e^b − 1)), IPM growth in points."""
+    if fmt.is_missing(x):
+        return fmt.MISSING
+    if outcome.startswith("ln_"):
+        return fmt.signed(100 * np.expm1(float(x)), ctx.lang, 1, " %")
+    return fmt.signed(float(x), ctx.lang, 3)
+
+
+def ledger_table(ctx: Context, findings: pd.DataFrame, refit: pd.DataFrame | None = None
+                 ) -> Result:
     """The ledger's verdicts (one row per outcome and period) and the plain sentences they
-    support: a claim only where the ledger claims, the interval always."""
+    support: a claim only where the ledger claims, the interval always. ``refit``: a
+    notebook's live phase estimates, shown in a last column beside the ledger's (exploration:
+    they differ when the notebook's parameters differ from the build's)."""
     f = ledger_rows(findings)
+    live = ({(r.outcome, r.term): r.estimate for r in refit.itertuples(index=False)}
+            if refit is not None else {})
     main = f[f["kind"].isin(["main", "ipm"])]
     rows, lines = [], []
     for r in main.itertuples(index=False):
-        lo, hi = fmt.signed(r.ci_low, ctx.lang, 3), fmt.signed(r.ci_high, ctx.lang, 3)
+        lo, hi = effect_text(ctx, r.outcome, r.ci_low), effect_text(ctx, r.outcome, r.ci_high)
+        n = int(r.n if r.kind == "ipm" else r.n_clusters)
         rows.append([outcome_label(ctx, r.outcome), _period(ctx, r.term),
-                     fmt.signed(r.estimate, ctx.lang, 3), f"{lo} … {hi}",
-                     fmt.pvalue(r.p_adjusted, ctx.lang), r.verdict, int(r.n_clusters)])
+                     effect_text(ctx, r.outcome, r.estimate), f"{lo} … {hi}",
+                     fmt.pvalue(r.p_adjusted, ctx.lang),
+                     ctx.t(f"national2020.verdict.{r.verdict.replace(' ', '_')}"), n]
+                    + ([effect_text(ctx, r.outcome, live.get((r.outcome, r.term)))]
+                       if live else []))
         values = {"outcome": outcome_label(ctx, r.outcome), "period": _period(ctx, r.term),
                   "low": lo, "high": hi, "p": fmt.pvalue(r.p_adjusted, ctx.lang),
-                  "k": int(r.family_size), "n": int(r.n_clusters)}
+                  "k": int(r.family_size), "n": n}
         if r.verdict == "claimed":
             values["direction"] = ctx.t("national2020.direction."
                                         + ("lower" if r.estimate < 0 else "higher"))
             lines.append(ctx.t("national2020.says.claimed", **values))
+        elif r.verdict == "raw only":
+            lines.append(ctx.t("national2020.says.raw_only", **values))
         else:
             lines.append(ctx.t("national2020.says.not_claimed", **values))
     for r in f[(f["kind"] == "pretrend") & (f["verdict"] == "flagged")].itertuples(index=False):
@@ -196,9 +221,57 @@ def ledger_table(ctx: Context, findings: pd.DataFrame) -> Result:
                            outcome=outcome_label(ctx, r.outcome),
                            p=fmt.pvalue(r.p_adjusted, ctx.lang)))
     lines.append(ctx.t("national2020.says.limits"))
+    if refit is not None and len(refit):
+        lines.insert(0, ctx.t("national2020.says.live_scope", y0=ctx.years[0], y1=ctx.years[1],
+                              n=int(refit["n"].max()), g=int(refit["n_clusters"].max()),
+                              trim=fmt.number(ctx.options.get("shock_trim", nat.SHOCK_TRIM),
+                                              ctx.lang, 0),
+                              b0=nat.YEARS[0], b1=nat.YEARS[1],
+                              btrim=fmt.number(nat.SHOCK_TRIM, ctx.lang, 0)))
     head = [ctx.t(f"national2020.table.{k}") for k in ("outcome", "period", "estimate",
                                                       "interval", "p_adjusted", "verdict",
                                                       "n")]
-    return Result(ctx.t("national2020.section.title"), bullets(lines),
+    head += [ctx.t("national2020.table.refit")] if live else []
+    return Result(ctx.t("national2020.section.conclusions"), bullets(lines),
                   html=table_html(head, rows, ctx, ctx.t("national2020.section.source"), False),
                   data=f, facts={"claimed": int((main["verdict"] == "claimed").sum())})
+
+
+def check_public(tables: dict[str, pd.DataFrame]) -> str:
+    """Raise if a loaded table has a simulated row; a one-line confirmation otherwise."""
+    for name, df in tables.items():
+        if "provenance" in df and not df["provenance"].isin(["public", "user"]).all():
+            raise ValueError(f"{name}: rows that are not public")
+    n = sum(len(df) for df in tables.values())
+    return f"{n:,} rows checked: provenance public, none simulated"
+
+
+def pemda_section(ctx: Context) -> Result | None:
+    """The pemda report's 2020 section: the pemda's shock, recovery and standing among its
+    province and all kab/kota (:func:`shock_section` on the build's ``pemda_shock_2020``), the
+    audited 2020 outturn beside where the public record has it (Batang). ``None`` when the
+    build has no 2020 tables (the national 2018–2020 files absent)."""
+    try:
+        shock = store.load_table("pemda_shock_2020", ctx.data_dir)
+    except (store.NotBuiltError, FileNotFoundError):
+        return None
+    if not (shock["region_code"] == ctx.region).any():
+        return None
+    audited = {}
+    try:
+        audited = nat.batang_audited(store.load_table("region_finance", ctx.data_dir), shock,
+                                     ctx.region, store.load_table("deflator", ctx.data_dir))
+    except (store.NotBuiltError, FileNotFoundError):
+        pass
+    return shock_section(ctx, shock, audited)
+
+
+def index_column(data_dir: str | None = None) -> dict[str, float]:
+    """region_code -> semester-I real change 2020 (%), for the pemda reports' index page
+    (empty when the 2020 tables are not built)."""
+    try:
+        shock = store.load_table("pemda_shock_2020", data_dir)
+    except (store.NotBuiltError, FileNotFoundError):
+        return {}
+    return {c: round(float(v), 1) for c, v in zip(shock["region_code"], shock["s1_real_change"],
+                                                  strict=True) if np.isfinite(v)}

@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.data import store
 from analysis.narrative.catalog import text
-from analysis.publish import markup
+from analysis.publish import markup, national_2020
 from analysis.publish.explore import Context, ParameterError
 from analysis.publish.index import UnitTable
 
@@ -52,6 +52,7 @@ def pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     ipm = py.dropna(subset=["ipm"]).sort_values("year").groupby("region_code").tail(1) \
         .set_index("region_code")
     prov = text("peers.pemda.province", lang)
+    cut = national_2020.index_column(data_dir)
     summary = {}
     for code, uid in zip(reg["region_code"], map(unit_id_of, reg["region_code"]), strict=True):
         summary[uid] = {
@@ -60,6 +61,7 @@ def pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
             text("peers.measure.realisation_rate", lang):
                 round(float(last.at[code, "realisation_rate"]) * 100, 1)
                 if code in last.index else None,
+            **({text("national2020.index.s1_change", lang): cut.get(code)} if cut else {}),
         }
     return UnitTable(names=names, banner=None, summary=summary, filter_column=prov)
 
