@@ -95,3 +95,25 @@ def test_validation_summary_holds():
     assert s["null_any_claim"] <= 0.05 + 2 * se
     for k, v in s["terms"].items():
         assert v["coverage"] >= 0.95 - 3 * np.sqrt(0.05 * 0.95 / n), k
+
+
+def test_real_evidence_batang_on_the_bundled_data(built_data_dir):
+    """The real points the brief and deck open with, checked against the public record:
+    audited LRA 2020 on DJPK 2019 (−5.3 %), IPM 2024 rank 30 of 35 in Jawa Tengah and 294 of
+    508 nationally, capital share 2024 rank 26 of 33 in the province."""
+    from analysis.publish import real_evidence
+
+    ev = real_evidence.load(built_data_dir, "en")
+    assert ev is not None and ev.name == "Kab. Batang"
+    assert ev.audited["nominal_change"] == pytest.approx(-5.2735, abs=1e-3)
+    ipm = ev.standing["ipm"]
+    assert (ipm["year"], ipm["rank_province"], ipm["n_province"]) == (2024, 30, 35)
+    assert (ipm["rank_national"], ipm["n_national"]) == (294, 508)
+    cap = ev.standing["share_modal"]
+    assert (cap["rank_province"], cap["n_province"]) == (26, 33)
+    assert list(ev.path["year"]) == [2018, 2019, 2020, 2021, 2022, 2023, 2024]
+    keys = [p["key"] for p in real_evidence.points(ev)]
+    assert keys == ["cut", "path", "standing", "national"]
+    nat_point = real_evidence.national_point(ev)["sentence"]
+    claimed = ev.national["verdict"].eq("claimed").any()
+    assert ("were not followed" in nat_point) == (not claimed)

@@ -81,10 +81,12 @@ def test_deck_is_offline_code_free_and_marks_simulated_slides(rendered_id):
                    "import ", "deck.slide_", "present.slide_"):
         assert marker not in page, marker
     slides = _slides(page)
-    assert len(slides) == 9
+    assert len(slides) == 12
     banner = "DATA SIMULASI"
     public = [s for s in slides if "DATA PUBLIK" in s]
-    assert len(public) == 1 and banner not in public[0]  # the real-data slide
+    # real first: the three real-data slides follow the title, none with the simulated banner
+    assert len(public) == 3 and all(banner not in s for s in public)
+    assert [slides.index(s) for s in public] == [1, 2, 3]
     for s in slides:
         if s not in public:
             assert banner in s  # every slide showing simulated numbers says so
@@ -134,31 +136,55 @@ def test_figure_objects_carry_the_mark(built):
 
 
 @pytest.mark.slow
-def test_brief_has_five_generated_findings_and_the_resilience_table(rendered_id, built):
+def test_brief_opens_with_the_real_evidence_and_judges_no_office_on_simulated_data(
+        rendered_id, built):
+    """Real first: the audited 2020 cut, the spending path, the standing and the national
+    answer (from the ledger); with simulated per-office data the brief prints no per-office
+    finding and says why (docs/presenting.md)."""
+    from analysis.publish import real_evidence
+
     _, out = rendered_id
     page = (out / "brief.id.html").read_text(encoding="utf-8")
     assert "<pre" not in page and "jp-InputArea" not in page
-    assert "DATA SIMULASI" in page
+    assert page.index("Yang nyata") < page.index("Temuan per OPD: belum ada")
+    ev = real_evidence.load(built, "id")
+    for p in real_evidence.points(ev):
+        assert p["sentence"].split(":")[0] in page
+    assert fmt.rupiah(ev.audited["audited_2020"], "id") in page       # the audited LRA 2020
+    assert "30 dari 35" in page and "294 dari 508" in page           # IPM 2024 standing
+    assert real_evidence.footnote(ev) in page                        # tests and Holm p: footnote
+    assert "p Holm" not in page.split("<footer>")[0]                 # plain words above it
+    # no simulated office is named or judged
+    res = findings.load(built, "id")
+    for uid in res.units["unit_id"]:
+        assert f">{res.name(uid)} (" not in page and f" {res.name(uid)} (" not in page
+    assert "DATA SIMULASI" not in page and "<ol class=\"findings\">" not in page
+
+
+def test_brief_with_user_data_shows_the_five_findings(built):
+    """Once office files are imported (dataset "user"), the brief's second part holds the five
+    findings from the results: the numbers are the results, not typed text; offices appear as
+    above/below only where the ledger names them."""
+    import dataclasses
+
+    from analysis.publish import brief
+
+    res = dataclasses.replace(findings.load(built, "id"), dataset="user")
+    page = brief.brief_html(res)
+    assert page.index("Yang nyata") < page.index("Lima temuan")
     items = re.findall(r"<li><b>", page)
     assert len(items) == 5
     assert page.count("95%") >= 5
-    # innovations cannot be ranked (recovery Spearman 0.2 < 0.6): no "two ends of the
-    # ranking" tables, and the brief says why, with the number
-    assert "Selisih tertinggi" not in page and "Selisih terendah" not in page
-    assert "tidak diurutkan" in page and "p Holm" in page
-    # the numbers are the results, not typed text
-    res = findings.load(built, "id")
+    assert "Selisih tertinggi" not in page and "tidak diurutkan" in page and "p Holm" in page
     eff = findings.effects_of_cut(res).set_index("outcome")
-    innov = eff.loc["innovations"]
-    assert fmt.signed(innov["estimate"], "id", 1, "%") in page
+    assert fmt.signed(eff.loc["innovations", "estimate"], "id", 1, "%") in page
     assert fmt.percent(findings.cut_summary(res)["median"], "id", fraction=False) in page
-    # an office appears as above/below only where the ledger names it
     book = store.load_table("findings", built)
     named = set(book.loc[book["verdict"].isin(["above", "below"]), "unit_id"])
     for uid in set(findings.resilience_frame(res)["unit_id"]) - named:
         assert f"{res.name(uid)} +" not in page and f"{res.name(uid)} −" not in page
     k = findings.family(res)
-    assert k >= 20 and f"atas {k} uji" in page  # how many tests the findings come from
+    assert k >= 20 and f"atas {k} uji" in page
 
 
 @pytest.mark.slow
@@ -179,8 +205,8 @@ def test_english_deck_brief_and_figures(rendered_en):
     deck = (out / "deck.en.html").read_text(encoding="utf-8")
     brief = (out / "brief.en.html").read_text(encoding="utf-8")
     assert "SIMULATED DATA" in deck and "PUBLIC DATA" in deck and "Caveats" in deck
-    assert "Five findings that matter most" in brief and "Highest difference" not in brief
-    assert "not ranked" in brief
+    assert "What is real" in brief and "Per-office findings: not yet" in brief
+    assert "The 2020 cut across Indonesia" in deck and "Batang in real figures" in deck
     assert 'lang="en"' in deck and "DATA SIMULASI" not in brief
     assert sorted(p.name for p in (out / "figures").glob("*.en.png"))
     assert not (out / "brief.en.pdf").exists()  # --no-pdf
@@ -280,13 +306,15 @@ def test_brief_and_deck_escape_a_hostile_unit_name(built):
     from analysis.publish import brief, deck
 
     hostile = "<script>alert(1)</script>"
+    import dataclasses
+
     res = findings.load(built, "en")
-    # the OPD with the deepest 2020 cut is named on the brief's first finding
+    # the OPD with the deepest 2020 cut is named on the brief's first finding (once the
+    # per-office part is printed: user data)
     top = res.summary.sort_values("cut_2020_pct").iloc[0]["unit_id"]
     res.units = res.units.copy()
     res.units.loc[res.units["unit_id"] == top, ["abbreviation", "name"]] = hostile
-    page = brief.brief_html(res)
+    page = brief.brief_html(dataclasses.replace(res, dataset="user"))
     assert hostile not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "SIMULATED DATA" in page
     slide = deck.slide_caveats(res) + deck.slide_title(res)
     assert "<script" not in slide and "SIMULATED DATA" in slide

@@ -1,6 +1,9 @@
-"""The one-page brief for the regent: title, the SIMULATED banner, five findings (generated
-sentences with their intervals) and both ends of the resilience ranking; and the conversion
-of the executed ``notebooks/presentation/brief.ipynb`` to an A4 HTML page.
+"""The one-page brief for the regent: title; first what is real and about Batang (its audited
+2020 cut, spending path, standing, the national 2020 answer: :mod:`analysis.publish.real_evidence`);
+then the per-office findings (five generated sentences with their intervals and both ends of the
+resilience ranking), under the SIMULATED banner and a lead that says what they are while no
+office file is imported; and the conversion of the executed
+``notebooks/presentation/brief.ipynb`` to an A4 HTML page.
 
 The brief is ``templates/brief.html.j2`` (autoescape), its words from the catalog, its
 sentences from :mod:`analysis.publish.findings`.
@@ -13,7 +16,7 @@ import datetime as _dt
 import pandas as pd
 
 from analysis.narrative import fmt, sentences
-from analysis.publish import findings, markup
+from analysis.publish import findings, markup, real_evidence
 from analysis.publish.findings import Results, t
 
 BRIEF_ROWS = 5
@@ -28,9 +31,24 @@ def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
                "made": f"{t('made', lang)} {_dt.date.today().isoformat()}",
                "banner": (markup.banner(lang, note=t("brief.sim_note", lang))
                           if res.simulated else ""),
-               "findings": findings.findings(res), "family": findings.family(res)}
+               "findings": findings.findings(res), "family": findings.family(res),
+               "simulated": res.simulated}
+    context.update(real_context(res))
     context.update(resilience_tables(res, rows))
     return str(markup.render("brief.html.j2", **context))
+
+
+def real_context(res: Results) -> dict:
+    """The brief's first part, what is real and about Batang
+    (:mod:`analysis.publish.real_evidence`): ``real`` (plain-words points, the national one
+    apart) and ``real_foot``; empty when the national tables are not built."""
+    ev = real_evidence.load(res.data_dir, res.lang)
+    if ev is None:
+        return {"real": [], "real_national": None, "real_foot": ""}
+    pts = real_evidence.points(ev)
+    return {"real": [p for p in pts if p["key"] != "national"],
+            "real_national": next((p for p in pts if p["key"] == "national"), None),
+            "real_foot": real_evidence.footnote(ev)}
 
 
 def _cap(text: str) -> str:

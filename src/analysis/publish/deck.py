@@ -22,7 +22,7 @@ import io as _io
 
 from analysis.narrative import fmt
 from analysis.narrative.labels import label
-from analysis.publish import deck_figures, findings, markup
+from analysis.publish import deck_figures, findings, markup, real_evidence
 from analysis.publish.findings import Results, t
 
 
@@ -64,6 +64,45 @@ def slide_title(res: Results) -> str:
     made = f"{t('made', lang)} {_dt.date.today().isoformat()}"
     return str(_m("title_slide", banner(res), t("deck_title", lang), t("deck_sub", lang),
                   t("question", lang), data, sim, made, t("nav_hint", lang)))
+
+
+def slide_real(res: Results) -> str:
+    """What is real and about Batang: the audited 2020 cut, the spending path 2018–2024 and
+    its standing (public data; "" when the national tables are not built)."""
+    lang = res.lang
+    ev = real_evidence.load(res.data_dir, lang)
+    if ev is None:
+        return ""
+    pts = [p for p in real_evidence.points(ev) if p["key"] != "national"]
+    items = [f"{p['headline']}: {p['sentence']}" for p in pts]
+    fig = fig_img(deck_figures.fig_real_path(ev, lang), t("real.fig_path_alt", lang))
+    return _slide(t("real.slide_title", lang), _m("two", fig, markup.ul(items)),
+                  top=_m("public_badge", t("public_badge", lang)),
+                  foot=t("real.sources", lang))
+
+
+def slide_national(res: Results) -> str:
+    """The national 2020 answer in plain words (from the ledger), with the capital-spending
+    event study; test counts and adjusted p in the footer."""
+    lang = res.lang
+    ev = real_evidence.load(res.data_dir, lang)
+    point = real_evidence.national_point(ev) if ev is not None else None
+    if point is None:
+        return ""
+    fig = fig_img(deck_figures.fig_national_event(res.data_dir, lang),
+                  t("real.fig_national_alt", lang))
+    return _slide(t("real.slide_national_title", lang),
+                  _m("two", fig, markup.ul([point["sentence"]])),
+                  top=_m("public_badge", t("public_badge", lang)),
+                  foot=real_evidence.footnote(ev))
+
+
+def slide_divider(res: Results) -> str:
+    """Between the real part and the simulated per-office part: what follows and why."""
+    if not res.simulated:
+        return ""
+    return _slide(t("real.slide_divider_title", res.lang),
+                  markup.ul([t("real.simulated_lead", res.lang)]), top=banner(res))
 
 
 def slide_public(res: Results) -> str:

@@ -275,3 +275,33 @@ def export_figures(res: Results, out_dir: str | Path, formats=("png", "svg")) ->
             lines += [f"{t('source', lang)}:", ""] + [f"- {s}" for s in public_sources(res)] + [""]
     (out_dir / f"captions.{lang}.md").write_text("\n".join(lines), encoding="utf-8")
     return records
+
+
+def fig_real_path(ev, lang: str):
+    """Batang's total spending outturn per year (real evidence, public: no simulated mark),
+    2020 from the audited LRA, other years from DJPK; bars in Rp trillion."""
+    import matplotlib.pyplot as plt
+
+    d = ev.path
+    fig, ax = plt.subplots(figsize=(6.0, 3.4), layout="constrained")
+    colors = ["#c0392b" if y == 2020 else "#1f4e79" for y in d["year"]]
+    ax.bar(d["year"].astype(str), d["value_idr"] / 1e12, color=colors)
+    for x, v in zip(d["year"].astype(str), d["value_idr"] / 1e12, strict=True):
+        ax.annotate(fmt.number(v, lang, 2), (x, v), ha="center", va="bottom", fontsize=9,
+                    xytext=(0, 2), textcoords="offset points")
+    ax.set_ylabel(t("real.fig_path_axis", lang))
+    ax.set_ylim(0, float(d["value_idr"].max() / 1e12) * 1.15)
+    _title(ax, t("real.fig_path_title", lang))
+    return fig
+
+
+def fig_national_event(data_dir, lang: str, outcome: str = "ln_real_capital"):
+    """The national event study of one outcome (2019 = 0), real data, from the build's
+    ``national_2020_event_study`` (:func:`analysis.publish.national_2020.event_figure`)."""
+    from analysis.data import store
+    from analysis.publish import national_2020
+    from analysis.publish.explore import Context
+
+    es = store.load_table("national_2020_event_study", data_dir)
+    ctx = Context(str(data_dir) if data_dir else None, "33.25", (2016, 2024), lang)
+    return national_2020.event_figure(ctx, es, outcome)

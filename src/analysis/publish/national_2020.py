@@ -96,6 +96,11 @@ def ranks(shock: pd.DataFrame, region: str, measure: str = "s1_real_change") -> 
     return out
 
 
+def _rank_text(ctx: Context, r: dict, group: str) -> str:
+    return (ctx.t("national2020.rank_of", rank=r[group]["rank"], n=r[group]["n"]) if r
+            else fmt.MISSING)
+
+
 def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     """The region's 2020 shock: each measure, the kab/kota median, its rank in its province
     and nationally, and its caveat; the audited 2020 outturn beside (Batang)."""
@@ -103,10 +108,9 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     rows = []
     for m in nat.SHOCK_MEASURES:
         r = ranks(shock, ctx.region, m)
-        rank = (lambda g: ctx.t("national2020.rank_of", rank=r[g]["rank"], n=r[g]["n"])
-                if r else fmt.MISSING)
         rows.append([ctx.t(f"national2020.measure.{m}"), _fmt(ctx, m, row[m]),
-                     _fmt(ctx, m, shock[m].median()), rank("province"), rank("national"),
+                     _fmt(ctx, m, shock[m].median()), _rank_text(ctx, r, "province"),
+                     _rank_text(ctx, r, "national"),
                      ctx.t(f"national2020.caveat.{m}")])
     head = [ctx.t(f"national2020.table.{k}") for k in ("measure", "value", "median",
                                                       "rank_province", "rank_national",
