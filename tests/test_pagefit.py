@@ -56,6 +56,15 @@ def test_every_deck_slide_fits_its_box(rendered, size):
     assert min(r["fontScale"] for r in rows) >= 0.7
 
 
+def test_every_deck_chart_has_alt_text(rendered):
+    _, out = rendered
+    page = (out / "deck.id.html").read_text(encoding="utf-8")
+    imgs = re.findall(r"<img[^>]*>", page)
+    assert len(imgs) >= 7
+    alts = [re.search(r'alt="([^"]*)"', i) for i in imgs]
+    assert all(a and a.group(1).strip() for a in alts), [a and a.group(1) for a in alts]
+
+
 def _need_pdftotext():
     if shutil.which("pdftotext") is None:
         if IN_CI:

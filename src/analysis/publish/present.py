@@ -278,6 +278,9 @@ def present(out_dir: str | Path | None = None, lang: str = "id",
                 "generated": _dt.datetime.now().isoformat(timespec="seconds")}
     store.atomic_write(out / f"present.{lang}.json", json.dumps(manifest, indent=2,
                                                                 ensure_ascii=False))
+    from analysis.publish import hub
+
+    hub.write_hub_if_project(out)   # reports/index.html, the start page
     return result
 
 
