@@ -23,6 +23,7 @@ catalog (``narrative/words/peers.toml``).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -266,7 +267,9 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
             ax.scatter(v[me], [1] * int(me.sum()), s=60, color="#D55E00", marker="D",
                        zorder=5)
         unit = {"pct": " (%)", "dlog": " (%)", "rp": ctx.t("peers.distributions.idr_trillion")}
-        ax.set_title(f"{_t(ctx, m)}{unit.get(MEASURES[m], '')}\n{yr}", fontsize=9)
+        # wrapped: a long measure name never runs into the next panel's title
+        ax.set_title(textwrap.fill(f"{_t(ctx, m)}{unit.get(MEASURES[m], '')}", 30) + f"\n{yr}",
+                     fontsize=9)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(ms):]:
         ax.axis("off")
