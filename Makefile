@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sed -e 's/$$(SEED)/$(SEED)/g' \
+	  -e 's/$$(TEST_WORKERS)/$(TEST_WORKERS)/g' \
+	  | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 .PHONY: install
 install: $(STAMP) ## create .venv and install the package with its dependencies
@@ -61,8 +63,9 @@ kernel: $(STAMP) ## register the project's Jupyter kernel ("Python (batang-analy
 	$(PY) -m analysis kernel
 
 .PHONY: lab
-lab: kernel ## start JupyterLab with the project's kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: kernel ## start JupyterLab with the project's kernel (adds --allow-root when run as root)
+	@if [ "$$(id -u)" = 0 ]; then echo "note: running as root (uid 0, common in containers): JupyterLab is started with --allow-root"; fi
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
 .PHONY: clean
 clean: ## remove built data and rendered reports (never raw or external data)

@@ -264,14 +264,27 @@ def test_typology_reproducible_and_k_by_silhouette(panels):
 
 def test_describe_from_centres():
     z = pd.Series({"cut_2020": -1.8, "innovation_trend": -0.9, "ikm_level": 0.1})
-    did, den = sentences.cluster_description(z)
+    members = {"cut_2020": [-0.4, -0.6], "innovation_trend": [-1.0, -0.2]}
+    did, den = sentences.cluster_description(z, values=members)
     assert did == "dipotong sangat tajam 2020, inovasi turun"
     assert den == "cut very sharply in 2020, innovation falling"
+    # without the members' values a centre below the mean is not called a cut
+    assert sentences.cluster_description(z)[1] == ("2020 change below average (deeper cut), "
+                                                   "innovation trend below average")
+    # a cluster above the mean holding a member cut by 35 %: never "budget up in 2020"
+    up = pd.Series({"cut_2020": 0.9})
+    mixed = sentences.cluster_description(up, values={"cut_2020": [0.3, 0.1, -0.43]})
+    assert mixed == ("perubahan 2020 di atas rata-rata (pemotongan lebih ringan)",
+                     "2020 change above average (milder cut)")
+    assert sentences.cluster_description(up, values={"cut_2020": [0.3, 0.1]})[1] == \
+        "budget up in 2020"
     assert sentences.cluster_description(pd.Series({"cut_2020": 0.1}))[0] == "mendekati rata-rata"
     # a fitted typology table (one row per unit, centres in z_ columns) gets its words when shown
     typ = pd.DataFrame({"unit_id": ["a", "b", "c"], "cluster": [1, 1, 2],
                         "z_cut_2020": [-1.8, -1.8, 0.1], "z_innovation_trend": [-0.9, -0.9, 0.0],
-                        "z_ikm_level": [0.1, 0.1, 0.2]})
+                        "z_ikm_level": [0.1, 0.1, 0.2],
+                        "value_cut_2020": [-0.5, -0.7, 0.01],
+                        "value_innovation_trend": [-0.3, -0.1, 0.0]})
     out = sentences.describe_clusters(typ)
     assert list(out["description_en"]) == ["cut very sharply in 2020, innovation falling"] * 2 + [
         "close to average"]

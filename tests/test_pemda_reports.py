@@ -52,8 +52,21 @@ def test_render_pemda_reports_light_and_indexed(public_data_dir, tmp_path):
     assert "<h1>Kab. Batang</h1>" in (out / "3325.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="rowfilter"' in index and ">Jawa Tengah</option>" in index
+    # the pemda index: its own title and name column, years stated, Batang highlighted
+    assert "Reports per kab/kota (pemda)" in index and "<th scope=\"col\">Kab/kota</th>" in index
+    assert "Unit reports" not in index and "Unit name" not in index
+    assert re.search(r"IPM (\d{4}|, latest \d{4}–\d{4})<", index)
+    assert re.search(r"Realisation rate \(%\)(, latest \d{4}–\d{4}| \d{4})<", index)
+    assert 'class="ok highlight"' in index and "Highlighted" in index
+    assert 'href="../index.html"' in index
+    # a code with the dot is the same kab/kota (nothing to redo: unchanged)
+    dot = subprocess.run([sys.executable, "-m", "analysis", "render", "--kind", "pemda",
+                          "--units", "33.25", "--out", str(out), "--data-dir", str(d),
+                          "--no-progress"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert dot.returncode == 0, dot.stderr
     bad = subprocess.run([sys.executable, "-m", "analysis", "render", "--kind", "pemda",
-                          "--units", "33.25", "--out", str(out), "--data-dir", str(d)],
+                          "--units", "33.2x", "--out", str(out), "--data-dir", str(d)],
                          capture_output=True, text=True, env=env, timeout=120)
-    assert bad.returncode == 2 and "33.25" in bad.stderr
+    assert bad.returncode == 2 and "33.2x" in bad.stderr and "33.25" in bad.stderr
     assert re.search(r"^\d+ rendered", r.stdout)

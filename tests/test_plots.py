@@ -108,7 +108,7 @@ def test_bar_ranked_order_and_highlight():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["disdik", "dpmptsp", "dinkes"]
     colors = [p.get_facecolor() for p in ax.patches]
     assert colors[-1] != colors[0] and colors[0] == colors[1]
-    assert ax.get_xlabel() == "2020 budget cut"
+    assert ax.get_xlabel() == "2020 budget change (negative = cut)"
     with pytest.raises(ValueError, match="highlight"):
         plots.bar_ranked(SERIES, highlight="nope")
 

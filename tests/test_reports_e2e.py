@@ -129,7 +129,7 @@ def test_pages_open_in_a_headless_browser_without_console_errors(rendered, tmp_p
     dom, console = _chromium((out / "index.html").as_uri(), tmp_path)
     assert not console, console
     assert "<table" in dom and "DINKES" in dom and "dinkes.html" in dom
-    assert "Pemotongan 2020" in dom  # the summary columns from unit_summary
+    assert "Perubahan anggaran 2020" in dom  # the summary columns from unit_summary
     dom, console = _chromium((out / "dinkes.html").as_uri(), tmp_path)
     assert not console, console
     assert re.search(r"<title>[^<]*DINKES[^<]*</title>", dom)

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "analysis.publish.kernel",
     "analysis.pipeline:register_import_cli",
     "analysis.publish.present",
+    "analysis.publish.hub",
 ]
 # Which module registers which command: running one command imports only its module (a
 # no-change ``build`` or ``render`` then starts in ~0.1 s instead of importing pandas,
@@ -30,6 +31,7 @@ COMMAND_OWNERS = {
     "kernel": "analysis.publish.kernel",
     "import": "analysis.pipeline:register_import_cli",
     "present": "analysis.publish.present",
+    "hub": "analysis.publish.hub",
 }
 
 

@@ -124,7 +124,11 @@ def _fit_all_panel(panel: pd.DataFrame) -> dict[str, pd.DataFrame]:
     out["lag_results"] = lag_models(p)
     try:
         ty = typology(p)
-        out["typology"] = ty.assignments.merge(ty.clusters, on="cluster")
+        # the members' raw values beside the centres: a cluster's words say "up" only when
+        # every member went up (narrative.sentences.describe_clusters)
+        raw = ty.features.set_index("unit_id").add_prefix("value_").reset_index()
+        out["typology"] = (ty.assignments.merge(ty.clusters, on="cluster")
+                           .merge(raw, on="unit_id", how="left"))
         out["typology_k"] = ty.k_table
     except ValueError as exc:
         out["typology"] = pd.DataFrame({"unit_id": [], "cluster": []})

@@ -362,16 +362,37 @@ def cut_composition(regency_year, lang: str, y0: int = 2019, y1: int = 2020) -> 
 
 # ----------------------------------------------------------------------- typology
 
-def cluster_description(z, threshold: float = 0.5) -> tuple[str, str]:
+SIGNED_FEATURES = ("cut_2020", "mean_dlog_budget", "innovation_trend", "ikm_trend")
+"""Typology features whose sign is a direction (0 = no change): their "up"/"down" words say
+that the members went up/down, so they are used only when every member did."""
+
+
+def cluster_description(z, threshold: float = 0.5, values=None) -> tuple[str, str]:
     """Words (id, en) for one standardized cluster centre (a Series feature -> z): up to three
-    features beyond +/- ``threshold`` SD, the strongest first; a strong form beyond 1.5 SD."""
+    features beyond +/- ``threshold`` SD, the strongest first; a strong form beyond 1.5 SD.
+
+    A signed feature (:data:`SIGNED_FEATURES`) gets its direction words ("budget up in 2020")
+    only when ``values`` (feature -> the members' raw values) shows every member moved that
+    way; otherwise, or without ``values``, it is named against the average of all units
+    ("2020 change above average"): a centre above the mean is not a rise."""
+    import numpy as np
+
     from analysis.narrative import catalog
 
+    values = values or {}
     parts_id, parts_en = [], []
     for feat in z.abs().sort_values(ascending=False).index:
         v = z[feat]
+        if abs(v) < threshold or len(parts_id) == 3:
+            continue
         key = f"typology.{feat}.{'up' if v > 0 else 'down'}{'_strong' if abs(v) >= 1.5 else ''}"
-        if abs(v) < threshold or not catalog.has(key) or len(parts_id) == 3:
+        if feat in SIGNED_FEATURES:
+            raw = np.asarray(values.get(feat, []), dtype=float)
+            raw = raw[~np.isnan(raw)]
+            moved = len(raw) > 0 and bool((raw > 0).all() if v > 0 else (raw < 0).all())
+            if not moved:
+                key = f"typology.{feat}.{'above' if v > 0 else 'below'}"
+        if not catalog.has(key):
             continue
         parts_id.append(text(key, "id"))
         parts_en.append(text(key, "en"))
@@ -380,13 +401,28 @@ def cluster_description(z, threshold: float = 0.5) -> tuple[str, str]:
     return ", ".join(parts_id), ", ".join(parts_en)
 
 
-def describe_clusters(typology):
+def describe_clusters(typology, values=None):
     """The typology table (``typology``: one row per unit or per cluster, with the cluster's
     standardized centre in ``z_<feature>`` columns) with the words of each cluster added as
     ``description_id`` and ``description_en`` (:func:`cluster_description`). The fitted table
-    holds numbers only; its words are made here, when it is shown."""
+    holds numbers only; its words are made here, when it is shown. The members' raw values of
+    the signed features come from the table's ``value_<feature>`` columns (written by the
+    build) or from ``values`` (a frame with ``unit_id`` and raw feature columns)."""
     zcols = [c for c in typology.columns if str(c).startswith("z_")]
-    words = {cl: cluster_description(g[zcols].iloc[0].astype(float).rename(lambda c: c[2:]))
+    raw = typology
+    if values is not None and "unit_id" in typology:
+        keep = [f for f in SIGNED_FEATURES if f in values.columns]
+        raw = typology.drop(columns=[f"value_{f}" for f in keep], errors="ignore").merge(
+            values[["unit_id", *keep]].rename(columns={f: f"value_{f}" for f in keep})
+            .drop_duplicates("unit_id"), on="unit_id", how="left")
+
+    def member_values(g_raw):
+        return {f: g_raw[f"value_{f}"].to_numpy(float) for f in SIGNED_FEATURES
+                if f"value_{f}" in g_raw}
+
+    raw_by = dict(tuple(raw.groupby("cluster", sort=True))) if len(raw) else {}
+    words = {cl: cluster_description(g[zcols].iloc[0].astype(float).rename(lambda c: c[2:]),
+                                     values=member_values(raw_by[cl]))
              for cl, g in typology.groupby("cluster", sort=True)} if len(typology) else {}
     return typology.assign(
         description_id=[words[c][0] for c in typology["cluster"]] if words else [],

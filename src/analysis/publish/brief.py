@@ -106,5 +106,6 @@ def brief_to_html(nb, title: str, lang: str = "id") -> str:
                        template_file="batang_brief.html.j2")
     exp.language_code = lang
     body, _ = exp.from_notebook_node(nb, resources={"metadata": {"name": title},
-                                                    "batang_css": markup.asset("brief.css")})
+                                                    "batang_css": markup.asset("brief.css"),
+                                                    "batang_js": markup.asset("brief.js")})
     return body

@@ -31,13 +31,16 @@ def _m(name: str, *args, **kwargs):
 
 
 def fig_img(fig, alt: str = "", dpi: int = 130):
-    """A figure as an inline PNG ``<img>`` (data URI: the page needs no other file)."""
+    """A figure as an inline PNG ``<img>`` (data URI: the page needs no other file). Its alt
+    text is ``alt``, else the figure's own description (:func:`plots.figure_alt`: label,
+    suptitle or axes titles, with the simulated mark), so no chart is left without one."""
     import matplotlib.pyplot as plt
 
     from analysis.publish import plots
 
     if fig is None:
         return ""
+    alt = alt or plots.figure_alt(fig)
     deck_figures._room_for_mark(fig)
     buf = _io.BytesIO()
     with plots.style_context():

@@ -52,11 +52,17 @@ def build_index_html(
     title: str | None = None,
     generated: str | None = None,
     filter_column: str | None = None,
+    name_head: str | None = None,
+    highlight: tuple[str, ...] | list[str] = (),
+    hub: str | None = "../index.html",
 ) -> str:
     """The index page: banner, counts, and a sortable table of every report. Every value
     from data (titles, messages, summary cells, column names) is HTML-escaped (autoescape).
     With ``filter_column`` (a summary column, e.g. the province of a pemda) a drop-down above
-    the table shows only the rows with the chosen value."""
+    the table shows only the rows with the chosen value. ``name_head`` is the name column's
+    heading (default the catalog's ``index.name``), ``highlight`` the unit ids whose rows are
+    highlighted (and listed above the table), ``hub`` the link back to the start page
+    (``reports/index.html``; None: no link)."""
     lang = lang if lang in LANGS else LANGS[0]
     summary_cols: list[str] = []
     for r in rows:
@@ -66,7 +72,8 @@ def build_index_html(
     counts = {"ok": 0, "failed": 0, "skipped": 0}
     for r in rows:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    heads = [text("index.unit", lang), text("index.name", lang), text("index.status", lang),
+    heads = [text("index.unit", lang), name_head or text("index.name", lang),
+             text("index.status", lang),
              *summary_cols, text("index.seconds", lang), text("index.message", lang)]
     filt = None
     if filter_column and filter_column in summary_cols:
@@ -78,12 +85,14 @@ def build_index_html(
         banner=markup.banner(lang, text=banner) if banner else "",
         counts={"n": len(rows), "ok": counts["ok"], "skipped": counts["skipped"],
                 "failed": counts["failed"]},
-        generated=generated, filter=filt, heads=heads,
-        rows=[_row(r, summary_cols, lang) for r in rows],
+        generated=generated, filter=filt, heads=heads, hub=hub,
+        rows=[_row(r, summary_cols, lang, set(highlight)) for r in rows],
+        highlighted=[r for r in rows if r["unit_id"] in set(highlight)],
         css=markup.safe(markup.asset("index.css")), js=markup.safe(markup.asset("index.js"))))
 
 
-def _row(r: dict, summary_cols: list[str], lang: str) -> dict:
+def _row(r: dict, summary_cols: list[str], lang: str, highlight: set[str] = frozenset()
+         ) -> dict:
     """One report's row of the index table, as the template shows it."""
     status = r["status"]
     uid = r["unit_id"]
@@ -106,5 +115,5 @@ def _row(r: dict, summary_cols: list[str], lang: str) -> dict:
             msg = text("index.stale", lang, when=r.get("rendered_at") or "?") + ". " + msg
     return {"status": status, "unit_id": uid, "title": r.get("title") or uid, "href": href,
             "status_text": text(f"index.{status}", lang) if status in STATUSES else status,
-            "cells": cells, "seconds": fmt.number(secs, lang, 1) if timed else None,
+            "highlight": uid in highlight, "cells": cells, "seconds": fmt.number(secs, lang, 1) if timed else None,
             "seconds_key": repr(secs) if timed else None, "message": msg}

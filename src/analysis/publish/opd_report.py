@@ -202,11 +202,21 @@ def budget_table(rep: UnitReport) -> str:
     return _html_table(head, rows, rep.simulated, lang)
 
 
+def _legend_name(rep: UnitReport) -> str:
+    """The unit's short name for a legend: its abbreviation, else its name ("Kec. X" for a
+    kecamatan), else its id. A missing abbreviation is NaN, which ``or`` would keep ("nan")."""
+    for key in ("abbreviation", "name"):
+        v = rep.unit.get(key)
+        if isinstance(v, str) and v.strip():
+            return v.strip().replace("Kecamatan ", "Kec. ")
+    return str(rep.unit_id)
+
+
 def routine_figure(rep: UnitReport):
     """This unit's routine (penunjang) share of actual spending against the median unit."""
     df = rep.panel[["year", "penunjang_share"]].merge(rep.regency[["year", "penunjang_median"]],
                                                       on="year", how="left")
-    names = {"penunjang_share": str(rep.unit.get("abbreviation") or rep.unit_id),
+    names = {"penunjang_share": _legend_name(rep),
              "penunjang_median": text("report.median_units", rep.lang)}
     return _described(plots.year_lines(df, names, lang=rep.lang, simulated=rep.simulated,
                                        ylabel_key="penunjang_share", percent=True),
@@ -329,7 +339,7 @@ def peers_figure(rep: UnitReport):
     fig = plots.bar_ranked(series, lang=rep.lang, simulated=rep.simulated,
                            highlight=rep.unit_id if rep.unit_id in series.index else None,
                            xlabel_key="cut_2020")
-    fig.axes[0].set_xlabel(label("cut_2020", rep.lang) + " (%)")
+    fig.axes[0].set_xlabel(text("report.index.cut", rep.lang))
     fig.set_size_inches(7, 8)
     return _described(fig, "peers", rep)
 

@@ -23,6 +23,7 @@ catalog (``narrative/words/peers.toml``).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -249,7 +250,7 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
     ms = list(MEASURES)
     ncol = 4
     nrow = -(-len(ms) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(12, 2.4 * nrow), layout="constrained")
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10.5, 2.5 * nrow), layout="constrained")
     rng = np.random.default_rng(0)      # jitter only; fixed so pages are reproducible
     peers = set(ctx.options["peers"])
     for ax, m in zip(axes.flat, ms, strict=False):
@@ -266,14 +267,18 @@ def distributions(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame, year: int) 
             ax.scatter(v[me], [1] * int(me.sum()), s=60, color="#D55E00", marker="D",
                        zorder=5)
         unit = {"pct": " (%)", "dlog": " (%)", "rp": ctx.t("peers.distributions.idr_trillion")}
-        ax.set_title(f"{_t(ctx, m)}{unit.get(MEASURES[m], '')}\n{yr}", fontsize=8)
+        # wrapped: a long measure name never runs into the next panel's title
+        ax.set_title(textwrap.fill(f"{_t(ctx, m)}{unit.get(MEASURES[m], '')}", 30) + f"\n{yr}",
+                     fontsize=9)
         ax.set_yticks([])
     for ax in list(axes.flat)[len(ms):]:
         ax.axis("off")
     gp = group_name(ctx, "peers", reg)
     fig.suptitle(ctx.t("peers.distributions.red_diamond_blue_all",
                        reg=_name(reg, ctx.region), gp=gp), fontsize=10)
-    fig.text(0.01, 0.005, ctx.t("peers.distributions.sources_djpk_via_kpk"), fontsize=7)
+    # a supxlabel, not fig.text: the layout keeps room for it below the tick labels
+    fig.supxlabel(ctx.t("peers.distributions.sources_djpk_via_kpk"), x=0.01, ha="left",
+                  fontsize=8, color="#444444")
     title = ctx.t("peers.distributions.distribution_each_measure")
     fig.set_label(f"{title}, {year}: {fig.get_suptitle()}")   # the image's alt text
     return Result(title, figures=[fig])
@@ -285,7 +290,7 @@ def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
     import matplotlib.pyplot as plt
 
     pf = peer_frame(ctx, py, "peers")
-    fig, axes = plt.subplots(1, len(measures), figsize=(4 * len(measures), 3),
+    fig, axes = plt.subplots(1, len(measures), figsize=(3.5 * len(measures), 3),
                              layout="constrained")
     for ax, m in zip(np.atleast_1d(axes), measures, strict=True):
         scale = 100.0 if MEASURES[m] in ("pct", "dlog") else 1.0

@@ -53,17 +53,43 @@ def pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
         .set_index("region_code")
     prov = text("peers.pemda.province", lang)
     cut = national_2020.index_column(data_dir)
+    # the columns say their year; where kab/kota differ (a late report), the column says
+    # "latest" with the range and a year column beside gives each row's year
+    ipm_col, ipm_year = _year_heads("IPM", "IPM",
+                                    ipm.loc[ipm.index.isin(reg["region_code"]), "year"], lang)
+    real_col, real_year = _year_heads(text("peers.measure.realisation_rate", lang) + " (%)",
+                                      text("index.realisation_short", lang),
+                                      last.loc[last.index.isin(reg["region_code"]), "year"],
+                                      lang)
     summary = {}
     for code, uid in zip(reg["region_code"], map(unit_id_of, reg["region_code"]), strict=True):
         summary[uid] = {
             prov: str(reg.loc[reg["region_code"] == code, "province"].iloc[0]),
-            "IPM": float(ipm.at[code, "ipm"]) if code in ipm.index else None,
-            text("peers.measure.realisation_rate", lang):
+            ipm_col: float(ipm.at[code, "ipm"]) if code in ipm.index else None,
+            **({ipm_year: int(ipm.at[code, "year"]) if code in ipm.index else None}
+               if ipm_year else {}),
+            real_col:
                 round(float(last.at[code, "realisation_rate"]) * 100, 1)
                 if code in last.index else None,
+            **({real_year: int(last.at[code, "year"]) if code in last.index else None}
+               if real_year else {}),
             **({text("national2020.index.s1_change", lang): cut.get(code)} if cut else {}),
         }
     return UnitTable(names=names, banner=None, summary=summary, filter_column=prov)
+
+
+def _year_heads(name: str, short: str, years: pd.Series, lang: str
+                ) -> tuple[str, str | None]:
+    """A column heading that states its year ("IPM 2024"), or, when rows come from different
+    years, "IPM, latest 2022–2024" and the heading of a year column beside it ("IPM year",
+    ``short`` naming the measure)."""
+    ys = sorted({int(y) for y in years.dropna()})
+    if not ys:
+        return name, None
+    if len(ys) == 1:
+        return f"{name} {ys[0]}", None
+    return (text("index.latest_years", lang, name=name, y0=ys[0], y1=ys[-1]),
+            text("index.year_of", lang, name=short))
 
 
 def report_title_html(ctx: Context, reg: pd.DataFrame) -> str:

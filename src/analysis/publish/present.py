@@ -56,10 +56,6 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-pdf-header-footer")
-PDF_SCALES = (1.0, 0.93, 0.86, 0.8)
-"""Font scales tried in turn until the brief prints on one A4 page."""
-
-
 def clean_notebook(nb):
     """Keep only what the audience sees: drop cells tagged ``remove_cell`` and code cells with
     no output left, and take stream output (warnings, prints) out of the page. Returns the
@@ -138,24 +134,29 @@ def print_pdf(html_path: Path, pdf_path: Path, chromium: str, timeout: int = 60)
                            f"{proc.stderr.strip()[-500:]}")
 
 
-def brief_pdf(html_text: str, pdf_path: Path, chromium: str) -> tuple[int, float]:
-    """Print the brief on one A4 page: try the font scales of ``PDF_SCALES`` until one page.
-    Returns (pages, scale used)."""
-    pages, scale = 0, 1.0
+def brief_pdf(html_text: str, pdf_path: Path, chromium: str) -> tuple[int, float | None, dict]:
+    """Print the brief on A4. The page fits itself (``templates/brief.js``: the largest font
+    scale from 1 down to 0.76 at which its content is one A4 page high; nothing is hidden), so
+    one print is enough; a page still too long prints on two sheets and the page count says
+    so. Returns (pages, scale the page chose, text coverage of the PDF): ``coverage`` is the
+    share of the HTML's words that ``pdftotext`` finds in the PDF, ``missing`` the words
+    not found (:mod:`analysis.publish.pagefit`; ``{"error": ...}`` without poppler-utils)."""
+    from analysis.publish import pagefit
+
     with tempfile.TemporaryDirectory(prefix="batang-brief-") as tmp:
-        for scale in PDF_SCALES:
-            page = html_text.replace("</head>", f"<style>:root{{--s:{scale}}}</style></head>", 1)
-            src = Path(tmp) / "brief.html"
-            src.write_text(page, encoding="utf-8")
-            out = Path(tmp) / "brief.pdf"
-            out.unlink(missing_ok=True)
-            print_pdf(src, out, chromium)
-            pages = pdf_pages(out)
-            if pages == 1:
-                break
+        src = Path(tmp) / "brief.html"
+        src.write_text(html_text, encoding="utf-8")
+        out = Path(tmp) / "brief.pdf"
+        print_pdf(src, out, chromium)
+        pages = pdf_pages(out)
+        try:
+            cov = pagefit.brief_text_coverage(src, out, chromium)
+            scale = float(cov.pop("scale") or 1)
+        except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as exc:
+            cov, scale = {"error": str(exc)}, None
         pdf_path.parent.mkdir(parents=True, exist_ok=True)
         store.atomic_write(pdf_path, out.read_bytes())
-    return pages, scale
+    return pages, scale, cov
 
 
 # =================================================================================================
@@ -174,6 +175,7 @@ class PresentResult:
     figures: list[dict] = field(default_factory=list)
     pdf_pages: int | None = None
     pdf_scale: float | None = None
+    pdf_coverage: dict | None = None
     pdf_error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -251,10 +253,17 @@ def present(out_dir: str | Path | None = None, lang: str = "id",
                                 "it from any browser on A4 gives one page too.")
         else:
             try:
-                result.pdf_pages, result.pdf_scale = brief_pdf(brief_page, pdf_path, browser)
+                result.pdf_pages, result.pdf_scale, result.pdf_coverage = brief_pdf(
+                    brief_page, pdf_path, browser)
                 result.files.append(pdf_path.name)
                 if result.pdf_pages != 1:
-                    result.warnings.append(f"the brief PDF has {result.pdf_pages} pages, not 1")
+                    result.warnings.append(f"the brief PDF has {result.pdf_pages} pages, not 1: "
+                                           "its content is too long for one A4 page even at "
+                                           "the smallest font scale; shorten it")
+                missing = (result.pdf_coverage or {}).get("missing")
+                if missing:
+                    result.warnings.append(f"words of the brief missing from its PDF: "
+                                           f"{sorted(missing)[:20]}")
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                 result.pdf_error = f"printing the PDF failed: {exc}"
         result.seconds["pdf"] = round(time.perf_counter() - t3, 2)
@@ -263,11 +272,15 @@ def present(out_dir: str | Path | None = None, lang: str = "id",
                 "scenario": {"unit": res.scenario_unit, "cut_pct": res.scenario_cut_pct},
                 "files": result.files, "figures": result.figures,
                 "pdf_pages": result.pdf_pages, "pdf_scale": result.pdf_scale,
+                "pdf_coverage": result.pdf_coverage,
                 "pdf_error": result.pdf_error, "warnings": result.warnings,
                 "seconds": result.seconds,
                 "generated": _dt.datetime.now().isoformat(timespec="seconds")}
     store.atomic_write(out / f"present.{lang}.json", json.dumps(manifest, indent=2,
                                                                 ensure_ascii=False))
+    from analysis.publish import hub
+
+    hub.write_hub_if_project(out)   # reports/index.html, the start page
     return result
 
 

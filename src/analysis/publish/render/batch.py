@@ -213,7 +213,8 @@ def run_tasks(plan: Plan, paths: Mapping[str, tuple[Path, Path]], *, workers: in
 def finish_run(out: Path, ids: list[str], plan: Plan, previous: Mapping[str, dict], *,
                summary: Mapping[str, Mapping[str, Any]], registry: Iterable[str] | None,
                manifest: dict, lang: str, banner: str | None, title: str | None,
-               filter_column: str | None, t_start: float) -> RunResult:
+               filter_column: str | None, t_start: float,
+               index_options: Mapping[str, Any] | None = None) -> RunResult:
     """Complete the rows (index columns, reports kept from earlier runs), write the manifest,
     its CSV and the index page, and return the run's result. ``manifest`` holds the run's
     settings; the counts, times and rows are added here."""
@@ -233,7 +234,11 @@ def finish_run(out: Path, ids: list[str], plan: Plan, previous: Mapping[str, dic
         "units": all_rows,
     }
     manifest_path, index_path = mf.write_run_files(
-        out, document, lang=lang, banner=banner, title=title, filter_column=filter_column)
+        out, document, lang=lang, banner=banner, title=title, filter_column=filter_column,
+        **dict(index_options or {}))
+    from analysis.publish import hub
+
+    hub.write_hub_if_project(out)   # reports/index.html links this index
     return RunResult(rows=run_rows, out_dir=out, total_seconds=total,
                      workers=manifest["workers"], executor=manifest["executor"],
                      manifest_path=manifest_path, index_path=index_path, all_rows=all_rows)
@@ -313,4 +318,7 @@ def render_reports(
                           registry=registry, manifest=settings, lang=lang, banner=banner,
                           title=text(kind.index_title, lang if lang in LANGS else LANGS[0]),
                           filter_column=filter_column,
-                          t_start=t_start)
+                          t_start=t_start,
+                          index_options={"name_head": text(kind.index_name, lang if lang in
+                                                           LANGS else LANGS[0]),
+                                         "highlight": kind.highlight})

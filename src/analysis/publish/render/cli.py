@@ -67,6 +67,8 @@ def _cli_render(args) -> int:
     wanted = None
     if args.units is not None:
         wanted = [u.strip() for u in args.units.split(",") if u.strip()]
+        if kind.normalize_id is not None:
+            wanted = [kind.normalize_id(u) for u in wanted]
         if not wanted:
             print("error: --units is empty: give unit ids separated by commas (e.g. "
                   "--units dinkes,bpbd), or leave --units out to render every OPD",
@@ -103,7 +105,8 @@ def _cli_render(args) -> int:
             kind=kind,
         )
     except (InvalidUnitError, FileNotFoundError, RenderLockedError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        hint = f" ({kind.id_hint})" if isinstance(exc, InvalidUnitError) and kind.id_hint else ""
+        print(f"error: {exc}{hint}", file=sys.stderr)
         return 2
     c = result.counts
     print(

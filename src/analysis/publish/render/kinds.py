@@ -38,6 +38,14 @@ class ReportKind:
     """The output folder (``--out``'s default)."""
     index_title: str = "index.title"
     """Catalog key of the index page's title."""
+    index_name: str = "index.name"
+    """Catalog key of the index page's name column."""
+    highlight: tuple[str, ...] = ()
+    """Unit ids whose row the index page highlights (the pemda index: Batang, 3325)."""
+    normalize_id: Callable[[str], str] | None = None
+    """How an id typed on the command line becomes a unit id (pemda: ``33.25`` -> ``3325``)."""
+    id_hint: str = ""
+    """What a unit id of this kind looks like, said when one is refused."""
     help: str = ""
     """What ``--help`` says about the kind."""
 
@@ -52,6 +60,14 @@ def _pemda_out_dir() -> Path:
     return config.reports_dir() / "pemda"
 
 
+def _pemda_id(typed: str) -> str:
+    """A kab/kota as typed: ``3325`` or its Kemendagri code with the dot, ``33.25``."""
+    import re
+
+    typed = typed.strip()
+    return typed.replace(".", "") if re.fullmatch(r"\d{2}\.\d{2}", typed) else typed
+
+
 def _pemda_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     from analysis.publish import pemda_report
 
@@ -64,7 +80,11 @@ KINDS: dict[str, ReportKind] = {
         out_dir=opd.default_out_dir, help="the per-OPD reports (default)"),
     "pemda": ReportKind(
         name="pemda", template=_pemda_template, units=_pemda_units,
-        out_dir=_pemda_out_dir,
+        out_dir=_pemda_out_dir, index_title="index.title_pemda",
+        index_name="index.name_pemda", highlight=("3325",), normalize_id=_pemda_id,
+        id_hint="a kab/kota is its 4-digit Kemendagri code, with or without the dot "
+        "(3325 or 33.25 for Kabupaten Batang); `python -m analysis render --kind pemda` "
+        "without --units renders all of them and lists their codes in the index",
         help="one peer report per kab/kota (template notebooks/reports/pemda_report.ipynb, "
         "output reports/pemda/, ids = Kemendagri codes without the dot, e.g. 3325)"),
 }

@@ -203,7 +203,8 @@ def manifest_csv(rows: list[dict]) -> str:
 
 
 def write_run_files(out: Path, manifest: dict, *, lang: str, banner: str | None,
-                    title: str | None = None, filter_column: str | None = None
+                    title: str | None = None, filter_column: str | None = None,
+                    name_head: str | None = None, highlight: tuple[str, ...] = ()
                     ) -> tuple[Path, Path]:
     """Write ``manifest.json``, ``manifest.csv`` and ``index.html`` (each atomically) from
     the manifest document; return the paths of the manifest and the index."""
@@ -215,6 +216,7 @@ def write_run_files(out: Path, manifest: dict, *, lang: str, banner: str | None,
     atomic_write(
         index_path, build_index_html(rows, lang=lang, banner=banner, title=title,
                                      generated=manifest["generated"],
-                                     filter_column=filter_column)
+                                     filter_column=filter_column, name_head=name_head,
+                                     highlight=highlight)
     )
     return manifest_path, index_path
