@@ -111,7 +111,7 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     head = [ctx.t(f"national2020.table.{k}") for k in ("measure", "value", "median",
                                                       "rank_province", "rank_national",
                                                       "caveat")]
-    lines = [ctx.t("national2020.rank_note")]
+    lines = [treatment_sentence(ctx, shock), ctx.t("national2020.rank_note")]
     if audited:
         lines.insert(0, ctx.t("national2020.says.batang_audited", name=row["name"],
                               audited=ctx.rp(audited["audited_2020"]),
@@ -123,6 +123,20 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
                   html=table_html(head, rows, ctx, ctx.t("national2020.section.source"), False),
                   data=shock[shock["region_code"] == ctx.region],
                   facts={"ranks": ranks(shock, ctx.region), "audited": audited})
+
+
+def treatment_sentence(ctx: Context, shock: pd.DataFrame) -> str:
+    """Which measure the treatment of how many kab/kota comes from (``shock_measure``): the
+    full-year 2020 outturn of an imported JAGA file, or semester I (with how to import the
+    full year when no pemda has it)."""
+    counts = nat.treatment_counts(shock) if "shock_measure" in shock else {"full_year": 0}
+    if not counts.get("full_year"):
+        return ctx.t("national2020.says.treatment_s1_only")
+    row = shock[shock["region_code"] == ctx.region]
+    this = (ctx.t(f"national2020.shock_measure.{row['shock_measure'].iloc[0]}")
+            if len(row) else fmt.MISSING)
+    return ctx.t("national2020.says.treatment_measure", n_full=counts["full_year"],
+                 n_s1=counts["semester_1"], this=this)
 
 
 def shock_figure(ctx: Context, shock: pd.DataFrame):
@@ -240,10 +254,11 @@ def ledger_table(ctx: Context, findings: pd.DataFrame, refit: pd.DataFrame | Non
 def check_public(tables: dict[str, pd.DataFrame]) -> str:
     """Raise if a loaded table has a simulated row; a one-line confirmation otherwise."""
     for name, df in tables.items():
-        if "provenance" in df and not df["provenance"].isin(["public", "user"]).all():
+        parts = df["provenance"].astype(str).str.split("+") if "provenance" in df else []
+        if any(not set(x) <= {"public", "user"} for x in parts):
             raise ValueError(f"{name}: rows that are not public")
     n = sum(len(df) for df in tables.values())
-    return f"{n:,} rows checked: provenance public, none simulated"
+    return f"{n:,} rows checked: provenance public (or user-imported), none simulated"
 
 
 def pemda_section(ctx: Context) -> Result | None:
