@@ -21,6 +21,13 @@ from analysis.publish.explore import Context, Result, bullets, table_html
 
 TABLES = ("pemda", "pemda_sikd", "pemda_year", "pemda_lkpd", "pemda_ipm", "deflator",
           "region_finance", "findings", "pemda_shock_2020", "national_2020_event_study")
+OPTIONAL_TABLES = ("pemda_iid",)
+"""Loaded when built: ``pemda_iid`` exists only when a researcher imported the Indeks Inovasi
+Daerah per pemda (``python -m analysis import iid-pemda FILE``)."""
+IID_OUTCOMES = ("iid_score", "ln_iid_innovations")
+"""Exploratory outcomes from ``pemda_iid``: the IID score, and log(1 + number of innovations).
+Never in the findings ledger: user data whose years and pemda depend on what the researcher
+obtained, so no test of it could be declared before the data were seen."""
 
 
 def validate_params(data_dir="", region: str = "33.25", lang: str = "id",
@@ -62,6 +69,11 @@ def load(ctx: Context) -> dict[str, pd.DataFrame]:
         except (store.NotBuiltError, FileNotFoundError) as e:
             raise FileNotFoundError(f"table {name!r} is not built: run `make data` (the "
                                     "national files are in data/external/national/)") from e
+    for name in OPTIONAL_TABLES:
+        try:
+            out[name] = store.load_table(name, ctx.data_dir)
+        except (store.NotBuiltError, FileNotFoundError):
+            pass
     out["pemda"] = out["pemda"][out["pemda"]["kind"] != "provinsi"]
     out["findings"] = out["findings"][out["findings"]["family"] == nat.FAMILY]
     for name, df in out.items():
@@ -103,10 +115,10 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     rows = []
     for m in nat.SHOCK_MEASURES:
         r = ranks(shock, ctx.region, m)
-        rank = (lambda g: ctx.t("national2020.rank_of", rank=r[g]["rank"], n=r[g]["n"])
-                if r else fmt.MISSING)
+        rank = {g: ctx.t("national2020.rank_of", rank=r[g]["rank"], n=r[g]["n"]) if r
+                else fmt.MISSING for g in ("province", "national")}
         rows.append([ctx.t(f"national2020.measure.{m}"), _fmt(ctx, m, row[m]),
-                     _fmt(ctx, m, shock[m].median()), rank("province"), rank("national"),
+                     _fmt(ctx, m, shock[m].median()), rank["province"], rank["national"],
                      ctx.t(f"national2020.caveat.{m}")])
     head = [ctx.t(f"national2020.table.{k}") for k in ("measure", "value", "median",
                                                       "rank_province", "rank_national",
@@ -249,6 +261,46 @@ def ledger_table(ctx: Context, findings: pd.DataFrame, refit: pd.DataFrame | Non
     return Result(ctx.t("national2020.section.conclusions"), bullets(lines),
                   html=table_html(head, rows, ctx, ctx.t("national2020.section.source"), False),
                   data=f, facts={"claimed": int((main["verdict"] == "claimed").sum())})
+
+
+def iid_data(tables: dict, data: pd.DataFrame) -> pd.DataFrame | None:
+    """The kab/kota × year panel ``data`` joined (on ``region_code`` and ``year``, never on
+    names) to the imported Indeks Inovasi Daerah: ``iid_score``, ``iid_category``,
+    ``n_innovations`` and ``ln_iid_innovations`` = log(1 + n). Only pemda-years in both;
+    ``None`` when no ``pemda_iid`` was imported or it shares no pemda-year with ``data``."""
+    iid = tables.get("pemda_iid")
+    if iid is None or len(iid) == 0:
+        return None
+    cols = iid[["region_code", "year", "iid_score", "category", "n_innovations",
+                "provenance"]].rename(columns={"category": "iid_category",
+                                               "provenance": "provenance_iid"})
+    d = data.merge(cols, on=["region_code", "year"], how="inner")
+    if d.empty:
+        return None
+    d["ln_iid_innovations"] = np.log1p(d["n_innovations"])
+    d["provenance"] = d["provenance"].astype(str) + "+user"
+    d["provenance"] = d["provenance"].map(lambda p: "+".join(sorted(set(p.split("+")))))
+    return d.drop(columns="provenance_iid")
+
+
+def iid_terms(iid: pd.DataFrame) -> list[str]:
+    """The phase terms the IID years can identify: ``cut_depth_fall`` and ``cut_depth_after``
+    against the years before 2020 when the table has any; without them the first phase with
+    data is the reference (``cut_depth_after`` against 2020–2021)."""
+    terms = [f"{nat.TREATMENT}_{p}" for p, (a, b) in nat.PHASES.items()
+             if iid["year"].between(a, b).any()]
+    if not (iid["year"] < nat.EVENT_YEAR).any():
+        terms = terms[1:]
+    return terms
+
+
+def iid_note(ctx: Context, iid: pd.DataFrame | None) -> str:
+    """How to obtain and import the IID table when absent; what the exploratory fit uses
+    when present (and why it is not in the ledger)."""
+    if iid is None:
+        return ctx.t("national2020.iid.howto")
+    return ctx.t("national2020.iid.exploratory", n=int(iid["region_code"].nunique()),
+                 y0=int(iid["year"].min()), y1=int(iid["year"].max()))
 
 
 def check_public(tables: dict[str, pd.DataFrame]) -> str:
