@@ -504,7 +504,7 @@ def _input_key(ndir: Path, user_dir: Path, deflator) -> str:
 
     h = hashlib.sha256(Path(__file__).read_bytes())
     for mod in ("national_sikd.py", "lkpd_indices.py",     # the readers called from here
-                "importers/iid_pemda.py", "schema.py"):
+                "iid.py", "schema.py"):
         h.update(hashlib.sha256((Path(__file__).parent / mod).read_bytes()).digest())
     for folder in (ndir, user_dir):
         if folder.is_dir():
@@ -589,13 +589,13 @@ def _build_tables(tables: dict, ndir: Path, user_dir: Path) -> dict:
 
 def _read_iid(user_dir: Path, registry: pd.DataFrame) -> pd.DataFrame | None:
     """``pemda_iid``: the Indeks Inovasi Daerah per pemda a researcher imported
-    (``import iid-pemda``, :mod:`analysis.data.importers.iid_pemda`), or None."""
-    from analysis.data.importers import iid_pemda
+    (``import iid-pemda``; read by :mod:`analysis.data.iid`), or None."""
+    from analysis.data import iid
 
-    path = user_dir / iid_pemda.USER_FILE
+    path = user_dir / iid.USER_FILE
     if not path.is_file():
         return None
-    return iid_pemda.read_user_file(path, set(registry["region_code"]))
+    return iid.read_user_file(path, set(registry["region_code"]))
 
 
 def _read_2016_2020(ndir: Path, registry: pd.DataFrame) -> tuple[dict, dict, list]:
