@@ -606,8 +606,8 @@ def test_national_2020_columns_built_in_view_equal_the_package(which, data_dir):
                                                          "deflator", "pemda")}
     shock = nat.shock_table(t["pemda_sikd"], t["pemda_year"], t["pemda"], t["deflator"])
     trim = ns["shock_trim"]
-    shock["cut_depth"] = (-shock["s1_real_change"] / nat.TREATMENT_SCALE).where(
-        shock["s1_real_change"].abs() <= trim)
+    shock["cut_depth"] = (-shock["treatment_change"] / nat.TREATMENT_SCALE).where(
+        shock["treatment_change"].abs() <= trim)
     ref = nat.panel(shock, t["pemda_sikd"], t["pemda_year"], t["pemda_lkpd"], t["pemda_ipm"],
                     t["deflator"])
     ref = ref[ref["year"].between(*ns["years"])].set_index(["region_code", "year"]).sort_index()

@@ -97,7 +97,7 @@ STEPS: tuple[Step, ...] = (
     Step("national", "analysis.data.national:build_tables",
          inputs=("deflator",),
          outputs=("pemda", "pemda_finance", "pemda_ipm", "pemda_unmatched", "pemda_year",
-                  "pemda_sikd", "pemda_lkpd"),
+                  "pemda_sikd", "pemda_lkpd", "pemda_iid"),
          data_dir=True),
     Step("national_2020", "analysis.methods.national_2020:fit_step",
          inputs=("pemda", "pemda_sikd", "pemda_year", "pemda_lkpd", "pemda_ipm", "deflator"),
@@ -139,6 +139,13 @@ def import_apbd(kind: str, files, **kwargs):
     from analysis.data.importers import apbd
 
     return apbd.import_apbd(kind, files, rebuild=build, **kwargs)
+
+
+def import_iid(files, **kwargs):
+    """:func:`analysis.data.importers.iid_pemda.import_iid`, rebuilding with :func:`build`."""
+    from analysis.data.importers import iid_pemda
+
+    return iid_pemda.import_iid(files, rebuild=build, **kwargs)
 
 
 # --------------------------------------------------------------------------- commands

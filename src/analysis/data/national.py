@@ -24,6 +24,8 @@ The build step :func:`build_tables` (the step ``national`` of ``analysis.pipelin
 ``pemda_unmatched`` every name that could not be joined, with the reason
 ``pemda_year``      the measures per pemda-year (see :data:`DEFINITIONS`)
 ``pemda_sikd``, ``pemda_lkpd``: DJPK 2018-2020, LKPD indices 2016-2024 (national_sikd, lkpd_indices)
+``pemda_iid``       Indeks Inovasi Daerah per pemda-year, only when a researcher imported it
+                    (``import iid-pemda``; user/national/iid_pemda.csv, provenance user)
 
 Every row carries ``provenance`` and ``source`` (file) and, for rows read from a file,
 ``source_row`` (line number, header = line 1). Rows without an account code (a handful in
@@ -501,7 +503,8 @@ def _input_key(ndir: Path, user_dir: Path, deflator) -> str:
     from analysis.data import cache
 
     h = hashlib.sha256(Path(__file__).read_bytes())
-    for mod in ("national_sikd.py", "lkpd_indices.py"):     # the readers called from here
+    for mod in ("national_sikd.py", "lkpd_indices.py",     # the readers called from here
+                "iid.py", "schema.py"):
         h.update(hashlib.sha256((Path(__file__).parent / mod).read_bytes()).digest())
     for folder in (ndir, user_dir):
         if folder.is_dir():
@@ -558,6 +561,13 @@ def _build_tables(tables: dict, ndir: Path, user_dir: Path) -> dict:
     registry = validate(registry.drop(columns=["_line", "_file"]), "pemda",
                         f"{APBD_DIR}/kode_kabkota.csv")
     extra_tables, extra_info, extra_unmatched = _read_2016_2020(ndir, registry)
+    iid = _read_iid(user_dir, registry)
+    if iid is not None:
+        extra_tables["pemda_iid"] = iid
+    extra_info["iid"] = ({"rows": int(len(iid)), "pemda": int(iid["region_code"].nunique()),
+                          "years": sorted(int(y) for y in set(iid["year"]))}
+                         if iid is not None else {"skipped": "no user/national/iid_pemda.csv "
+                                                             "(import iid-pemda)"})
     unmatched = pd.concat([unmatched_reg, unmatched_ipm, *extra_unmatched], ignore_index=True)
     unmatched["provenance"] = "public"
     measures = pemda_measures(finance, ipm, registry, tables.get("deflator"))
@@ -575,6 +585,17 @@ def _build_tables(tables: dict, ndir: Path, user_dir: Path) -> dict:
     return {"pemda": registry.reset_index(drop=True), "pemda_finance": finance,
             "pemda_ipm": ipm, "pemda_unmatched": unmatched, "pemda_year": measures,
             **extra_tables, "__info__": info}
+
+
+def _read_iid(user_dir: Path, registry: pd.DataFrame) -> pd.DataFrame | None:
+    """``pemda_iid``: the Indeks Inovasi Daerah per pemda a researcher imported
+    (``import iid-pemda``; read by :mod:`analysis.data.iid`), or None."""
+    from analysis.data import iid
+
+    path = user_dir / iid.USER_FILE
+    if not path.is_file():
+        return None
+    return iid.read_user_file(path, set(registry["region_code"]))
 
 
 def _read_2016_2020(ndir: Path, registry: pd.DataFrame) -> tuple[dict, dict, list]:

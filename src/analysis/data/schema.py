@@ -54,6 +54,9 @@ ACCOUNT_GROUPS = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "btt", "tra
                   "lainnya", "pendapatan", "pembiayaan"]
 # DJPK 2018-2020 tables (analysis.data.national_sikd): measures and the coa90 groups + total.
 SIKD_MEASURES = ["budget_murni", "outturn", "outturn_s1"]
+# Indeks Inovasi Daerah (Kemendagri/BSKDN) categories of a pemda's yearly score (user import
+# ``iid-pemda``, table ``pemda_iid``).
+IID_CATEGORIES = ["Sangat Inovatif", "Inovatif", "Kurang Inovatif", "Tidak Dapat Dinilai"]
 SIKD_GROUPS = ["pegawai", "barang_jasa", "modal", "hibah_bansos", "btt", "transfer", "lainnya",
                "total"]
 
@@ -290,6 +293,23 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "provenance": _prov,
         },
         unique=["region_code", "year", "measure", "group"],
+        strict=True,
+    ),
+    # Indeks Inovasi Daerah per pemda and year: user data only (``import iid-pemda``; kept in
+    # data/user/national/iid_pemda.csv, read by analysis.data.national).
+    "pemda_iid": pa.DataFrameSchema(
+        {
+            "region_code": _region,
+            "year": pa.Column(int, pa.Check.in_range(2015, 2100)),
+            "iid_score": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
+            "category": pa.Column(str, pa.Check.isin(IID_CATEGORIES)),
+            "n_innovations": pa.Column(float, pa.Check.ge(0), nullable=True, coerce=True),
+            "name_in_file": _str_null,
+            "source": _str,
+            "source_row": pa.Column(int, pa.Check.ge(1)),
+            "provenance": _prov,
+        },
+        unique=["region_code", "year"],
         strict=True,
     ),
     # Maksikeuda LKPD indices (analysis.data.lkpd_indices): pemda x year x indicator, long.

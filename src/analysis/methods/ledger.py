@@ -205,7 +205,10 @@ def assemble(tables: dict, truth: dict | None = None) -> dict:
     nat = _national_rows(tables.get("national_2020_results"))
     if nat:
         df = pd.DataFrame(nat, columns=FINDINGS_COLUMNS)
-        df["provenance"] = "public"
+        res = tables["national_2020_results"]
+        # "public", or "public+user" when imported JAGA 2020 files set some pemda's treatment
+        df["provenance"] = (str(res["provenance"].iloc[0]) if "provenance" in res
+                            else "public")
         parts.append(df)
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:

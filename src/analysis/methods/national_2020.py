@@ -13,6 +13,11 @@ The shock (one row per kab/kota, :func:`shock_table`; every measure with its cav
   treatment of the models, as ``cut_depth`` = −s1_real_change / 10 (one unit = a cut 10
   percentage points deeper). Semester I is a partial measure: the refocusing came in April 2020
   and spending timing differs between pemda.
+- ``full_real_change``: real change of full-year spending outturn, 2020 on 2019 (%), only
+  where a researcher imported the JAGA 2020 kab/kota file (``python -m analysis import
+  apbd-kabkota``; not bundled) and the pemda's 2020 is not partial. Where present it replaces
+  the semester-I measure as that pemda's treatment (``shock_measure`` = ``full_year``; the
+  row's provenance ``public+user``).
 - ``budget2020_vs_outturn2019``: the 2020 APBD murni (before the refocusing) on 2019 outturn (%):
   what was planned, not the cut.
 - ``real_change_2019_2021``: real change of full-year outturn 2019 → 2021 (%): DJPK publishes
@@ -60,7 +65,7 @@ double-counted half year), not a budget decision: the pemda keeps its measures b
 PHASES = {"fall": (2020, 2021), "after": (2022, 2024)}
 
 SHOCK_MEASURES = {
-    "s1_real_change": "pct", "budget2020_vs_outturn2019": "pct", "real_change_2019_2021": "pct",
+    "s1_real_change": "pct", "full_real_change": "pct", "budget2020_vs_outturn2019": "pct", "real_change_2019_2021": "pct",
     "shift_pegawai_s1": "pp", "shift_barang_jasa_s1": "pp", "shift_modal_s1": "pp",
     "shift_btt_s1": "pp",
 }
@@ -103,11 +108,30 @@ def _sikd_wide(sikd: pd.DataFrame, measure: str, year: int) -> pd.DataFrame:
                          aggfunc="sum")
 
 
+def _full_year(pemda_year: pd.DataFrame, year: int) -> tuple[pd.Series, pd.Series]:
+    """Full-year spending outturn of ``year`` per pemda from ``pemda_year`` (JAGA files, public
+    or imported), partial pemda-years left out; and the provenance of those rows."""
+    d = pemda_year[(pemda_year["year"] == year)
+                   & (pemda_year["partial"].fillna(True).astype(bool) == False)  # noqa: E712
+                   & pemda_year["spending_outturn"].notna()]
+    d = d.set_index("region_code")
+    prov = d["provenance"] if "provenance" in d else pd.Series("public", index=d.index)
+    return d["spending_outturn"].astype(float), prov
+
+
 def shock_table(sikd: pd.DataFrame, pemda_year: pd.DataFrame, pemda: pd.DataFrame,
                 deflator: pd.DataFrame) -> pd.DataFrame:
     """One row per kab/kota: the 2020 shock measures of :data:`SHOCK_MEASURES`, the amounts
     they come from, ``cut_depth`` (the models' treatment; NaN beyond :data:`SHOCK_TRIM`) and
-    ``trimmed`` (True when a measured change was set aside as a reporting artefact)."""
+    ``trimmed`` (True when a measured change was set aside as a reporting artefact).
+
+    ``shock_measure`` says which change the treatment of each pemda comes from (its value in
+    ``treatment_change``): ``"full_year"`` where ``pemda_year`` holds a complete (not partial)
+    full-year 2020 spending outturn (an imported JAGA 2020 file) and a 2019 outturn to set it
+    against (``full_real_change``), ``"semester_1"`` otherwise (``s1_real_change``). The 2019
+    full-year outturn is JAGA's when a 2019 file was imported (same source and accounts as
+    2020), DJPK's (``pemda_sikd``) otherwise (``full_2019_source``). ``provenance`` is
+    ``public+user`` for a pemda whose row uses imported figures."""
     p = _index(deflator)
     kab = pemda[pemda["kind"] != "provinsi"][["region_code", "name", "kind", "province_code",
                                                "province"]].set_index("region_code")
@@ -120,30 +144,53 @@ def shock_table(sikd: pd.DataFrame, pemda_year: pd.DataFrame, pemda: pd.DataFram
     out["s1_2020"] = s20.get("total")
     out["budget_2020"] = b20.get("total")
     out["outturn_2019"] = o19.get("total")
-    py = pemda_year.set_index(["region_code", "year"])
-    full21 = py["spending_outturn"].xs(2021, level="year") if 2021 in set(
-        pemda_year["year"]) else pd.Series(dtype=float)
-    part21 = py["partial"].xs(2021, level="year") if 2021 in set(pemda_year["year"]) else None
-    if part21 is not None:
-        full21 = full21.where(part21.fillna(True).astype(bool) == False)  # noqa: E712
+    full21, _ = _full_year(pemda_year, 2021)
     out["outturn_2021"] = full21
+    full20, prov20 = _full_year(pemda_year, 2020)
+    jaga19, prov19 = _full_year(pemda_year, 2019)
+    out["full_2020"] = full20
+    out["full_2019"] = jaga19.reindex(out.index).fillna(out["outturn_2019"])
+    out["full_2019_source"] = np.where(
+        jaga19.reindex(out.index).notna(), "jaga",
+        np.where(out["outturn_2019"].notna(), "djpk", ""))
     with np.errstate(divide="ignore", invalid="ignore"):
         out["s1_real_change"] = 100 * ((out["s1_2020"] / p[2020]) /
                                        (out["s1_2019"] / p[2019]) - 1)
         out["budget2020_vs_outturn2019"] = 100 * (out["budget_2020"] / out["outturn_2019"] - 1)
         out["real_change_2019_2021"] = 100 * ((out["outturn_2021"] / p[2021]) /
                                               (out["outturn_2019"] / p[2019]) - 1)
+        out["full_real_change"] = 100 * ((out["full_2020"] / p[2020]) /
+                                         (out["full_2019"] / p[2019]) - 1)
         for g in SHIFT_GROUPS:
             a = s20.get(g) / s20.get("total") if g in s20 else np.nan
             b = s19.get(g) / s19.get("total") if g in s19 else np.nan
             out[f"shift_{g}_s1"] = 100 * (a - b)
     for c in SHOCK_MEASURES:
         out[c] = pd.to_numeric(out[c], errors="coerce").replace([np.inf, -np.inf], np.nan)
-    ok = out["s1_real_change"].abs() <= SHOCK_TRIM
-    out["trimmed"] = out["s1_real_change"].notna() & ~ok
-    out[TREATMENT] = (-out["s1_real_change"] / TREATMENT_SCALE).where(ok)
-    out["provenance"] = "public"
+    full = out["full_real_change"].notna()
+    out["shock_measure"] = np.where(full, "full_year", "semester_1")
+    out["treatment_change"] = out["full_real_change"].where(full, out["s1_real_change"])
+    ok = out["treatment_change"].abs() <= SHOCK_TRIM
+    out["trimmed"] = out["treatment_change"].notna() & ~ok
+    out[TREATMENT] = (-out["treatment_change"] / TREATMENT_SCALE).where(ok)
+    used = pd.concat([prov20.reindex(out.index).where(full),
+                      prov19.reindex(out.index).where(full & (out["full_2019_source"] == "jaga"))],
+                     axis=1)
+    out["provenance"] = [_provenance(["public", *(v for v in r if isinstance(v, str))])
+                         for r in used.itertuples(index=False)]
     return out.reset_index().rename(columns={"index": "region_code"})
+
+
+def _provenance(parts) -> str:
+    """``public``, ``user`` or ``public+user`` from the provenances a row was made from."""
+    return "+".join(sorted({q for p in parts for q in str(p).split("+") if q}))
+
+
+def treatment_counts(shock: pd.DataFrame) -> dict[str, int]:
+    """Kab/kota with a treatment value per measure it comes from (``semester_1`` /
+    ``full_year``)."""
+    t = shock[shock[TREATMENT].notna()]
+    return {m: int((t["shock_measure"] == m).sum()) for m in ("semester_1", "full_year")}
 
 
 def batang_audited(region_finance: pd.DataFrame | None, shock: pd.DataFrame,
@@ -192,8 +239,9 @@ def panel(shock: pd.DataFrame, sikd: pd.DataFrame, pemda_year: pd.DataFrame,
     moderator (:data:`HETEROGENEITY` in 2019) and the province. A missing pemda-year is a NaN,
     never filled."""
     p = _index(deflator)
-    grid = shock[["region_code", "province", "province_code", "name", TREATMENT,
-                  "s1_real_change"]].merge(
+    cols = ["region_code", "province", "province_code", "name", TREATMENT, "s1_real_change"]
+    cols += [c for c in ("shock_measure", "provenance") if c in shock]
+    grid = shock[cols].rename(columns={"provenance": "_prov"}).merge(
         pd.DataFrame({"year": range(YEARS[0], YEARS[1] + 1)}), how="cross")
     for col, group, share in (("ln_real_capital", "modal", "share_modal"),
                               ("ln_real_goods", "barang_jasa", "share_barang_jasa")):
@@ -220,7 +268,7 @@ def panel(shock: pd.DataFrame, sikd: pd.DataFrame, pemda_year: pd.DataFrame,
     for name, (a, b) in PHASES.items():
         grid[f"{name}"] = grid["year"].between(a, b).astype(int)
         grid[f"{TREATMENT}_{name}"] = grid[TREATMENT] * grid[name]
-    grid["provenance"] = "public"
+    grid["provenance"] = grid.pop("_prov") if "_prov" in grid else "public"
     return grid.sort_values(["region_code", "year"]).reset_index(drop=True)
 
 
@@ -323,7 +371,8 @@ def confirmatory(data: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         ("flagged" if pa < inference.ALPHA else "not flagged") if k == "pretrend"
         else inference.term_verdict(p, pa)
         for k, p, pa in zip(res["kind"], res["p_value"], res["p_adjusted"], strict=True)]
-    res["provenance"] = "public"
+    used = data.loc[data[TREATMENT].notna(), "provenance"] if "provenance" in data else []
+    res["provenance"] = _provenance(["public", *set(used)])
     return res.reindex(columns=RESULT_COLUMNS), pd.concat(es, ignore_index=True)
 
 
@@ -340,6 +389,7 @@ def fit_step(tables: dict, truth: dict | None = None) -> dict:
     info = {"kabkota": int(len(shock)), "with_cut_depth": int(shock[TREATMENT].notna().sum()),
             "trimmed": int(shock["trimmed"].sum()),
             "no_semester_data": int(shock["s1_real_change"].isna().sum()),
+            "treatment_measure": treatment_counts(shock),
             "claimed": int((res["verdict"] == "claimed").sum()), "tests": int(len(res))}
     return {"pemda_shock_2020": shock, "national_2020_results": res,
             "national_2020_event_study": es, "__info__": info}

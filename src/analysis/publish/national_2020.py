@@ -21,6 +21,13 @@ from analysis.publish.explore import Context, Result, bullets, table_html
 
 TABLES = ("pemda", "pemda_sikd", "pemda_year", "pemda_lkpd", "pemda_ipm", "deflator",
           "region_finance", "findings", "pemda_shock_2020", "national_2020_event_study")
+OPTIONAL_TABLES = ("pemda_iid",)
+"""Loaded when built: ``pemda_iid`` exists only when a researcher imported the Indeks Inovasi
+Daerah per pemda (``python -m analysis import iid-pemda FILE``)."""
+IID_OUTCOMES = ("iid_score", "ln_iid_innovations")
+"""Exploratory outcomes from ``pemda_iid``: the IID score, and log(1 + number of innovations).
+Never in the findings ledger: user data whose years and pemda depend on what the researcher
+obtained, so no test of it could be declared before the data were seen."""
 
 
 def validate_params(data_dir="", region: str = "33.25", lang: str = "id",
@@ -62,6 +69,11 @@ def load(ctx: Context) -> dict[str, pd.DataFrame]:
         except (store.NotBuiltError, FileNotFoundError) as e:
             raise FileNotFoundError(f"table {name!r} is not built: run `make data` (the "
                                     "national files are in data/external/national/)") from e
+    for name in OPTIONAL_TABLES:
+        try:
+            out[name] = store.load_table(name, ctx.data_dir)
+        except (store.NotBuiltError, FileNotFoundError):
+            pass
     out["pemda"] = out["pemda"][out["pemda"]["kind"] != "provinsi"]
     out["findings"] = out["findings"][out["findings"]["family"] == nat.FAMILY]
     for name, df in out.items():
@@ -115,7 +127,7 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     head = [ctx.t(f"national2020.table.{k}") for k in ("measure", "value", "median",
                                                       "rank_province", "rank_national",
                                                       "caveat")]
-    lines = [ctx.t("national2020.rank_note")]
+    lines = [treatment_sentence(ctx, shock), ctx.t("national2020.rank_note")]
     if audited:
         lines.insert(0, ctx.t("national2020.says.batang_audited", name=row["name"],
                               audited=ctx.rp(audited["audited_2020"]),
@@ -127,6 +139,20 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
                   html=table_html(head, rows, ctx, ctx.t("national2020.section.source"), False),
                   data=shock[shock["region_code"] == ctx.region],
                   facts={"ranks": ranks(shock, ctx.region), "audited": audited})
+
+
+def treatment_sentence(ctx: Context, shock: pd.DataFrame) -> str:
+    """Which measure the treatment of how many kab/kota comes from (``shock_measure``): the
+    full-year 2020 outturn of an imported JAGA file, or semester I (with how to import the
+    full year when no pemda has it)."""
+    counts = nat.treatment_counts(shock) if "shock_measure" in shock else {"full_year": 0}
+    if not counts.get("full_year"):
+        return ctx.t("national2020.says.treatment_s1_only")
+    row = shock[shock["region_code"] == ctx.region]
+    this = (ctx.t(f"national2020.shock_measure.{row['shock_measure'].iloc[0]}")
+            if len(row) else fmt.MISSING)
+    return ctx.t("national2020.says.treatment_measure", n_full=counts["full_year"],
+                 n_s1=counts["semester_1"], this=this)
 
 
 def shock_figure(ctx: Context, shock: pd.DataFrame):
@@ -241,13 +267,54 @@ def ledger_table(ctx: Context, findings: pd.DataFrame, refit: pd.DataFrame | Non
                   data=f, facts={"claimed": int((main["verdict"] == "claimed").sum())})
 
 
+def iid_data(tables: dict, data: pd.DataFrame) -> pd.DataFrame | None:
+    """The kab/kota × year panel ``data`` joined (on ``region_code`` and ``year``, never on
+    names) to the imported Indeks Inovasi Daerah: ``iid_score``, ``iid_category``,
+    ``n_innovations`` and ``ln_iid_innovations`` = log(1 + n). Only pemda-years in both;
+    ``None`` when no ``pemda_iid`` was imported or it shares no pemda-year with ``data``."""
+    iid = tables.get("pemda_iid")
+    if iid is None or len(iid) == 0:
+        return None
+    cols = iid[["region_code", "year", "iid_score", "category", "n_innovations",
+                "provenance"]].rename(columns={"category": "iid_category",
+                                               "provenance": "provenance_iid"})
+    d = data.merge(cols, on=["region_code", "year"], how="inner")
+    if d.empty:
+        return None
+    d["ln_iid_innovations"] = np.log1p(d["n_innovations"])
+    d["provenance"] = d["provenance"].astype(str) + "+user"
+    d["provenance"] = d["provenance"].map(lambda p: "+".join(sorted(set(p.split("+")))))
+    return d.drop(columns="provenance_iid")
+
+
+def iid_terms(iid: pd.DataFrame) -> list[str]:
+    """The phase terms the IID years can identify: ``cut_depth_fall`` and ``cut_depth_after``
+    against the years before 2020 when the table has any; without them the first phase with
+    data is the reference (``cut_depth_after`` against 2020–2021)."""
+    terms = [f"{nat.TREATMENT}_{p}" for p, (a, b) in nat.PHASES.items()
+             if iid["year"].between(a, b).any()]
+    if not (iid["year"] < nat.EVENT_YEAR).any():
+        terms = terms[1:]
+    return terms
+
+
+def iid_note(ctx: Context, iid: pd.DataFrame | None) -> str:
+    """How to obtain and import the IID table when absent; what the exploratory fit uses
+    when present (and why it is not in the ledger)."""
+    if iid is None:
+        return ctx.t("national2020.iid.howto")
+    return ctx.t("national2020.iid.exploratory", n=int(iid["region_code"].nunique()),
+                 y0=int(iid["year"].min()), y1=int(iid["year"].max()))
+
+
 def check_public(tables: dict[str, pd.DataFrame]) -> str:
     """Raise if a loaded table has a simulated row; a one-line confirmation otherwise."""
     for name, df in tables.items():
-        if "provenance" in df and not df["provenance"].isin(["public", "user"]).all():
+        parts = df["provenance"].astype(str).str.split("+") if "provenance" in df else []
+        if any(not set(x) <= {"public", "user"} for x in parts):
             raise ValueError(f"{name}: rows that are not public")
     n = sum(len(df) for df in tables.values())
-    return f"{n:,} rows checked: provenance public, none simulated"
+    return f"{n:,} rows checked: provenance public (or user-imported), none simulated"
 
 
 def pemda_section(ctx: Context) -> Result | None:

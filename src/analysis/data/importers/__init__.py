@@ -8,6 +8,9 @@
 * ``service``     service indicators, long or wide   -> ``service``
 * ``leadership``  heads of units: definitif/Plt/rotasi -> ``leadership``
 
+(national files: ``apbd-kabkota`` / ``apbd-provinsi`` in :mod:`.apbd`, ``iid-pemda`` in
+:mod:`.iid_pemda`, kept in ``data/user/national/``)
+
 maps their headers to the canonical columns through a layout mapping
 (``analysis/resources/mappings/*.toml``), validates every row (problems name file, sheet,
 row, column and value), writes ``data/user/<table>.parquet`` with provenance ``user`` and

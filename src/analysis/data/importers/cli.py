@@ -13,7 +13,12 @@ def _cmd_import(args) -> int:
     from analysis.data.importers.commit import describe_problems, import_files
 
     try:
-        if args.kind.startswith("apbd-"):
+        if args.kind == "iid-pemda":
+            from analysis.data.importers.iid_pemda import import_iid
+
+            report = import_iid(args.files, data_dir=args.data_dir, dry_run=args.dry_run,
+                                rebuild=args.rebuild, sheet=args.sheet)
+        elif args.kind.startswith("apbd-"):
             from analysis.data.importers.apbd import import_apbd
 
             report = import_apbd(args.kind, args.files, data_dir=args.data_dir,
@@ -47,7 +52,7 @@ def register_cli(sub, rebuild=None) -> None:
                     "user; same unit-year rows replaced) and rebuild the processed tables; "
                     "all or nothing. Mappings: " + ", ".join(available()) + ".")
     p.add_argument("kind", choices=["budget", "innovations", "skm", "service", "leadership",
-                                    "indicators", "apbd-kabkota", "apbd-provinsi"],
+                                    "indicators", "apbd-kabkota", "apbd-provinsi", "iid-pemda"],
                    help="what the files hold")
     p.add_argument("files", nargs="+", metavar="FILE", help=".csv or .xlsx files")
     p.add_argument("--region", default=config.REGION_BATANG,
