@@ -103,8 +103,10 @@ def shock_section(ctx: Context, shock: pd.DataFrame, audited: dict) -> Result:
     rows = []
     for m in nat.SHOCK_MEASURES:
         r = ranks(shock, ctx.region, m)
-        rank = (lambda g: ctx.t("national2020.rank_of", rank=r[g]["rank"], n=r[g]["n"])
-                if r else fmt.MISSING)
+
+        def rank(g, r=r):
+            return ctx.t("national2020.rank_of", rank=r[g]["rank"], n=r[g]["n"]) if r \
+                else fmt.MISSING
         rows.append([ctx.t(f"national2020.measure.{m}"), _fmt(ctx, m, row[m]),
                      _fmt(ctx, m, shock[m].median()), rank("province"), rank("national"),
                      ctx.t(f"national2020.caveat.{m}")])
