@@ -143,9 +143,10 @@ def test_title_question_and_parameters_cell(path):
 RESEARCH = [p for p in NOTEBOOKS if not p.name.startswith("6.0")]
 # notebooks whose main models are fitted live from a formula in a visible cell
 FORMULA = ("2.0", "2.1", "3.0", "5.0", "7.0")
-MODEL_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith(FORMULA)]
+# model notebooks: the formula ones, and 6.0 (its association model's formula is a parameter)
+MODEL_NOTEBOOKS = [p for p in NOTEBOOKS if p.name.startswith((*FORMULA, "6.0"))]
 MAX_CODE_LINES = 25
-# the package's notebook helpers: at most this share of a model notebook's code statements
+# the package's notebook helpers: at most this share of every notebook's code statements
 HELPERS = ("explore", "peers", "view")
 MAX_HELPER_SHARE = 0.40
 # the columns of the estimate table a model notebook displays (the tidy result)
@@ -199,7 +200,8 @@ def helper_share(nb) -> tuple[int, int]:
 
     Statements: every ``ast.stmt`` node of every code cell except the parameters cell,
     nested ones included (a ``for`` and each statement of its body), imports excluded.
-    Helper calls: every call ``explore.<name>(...)`` or ``peers.<name>(...)``, nested ones
+    Helper calls: every call ``explore.<name>(...)``, ``peers.<name>(...)`` or
+    ``view.<name>(...)``, nested ones
     included (``explore.show(explore.caveats(...))`` is two)."""
     helpers = statements = 0
     for cell in _analysis_cells(nb):
@@ -212,11 +214,12 @@ def helper_share(nb) -> tuple[int, int]:
     return helpers, statements
 
 
-@pytest.mark.parametrize("path", MODEL_NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
 def test_helper_calls_are_at_most_40_percent_of_the_code(path):
-    """The research is in view: package helpers (``explore.*``, ``peers.*``: display,
-    bilingual words, loading) make at most 40 % of a model notebook's code statements; the
-    model columns, the formula, the fit and the estimate table are the notebook's own code."""
+    """The research is in view: package helpers (``explore.*``, ``peers.*``, ``view.*``:
+    display, bilingual words, loading) make at most 40 % of every notebook's code statements;
+    the selections, the columns built, the formula, the fit and the tables shown are the
+    notebook's own code."""
     helpers, statements = helper_share(nbformat.read(path, as_version=4))
     assert helpers <= MAX_HELPER_SHARE * statements, \
         f"{helpers} helper calls in {statements} statements ({helpers / statements:.0%})"
@@ -403,6 +406,47 @@ def test_scenario_in_view_equals_the_package(data_dir):
         assert grid.loc[c, "ikm_points_next_year"] == pytest.approx(s.loc["ikm", "estimate"])
 
 
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_peers_ranks_and_model_in_view_equal_the_package(which, data_dir):
+    """Notebook 6.0 ranks with pandas and fits its formula in view: its standing (finance
+    measures, peer group and national), its rank per year in the peer group and its estimate
+    table equal the package's ``standing_table``, ``rank_history_table`` and a fit on the
+    complete pemda-years (default parameters, and another region, years and peer list)."""
+    from analysis.methods import peers as calc
+    from analysis.methods.fit import fit, tidy
+
+    path = NB_DIR / "6.0-peers.ipynb"
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params.update(OTHER[path.name])
+    ns = run_in_process(path, params, lambda c: "res = tidy(" in c.source)
+    py, region, peers_ = ns["py"], ns["region"], ns["ctx"].options["peers"]
+    ref = calc.standing_table(py, region, peers_, ns["year"]).set_index(["measure", "group"])
+    mine = ns["standing"]
+    for m in ns["finance"]:
+        for g, col in (("peers", "peer"), ("national", "national")):
+            assert mine.loc[m, f"{col}_rank"] == ref.loc[(m, g), "rank"], (m, g)
+            assert mine.loc[m, f"{col}_n"] == ref.loc[(m, g), "n"], (m, g)
+            assert mine.loc[m, f"{col}_median"] == pytest.approx(ref.loc[(m, g), "median"])
+    hist = calc.rank_history_table(py, region, peers_).pivot(index="measure", columns="year",
+                                                             values="rank")
+    shown = ns["ranks"].xs(region, level="region_code").T
+    shown = shown.loc[hist.index, hist.columns]
+    pd.testing.assert_frame_equal(shown.astype(float), hist.astype(float), check_names=False)
+    complete = py[py["partial"].eq(False).fillna(False)]
+    assert set(ns["panel"]["year"]) == set(complete["year"])
+    assert len(ns["panel"]) == len(complete)
+    scaled = [c for c in calc.MODEL_COLUMNS if c.startswith("share_")
+              or c in ("dlog_real_spending", "realisation_rate")]
+    frame = complete.assign(pemda=complete["region_code"], **{c: 100 * complete[c]
+                                                              for c in scaled})
+    ref = tidy(fit(ns["formula"], frame, vcov={"CRV1": "pemda"}, family="ols"))
+    res = ns["res"]
+    assert (res["provenance"] == "public").all() and list(res["term"]) == list(ref["term"])
+    for col in ("estimate", "std_error", "ci_low", "ci_high", "n", "n_clusters"):
+        np.testing.assert_allclose(res[col].to_numpy(float), ref[col].to_numpy(float))
+
+
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name.startswith(FORMULA)],
                          ids=lambda p: p.name)
 def test_the_model_is_a_visible_formula(path):
@@ -501,7 +545,7 @@ def test_runs_with_default_parameters(path, data_dir, kernel_name, tmp_path):
         shown = [f for f in figs if "batang" in f]
         assert shown and all(f["batang"]["simulated"] for f in shown), \
             "a figure of simulated data without the simulated mark"
-    if path.name.startswith(FORMULA):
+    if path in MODEL_NOTEBOOKS:
         table = _estimate_frame(nb)
         # each row says where it comes from
         expected = "public" if path.name.startswith(PUBLIC_ONLY) else "simulated"
@@ -547,13 +591,16 @@ def test_runs_in_english_with_other_parameters(path, data_dir, kernel_name, tmp_
         assert expected in text, f"the edited cell did not change the result: {expected!r}"
     y0, y1 = params["years"]
     dash = "\u2013"  # json.dumps(ensure_ascii=False) keeps the en dash
-    if path.name.startswith(FORMULA):
+    if path in MODEL_NOTEBOOKS:
         # the live models are fitted on the notebook's years: the estimate table says which
         # years its rows come from, and the words beside it name the window (2.0's words are
-        # the ledger's; its table is the statement)
+        # the ledger's; its table is the statement; 6.0's caption names the years used)
         table = _estimate_frame(nb)
         assert table["year_first"].min() >= y0 and table["year_last"].max() == y1
-        if not path.name.startswith("2.0"):
+        if path.name.startswith("6.0"):
+            first, last = table["year_first"].min(), table["year_last"].max()
+            assert f"years {first}{dash}{last}" in text
+        elif not path.name.startswith("2.0"):
             assert f"Fitted live on the notebook's `years`, {y0}{dash}{y1}" in text
         else:
             before = _estimate_frame(run(path, tmp_path, kernel_name, params, "en-unedited"))

@@ -11,6 +11,7 @@ from analysis.data import national, store
 from analysis.data.public import load_deflator
 from analysis.methods import fe
 from analysis.methods import peers as calc
+from analysis.methods.fit import fit, tidy
 from analysis.publish import markup, peers, pemda_report
 from analysis.publish.explore import ParameterError
 
@@ -78,24 +79,27 @@ def test_partial_rows_are_not_ranked():
 
 def test_association_recovers_a_planted_slope(ctx):
     rng = np.random.default_rng(7)
-    n, t = 300, 4
-    pemda = np.repeat([f"p{i}" for i in range(n)], t)
-    year = np.tile(np.arange(2021, 2021 + t), n)
-    a = np.repeat(rng.normal(0, 1, n), t)
-    modal = 10 + 2 * a + rng.normal(0, 3, n * t)
+    n, t_years = 300, 4
+    pemda = np.repeat([f"p{i}" for i in range(n)], t_years)
+    year = np.tile(np.arange(2021, 2021 + t_years), n)
+    a = np.repeat(rng.normal(0, 1, n), t_years)
+    modal = 10 + 2 * a + rng.normal(0, 3, n * t_years)
     frame = pd.DataFrame({"pemda": pemda, "year": year, "share_modal": modal,
-                          "share_pegawai": rng.normal(35, 5, n * t),
-                          "dlog_real_spending": rng.normal(0, 10, n * t)})
+                          "share_pegawai": rng.normal(35, 5, n * t_years),
+                          "dlog_real_spending": rng.normal(0, 10, n * t_years)})
     frame["d_ipm"] = 0.05 * frame["share_modal"] + a + 0.1 * (year - 2021) \
-        + rng.normal(0, 0.3, n * t)
-    res = peers.association(ctx, frame, peers.DEFAULT_FORMULA, "test")
-    # the package's one tidy format (analysis.methods.fe.tidy_fit), plus the years used
-    assert list(res.data.columns) == [*fe.TIDY_COLUMNS, "years"] == calc.TIDY_COLUMNS
+        + rng.normal(0, 0.3, n * t_years)
+    # the notebook's fit (the package's one estimation path), then its words
+    t = tidy(fit(peers.DEFAULT_FORMULA, frame, vcov={"CRV1": "pemda"}, family="ols"))
+    res = peers.association(ctx, t, frame, peers.DEFAULT_FORMULA, "test")
+    # the package's one tidy format (analysis.methods.fe.tidy_fit)
+    assert set(fe.TIDY_COLUMNS) <= set(res.data.columns)
+    assert "years 2021\u20132024" in res.html and res.facts["n"] == n * t_years
     assert res.data["note"].str.startswith("CRV1 cluster-robust SE by pemda, t(299)").all()
     row = res.data.set_index("term").loc["share_modal"]
     assert row["ci_low"] < 0.05 < row["ci_high"]
     assert row["ci_low"] > 0           # the planted slope is distinguishable from zero
-    assert int(row["n"]) == n * t and int(row["n_clusters"]) == n
+    assert int(row["n"]) == n * t_years and int(row["n_clusters"]) == n
     other = res.data.set_index("term").loc["share_pegawai"]
     assert other["ci_low"] < 0 < other["ci_high"]
 
@@ -113,12 +117,21 @@ def test_names_from_data_are_escaped(ctx):
     assert "<script>" not in title and title.startswith("<h1>&lt;script&gt;")
 
 
-def test_public_only(ctx):
+def test_public_only(ctx, ddir, monkeypatch):
+    """The loader returns public rows only and refuses a table with a simulated row."""
     data = peers.load(ctx)
-    assert "none simulated" in peers.check_public(data)
-    bad = {"x": pd.DataFrame({"provenance": ["public", "simulated"]})}
-    with pytest.raises(ValueError, match="not public"):
-        peers.check_public(bad)
+    for df in data.values():
+        if "provenance" in df:
+            assert df["provenance"].isin(["public", "user"]).all()
+    real = store.load_table
+
+    def planted(name, *args, **kw):
+        df = real(name, *args, **kw)
+        return df.assign(provenance="simulated") if name == "pemda_year" else df
+
+    monkeypatch.setattr(store, "load_table", planted)
+    with pytest.raises(ValueError, match="simulated rows"):
+        peers.load(ctx)
 
 
 def test_a_pemda_whose_every_year_is_partial_gets_a_report_saying_so(ddir):

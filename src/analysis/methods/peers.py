@@ -12,11 +12,11 @@ numbers by :mod:`analysis.publish.peers`.
   group's median and interquartile range per year;
 - :func:`change_vs_trend`, :func:`change_summary`: the 2020 real change in spending against
   each pemda's own trend, ranked;
-- :func:`model_frame`, :func:`fit`, :func:`tidy`, :func:`singletons`: a two-way fixed-effects
-  model on the pemda panel, fitted through the package's one estimation path
-  (:func:`analysis.methods.fit.fit`: pyfixest OLS, errors clustered by pemda) and reported in
-  its one tidy format (:data:`TIDY_COLUMNS`: ``estimate, std_error, ci_low, ci_high, p_value,
-  n, n_clusters, note``; t(G-1) 95 % intervals).
+- :data:`MODEL_COLUMNS`, :data:`DEFAULT_FORMULA`, :func:`singletons`: the columns and formula
+  of the two-way fixed-effects association model on the pemda panel. Notebook 6.0 builds the
+  model frame with pandas and fits it in view through the package's one estimation path
+  (:func:`analysis.methods.fit.fit`: pyfixest OLS, errors clustered by pemda; its tidy
+  format, t(G-1) 95 % intervals).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-
-from analysis.methods import fit as fitting
-from analysis.methods.fe import TIDY_COLUMNS as FE_TIDY_COLUMNS
 
 # measure -> format; its words are the catalog's peers.measure.<measure>
 MEASURES: dict[str, str] = {
@@ -43,16 +40,12 @@ IPM_MEASURES = ("ipm", "d_ipm")
 PEER_GROUPS = ("province", "national")
 GROUPS = ("peers", "national")
 """The two groups a region is ranked in: its peer group and all kab/kota."""
-# columns a model formula may use (model_frame): shares in percentage points (0-100),
-# real spending change in percent (100 x log change)
+# columns a model formula may use (the model frame notebook 6.0 builds): shares in percentage
+# points (0-100), real spending change in percent (100 x log change)
 MODEL_COLUMNS = ["d_ipm", "ipm", "share_pegawai", "share_barang_jasa", "share_modal",
                  "share_hibah_bansos", "share_btt", "share_transfer", "dlog_real_spending",
                  "realisation_rate", "pemda", "year"]
 DEFAULT_FORMULA = "d_ipm ~ share_modal + share_pegawai + dlog_real_spending | pemda + year"
-
-TIDY_COLUMNS = [*FE_TIDY_COLUMNS, "years"]
-"""The model's rows: the package's tidy format (:data:`analysis.methods.fe.TIDY_COLUMNS`;
-``n_clusters`` = the pemda of the estimation sample) and ``years``, the years it used."""
 
 MIN_MODEL_PEMDA = 20
 """A peer-group model needs at least this many pemda (else the section says why it is not run)."""
@@ -199,45 +192,12 @@ def caveat_numbers(py: pd.DataFrame) -> dict:
 # ---------------------------------------------------------------------------------- model
 
 
-def model_frame(py: pd.DataFrame, years: tuple[int, int] | None = None) -> pd.DataFrame:
-    """The pemda panel for the model: complete (not partial) kab/kota-years, shares in
-    percentage points, real spending change in percent (100 x log change)."""
-    d = py[py["partial"].fillna(True) == False].copy()  # noqa: E712
-    if years:
-        d = d[d["year"].between(*years)]
-    out = pd.DataFrame({"pemda": d["region_code"], "year": d["year"].astype(int),
-                        "d_ipm": d["d_ipm"], "ipm": d["ipm"],
-                        "dlog_real_spending": 100 * d["dlog_real_spending"],
-                        "realisation_rate": 100 * d["realisation_rate"]})
-    for c in ("share_pegawai", "share_barang_jasa", "share_modal", "share_hibah_bansos",
-              "share_btt", "share_transfer"):
-        out[c] = 100 * d[c]
-    return out.reset_index(drop=True)
-
-
-def fit(frame: pd.DataFrame, formula: str):
-    """OLS with the formula's fixed effects, standard errors clustered by pemda (CRV1; t(G-1)
-    intervals): :func:`analysis.methods.fit.fit` with ``vcov={"CRV1": "pemda"}``, the
-    package's one estimation path. Singleton pemda are dropped by the fixed effects
-    (:func:`singletons` counts them for the caption)."""
-    return fitting.fit(formula, frame, vcov={"CRV1": "pemda"}, family="ols")
-
-
 def singletons(frame: pd.DataFrame, formula: str) -> int:
     """Pemda with a single usable row for the formula (dropped by the fixed effects)."""
     used = [c for c in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", formula.split("|")[0])
             if c in frame.columns]
     d = frame.dropna(subset=used)
     return int((d.groupby("pemda").size() == 1).sum())
-
-
-def tidy(model) -> pd.DataFrame:
-    """The rows of a :func:`fit` model in the package's tidy format (:data:`TIDY_COLUMNS`:
-    :func:`analysis.methods.fit.tidy`'s, which are :func:`analysis.methods.fe.tidy_fit`'s),
-    with ``years``: the years of the estimation sample, comma-separated."""
-    t = fitting.tidy(model)
-    t["years"] = ",".join(str(y) for y in sorted(model._data["year"].unique()))
-    return t[TIDY_COLUMNS].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------- 2020

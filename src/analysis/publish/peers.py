@@ -2,8 +2,8 @@
 (``notebooks/reports/pemda_report.ipynb``) show: a pemda among its peers.
 
 The numbers are computed by :mod:`analysis.methods.peers` (peer groups, ranks, distributions,
-the 2020 change against each pemda's own trend, the fixed-effects association model); this
-module words and draws them. Public data only (the ``pemda*`` tables of
+the 2020 change against each pemda's own trend; the association model is fitted in view by
+notebook 6.0 with :func:`analysis.methods.fit.fit`); this module words and draws them. Public data only (the ``pemda*`` tables of
 :mod:`analysis.data.national`): :func:`load` refuses rows whose provenance is ``simulated``.
 The sections follow the analysis.publish.explore pattern: each returns an
 :class:`analysis.publish.explore.Result` with sentences built from the computed numbers,
@@ -16,8 +16,8 @@ catalog (``narrative/words/peers.toml``).
   among all kab/kota;
 - :func:`rank_history`: its rank per year;
 - :func:`distributions`: one panel per measure, the peer group's values with the region marked;
-- :func:`association`: a two-way fixed-effects model on the pemda panel (pyfixest, errors
-  clustered by pemda), with 95 % intervals and n.
+- :func:`association`, :func:`group_association`: the words and formatted table of the
+  two-way fixed-effects model the notebook fits in view (its tidy result, 95 % intervals, n).
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ import pandas as pd
 
 from analysis.data import store
 from analysis.methods import peers as calc
-from analysis.methods.peers import (  # noqa: F401 (the notebook's model frame, re-exported)
+from analysis.methods.peers import (
     DEFAULT_FORMULA,
     EVENT_YEAR,
     MEASURES,
     MIN_MODEL_PEMDA,
     MODEL_COLUMNS,
     PEER_GROUPS,
-    model_frame,
 )
 from analysis.narrative import fmt
 from analysis.publish import params as checks
@@ -312,12 +311,15 @@ def trend(ctx: Context, py: pd.DataFrame, reg: pd.DataFrame,
 # ---------------------------------------------------------------------------------- model
 
 
-def association(ctx: Context, frame: pd.DataFrame, formula: str, sample: str) -> Result:
-    """The model's coefficients with 95 % intervals (clustered by pemda) and n, in words."""
-    model = calc.fit(frame, formula)
-    t = calc.tidy(model)
+def association(ctx: Context, t: pd.DataFrame, frame: pd.DataFrame, formula: str,
+                sample: str) -> Result:
+    """The words and the formatted table of a fitted association model: ``t`` is the tidy
+    result (:func:`analysis.methods.fit.tidy`) of ``fit(formula, frame, vcov={"CRV1":
+    "pemda"})``, which the notebook fits and shows itself; ``frame`` counts the pemda with a
+    single usable year (dropped by the fixed effects) for the caption."""
     single = calc.singletons(frame, formula)
-    n, npd, yrs = int(t["n"].iloc[0]), int(t["n_clusters"].iloc[0]), t["years"].iloc[0]
+    n, npd = int(t["n"].iloc[0]), int(t["n_clusters"].iloc[0])
+    yrs = f"{int(t['year_first'].iloc[0])}\u2013{int(t['year_last'].iloc[0])}"
     rows = [[r.term, ctx.num(r.estimate, 4), ctx.num(r.std_error, 4),
              f"[{ctx.num(r.ci_low, 4)}; {ctx.num(r.ci_high, 4)}]", ctx.num(r.p_value, 3)]
             for r in t.itertuples()]
@@ -372,28 +374,20 @@ def conclusions(ctx: Context, stand: Result, *models: Result | None) -> Result:
     return Result(ctx.t("peers.conclusions.conclusions"), text=bullets(lines))
 
 
-def group_association(ctx: Context, frame: pd.DataFrame, reg: pd.DataFrame) -> Result:
-    """The same model on the peer group only, when it has enough pemda; None for 'national'."""
+def group_association(ctx: Context, t: pd.DataFrame, frame: pd.DataFrame,
+                      reg: pd.DataFrame) -> Result:
+    """The words of the same model on the peer group only (rows ``frame``; ``t`` its tidy
+    result, empty when it was not fitted): why it was not fitted (the peer group is all
+    kab/kota, or it has fewer than :data:`MIN_MODEL_PEMDA` pemda), else :func:`association`."""
     if ctx.options["peer_group"] == "national":
         return Result(ctx.t("peers.group_association.association_peer_group"),
                       text=ctx.t("peers.group_association.peer_group_all_kab"))
-    sub = frame[frame["pemda"].isin(ctx.options["peers"])]
     name = group_name(ctx, "peers", reg)
-    k = sub["pemda"].nunique()
-    if k < MIN_MODEL_PEMDA:
-        return Result(ctx.t("peers.group_association.association", name=name), text=ctx.t("peers.group_association.not_estimated_only_pemda",
-                                                                                     k=k,
-                                                                                     MIN_MODEL_PEMDA=MIN_MODEL_PEMDA))
-    return association(ctx, sub, ctx.options["formula"], name)
-
-
-def check_public(data: dict[str, pd.DataFrame]) -> str:
-    """Raise if any loaded table has a non-public row; return a one-line confirmation."""
-    for name, df in data.items():
-        if "provenance" in df and not df["provenance"].isin(["public", "user"]).all():
-            raise ValueError(f"{name}: rows that are not public")
-    n = sum(len(df) for df in data.values())
-    return f"{n:,} rows checked: provenance public (or user-imported APBD years), none simulated"
+    if t.empty:
+        return Result(ctx.t("peers.group_association.association", name=name),
+                      text=ctx.t("peers.group_association.not_estimated_only_pemda",
+                                 k=frame["pemda"].nunique(), MIN_MODEL_PEMDA=MIN_MODEL_PEMDA))
+    return association(ctx, t, frame, ctx.options["formula"], name)
 
 
 # ---------------------------------------------------------------------------------- 2020
