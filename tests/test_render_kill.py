@@ -65,3 +65,93 @@ def test_sigkill_mid_batch_leaves_no_partial_html_and_next_run_completes(tmp_pat
     assert {u: statuses[u] for u in finished} == dict.fromkeys(finished, "skipped")
     assert {u: s for u, s in statuses.items() if u not in finished} == {
         u: "ok" for u in UNITS if u not in finished}
+
+
+def _batch_descendants(pid: int) -> list:
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _wait_gone(procs: list, seconds: float = 10.0) -> list:
+    import psutil
+
+    _, alive = psutil.wait_procs(procs, timeout=seconds)
+    left = []
+    for p in alive:
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                left.append(p.pid)
+            p.kill()          # never leave them to the next test
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+def _start_batch(out: Path, workers: int = 2) -> subprocess.Popen:
+    script = SCRIPT.replace("workers=1", f"workers={workers}")
+    return subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
+                             str(FIXTURE)], start_new_session=True)
+
+
+def _wait_for_kernels(proc: subprocess.Popen, out: Path, timeout: float = 120) -> list:
+    """The batch's processes once its workers run their kernels (a unit being rendered)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        procs = _batch_descendants(proc.pid)
+        kernels = [p for p in procs if "ipykernel" in " ".join(p.cmdline())]
+        if kernels and len(procs) >= 3:
+            return procs
+        time.sleep(0.1)
+    raise AssertionError("the batch finished or never started its kernels")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
+def test_sigkill_of_the_renderer_alone_leaves_no_process_and_no_lock(tmp_path):
+    """``kill -9`` of the renderer only (not its group): its pool workers die with it and
+    their kernels follow, within 10 s; the next render takes the folder and completes."""
+    kernel.ensure_kernel()
+    out = tmp_path / "out"
+    proc = _start_batch(out)
+    try:
+        procs = _wait_for_kernels(proc, out)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert not _wait_gone(procs), "processes of the killed batch still alive"
+
+    from analysis.publish.render import render_reports
+
+    res = render_reports(UNITS, template=FIXTURE, out_dir=out, workers=2, progress=False,
+                         registry=set(UNITS))
+    assert res.exit_status == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX process groups")
+def test_ctrl_c_mid_batch_stops_workers_and_kernels(tmp_path):
+    """Ctrl-C (SIGINT to the terminal's process group) stops the batch: the renderer exits
+    without a traceback, and no worker or kernel of it is alive 10 s later."""
+    kernel.ensure_kernel()
+    out = tmp_path / "out"
+    # the command line's handling (analysis.cli: "interrupted", exit 130) around the batch
+    script = ("import sys\ntry:\n" + "".join(f"    {ln}\n" for ln in SCRIPT.replace(
+        "workers=1", "workers=2").strip().splitlines())
+              + "except KeyboardInterrupt:\n    print('interrupted', file=sys.stderr)\n"
+                "    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
+                             str(FIXTURE)], start_new_session=True, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        procs = _wait_for_kernels(proc, out)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in err and proc.returncode == 130, (proc.returncode, err)
+    assert not _wait_gone(procs), "processes of the interrupted batch still alive"

@@ -10,7 +10,8 @@ A second writer **waits** and says so on stderr (who holds the lock, since when)
 after ``BATANG_LOCK_TIMEOUT`` seconds (default 1800) it gives up with a clear message. The
 locks are re-entrant within a process (``import`` runs a build while holding the data lock).
 A lock held by a process that died is released by the operating system, so a killed command
-never blocks the next one.
+never blocks the next one (``render`` forks pool workers, which inherit the descriptor; they die
+with their parent, :func:`analysis.publish.executors.die_with_parent`).
 
 Whoever takes the data lock first also removes what a killed writer left behind: staging
 folders ``data/interim/.import-*`` and ``data/.processed-new-*`` / ``.processed-old-*``.

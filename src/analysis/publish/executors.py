@@ -4,9 +4,37 @@ interface (``TaskExecutor``). ``make_executor`` is the one place that chooses.""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from typing import Protocol
+
+PR_SET_PDEATHSIG = 1   # linux/prctl.h
+WORKER_EXIT_WAIT = 5.0
+"""Seconds a worker gets to exit after SIGTERM before it is killed (interrupted batch)."""
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process exit when ``parent_pid`` dies, even by SIGKILL: on Linux the kernel
+    sends SIGTERM at the parent's death (``prctl(PR_SET_PDEATHSIG)``); if the parent is
+    already gone, exit now. A worker's kernels then exit too: ipykernel polls its parent
+    (``JPY_PARENT_PID``) and shuts down when it changes."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+        except (OSError, AttributeError):  # pragma: no cover - no prctl
+            pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool worker start: the parent decides on Ctrl-C (it terminates the workers, whose
+    kernels follow), and the worker dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
 
 
 class TaskExecutor(Protocol):
@@ -62,13 +90,28 @@ class ProcessPoolTaskExecutor:
             import papermill  # noqa: F401
 
             ctx = mp.get_context("fork")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                         initializer=_worker_init, initargs=(os.getpid(),))
         return self
 
-    def __exit__(self, *exc):
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, exc_type, *exc):
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if exc_type is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now instead of waiting for
+        # their units; each worker's kernel exits when its parent is gone
+        procs = list((getattr(pool, "_processes", None) or {}).values())
+        for p in procs:
+            p.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            p.join(WORKER_EXIT_WAIT)
+            if p.is_alive():
+                p.kill()
+                p.join(WORKER_EXIT_WAIT)
 
     def run(self, fn, tasks):
         from concurrent.futures import as_completed

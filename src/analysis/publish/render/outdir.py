@@ -1,6 +1,6 @@
 """The output folder of a render: one writer at a time, and no temp file left behind.
 
-:func:`out_dir_lock` holds an exclusive ``flock`` on ``<out>/.render.lock`` for the whole run
+:func:`out_dir_lock` holds an exclusive POSIX record lock on ``<out>/.render.lock`` for the whole run
 (:class:`RenderLockedError` after :data:`OUT_DIR_LOCK_WAIT` seconds); :func:`clean_stale_tmp`
 removes the temp files (``.<name>.<random>.tmp``) of :func:`analysis.data.store.atomic_write`
 that a killed run left, so they never count as reports."""
@@ -35,21 +35,26 @@ def clean_stale_tmp(out_dir: Path) -> list[Path]:
 
 @contextlib.contextmanager
 def out_dir_lock(out_dir: Path):
-    """Hold the output folder's lock (POSIX ``flock``) for the duration of the block."""
+    """Hold the output folder's lock for the duration of the block.
+
+    A POSIX record lock (``fcntl.lockf``), not ``flock``: a record lock belongs to the process
+    that took it and is not inherited by forked children, so pool workers or kernels that
+    outlive a killed renderer never hold the folder (with ``flock`` they did: every later
+    render exited 2 "another render is writing"). The OS releases it when the renderer dies."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         yield
         return
     with open(out_dir / LOCK_NAME, "a+") as fh:
-        # a render that was just killed may still be exiting (its pool workers hold the lock
-        # until the OS has reaped them): wait a little before calling the folder busy
+        # a render that was just killed may still be exiting: wait a little before calling
+        # the folder busy
         deadline = time.monotonic() + OUT_DIR_LOCK_WAIT
         while True:
             try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.lockf(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
-            except BlockingIOError as exc:
+            except OSError as exc:
                 if time.monotonic() >= deadline:
                     raise RenderLockedError(f"another render is writing into {out_dir}") \
                         from exc
@@ -57,4 +62,4 @@ def out_dir_lock(out_dir: Path):
         try:
             yield
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.lockf(fh.fileno(), fcntl.LOCK_UN)
