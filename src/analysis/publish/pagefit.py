@@ -17,6 +17,7 @@ the brief's coverage in ``present.<lang>.json``.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -79,9 +80,25 @@ _TEXT_JS = """
 """.replace("@MARK@", _MARK)
 
 
-def find_browser() -> str | None:
-    from analysis.publish.present import find_chromium
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
+
+def find_chromium(explicit: str | None = None) -> str | None:
+    """The browser to print with: ``explicit``, ``$BATANG_CHROMIUM``, else the first of
+    chromium / chromium-browser / google-chrome on the PATH."""
+    for cand in (explicit, os.environ.get("BATANG_CHROMIUM")):
+        if cand:
+            found = shutil.which(cand) or (cand if Path(cand).is_file() else None)
+            if found:
+                return found
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def find_browser() -> str | None:
     return find_chromium()
 
 

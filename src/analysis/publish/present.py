@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +43,7 @@ from analysis.publish.findings import (
     t,
     validate_params,
 )
+from analysis.publish.pagefit import CHROMIUM_NAMES, find_chromium  # noqa: F401 (part of present's API)
 
 __all__ = ["PresentParameterError", "PresentResult", "clean_notebook", "find_chromium", "load",
            "pdf_pages", "present", "register_cli", "run_template", "validate_params"]
@@ -52,7 +51,6 @@ __all__ = ["PresentParameterError", "PresentResult", "clean_notebook", "find_chr
 # exit statuses of the command
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NO_PDF = 0, 1, 2, 3
 
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-pdf-header-footer")
@@ -100,21 +98,6 @@ def run_template(template: Path, parameters: dict, kernel_name: str, timeout: in
 # =================================================================================================
 # PDF with headless Chromium
 # =================================================================================================
-
-def find_chromium(explicit: str | None = None) -> str | None:
-    """The browser to print with: ``explicit``, ``$BATANG_CHROMIUM``, else the first of
-    chromium / chromium-browser / google-chrome on the PATH."""
-    for cand in (explicit, os.environ.get("BATANG_CHROMIUM")):
-        if cand:
-            found = shutil.which(cand) or (cand if Path(cand).is_file() else None)
-            if found:
-                return found
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
 
 def pdf_pages(path: str | Path) -> int:
     from pypdf import PdfReader
