@@ -88,14 +88,15 @@ def test_brief_is_one_a4_page_holding_every_word(rendered):
 
 
 def test_a_brief_too_long_for_one_page_loses_no_word(rendered, tmp_path):
-    """Twice the findings: the page scales itself down, and whatever it prints on, every word
-    of the HTML is in the PDF (a clipped page would print one page with words missing)."""
+    """Six times the real section: the page scales itself down, and whatever it prints on,
+    every word of the HTML is in the PDF (a clipped page would print one page with words
+    missing)."""
     _need_pdftotext()
     _, out = rendered
     page = (out / "brief.id.html").read_text(encoding="utf-8")
-    m = re.search(r'<ol class="findings">.*?</ol>', page, re.S)
+    m = re.search(r'<ul class="real">.*?</ul>', page, re.S)
     assert m
-    long_page = page.replace(m.group(0), m.group(0) * 2, 1)
+    long_page = page.replace(m.group(0), m.group(0) * 6, 1)
     src = tmp_path / "long.html"
     src.write_text(long_page, encoding="utf-8")
     pages, scale, cov = present.brief_pdf(long_page, tmp_path / "long.pdf", CHROMIUM)
