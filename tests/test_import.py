@@ -101,7 +101,9 @@ def budget_workbook(path: Path) -> Path:
         ws.append(["1.02.02", "Program Pemenuhan Upaya Kesehatan", None, None, None])
         ws.append(["5.1.02.01.01.0026", "Belanja Obat-Obatan", "Rp 50.000.000,00",
                    "60.000.000,00", "55.500.000,50"])
-        ws.append([None, "Jumlah", 150e6 * scale, 170e6, 160e6])
+        # the file's own total (checked against the accounts read)
+        ws.append([None, "Jumlah", 100e6 * scale + 50e6, 110e6 * scale + 60e6,
+                   105e6 * scale + 55_500_000.5])
     wb.create_sheet("Sheet3")
     wb.save(path)
     return path

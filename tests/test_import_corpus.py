@@ -562,3 +562,482 @@ def test_summary_without_a_build_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "build it with `python -m analysis build`" in err
     assert err.count("\n") == 1
+
+
+# ------------------------------------------------------------------- issue 23: structure,
+# scale words, percentages, workbook shapes, separators, contradictions, indicator files
+
+PK_HEAD = "Kode Program;Program;Pagu Perubahan"
+PK_TITLE = ["PEMERINTAH KABUPATEN BATANG - DINAS KESEHATAN", "TAHUN ANGGARAN 2020"]
+
+
+def pk(p: Path, *rows: str, title: list[str] | None = None, head: str = PK_HEAD,
+       name: str = "pk.csv") -> Path:
+    return csv(p, name, [*(PK_TITLE if title is None else title), head, *rows])
+
+
+# a programme-level sheet with named activity (kegiatan) rows under each programme; JUMLAH
+# is the file's own total (20.000.000)
+PK_ACTIVITIES = ["1.02.01;Program Penunjang Urusan Pemerintahan Daerah;Rp 5.000.000",
+                 ";Perencanaan, Penganggaran dan Evaluasi Kinerja;Rp 2.000.000",
+                 ";Administrasi Keuangan Perangkat Daerah;Rp 3.000.000",
+                 "1.02.16;Program Pemenuhan Upaya Kesehatan;Rp 15.000.000",
+                 ";Penyediaan Fasilitas Pelayanan Kesehatan;Rp 15.000.000",
+                 ";JUMLAH;Rp 20.000.000"]
+PK_NAMES = ["Program Penunjang Urusan Pemerintahan Daerah;Rp 5.000.000",
+            "Kegiatan Perencanaan, Penganggaran dan Evaluasi Kinerja;Rp 2.000.000",
+            "Kegiatan Administrasi Keuangan Perangkat Daerah;Rp 3.000.000",
+            "Program Pemenuhan Upaya Kesehatan;Rp 15.000.000",
+            "Penyediaan Fasilitas Pelayanan Kesehatan;Rp 15.000.000", "JUMLAH;Rp 20.000.000"]
+
+
+def programme_activities_disagree(p):
+    rows = list(PK_ACTIVITIES)
+    rows[2] = ";Administrasi Keuangan Perangkat Daerah;Rp 4.000.000"
+    pk(p, *rows)
+    return ["budget", str(p / "pk.csv")]
+
+
+def programme_total_disagrees(p):
+    pk(p, "1.02.01;Program Penunjang Urusan Pemerintahan Daerah;Rp 5.000.000",
+       "1.02.02;Program Pemenuhan Upaya Kesehatan;Rp 15.000.000", ";JUMLAH;Rp 25.000.000")
+    return ["budget", str(p / "pk.csv")]
+
+
+def programme_names_total_disagrees(p):
+    rows = list(PK_NAMES)
+    rows[-1] = "JUMLAH;Rp 21.000.000"
+    pk(p, *rows, head="Program;Pagu Perubahan")
+    return ["budget", str(p / "pk.csv")]
+
+
+def account_total_disagrees(p):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.000.000;900.000",
+        "5.1.02.01.01.0024;Belanja ATK;500.000;400.000", ";JUMLAH;1.500.000;1.400.000")
+    return ["budget", str(p / "lra.csv")]
+
+
+def codeless_subtotal_disagrees(p):
+    lra(p, ";Belanja Pegawai;1.200.000;900.000",
+        "5.1.01.01.01.0001;Belanja Gaji Pokok;1.000.000;900.000")
+    return ["budget", str(p / "lra.csv")]
+
+
+def scale_title_vs_header(p):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.000;900",
+        title="DINAS SOSIAL\nTAHUN ANGGARAN 2021\n(dalam ribuan rupiah)",
+        head="Kode Rekening;Uraian;Anggaran (dalam jutaan rupiah);Realisasi")
+    return ["budget", str(p / "lra.csv")]
+
+
+IND_HEAD = "OPD;Tahun;Indikator;Nilai"
+
+
+def indicator_three_decimals_percent(p):
+    csv(p, "ikk.csv", ["OPD;Tahun;Indikator;Satuan;Nilai",
+                       "Dinas Kesehatan;2023;Ibu hamil mendapat pelayanan kesehatan;%;97.125"])
+    return ["indicators", str(p / "ikk.csv")]
+
+
+def indicator_three_decimals_by_name(p):
+    csv(p, "ikk.csv", [IND_HEAD, "Dinas Kesehatan;2023;Persentase ibu hamil K4;97.125"])
+    return ["indicators", str(p / "ikk.csv")]
+
+
+def indicator_three_decimals_english_column(p):
+    csv(p, "ikk.csv", [IND_HEAD, "Dinas Kesehatan;2023;Persentase ibu hamil K4;97.5",
+                       "Dinas Kesehatan;2023;Persentase balita ditimbang;97.125"])
+    return ["indicators", str(p / "ikk.csv")]
+
+
+def indicator_ambiguous_unit(p):
+    csv(p, "ikk.csv", [IND_HEAD, "RSUD;2023;Persentase pasien puas;91,5"])
+    return ["indicators", str(p / "ikk.csv")]
+
+
+def indicator_unknown_direction(p):
+    csv(p, "ikk.csv", ["OPD;Tahun;Indikator;Arah;Nilai",
+                       "Dinas Kesehatan;2023;Persentase ibu hamil K4;ke samping;91,5"])
+    return ["indicators", str(p / "ikk.csv")]
+
+
+def hidden_sheet_other_year(p):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    old = wb.create_sheet("Lama")
+    for r in detail("DINAS SOSIAL"):
+        old.append([str(c).replace("2021", "2020") if isinstance(c, str) else c for c in r])
+    old.sheet_state = "hidden"
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx")]
+
+
+def very_hidden_sheet_other_unit(p):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    other = wb.create_sheet("x")
+    for r in detail("DINAS KESEHATAN"):
+        other.append(r)
+    other.sheet_state = "veryHidden"
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx")]
+
+
+def title_year_vs_column(p):
+    csv(p, "lra.csv", ["DINAS SOSIAL", "TAHUN ANGGARAN 2022",
+                       "Tahun;Program;Kode Rekening;Uraian;Realisasi",
+                       "2021;Program Penunjang Urusan Pemerintahan Daerah;5.1.01.01.01.0001;"
+                       "Belanja Gaji;1.000.000"])
+    return ["budget", str(p / "lra.csv")]
+
+
+def title_unit_vs_column(p):
+    csv(p, "lra.csv", ["DINAS SOSIAL", "TAHUN ANGGARAN 2021",
+                       "SKPD;Program;Kode Rekening;Uraian;Realisasi",
+                       "Dinas Kesehatan;Program Penunjang Urusan Pemerintahan Daerah;"
+                       "5.1.01.01.01.0001;Belanja Gaji;1.000.000"])
+    return ["budget", str(p / "lra.csv")]
+
+
+def service_title_year_vs_column(p):
+    csv(p, "s.csv", ["INDIKATOR LAYANAN TAHUN 2022", "OPD;Tahun;Indikator;Nilai",
+                     "Dinas Sosial;2023;IKM;81,2"])
+    return ["service", str(p / "s.csv")]
+
+
+def two_anggaran_columns(p):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.000.000;1.100.000",
+        head="Kode Rekening;Uraian;Anggaran;Anggaran")
+    return ["budget", str(p / "lra.csv")]
+
+
+def two_realisasi_columns_xlsx(p):
+    rows = detail("DINAS SOSIAL")
+    rows[2] = ["Kode Rekening", "Uraian", "Realisasi", "Realisasi Anggaran"]
+    f = xlsx(p, "apbd.xlsx", {"Dinsos": rows})
+    return ["budget", str(f)]
+
+
+def ambiguous_unit_column(p):
+    csv(p, "lra.csv", ["SKPD;Program;Kode Rekening;Uraian;Realisasi",
+                       "RSUD;Program Penunjang;5.1.01.01.01.0001;Belanja Gaji;1.000"])
+    return ["budget", str(p / "lra.csv"), "--year", "2021"]
+
+
+def ambiguous_unit_flag(p):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.000.000;900.000", title="X\nTAHUN ANGGARAN 2021")
+    return ["budget", str(p / "lra.csv"), "--unit", "RSUD"]
+
+
+# awkward files that are read (dry run: exit 0, the data untouched), with what they say
+
+def chart_sheet(p):
+    from openpyxl.chart import BarChart, Reference
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=3, min_row=5, max_row=7))
+    cs = wb.create_chartsheet("Grafik")
+    cs.add_chart(chart)
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx"), "--dry-run"]
+
+
+def hidden_sheet_same_year(p):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    copy = wb.create_sheet("Salinan")
+    for r in detail("DINAS SOSIAL"):
+        copy.append(r)
+    copy.sheet_state = "hidden"
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx"), "--dry-run"]
+
+
+def very_hidden_sheet_same_unit(p):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    copy = wb.create_sheet("Bantu")
+    copy.append(["catatan"])
+    copy.sheet_state = "veryHidden"
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx"), "--dry-run"]
+
+
+def merged_description_cells(p):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Dinsos"
+    for r in detail("DINAS SOSIAL"):
+        ws.append(r)
+    ws.merge_cells("A1:C1")
+    ws.merge_cells("A2:C2")
+    wb.save(p / "apbd.xlsx")
+    return ["budget", str(p / "apbd.xlsx"), "--dry-run"]
+
+
+TSV = ["DINAS SOSIAL", "TAHUN ANGGARAN 2021", "Kode Rekening\tUraian\tAnggaran\tRealisasi",
+       "1.06.01\tProgram Penunjang Urusan Pemerintahan Daerah\t\t",
+       "5.1.01.01.01.0001\tBelanja Gaji Pokok PNS\t1.000.000,50\t900.000,25",
+       "5.1.02.01.01.0024\tBelanja ATK\t2.500,75\t2.000,5"]
+
+
+def tab_separated_decimal_commas(p):
+    csv(p, "lra.tsv", TSV)
+    return ["budget", str(p / "lra.tsv"), "--dry-run"]
+
+
+def tab_separated_as_csv(p):
+    csv(p, "lra.csv", TSV)
+    return ["budget", str(p / "lra.csv"), "--dry-run"]
+
+
+def semicolon_decimal_commas(p):
+    csv(p, "lra.csv", [line.replace("\t", ";") for line in TSV])
+    return ["budget", str(p / "lra.csv"), "--dry-run"]
+
+
+SCALES = {"dalam ribuan rupiah": ("(dalam ribuan rupiah)", 1e3),
+          "dalam jutaan": ("Dalam Jutaan", 1e6),
+          "dalam miliar": ("(dalam miliar rupiah)", 1e9),
+          "Rp 000": ("(Rp 000)", 1e3)}
+
+
+def _scaled(p, phrase):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.500;1.250,5",
+        title=f"DINAS SOSIAL\nTAHUN ANGGARAN 2021\n{phrase}")
+    return ["budget", str(p / "lra.csv"), "--dry-run"]
+
+
+def title_ribuan(p):
+    return _scaled(p, "LAPORAN REALISASI ANGGARAN (dalam ribuan rupiah)")
+
+
+def title_jutaan(p):
+    return _scaled(p, "Dalam Jutaan Rupiah")
+
+
+def title_miliar(p):
+    return _scaled(p, "(dalam miliar rupiah)")
+
+
+def header_rp000(p):
+    lra(p, "5.1.01.01.01.0001;Belanja Gaji;1.500;1.250,5",
+        head="Kode Rekening;Uraian;Anggaran (Rp 000);Realisasi (Rp 000)")
+    return ["budget", str(p / "lra.csv"), "--dry-run"]
+
+
+def programme_with_activities(p):
+    pk(p, *PK_ACTIVITIES)
+    return ["budget", str(p / "pk.csv"), "--dry-run"]
+
+
+def programme_names_with_activities(p):
+    pk(p, *PK_NAMES, head="Program;Pagu Perubahan")
+    return ["budget", str(p / "pk.csv"), "--dry-run"]
+
+
+def codeless_subtotal_above_accounts(p):
+    lra(p, ";Belanja Pegawai;1.000.000;900.000",
+        "5.1.01.01.01.0001;Belanja Gaji Pokok;600.000;500.000",
+        "5.1.01.01.02.0001;Belanja Tunjangan Keluarga;400.000;400.000",
+        ";JUMLAH;1.000.000;900.000")
+    return ["budget", str(p / "lra.csv"), "--dry-run"]
+
+
+def indicator_lppd_as_it_comes(p):
+    csv(p, "ikk.csv", [IND_HEAD, "Dinas Kesehatan;2023;Persentase ibu hamil K4;97,125",
+                       "Dinas Kependudukan dan Pencatatan Sipil;2023;Rata-rata waktu KTP-el;"
+                       "1,5"])
+    return ["indicators", str(p / "ikk.csv"), "--dry-run"]
+
+
+def indicator_joint_units(p):
+    csv(p, "ikk.csv", [IND_HEAD, "Satpol PP / BPBD;2023;Persentase gangguan trantib "
+                       "tertangani;88,2"])
+    return ["indicators", str(p / "ikk.csv"), "--dry-run"]
+
+
+def indicator_large_count(p):
+    csv(p, "ikk.csv", ["OPD;Tahun;Indikator;Satuan;Nilai",
+                       "Dinas Kesehatan;2023;Jumlah kunjungan puskesmas;orang;97.125"])
+    return ["indicators", str(p / "ikk.csv"), "--dry-run"]
+
+
+CASES_23 = [
+    (programme_activities_disagree, 1, [
+        "pk.csv, row 4, column 'Pagu Perubahan'", "'Program Penunjang Urusan Pemerintahan "
+        "Daerah' (row 4) has 5.000.000", "activities sum to 6.000.000", "rows 5, 6",
+        "which is right"]),
+    (programme_total_disagrees, 1, [
+        "pk.csv, row 6, column 'Pagu Perubahan'", "the file's own total ('JUMLAH', row 6) is "
+        "25.000.000", "programmes read sum to 20.000.000", "rows 4, 5"]),
+    (programme_names_total_disagrees, 1, [
+        "pk.csv, row 9", "the file's own total ('JUMLAH', row 9) is 21.000.000",
+        "sum to 20.000.000"]),
+    (account_total_disagrees, 1, [
+        "lra.csv, row 7, column 'Realisasi'", "own total ('JUMLAH', row 7) is 1.400.000",
+        "accounts read sum to 1.300.000", "rows 5, 6"]),
+    (codeless_subtotal_disagrees, 1, [
+        "lra.csv, row 5, column 'Anggaran'", "sub-total row 'Belanja Pegawai' (row 5",
+        "has 1.200.000", "accounts under it sum to 1.000.000", "rows 6"]),
+    (scale_title_vs_header, 1, [
+        "lra.csv, row 4, column 'Anggaran (dalam jutaan rupiah)'", "dalam jutaan rupiah",
+        "dalam ribuan rupiah", "which scale is right"]),
+    (indicator_three_decimals_percent, 1, [
+        "ikk.csv, row 2, column 'Nilai'", "'97.125'", "reads as 97,125 %", "write 97,125"]),
+    (indicator_three_decimals_by_name, 1, ["ikk.csv, row 2, column 'Nilai'", "'97.125'",
+                                           "over 1,000 %"]),
+    (indicator_three_decimals_english_column, 1, [
+        "ikk.csv, row 3, column 'Nilai'", "'97.125'", "ambiguous number"]),
+    (indicator_ambiguous_unit, 1, [
+        "ikk.csv, row 2, column 'OPD'", "'RSUD'", "ambiguous unit name",
+        "RSUD Kabupaten Batang (rsud-batang)", "RSUD Limpung (rsud-limpung)"]),
+    (indicator_unknown_direction, 1, ["ikk.csv, row 2, column 'Arah'", "'ke samping'",
+                                      "unknown direction"]),
+    (hidden_sheet_other_year, 1, ["apbd.xlsx[Lama]", "a hidden sheet holds data of another",
+                                  "dinsos 2020", "visible sheets (dinsos 2021)",
+                                  "--sheet 'Lama'"]),
+    (very_hidden_sheet_other_unit, 1, ["apbd.xlsx[x]", "a very hidden sheet", "dinkes 2021",
+                                       "(dinsos 2021)"]),
+    (title_year_vs_column, 1, ["lra.csv, row 4, column 'Tahun'", "the year column says 2021",
+                               "'TAHUN ANGGARAN 2022'", "which one is right"]),
+    (title_unit_vs_column, 1, ["lra.csv, row 4, column 'SKPD'", "names dinkes",
+                               "the title says 'DINAS SOSIAL' (dinsos)"]),
+    (service_title_year_vs_column, 1, ["s.csv, row 3, column 'Tahun'", "says 2023",
+                                       "'INDIKATOR LAYANAN TAHUN 2022'"]),
+    (two_anggaran_columns, 1, ["lra.csv, row 3, column 'Anggaran'", "two columns mean the "
+                               "same (murni)", "'Anggaran' (column C) and 'Anggaran' "
+                               "(column D)", "delete or rename one"]),
+    (two_realisasi_columns_xlsx, 1, ["apbd.xlsx[Dinsos], row 3", "two columns mean the same "
+                                     "(realisasi)", "'Realisasi' (column C)",
+                                     "'Realisasi Anggaran' (column D)"]),
+    (ambiguous_unit_column, 1, ["lra.csv, row 2, column 'SKPD'", "'RSUD'",
+                                "ambiguous unit name", "(rsud-batang)", "(rsud-limpung)"]),
+    (ambiguous_unit_flag, 1, ["--unit", "'RSUD'", "(rsud-batang)", "(rsud-limpung)"]),
+    (chart_sheet, 0, ["apbd.xlsx[Grafik]: a chart sheet (no cells), skipped",
+                      "dry run: nothing was written"]),
+    (hidden_sheet_same_year, 0, ["apbd.xlsx[Salinan]: a hidden sheet, not read",
+                                "--sheet 'Salinan'"]),
+    (very_hidden_sheet_same_unit, 0, ["apbd.xlsx[Bantu]: a very hidden sheet, not read"]),
+    (merged_description_cells, 0, ["dinsos 2021: added"]),
+    (tab_separated_decimal_commas, 0, ["rows kept: 2", "dinsos 2021: added"]),
+    (tab_separated_as_csv, 0, ["rows kept: 2", "dinsos 2021: added"]),
+    (semicolon_decimal_commas, 0, ["rows kept: 2", "dinsos 2021: added"]),
+    (title_ribuan, 0, ["column 'Anggaran' in thousands of rupiah", "dalam ribuan rupiah",
+                       "multiplied by 1.000"]),
+    (title_jutaan, 0, ["in millions of rupiah", "Dalam Jutaan", "multiplied by 1.000.000"]),
+    (title_miliar, 0, ["in billions of rupiah", "dalam miliar", "multiplied by "
+                       "1.000.000.000"]),
+    (header_rp000, 0, ["column 'Anggaran (Rp 000)' in thousands of rupiah", "'Rp 000'"]),
+    (programme_with_activities, 0, ["2 programme rows", "3 activity (kegiatan) rows"]),
+    (programme_names_with_activities, 0, ["2 programme rows", "3 activity (kegiatan) rows"]),
+    (codeless_subtotal_above_accounts, 0, ["rows kept: 2", "dinsos 2021: added"]),
+    (indicator_lppd_as_it_comes, 0, ["rows kept: 2", "dinkes 2023: added"]),
+    (indicator_joint_units, 0, ["'Satpol PP / BPBD' names several units (bpbd, satpolpp)",
+                                "kept as a region-level row"]),
+    (indicator_large_count, 0, ["rows kept: 1"]),
+]
+
+
+@pytest.mark.parametrize("make,code,expect", CASES_23, ids=[c[0].__name__ for c in CASES_23])
+def test_issue_23_inputs_refused_or_read_and_data_unchanged(built, tmp_path, capsys, make,
+                                                            code, expect):
+    test_bad_input_is_refused_with_its_place_and_changes_nothing(built, tmp_path, capsys, make,
+                                                                 code, expect)
+
+
+def test_corpus_holds_at_least_80_inputs():
+    assert len(CASES) + len(CASES_23) >= 80
+
+
+# the numbers the awkward files give
+
+def _total(rep, by="stage"):
+    return rep.data.groupby(by)["amount_idr"].sum().to_dict()
+
+
+@pytest.mark.parametrize("phrase", list(SCALES))
+def test_scale_words_are_applied(built, tmp_path, phrase):
+    text, factor = SCALES[phrase]
+    f = lra(tmp_path, "5.1.01.01.01.0001;Belanja Gaji;1.500;1.250,5",
+            title=f"DINAS SOSIAL\nTAHUN ANGGARAN 2021\nLRA {text}")
+    rep = import_files("budget", [f], dry_run=True)
+    assert _total(rep) == {"murni": 1500 * factor, "realisasi": 1250.5 * factor}
+    assert any("multiplied by" in n for n in rep.notes), rep.notes
+
+
+def test_programme_activities_are_not_counted_as_programmes(built, tmp_path):
+    for rows, head in ((PK_ACTIVITIES, PK_HEAD), (PK_NAMES, "Program;Pagu Perubahan")):
+        f = pk(tmp_path, *rows, head=head)
+        rep = import_files("budget", [f], dry_run=True)
+        assert rep.data["amount_idr"].sum() == 20_000_000     # the file's own JUMLAH
+        assert rep.data.groupby("programme_class")["amount_idr"].sum().to_dict() == {
+            "penunjang": 5_000_000, "urusan": 15_000_000}
+
+
+def test_programme_without_amount_takes_its_activities(built, tmp_path):
+    f = pk(tmp_path, "1.02.01;Program Penunjang Urusan Pemerintahan Daerah;",
+           "1.02.01.2.01;Perencanaan, Penganggaran dan Evaluasi;Rp 2.000.000",
+           "1.02.01.2.01.0001;Penyusunan Dokumen Perencanaan;Rp 2.000.000",
+           "1.02.02;Program Pemenuhan Upaya Kesehatan;",
+           "1.02.02.2.02;Penyediaan Layanan Kesehatan;Rp 7.000.000", ";JUMLAH;Rp 9.000.000")
+    rep = import_files("budget", [f], dry_run=True)
+    assert rep.data["amount_idr"].sum() == 9_000_000
+
+
+def test_codeless_subtotal_is_not_added_to_its_accounts(built, tmp_path):
+    argv = codeless_subtotal_above_accounts(tmp_path)
+    rep = import_files("budget", [argv[1]], dry_run=True)
+    assert _total(rep) == {"murni": 1_000_000, "realisasi": 900_000}
+
+
+@pytest.mark.parametrize("make", [tab_separated_decimal_commas, tab_separated_as_csv,
+                                  semicolon_decimal_commas])
+def test_separated_files_with_decimal_commas(built, tmp_path, make):
+    rep = import_files("budget", [make(tmp_path)[1]], dry_run=True)
+    assert _total(rep) == {"murni": 1_002_501.25, "realisasi": 902_000.75}
+
+
+def test_chart_and_hidden_sheets_do_not_add(built, tmp_path):
+    for make in (chart_sheet, hidden_sheet_same_year):
+        d = tmp_path / make.__name__
+        d.mkdir()
+        rep = import_files("budget", [make(d)[1]], dry_run=True)
+        assert rep.sheets == ["apbd.xlsx[Dinsos]"]
+        assert rep.data["amount_idr"].sum() == 150e6
+
+
+def test_lppd_file_without_direction_or_target_gives_no_verdict(built, tmp_path):
+    from analysis.methods.indicators import against_target
+
+    rep = import_files("indicators", [indicator_lppd_as_it_comes(tmp_path)[1]], dry_run=True)
+    d = rep.data.set_index("unit_id")
+    assert d.loc["dinkes", "value"] == 97.125
+    assert d["direction"].isna().all() and d["target"].isna().all()
+    assert d["measure_unit"].isna().all()
+    t = against_target(rep.data.assign(target=100.0))   # a target but still no direction
+    assert t["met"].isna().all() and t["achievement_pct"].isna().all()
+
+
+def test_joint_units_are_a_region_level_row(built, tmp_path):
+    rep = import_files("indicators", [indicator_joint_units(tmp_path)[1]], dry_run=True)
+    r = rep.data.iloc[0]
+    assert r["unit_id"] is None or r["unit_id"] != r["unit_id"]
+    assert r["entity"] == "33.25" and "joint units: Satpol PP / BPBD" in r["source"]

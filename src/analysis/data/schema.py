@@ -173,7 +173,7 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
             "indicator_key": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]{1,80}$")),
             "framework": pa.Column(str, pa.Check.isin(INDICATOR_FRAMEWORKS)),
             "measure_unit": _str_null,            # "%", "hari", "orang", "indeks", ...
-            "direction": pa.Column(str, pa.Check.isin(INDICATOR_DIRECTIONS)),
+            "direction": pa.Column(str, pa.Check.isin(INDICATOR_DIRECTIONS), nullable=True),
             "target": pa.Column(float, nullable=True, coerce=True),
             "value": pa.Column(float, coerce=True),
             "provenance": _prov,

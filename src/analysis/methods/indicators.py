@@ -5,7 +5,8 @@ An indicator is *met* when its value reaches the target in its direction (``high
 target; ``lower``: value <= target). ``achievement_pct`` is the value as a percentage of the
 target for ``higher`` indicators and the target as a percentage of the value for ``lower``
 ones (100 = exactly on target, above 100 = better than the target), the convention of LPPD and
-SAKIP reports. Without a target (or with a zero one) neither is defined and both stay missing.
+SAKIP reports. Without a target (or with a zero one), or without a direction (an LPPD file
+without ``Arah``), neither is defined and both stay missing: no met / not-met verdict.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def against_target(indicators: pd.DataFrame, entity: str | None = None,
     value = df["value"].astype(float)
     target = df["target"].astype(float)
     higher = df["direction"].eq("higher")
-    usable = target.notna() & target.ne(0) & value.notna() & (higher | value.ne(0))
+    known = df["direction"].isin(["higher", "lower"])
+    usable = (known & target.notna() & target.ne(0) & value.notna()
+              & (higher | value.ne(0)))
     with np.errstate(divide="ignore", invalid="ignore"):
         ach = np.where(higher, value / target, target / value) * 100.0
     out = df.assign(

@@ -244,6 +244,48 @@ def csv_shape_problems(sh, loc) -> list[Problem]:
     return out
 
 
+def _where_of(df: pd.DataFrame, table: str) -> set[tuple]:
+    if df is None or df.empty:
+        return set()
+    years = _year_of(df, table)
+    return set(zip(df["unit_id"].fillna("(region)"), years.astype(int), strict=True))
+
+
+def _check_hidden(hidden, frames, mappings, resolver, region, unit_id, year, report, convert
+                  ) -> None:
+    """Hidden and very hidden sheets are not read: Excel users do not see them, so their
+    figures are not what the file shows. One that holds data of a unit or year the visible
+    sheets do not cover is refused (which is meant cannot be told); any other is ignored with a
+    note. ``--sheet NAME`` reads a hidden sheet on purpose."""
+    table = report.table
+    shown = set()
+    for df in frames:
+        shown |= _where_of(df, table)
+    for sh in hidden:
+        what = "very hidden" if sh.state == "veryHidden" else "hidden"
+        m, loc, probs = _locate_any(sh, mappings)
+        df = None
+        if not probs:
+            scratch = Report(report.kind, table, m.name)
+            ctx = kinds.Context(resolver, region, unit_id, year, scratch, m)
+            try:
+                df = convert([kinds.Part(sh, loc)], ctx)
+            except Exception:   # noqa: BLE001 - an unreadable hidden sheet is only noted
+                df = None
+        extra = sorted(_where_of(df, table) - shown)
+        if extra:
+            held = ", ".join(f"{u} {y}" for u, y in extra[:5])
+            vis = ", ".join(f"{u} {y}" for u, y in sorted(shown)[:5]) or "nothing"
+            report.problem(sh.label, "-", None, held,
+                           f"a {what} sheet holds data of another unit or year ({held}) than "
+                           f"the visible sheets ({vis}): which is meant cannot be told. "
+                           f"Delete the sheet, unhide it, or read it alone with --sheet "
+                           f"'{sh.name}'")
+        else:
+            report.notes.append(f"{sh.label}: a {what} sheet, not read (read it alone with "
+                                f"--sheet '{sh.name}')")
+
+
 def import_files(kind: str, files: list[str | Path], *, region: str = config.REGION_BATANG,
                  unit: str | None = None, year: int | None = None, mapping: str | None = None,
                  sheet: str | None = None, dry_run: bool = False,
@@ -277,6 +319,11 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
     resolver = UnitResolver.from_external(data_dir / "external" / "batang", region)
     unit_id = None
     if unit:
+        amb = resolver.ambiguous(unit)
+        if amb:
+            report.problem("--unit", "-", None, unit, "ambiguous unit name: it could be "
+                           + "; ".join(amb) + ". Give the unit id")
+            raise _fail(report, table)
         m = resolver.resolve(unit)
         if m is None or m.unit_id is None:
             report.unknown_units[unit] = resolver.suggest(unit)
@@ -289,12 +336,19 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
         raise _fail(report, table)
 
     groups: dict[str, tuple[Mapping, list[kinds.Part]]] = {}
+    hidden: list = []
     for f in files:
         try:
             sheets = read_file(Path(f), sheet)
         except ReadError as exc:
             report.problems.append(exc.problem)
             continue
+        for sh in [sh for sh in sheets if sh.chart]:
+            report.notes.append(f"{sh.label}: a chart sheet (no cells), skipped")
+        sheets = [sh for sh in sheets if not sh.chart]
+        if sheet is None:   # hidden sheets: checked against the visible ones below
+            hidden += [sh for sh in sheets if sh.state != "visible" and not sh.is_empty()]
+            sheets = [sh for sh in sheets if sh.state == "visible"]
         data_sheets = [sh for sh in sheets if not sh.is_empty()]
         for sh in sheets:
             if sheet is None and len(data_sheets) > 1 and _SUMMARY.match(norm(sh.name or "")):
@@ -326,6 +380,7 @@ def import_files(kind: str, files: list[str | Path], *, region: str = config.REG
         df = convert(parts, ctx)
         if not df.empty:
             frames.append(df)
+    _check_hidden(hidden, frames, mappings, resolver, region, unit_id, year, report, convert)
     if len(groups) > 1 or (mappings and len(mappings) > 1 and groups):
         report.mapping = ", ".join(groups)
     if report.problems:

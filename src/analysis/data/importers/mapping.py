@@ -23,7 +23,14 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis.data.importers.read import HEADER_SCAN_ROWS, Sheet, cell_text, is_blank, norm
+from analysis.data.importers.read import (
+    HEADER_SCAN_ROWS,
+    Sheet,
+    cell_text,
+    is_blank,
+    norm,
+    strip_scale,
+)
 from analysis.data.schema import Problem
 
 MAPPINGS_DIR = Path(__file__).resolve().parents[2] / "resources" / "mappings"
@@ -114,13 +121,31 @@ def _header_texts(rows: list[list], idx: list[int], width: int) -> list[str]:
     return out
 
 
-def _match(texts: list[str], syn: dict[str, str]) -> dict[str, int]:
+def _match(texts: list[str], syn: dict[str, str], twice: dict | None = None
+           ) -> dict[str, int]:
+    """canonical -> column index of the first header that means it; ``twice`` collects
+    (canonical -> [column, ...]) the columns that mean the same as an earlier one."""
     found: dict[str, int] = {}
     for c, t in enumerate(texts):
-        canon = syn.get(norm(t))
+        canon = syn.get(norm(strip_scale(t))) or syn.get(norm(t))
         if canon and canon not in found:
             found[canon] = c
+        elif canon and twice is not None:
+            twice.setdefault(canon, [found[canon]]).append(c)
     return found
+
+
+# Columns that may appear twice without harm (not read as values).
+_TWICE_OK = {"percent"}
+
+
+def _col_letter(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        s = chr(65 + r) + s
+    return s
 
 
 def locate(sheet: Sheet, mapping: Mapping, extra: dict[str, str] | None = None
@@ -144,15 +169,25 @@ def locate(sheet: Sheet, mapping: Mapping, extra: dict[str, str] | None = None
             score = (len(found), -span)
             if found and (best is None or score > (best[0], best[1])):
                 best = (len(found), -span, idx, found, texts)
-    problems: list[Problem] = []
     if best is None:
         known = sorted({names[0] for names in mapping.columns.values() if names})
         return None, [Problem(sheet.label, "-", None, None,
                               f"no header row found in the first {HEADER_SCAN_ROWS} rows "
                               f"(layout '{mapping.name}' expects headers such as "
                               f"{', '.join(known[:8])})")]
+    problems: list[Problem] = []
     _, _, idx, found, texts = best
     header_row = sheet.row_numbers[idx[-1]]
+    twice: dict[str, list[int]] = {}
+    _match(texts, syn, twice)
+    for canon, cols in twice.items():
+        if canon in _TWICE_OK:
+            continue
+        named = " and ".join(f"{texts[c]!r} (column {_col_letter(c)})" for c in cols)
+        problems.append(Problem(sheet.label, header_row, texts[cols[1]], None,
+                                f"two columns mean the same ({canon}): {named}; the importer "
+                                "will not guess which one holds the figures: delete or "
+                                "rename one of them"))
     for canon in mapping.required_all:
         if canon not in found:
             problems.append(Problem(sheet.label, header_row, _show(mapping, canon), None,

@@ -188,6 +188,40 @@ def parse_number(v: object, *, style: str | None = None, percent: bool = True,
     return -x if neg else x
 
 
+# Scale words of titles and headers: "(dalam ribuan rupiah)", "dalam jutaan", "Rp 000".
+_SCALE_PHRASES = [
+    (re.compile(r"\(?\s*dalam\s+(?:ribuan|ribu)(?:\s+rupiah)?\s*\)?|\bribuan\s+rupiah\b", re.I),
+     1e3),
+    (re.compile(r"\(?\s*dalam\s+(?:jutaan|juta)(?:\s+rupiah)?\s*\)?|\bjutaan\s+rupiah\b", re.I),
+     1e6),
+    (re.compile(r"\(?\s*dalam\s+(?:miliaran|milyaran|miliar|milyar)(?:\s+rupiah)?\s*\)?|"
+                r"\b(?:miliaran|milyaran)\s+rupiah\b", re.I), 1e9),
+    (re.compile(r"\(?\s*\brp\.?\s*000\.000\s*\)?(?![.,\d])", re.I), 1e6),
+    (re.compile(r"\(?\s*\brp\.?\s*000\s*\)?(?![.,\d])|\(\s*000\s*\)", re.I), 1e3),
+]
+SCALE_WORDS = {1e3: "thousands", 1e6: "millions", 1e9: "billions"}
+
+
+def scale_in(text: object) -> tuple[float, str] | None:
+    """The scale a title or header states for its amounts: (1000, "dalam ribuan rupiah") for
+    "(dalam ribuan rupiah)", (1e6, ...) for "dalam jutaan", (1e9, ...) for "dalam miliar",
+    (1000, "Rp 000") for "Rp 000"; None when it states none."""
+    t = cell_text(text)
+    for rx, factor in _SCALE_PHRASES:
+        m = rx.search(t)
+        if m:
+            return factor, m[0].strip(" ()")
+    return None
+
+
+def strip_scale(text: object) -> str:
+    """A header without its scale phrase ("Anggaran (Rp 000)" -> "Anggaran")."""
+    t = cell_text(text)
+    for rx, _ in _SCALE_PHRASES:
+        t = rx.sub(" ", t)
+    return " ".join(t.split())
+
+
 NUMBER_HINT = "not a number (expected e.g. 1.234.567,50, Rp 1.234 or (1.234) for negatives)"
 
 # --------------------------------------------------------------------------------------------
@@ -257,6 +291,8 @@ class Sheet:
     row_numbers: list[int]  # 1-based row number of each entry of ``rows``
     warnings: list[str] = field(default_factory=list)
     delimiter: str | None = None   # CSV only
+    state: str = "visible"         # .xlsx: "visible", "hidden" or "veryHidden"
+    chart: bool = False            # .xlsx: a chart sheet (no cells)
 
     def is_empty(self) -> bool:
         return not any(not is_blank(v) for r in self.rows for v in r)
@@ -314,6 +350,31 @@ def sniff_content(head: bytes) -> str | None:
 CSV_FIELD_LIMIT = 131072
 
 
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter of a CSV file: the one of tab, ';', '|' and ',' that splits the most lines
+    into the same number (>= 2) of cells. Title rows above the header hold no delimiter and
+    count for none; a comma that is a decimal comma (1.000,50 in a tab- or semicolon-separated
+    file) splits lines into varying numbers of cells, so the real delimiter wins. Ties go to
+    tab, then ';', '|', ','."""
+    best, best_score = ",", (0, 0)
+    for d in ("\t", ";", "|", ","):
+        counts = []
+        for line in lines:
+            if d in line:
+                try:
+                    counts.append(len(next(csv.reader([line], delimiter=d))))
+                except (csv.Error, StopIteration):
+                    continue
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = (counts.count(mode), len(counts))
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
 def read_csv(path: Path) -> Sheet:
     label = path.name
     with path.open("rb") as fh:
@@ -323,12 +384,7 @@ def read_csv(path: Path) -> Sheet:
                                 f"not a CSV text file: the content is {what}; export the "
                                 "table as CSV UTF-8 or .xlsx"))
     text, warnings = decode(path, label)
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ";" if sample.count(";") > sample.count(",") else ","
+    delim = sniff_delimiter(text.splitlines()[:50])
     rows, numbers = [], []
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     try:
@@ -372,6 +428,10 @@ def read_xlsx(path: Path, sheet: str | None = None) -> list[Sheet]:
     out = []
     for name in names:
         ws = wb[name]
+        if not hasattr(ws, "iter_rows"):   # a chart sheet: a chart, no cells
+            out.append(Sheet(path, f"{path.name}[{name}]", name, [], [], chart=True,
+                             state=getattr(ws, "sheet_state", "visible")))
+            continue
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
         # formulas saved without a value read as None in data_only mode: mark them
         for r, frow in enumerate(wf[name].iter_rows(values_only=True)):
@@ -386,7 +446,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> list[Sheet]:
                     if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
                         grid[r - 1][c - 1] = top
         out.append(Sheet(path, f"{path.name}[{name}]", name, grid,
-                         list(range(1, len(grid) + 1))))
+                         list(range(1, len(grid) + 1)), state=ws.sheet_state or "visible"))
     return out
 
 

@@ -480,6 +480,40 @@ REGION_WORDS = {"kabupaten", "kabupaten batang", "pemerintah kabupaten batang", 
                 "pemkab batang", "pemda", "pemerintah daerah", "daerah", "region"}
 
 
+PERCENT_MAX = 1000.0
+_PERCENT_NAME = re.compile(r"^(persentase|presentase|prosentase|proporsi|cakupan|capaian|"
+                           r"tingkat|rasio)\b|%")
+
+
+def _is_percent(measure_unit: str | None, name: str) -> bool:
+    """Whether an indicator's values are percentages: its Satuan says % (or persen), or it has
+    no Satuan and its name says so ("Persentase ...", "Cakupan ...", "... (%)")."""
+    if measure_unit:
+        return norm(measure_unit) in {"%", "persen", "percent", "prosentase", "persentase"}
+    return bool(_PERCENT_NAME.search(norm(name)))
+
+
+_JOINT = re.compile(r"\s*(?:/|&|\+|;|,|\bdan\b)\s*", re.I)
+
+
+def _joint_units(ctx: Context, value: object) -> list[str]:
+    """The unit ids of a cell naming several units jointly ("Satpol PP / BPBD"); empty when
+    the cell names one unit (or is not such a list)."""
+    text = cell_text(value)
+    if not text or ctx.resolver.resolve(text) is not None:
+        return []
+    parts = [p for p in _JOINT.split(text) if p.strip()]
+    if len(parts) < 2:
+        return []
+    ids = []
+    for p in parts:
+        m = ctx.resolver.resolve(p)
+        if m is None or m.unit_id is None or ctx.resolver.ambiguous(p):
+            return []
+        ids.append(m.unit_id)
+    return sorted(set(ids)) if len(set(ids)) > 1 else []
+
+
 def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
     rep = ctx.report
     directions, frameworks = _value_map(ctx, "direction"), _value_map(ctx, "framework")
@@ -493,8 +527,14 @@ def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
         for rno, cells in srows:
             rep.rows_read += 1
             n0 = len(rep.problems)
+            joint = _joint_units(ctx, cells.get("unit"))
             if norm(cell_text(cells.get("unit"))) in REGION_WORDS:
                 uid = None                  # region-wide: entity is the region code
+            elif joint:
+                uid = None                  # several units jointly: kept at region level
+                rep.notes.append(f"{label} row {rno}: {cell_text(cells.get('unit'))!r} names "
+                                 f"several units ({', '.join(joint)}): kept as a region-level "
+                                 "row (the source column says which units)")
             else:
                 uid = row_unit(ctx, part, rno, cells, unit_default, "OPD, or Kabupaten")
             year = row_year(ctx, part, rno, cells, year_default)
@@ -506,7 +546,7 @@ def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
                             "indicator name longer than 300 characters: is this the right column?")
             dtext = cell_text(cells.get("direction"))
             direction = _event(dtext, directions) if dtext else None
-            if direction is None:
+            if direction is None and dtext:
                 rep.problem(label, rno, _header(part, "direction"), dtext or None,
                             "unknown direction; write 'naik' / 'semakin tinggi semakin baik' "
                             "(higher is better) or 'turun' / 'semakin rendah semakin baik' "
@@ -533,7 +573,22 @@ def convert_indicators(parts: list[Part], ctx: Context) -> pd.DataFrame:
             if unit_text is None and any("%" in cell_text(cells.get(c)) for c in
                                          ("target", "value")):
                 unit_text = "%"
+            if _is_percent(unit_text, name):
+                for col in ("target", "value"):
+                    v = nums.get(col)
+                    if v is not None and abs(v) > PERCENT_MAX:
+                        rep.problem(label, rno, _header(part, col),
+                                    cell_text(cells.get(col)),
+                                    f"reads as {v:,.0f} %, over {PERCENT_MAX:,.0f} % for a "
+                                    "percentage (three digits after a dot are thousands in "
+                                    "the Indonesian way: write 97,125 for ninety-seven and a "
+                                    "bit, or give the indicator's Satuan if it is not %)")
+                if len(rep.problems) > n0:
+                    continue
             source = cell_text(cells.get("source")).strip()
+            if joint:
+                source = (f"{source}; " if source else "") + "joint units: " + \
+                    cell_text(cells.get("unit"))
             recs.append({"region_code": ctx.region, "unit_id": uid,
                          "entity": uid if uid is not None else ctx.region, "year": year,
                          "indicator": name, "indicator_key": indicator_key(name),

@@ -80,15 +80,50 @@ def sheet_unit(part: Part, ctx: Context) -> str | None:
     return None
 
 
+def title_unit(part: Part, ctx: Context) -> tuple[str, str] | None:
+    """(unit id, title line) of the unit the title rows name, if any."""
+    for line in part.loc.title:
+        uid = ctx.resolver.find_in(line)
+        if uid:
+            return uid, line
+    return None
+
+
+_TITLE_YEAR = re.compile(r"(?:tahun|ta|t\.a\.?)\s*(?:anggaran\s*)?(19[9]\d|20\d\d)", re.I)
+
+
+def title_year(part: Part) -> tuple[int, str] | None:
+    """(year, title line) of "TAHUN ANGGARAN 2022" in the title rows, if any."""
+    for line in part.loc.title:
+        m = _TITLE_YEAR.search(line)
+        if m:
+            return int(m[1]), line
+    return None
+
+
+def unit_against_title(ctx: Context, part: Part, row: int, uid: str | None) -> bool:
+    """False (and a problem naming both) when a row's unit column names another unit than the
+    title rows do: which of the two is right cannot be told from the file."""
+    t = title_unit(part, ctx)
+    if uid is None or t is None or t[0] == uid:
+        return True
+    key = f"{part.sheet.label}|unit-vs-title|{uid}"
+    if key not in ctx.report.once:
+        ctx.report.once.add(key)
+        ctx.report.problem(part.sheet.label, row, _header(part, "unit"), uid,
+                           f"the unit column names {uid} but the title says {t[1]!r} "
+                           f"({t[0]}): which one is right? correct the title or the column")
+    return False
+
+
 def sheet_year(part: Part, ctx: Context) -> int | None:
     """--year, else a year in the title rows ("TAHUN ANGGARAN 2022"), the sheet name, or the
     file name (only when exactly one year appears there)."""
     if ctx.year:
         return ctx.year
-    for line in part.loc.title:
-        m = re.search(r"(?:tahun|ta|t\.a\.?)\s*(?:anggaran\s*)?(19[9]\d|20\d\d)", line, re.I)
-        if m:
-            return int(m[1])
+    t = title_year(part)
+    if t:
+        return t[0]
     for text in (part.sheet.name, part.sheet.file.stem):
         if text and find_year(text):
             return find_year(text)
@@ -100,6 +135,12 @@ def resolve_unit(ctx: Context, part: Part, row: int, column: str, value: object
     """(ok, unit_id, attribution) of a unit cell; an unknown name is a problem with
     suggestions."""
     text = cell_text(value)
+    amb = ctx.resolver.ambiguous(text)
+    if amb:
+        ctx.report.problem(part.sheet.label, row, column, text,
+                           "ambiguous unit name: it could be " + "; ".join(amb)
+                           + ". Write the full name (or the unit id)")
+        return False, None, None
     m = ctx.resolver.resolve(text)
     if m is None:
         sug = ctx.resolver.suggest(text)
@@ -115,7 +156,7 @@ def row_unit(ctx: Context, part: Part, row: int, cells: dict, default: str | Non
     a problem is recorded (and None returned) when neither names a known unit."""
     if not is_blank(cells.get("unit")):
         _, uid, _ = resolve_unit(ctx, part, row, _header(part, "unit"), cells.get("unit"))
-        return uid
+        return uid if unit_against_title(ctx, part, row, uid) else None
     if default is None:
         ctx.report.problem(part.sheet.label, row, None, None,
                            f"unit unknown: give --unit or a unit column ({column_hint})")
@@ -165,6 +206,16 @@ def _row_year(ctx: Context, part: Part, row: int, cells: dict, default: int | No
         if y is None:
             ctx.report.problem(part.sheet.label, row, _header(part, "year"), cell_text(raw),
                                "no year (YYYY) found in this cell")
+        t = title_year(part)
+        if y is not None and t is not None and t[0] != y and ctx.year is None:
+            key = f"{part.sheet.label}|year-vs-title|{y}"
+            if key not in ctx.report.once:
+                ctx.report.once.add(key)
+                ctx.report.problem(part.sheet.label, row, _header(part, "year"), y,
+                                   f"the year column says {y} but the title says {t[1]!r} "
+                                   f"({t[0]}): which one is right? correct the title or the "
+                                   "column")
+            return None
         return y
     if default is None and part.sheet.label not in ctx.report.once:
         ctx.report.once.add(part.sheet.label)

@@ -56,6 +56,7 @@ class UnitResolver:
         self._keys: dict[str, str | None] = {}
         self._display: dict[str, str] = {}
         self._alias_attr: dict[str, str] = {}
+        self._stripped: set[str] = set()   # keys made by dropping "Kabupaten Batang"
         self._name = dict(zip(units["unit_id"], units["name"], strict=True))
         for _, u in units.iterrows():
             self._add(u["unit_id"], u["unit_id"], u["name"])
@@ -87,6 +88,8 @@ class UnitResolver:
 
     def _add(self, text: object, uid: str | None, display: str) -> None:
         k = _key(text)
+        if k and k != norm(text):
+            self._stripped.add(k)
         if k and k not in self._keys:
             self._keys[k] = uid
             self._display[k] = display
@@ -118,6 +121,20 @@ class UnitResolver:
                     return Match(None, UNATTRIBUTED)
                 return Match(uid, self._attr.get(uid, "opd"))
         return None
+
+    def ambiguous(self, text: object) -> list[str]:
+        """The units a short name could mean when it is not the name of one unit: "RSUD" is
+        "RSUD Kabupaten Batang" without the region words, and "RSUD Limpung" exists too.
+        Empty when the name is unambiguous (or unknown)."""
+        k = _key(text)
+        if not k or k not in self._keys or k != norm(text) or k not in self._stripped:
+            return []
+        uids = {self._keys[k]} | {uid for kk, uid in self._keys.items()
+                                  if uid and kk.startswith(k + " ")}
+        uids.discard(None)
+        if len(uids) < 2:
+            return []
+        return [f"{self._name.get(u, u)} ({u})" for u in sorted(uids)]
 
     def find_in(self, text: str) -> str | None:
         """The unit whose full name (longest first) occurs in a title line, if exactly one."""
