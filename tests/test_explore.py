@@ -130,7 +130,8 @@ def test_require_public_refuses_simulated_rows(data):
     assert set(inn["provenance"]) == {"public", "simulated"}
     with pytest.raises(explore.SimulatedDataError, match="provenance \\['simulated'\\]"):
         explore.require_public(inn, "innovations")
-    assert explore.require_public(explore.public_rows(inn), "x")["provenance"].eq("public").all()
+    assert explore.require_public(inn[inn["provenance"] == "public"], "x")["provenance"].eq(
+        "public").all()
 
 
 def test_require_public_refuses_user_rows_and_missing_provenance():
@@ -144,18 +145,38 @@ def test_require_public_refuses_user_rows_and_missing_provenance():
 
 
 def _public_sections(c, d):
-    """Notebook 4.0's selections of public rows, and its sections."""
-    pub = {k: explore.public_rows(v) for k, v in d.items()}
+    """Notebook 4.0's selections of public rows and its tables, and its sections' arguments."""
+    from analysis.data.public import DOCUMENT_RANK, PRECISION_RANK
+
+    pub = {k: v[v["provenance"] == "public"] for k, v in d.items()}
     rf = pub["region_finance"]
-    totals = explore.best_documents(rf[rf["indicator_key"].isin(["belanja_total",
-                                                                 "pendapatan_total"])])
-    profiles = pub["innovations"][~pub["innovations"]["is_duplicate"]]
+    totals = rf[rf["indicator_key"].isin(["belanja_total", "pendapatan_total"])]
+    totals = totals.assign(document_rank=totals["document"].map(DOCUMENT_RANK).fillna(9),
+                           precision_rank=totals["precision"].map(PRECISION_RANK))
+    totals = totals.sort_values(["year", "stage", "indicator_key", "document_rank",
+                                 "precision_rank"]).drop_duplicates(["year", "stage",
+                                                                     "indicator_key"])
+    inn = pub["innovations"]
+    profiles = inn[~inn["is_duplicate"]]
+    owner = profiles["unit_id"].rename("owner")
+    by_opd = pd.crosstab(owner, profiles["stage"], dropna=False).reindex(
+        columns=["implementasi", "uji_coba", "inisiatif"], fill_value=0)
+    by_opd.insert(0, "total", owner.value_counts(dropna=False))
+    by_opd["digital"] = profiles.groupby(owner, dropna=False)["digital"].sum()
+    by_opd = by_opd.sort_values("total", ascending=False)
+    by_form = profiles.groupby("form").agg(n=("innovation_id", "size"),
+                                           digital=("digital", "sum"))
+    by_form["digital_share"] = by_form["digital"] / by_form["n"]
+    by_year = pd.crosstab(profiles["implementation_date"].dt.year.rename("impl_year"),
+                          profiles["form"])
     scores = pub["service"][pub["service"]["indicator"] == "ombudsman_score"]
     ref = pub["reference"]
     findings = ref[(ref["dataset"] == "Ombudsman kepatuhan") & ref["value_num"].isna()]
-    return {"finance": (totals,), "by_opd": (pub["innovations"], profiles),
-            "by_form": (pub["innovations"], profiles), "ombudsman": (scores, findings),
-            "sources": (totals, profiles, scores, findings)}
+    table = pd.concat([scores, findings])[["year", "entity", "value", "source"]]
+    sources = pd.concat([df["source"] for df in (totals, profiles, scores, findings)])
+    return {"finance": (totals,), "by_opd": (inn, profiles, by_opd),
+            "by_form": (inn, profiles, by_form, by_year),
+            "ombudsman": (scores, findings, table), "sources": (sources.value_counts(),)}
 
 
 PUBLIC_FUNCS = {"finance": explore.public_finance, "by_opd": explore.public_innovations_by_opd,
@@ -163,13 +184,17 @@ PUBLIC_FUNCS = {"finance": explore.public_finance, "by_opd": explore.public_inno
                 "ombudsman": explore.public_ombudsman, "sources": explore.public_source_list}
 
 
-@pytest.mark.parametrize("section", list(PUBLIC_FUNCS))
+@pytest.mark.parametrize("section", [k for k in PUBLIC_FUNCS if k != "sources"])
 def test_public_helpers_refuse_a_single_simulated_row(ctx, data, section):
+    """Every public_* helper given rows refuses one that is not public (the tables the notebook
+    computed from them carry no provenance)."""
     frames = _public_sections(ctx, {k: data[k] for k in ("region_finance", "innovations",
                                                          "service", "reference")})[section]
     func = PUBLIC_FUNCS[section]
     func(ctx, *frames)  # public rows only: fine
-    for i in range(len(frames)):
+    rows = [i for i, f in enumerate(frames) if "provenance" in f.columns]
+    assert rows
+    for i in rows:
         tainted = list(frames)
         tainted[i] = frames[i].copy()
         tainted[i].loc[tainted[i].index[0], "provenance"] = "simulated"
@@ -178,10 +203,14 @@ def test_public_helpers_refuse_a_single_simulated_row(ctx, data, section):
 
 
 def test_public_results_are_not_marked_simulated(ctx, data):
-    fin = PUBLIC_FUNCS["finance"](ctx, *_public_sections(ctx, {
-        k: data[k] for k in ("region_finance", "innovations", "service", "reference")})["finance"])
+    sections = _public_sections(ctx, {k: data[k] for k in ("region_finance", "innovations",
+                                                           "service", "reference")})
+    results = {k: f(ctx, *sections[k]) for k, f in PUBLIC_FUNCS.items()}
+    fin = results["finance"]
     assert not fin.simulated and not any(plots.is_simulated(f) for f in fin.figures)
     assert "SIMUL" not in fin.html
+    assert not any(r.simulated for r in results.values())
+    assert results["sources"].facts["n_sources"] == len(sections["sources"][0])
     assert explore.planted(explore.load_truth(ctx), "ikm", "dlog_budget_lag1") == 8.0
 
 
@@ -200,22 +229,34 @@ def _check(res: explore.Result, simulated: bool) -> None:
 
 def test_overview_sections(ctx, data):
     panel = data["panel"]
-    info = explore.build_info(ctx)
+    manifest = explore.load_manifest(ctx)
+    built = pd.DataFrame(manifest["provenance"]).T.reindex(
+        columns=["public", "simulated", "user", "derived"]).fillna(0).astype(int)
+    built["total"] = built.sum(axis=1)
+    info = explore.build_info(ctx, manifest, built)
     u = data["units"].assign(in_panel=data["units"]["unit_id"].isin(panel["unit_id"]))
     by_kind = u.groupby("kind").agg(n=("unit_id", "size"), front_line=("front_line", "sum"),
                                     in_panel=("in_panel", "sum"))
-    units = explore.unit_registry(ctx, u, by_kind)
+    by_kind["without_panel"] = by_kind["n"] - by_kind["in_panel"]
+    units = explore.unit_registry(ctx, by_kind)
     measures = ["budget_realisasi", "ikm", "ombudsman_score"]
     n_units = panel["unit_id"].nunique()
-    cov = explore.coverage(ctx, panel.groupby("year")[measures].count().T / n_units, n_units,
-                           True)
-    ref = explore.public_rows(data["reference"])
+    cov_table = panel.groupby("year")[measures].count().T / n_units
+    incomplete = cov_table[cov_table.min(axis=1) < 1]
+    gaps = pd.DataFrame({"max_share": incomplete.max(axis=1),
+                         "years_without": [list(r.index[r == 0])
+                                           for _, r in incomplete.iterrows()]})
+    cov = explore.coverage(ctx, cov_table, gaps, n_units, True)
+    ref = data["reference"][data["reference"]["provenance"] == "public"]
     datasets = ref.groupby("dataset").agg(rows=("row", "size"), y0=("year", "min"),
                                           y1=("year", "max"), sources=("source", "nunique"))
-    pub = explore.public_sources(ctx, ref, datasets, data["innovations"], data["service"])
+    datasets.loc["innovations"] = [98, 2021, 2021, 98]
+    datasets.loc["service"] = [8, 2023, 2024, 2]
+    pub = explore.public_sources(ctx, ref, datasets)
+    assert pub.facts == {"reference_rows": len(ref), "profiles": 98}
     tainted = ref.assign(provenance=["simulated"] + ["public"] * (len(ref) - 1))
     with pytest.raises(explore.SimulatedDataError):
-        explore.public_sources(ctx, tainted, datasets, data["innovations"], data["service"])
+        explore.public_sources(ctx, tainted, datasets)
     for r in (info, units, pub):
         _check(r, False)
     _check(cov, True)
@@ -225,6 +266,7 @@ def test_overview_sections(ctx, data):
     concl = explore.overview_conclusions(ctx, info, units, cov, pub)
     assert str(units.facts["n_panel"]) in concl.text
     assert info.facts["seed"] == config.DEFAULT_SEED
+    assert info.facts["tables"] == len(manifest["provenance"])
 
 
 def _budget_sections(ctx, data):

@@ -459,18 +459,137 @@ def test_the_model_is_a_visible_formula(path):
 
 
 def test_public_record_uses_public_helpers_only():
-    """Notebook 4.0 selects with pandas, but only from public rows: every package call is a
-    loader, a public-row guard or a public_* section helper, and the guard runs on every
-    table it shows."""
+    """Notebook 4.0 selects with pandas, but only from public rows: it keeps the rows with
+    ``provenance == "public"`` of every table it loads, every package call is a loader, the
+    public-row guard, ``show`` or a public_* section helper, and the guard runs on every
+    table of rows it uses (the run in view checks the rows themselves)."""
     src = "\n".join(c.source for c in _code(nbformat.read(NB_DIR / "4.0-public-record.ipynb",
                                                           as_version=4)))
     calls = {n.attr for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Attribute)
              and isinstance(n.value, ast.Name) and n.value.id == "explore"}
-    allowed = {"validate_params", "load", "public_rows", "require_public", "show",
-               "best_documents"}
+    allowed = {"validate_params", "load", "require_public", "show"}
     assert calls - allowed and all(c.startswith("public_") for c in calls - allowed), calls
-    assert "require_public" in calls and "public_rows" in calls
+    assert "require_public" in calls
+    assert 'pub = {name: df[df["provenance"] == "public"] for name, df in data.items()}' in src
     assert "import analysis.methods" not in src and "fit(" not in src
+
+
+def _last_cell(name: str):
+    """``until`` for :func:`run_in_process`: the notebook's last code cell."""
+    last = _code(nbformat.read(NB_DIR / name, as_version=4))[-1]
+    return lambda c: c.source == last.source
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_overview_tables_in_view_equal_an_independent_count(which, data_dir):
+    """Notebook 0.0 builds its tables with pandas in view: the rows per table and provenance
+    equal the build manifest's; the registry by kind, the coverage per measure and year (and
+    its gaps), the public datasets and the planted effects equal a count made here another
+    way from the stored tables (default parameters, and other years)."""
+    from analysis.data import store
+    from analysis.publish import explore
+
+    name = "0.0-data-overview.ipynb"
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params.update(OTHER[name])
+    ns = run_in_process(NB_DIR / name, params, _last_cell(name))
+    d, (y0, y1), region = str(data_dir), ns["years"], ns["region"]
+
+    def table(t, year="year"):
+        df = store.load_table(t, d)
+        df = df[df["region_code"] == region] if "region_code" in df else df
+        return df[df[year].between(y0, y1)] if year in df else df
+
+    manifest = store.load_manifest(d)["provenance"]
+    built = ns["built"]
+    assert list(built.index) == list(manifest)
+    for t, counts in manifest.items():
+        for kind in ("public", "simulated", "user", "derived"):
+            assert built.loc[t, kind] == counts.get(kind, 0), (t, kind)
+        assert built.loc[t, "total"] == sum(counts.values()), t
+    panel, units = table("panel"), table("units")
+    assert ns["sim"] == explore.is_simulated(panel) and (ns["loaded"].sum() > 0).all()
+    ids = set(panel["unit_id"])
+    by_kind = ns["by_kind"]
+    for kind, u in units.groupby("kind"):
+        with_panel = sum(uid in ids for uid in u["unit_id"])
+        assert tuple(by_kind.loc[kind, ["n", "front_line", "in_panel", "without_panel"]]) == (
+            len(u), u["front_line"].sum(), with_panel, len(u) - with_panel), kind
+    cov, n = ns["cov"], panel["unit_id"].nunique()
+    assert list(cov.columns) == list(range(y0, y1 + 1))
+    for m in cov.index:
+        share = (panel.dropna(subset=[m]).groupby("year")["unit_id"].nunique() / n).reindex(
+            cov.columns, fill_value=0.0)
+        np.testing.assert_allclose(cov.loc[m].to_numpy(float), share.to_numpy(float))
+    gaps = ns["gaps"]
+    assert set(gaps.index) == {m for m in cov.index if cov.loc[m].min() < 1}
+    for m, r in gaps.iterrows():
+        assert r.years_without == [y for y in cov.columns if panel.loc[panel["year"] == y,
+                                                                      m].isna().all()]
+    ref = table("reference")
+    ref = ref[ref["provenance"] == "public"]
+    datasets = ns["datasets"]
+    for ds, rows in ref.groupby("dataset"):
+        assert datasets.loc[ds, "rows"] == len(rows) and datasets.loc[ds, "sources"] == \
+            rows["source"].nunique(), ds
+    for t, year in (("innovations", "reporting_year"), ("service", "year")):
+        rows = table(t, year)
+        rows = rows[rows["provenance"] == "public"]
+        assert datasets.loc[t, "rows"] == len(rows), t
+    assert len(datasets) == ref["dataset"].nunique() + 2
+    assert ns["effects"].to_dict("records") == store.load_json("simulation_truth.json",
+                                                               d)["effects"]
+
+
+@pytest.mark.parametrize("which", ["default", "other"])
+def test_public_record_tables_in_view_equal_an_independent_count(which, data_dir):
+    """Notebook 4.0 builds its tables with pandas in view, from public rows only: every table
+    of rows it holds is public; its spending totals (one document per year and stage) equal
+    the package's ``calibration_targets``; the innovations per OPD and stage, per form and
+    per year of implementation, the Ombudsman table and the source counts equal a count made
+    here another way (default parameters, and other years)."""
+    from analysis.data import public, store
+
+    name = "4.0-public-record.ipynb"
+    params = {"data_dir": str(data_dir)}
+    if which == "other":
+        params.update(OTHER[name])
+    ns = run_in_process(NB_DIR / name, params, _last_cell(name))
+    frames = [v for v in (*ns["pub"].values(), *ns.values()) if isinstance(v, pd.DataFrame)
+              and "provenance" in v.columns]
+    assert len(frames) >= 8 and all((f["provenance"] == "public").all() for f in frames)
+    y0, y1 = ns["years"]
+    rf = store.load_table("region_finance", str(data_dir))
+    rf = rf[(rf["region_code"] == ns["region"]) & rf["year"].between(y0, y1)]
+    ref = public.calibration_targets(rf).set_index(["year", "stage"])
+    spend = ns["totals"][ns["totals"]["indicator_key"] == "belanja_total"]
+    mine = spend.set_index(["year", "stage"]).sort_index()[ref.columns]
+    pd.testing.assert_frame_equal(mine, ref.sort_index(), check_dtype=False)
+    assert not ns["totals"].duplicated(["year", "stage", "indicator_key"]).any()
+    profiles, names = ns["profiles"], ns["names"]
+    assert not profiles["is_duplicate"].any()
+    by_opd = ns["by_opd"]
+    assert by_opd["total"].is_monotonic_decreasing and by_opd["total"].sum() == len(profiles)
+    for uid, rows in profiles.groupby("unit_id", dropna=False):
+        key = names.get(uid, uid) if isinstance(uid, str) else np.nan
+        row = by_opd.loc[[key]].iloc[0] if isinstance(key, str) else \
+            by_opd[by_opd.index.isna()].iloc[0]
+        assert row["total"] == len(rows) and row["digital"] == rows["digital"].sum(), uid
+        for stage in ("implementasi", "uji_coba", "inisiatif"):
+            assert row[stage] == (rows["stage"] == stage).sum(), (uid, stage)
+    by_form = ns["by_form"]
+    for form, rows in profiles.groupby("form"):
+        assert by_form.loc[form, "n"] == len(rows)
+        assert by_form.loc[form, "digital_share"] == pytest.approx(rows["digital"].mean())
+    dated = profiles.dropna(subset=["implementation_date"])
+    years = dated["implementation_date"].dt.year.value_counts().sort_index()
+    assert ns["by_year"].sum(axis=1).to_dict() == years.to_dict()
+    scores, findings, omb = ns["scores"], ns["findings"], ns["ombudsman"]
+    assert len(omb) == len(scores) + len(findings)
+    assert list(omb["year"]) == sorted(omb["year"], reverse=True)
+    used = pd.concat([ns[k]["source"] for k in ("totals", "profiles", "scores", "findings")])
+    assert ns["sources"].to_dict() == used.value_counts().to_dict()
 
 
 # ------------------------------------------------------------------------ real runs

@@ -31,7 +31,6 @@ from analysis.publish.explore.context import (  # noqa: F401
     _int,
     _line_figure,
     _name,
-    _public,
     _to_bn,
     _yoy,
     banner,
@@ -39,7 +38,6 @@ from analysis.publish.explore.context import (  # noqa: F401
     bullets,
     caveats,
     is_simulated,
-    public_rows,
     require_public,
     show,
     show_banner,
@@ -84,6 +82,7 @@ from analysis.publish.explore.loading import (  # noqa: F401
     ledger,
     load,
     load_all_years,
+    load_manifest,
     load_truth,
     model_panel,
     panel_years,
@@ -97,8 +96,6 @@ from analysis.publish.explore.overview import (  # noqa: F401
 )
 from analysis.publish.explore.public import (  # noqa: F401
     _no_public_profiles,
-    _owner,
-    best_documents,
     public_conclusions,
     public_finance,
     public_innovations_by_form,

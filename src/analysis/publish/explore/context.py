@@ -233,23 +233,21 @@ def caveats(ctx: Context, simulated: bool, n_units: int | None = None,
                   simulated=simulated)
 
 
-def build_info(ctx: Context) -> Result:
-    """What was built, when, with which seed; rows per table and provenance."""
-    m = store.load_manifest(ctx.data_dir)
-    kinds = ["public", "simulated", "user", "derived"]
-    rows, data = [], []
-    for name, counts in m["provenance"].items():
-        vals = [int(counts.get(k, 0)) for k in kinds]
-        rows.append([name, *[fmt.number(v, ctx.lang, 0) for v in vals],
-                     fmt.number(sum(vals), ctx.lang, 0)])
-        data.append([name, *vals, sum(vals)])
-    df = pd.DataFrame(data, columns=["table", *kinds, "total"])
-    tot = df[kinds].sum()
+def build_info(ctx: Context, manifest: dict, built: pd.DataFrame) -> Result:
+    """What was built, when, with which seed (the build ``manifest``,
+    :func:`.loading.load_manifest`), and the notebook's table of the rows per table and
+    provenance (``built``: index table; ``public``, ``simulated``, ``user``, ``derived``,
+    ``total``), in words."""
+    kinds = ["public", "simulated", "user", "derived", "total"]
+    rows = [[name, *[fmt.number(int(r[k]), ctx.lang, 0) for k in kinds]]
+            for name, r in built.iterrows()]
+    tot = built[kinds].sum()
     share_sim = tot["simulated"] / max(tot[["public", "simulated", "user"]].sum(), 1)
-    seed = m.get("seed")
-    when = str(m.get("built_at", ""))[:19].replace("T", " ")
+    seed = manifest.get("seed")
+    when = str(manifest.get("built_at", ""))[:19].replace("T", " ")
     text = ctx.t("explore.context.build_info.built", when=when,
-                 version=m.get("package_version"), tables=len(df), share=ctx.pct(share_sim),
+                 version=manifest.get("package_version"), tables=len(built),
+                 share=ctx.pct(share_sim),
                  seed=ctx.t("explore.context.build_info.seed", seed=seed)
                  if seed is not None else "",
                  public=int(tot["public"]), user=int(tot["user"]))
@@ -257,8 +255,8 @@ def build_info(ctx: Context) -> Result:
             ctx.label("user"), ctx.t("explore.context.build_info.derived"), ctx.t("explore.context.build_info.total")]
     cap = ctx.t("explore.context.build_info.rows_per_table_provenance")
     return Result(ctx.t("explore.context.build_info.what_loaded"), text,
-                  html=table_html(head, rows, ctx, cap, False), data=df,
-                  facts={"tables": len(df), "share_simulated": float(share_sim),
+                  html=table_html(head, rows, ctx, cap, False), data=built,
+                  facts={"tables": len(built), "share_simulated": float(share_sim),
                          "seed": seed, "public_rows": int(tot["public"])})
 
 
@@ -285,13 +283,8 @@ def _facts(*results: Result) -> dict:
 
 
 def _public(df: pd.DataFrame) -> pd.DataFrame:
-    """Select the public rows of a table (what the public-record helpers may receive)."""
+    """The public rows of a table (``provenance == "public"``)."""
     return df[df["provenance"] == "public"].reset_index(drop=True)
-
-
-def public_rows(df: pd.DataFrame) -> pd.DataFrame:
-    """The public rows of a table; pass these to the ``public_*`` helpers."""
-    return _public(df)
 
 
 def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -305,7 +298,7 @@ def require_public(df: pd.DataFrame, what: str) -> pd.DataFrame:
         kinds = sorted(set(df.loc[bad, "provenance"].astype(str)))
         raise SimulatedDataError(f"{what}: {int(bad.sum())} row(s) with provenance "
                                  f"{kinds}; the public record shows only real, cited rows "
-                                 "(select them with explore.public_rows)")
+                                 "(select them with df[df['provenance'] == 'public'])")
     if "source" in df.columns and df["source"].isna().any():
         raise SimulatedDataError(f"{what}: {int(df['source'].isna().sum())} public row(s) "
                                  "without a source")

@@ -1,7 +1,8 @@
 """Loading for the research notebooks: the processed tables for the notebook's region and
 years (:func:`load`, every year: :func:`load_all_years`), the model-ready panel
-(:func:`model_panel`), the findings ledger and the simulation truth. A loader never fits: the
-model tables, the build's or refitted on the notebook's years, are :mod:`.refits`."""
+(:func:`model_panel`), the findings ledger, the build manifest and the simulation truth. A
+loader never fits: the model tables, the build's or refitted on the notebook's years, are
+:mod:`.refits`."""
 
 from __future__ import annotations
 
@@ -70,6 +71,12 @@ def load_truth(ctx: Context) -> dict:
         return store.load_json("simulation_truth.json", ctx.data_dir)
     except store.NotBuiltError:
         return {}
+
+
+def load_manifest(ctx: Context) -> dict:
+    """The build's manifest (when and with which seed and package version it was built, and
+    the rows of every table per provenance)."""
+    return store.load_manifest(ctx.data_dir)
 
 
 def model_panel(ctx: Context, max_lag: int = DEFAULT_MAX_LAG) -> pd.DataFrame:

@@ -10,7 +10,6 @@ from analysis.publish.explore.context import (
     Result,
     _facts,
     _int,
-    _public,
     bullets,
     require_public,
     table_html,
@@ -18,27 +17,31 @@ from analysis.publish.explore.context import (
 from analysis.publish.explore.evidence import planted_text
 
 
-def unit_registry(ctx: Context, u: pd.DataFrame, by_kind: pd.DataFrame) -> Result:
-    """The notebook's unit registry (``u``, with an ``in_panel`` flag) and its count by kind
-    (``by_kind``: index ``kind``; ``n``, ``front_line``, ``in_panel``), in words."""
-    in_panel = set(u.loc[u["in_panel"], "unit_id"])
+def unit_registry(ctx: Context, by_kind: pd.DataFrame) -> Result:
+    """The notebook's count of the unit registry by kind (``by_kind``: index ``kind``; ``n``,
+    ``front_line``, ``in_panel``, ``without_panel``), in words."""
     g = by_kind.reset_index()
     head = [ctx.t("explore.overview.unit_registry.kind"), ctx.t("explore.overview.unit_registry.units"),
             ctx.t("explore.overview.unit_registry.front_line"), ctx.t("explore.overview.unit_registry.with_panel_data")]
     rows = [[r.kind, r.n, int(r.front_line), int(r.in_panel)] for r in g.itertuples()]
-    left_out = u.loc[~u["in_panel"], "kind"].value_counts()
+    left_out = by_kind["without_panel"][by_kind["without_panel"] > 0].sort_values(
+        ascending=False, kind="stable")
     lo_txt = ", ".join(f"{v} {k}" for k, v in left_out.items()) or "–"
-    text = ctx.t("explore.overview.unit_registry.registry_holds_units_opds", u=len(u),
-                 in_panel=len(in_panel), span=ctx.span, sum=int(u['front_line'].sum()),
+    n, in_panel = int(by_kind["n"].sum()), int(by_kind["in_panel"].sum())
+    text = ctx.t("explore.overview.unit_registry.registry_holds_units_opds", u=n,
+                 in_panel=in_panel, span=ctx.span, sum=int(by_kind["front_line"].sum()),
                  lo_txt=lo_txt)
     cap = ctx.t("explore.overview.unit_registry.units_by_kind_unit")
     return Result(ctx.t("explore.overview.unit_registry.units"), text, html=table_html(head, rows, ctx, cap, False),
-                  data=g, facts={"n_units": len(u), "n_panel": len(in_panel)})
+                  data=g, facts={"n_units": n, "n_panel": in_panel})
 
 
-def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> Result:
-    """The notebook's coverage table (one row per measure, one column per year: the share of
-    the ``n_units`` panel OPDs with a value) as a heat map, a table and the gaps in words."""
+def coverage(ctx: Context, cov: pd.DataFrame, gaps: pd.DataFrame, n_units: int,
+             simulated: bool) -> Result:
+    """The notebook's coverage table (``cov``: one row per measure, one column per year, the
+    share of the ``n_units`` panel OPDs with a value) as a heat map and a table, and its
+    incomplete measures (``gaps``: index measure; ``max_share``, ``years_without``) in
+    words."""
     import matplotlib.pyplot as plt
 
     cols = list(cov.index)
@@ -56,16 +59,13 @@ def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> 
     head = [ctx.t("explore.overview.coverage.measure"), *[str(y) for y in cov.columns]]
     rows = [[ctx.label(c), *[ctx.pct(v, 0) for v in cov.loc[c]]] for c in cols]
     partial = []
-    for c in cols:
-        full = cov.loc[c]
-        if full.min() < 1:
-            years_none = [str(y) for y, v in full.items() if v == 0]
-            part = ctx.t("explore.overview.coverage.at_most_opds", c=ctx.label(c),
-                         max=ctx.pct(full.max(), 0))
-            if years_none:
-                part += ctx.t("explore.overview.coverage.no_data",
-                              years_none=', '.join(years_none))
-            partial.append(part)
+    for c, r in gaps.iterrows():
+        part = ctx.t("explore.overview.coverage.at_most_opds", c=ctx.label(c),
+                     max=ctx.pct(r.max_share, 0))
+        if r.years_without:
+            part += ctx.t("explore.overview.coverage.no_data",
+                          years_none=", ".join(map(str, r.years_without)))
+        partial.append(part)
     text = ctx.t("explore.overview.coverage.panel_opds_years_measures", n_units=n_units,
                  shape=cov.shape[1], span=ctx.span) + "\n\n" + bullets(partial or [ctx.t("explore.overview.coverage.none")])
     cap = ctx.t("explore.overview.coverage.share_opds_with_value")
@@ -74,32 +74,25 @@ def coverage(ctx: Context, cov: pd.DataFrame, n_units: int, simulated: bool) -> 
                   {"n_years": cov.shape[1], "partial": len(partial)})
 
 
-def public_sources(ctx: Context, ref: pd.DataFrame, datasets: pd.DataFrame,
-                   innovations: pd.DataFrame, service: pd.DataFrame) -> Result:
-    """The public parts: the notebook's count of the reference rows by dataset (``datasets``:
-    ``rows``, ``y0``, ``y1``, ``sources``), the IID profiles and the Ombudsman scores."""
+def public_sources(ctx: Context, ref: pd.DataFrame, datasets: pd.DataFrame) -> Result:
+    """The public parts: the notebook's public reference rows (``ref``) and its count of the
+    public rows by dataset (``datasets``: ``rows``, ``y0``, ``y1``, ``sources``; one row per
+    reference dataset, and the rows ``innovations`` (the IID profiles) and ``service`` (the
+    Ombudsman scores) of those tables)."""
     require_public(ref, "reference")
-    g = datasets
-    inn = _public(innovations)
-    svc = _public(service)
-    extra = pd.DataFrame({
-        "rows": [len(inn), len(svc)],
-        "y0": [inn["reporting_year"].min(), svc["year"].min()],
-        "y1": [inn["reporting_year"].max(), svc["year"].max()],
-        "sources": [inn["source"].nunique(), svc["source"].nunique()]},
-        index=[ctx.t("explore.overview.public_sources.iid_2021_innovation_profiles"),
-               ctx.t("explore.overview.public_sources.ombudsman_compliance_scores_service")])
-    g = pd.concat([g, extra]).sort_values("rows", ascending=False)
+    tables = {"innovations": ctx.t("explore.overview.public_sources.iid_2021_innovation_profiles"),
+              "service": ctx.t("explore.overview.public_sources.ombudsman_compliance_scores_service")}
     head = [ctx.t("explore.overview.public_sources.dataset"), ctx.t("explore.overview.public_sources.rows"), ctx.t("explore.overview.public_sources.years"),
             ctx.t("explore.overview.public_sources.distinct_sources")]
-    rows = [[k, int(r.rows), f"{_int(r.y0)}–{_int(r.y1)}", int(r.sources)]
-            for k, r in g.iterrows()]
+    rows = [[tables.get(k, k), int(r.rows), f"{_int(r.y0)}–{_int(r.y1)}", int(r.sources)]
+            for k, r in datasets.iterrows()]
+    inn, svc = (int(datasets.loc[k, "rows"]) for k in tables)
     text = ctx.t("explore.overview.public_sources.public_data_reference_rows", ref=len(ref),
-                 nunique=ref['dataset'].nunique(), inn=len(inn), svc=len(svc))
+                 nunique=ref['dataset'].nunique(), inn=inn, svc=svc)
     cap = ctx.t("explore.overview.public_sources.public_data_by_dataset")
     return Result(ctx.t("explore.overview.public_sources.public_parts"), text,
-                  html=table_html(head, rows, ctx, cap, False), data=g,
-                  facts={"reference_rows": len(ref), "profiles": len(inn)})
+                  html=table_html(head, rows, ctx, cap, False), data=datasets,
+                  facts={"reference_rows": len(ref), "profiles": inn})
 
 
 def planted_effects(ctx: Context, eff: pd.DataFrame, truth: dict) -> Result:

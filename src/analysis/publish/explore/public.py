@@ -10,29 +10,17 @@ from analysis.publish.explore.context import (
     Context,
     Result,
     _facts,
-    _name,
     bullets,
     require_public,
     table_html,
-    unit_names,
 )
-
-
-def best_documents(rf: pd.DataFrame) -> pd.DataFrame:
-    """One row per (year, stage, indicator_key): the enacted document before drafts, exact
-    figures before derived before rounded (as public.calibration_targets does)."""
-    from analysis.data.public import DOCUMENT_RANK, PRECISION_RANK
-
-    t = rf.assign(_d=rf["document"].map(DOCUMENT_RANK).fillna(9),
-                  _p=rf["precision"].map(PRECISION_RANK))
-    t = t.sort_values(["year", "stage", "indicator_key", "_d", "_p"])
-    return t.drop_duplicates(["year", "stage", "indicator_key"]).drop(columns=["_d", "_p"])
 
 
 def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
     """APBD (murni, perubahan) and LRA realisation totals by year, each row cited: the
-    notebook's selection ``best`` (one document per year, stage and indicator,
-    :func:`best_documents`) of ``belanja_total`` and ``pendapatan_total``."""
+    notebook's selection ``best`` of ``belanja_total`` and ``pendapatan_total`` (one document
+    per year, stage and indicator: the enacted document before drafts, exact figures before
+    derived before rounded), as a figure, a table and words."""
     best = require_public(best, "public_finance")
     spend = best[best["indicator_key"] == "belanja_total"]
     figs = []
@@ -85,12 +73,6 @@ def public_finance(ctx: Context, best: pd.DataFrame) -> Result:
                    "missing_years": missing})
 
 
-def _owner(ctx: Context, r, names: pd.Series) -> str:
-    if isinstance(r.unit_id, str):
-        return _name(names, r.unit_id)
-    return ctx.t("explore.public.owner.account_not_attributed_opd")
-
-
 def _no_public_profiles(ctx: Context, title: str, n: int) -> Result:
     """A section with no public innovation profile in the notebook's years (the IID profiles
     are reported in 2021: a range without 2021 has none)."""
@@ -100,84 +82,77 @@ def _no_public_profiles(ctx: Context, title: str, n: int) -> Result:
 
 
 def public_innovations_by_opd(ctx: Context, innovations: pd.DataFrame,
-                              profiles: pd.DataFrame) -> Result:
-    """The IID 2021 innovation profiles by OPD, stage and digital: ``profiles`` is the
-    notebook's selection of ``innovations`` (duplicates left out)."""
+                              profiles: pd.DataFrame, by_opd: pd.DataFrame) -> Result:
+    """The IID 2021 innovation profiles by OPD, stage and digital, in words: ``profiles`` is
+    the notebook's selection of ``innovations`` (duplicates left out), ``by_opd`` its count of
+    them per owner (index: the OPD's name, missing for a profile no OPD owns; ``total``,
+    ``implementasi``, ``uji_coba``, ``inisiatif``, ``digital``)."""
     inn = require_public(innovations, "public_innovations_by_opd")
-    names = unit_names(ctx)
-    d = require_public(profiles, "public_innovations_by_opd").copy()
+    d = require_public(profiles, "public_innovations_by_opd")
+    title = ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd")
     if d.empty:
-        return _no_public_profiles(ctx, ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"),
-                                   len(inn))
-    d["owner"] = [_owner(ctx, r, names) for r in d.itertuples()]
-    g = d.groupby("owner").agg(total=("innovation_id", "size"),
-                               impl=("stage", lambda s: int((s == "implementasi").sum())),
-                               trial=("stage", lambda s: int((s == "uji_coba").sum())),
-                               init=("stage", lambda s: int((s == "inisiatif").sum())),
-                               digital=("digital", "sum")).sort_values("total", ascending=False)
+        return _no_public_profiles(ctx, title, len(inn))
+    unowned = ctx.t("explore.public.owner.account_not_attributed_opd")
+    owners = [unowned if pd.isna(k) else k for k in by_opd.index]
     head = [ctx.label("unit"), ctx.label("innovations"), ctx.label("implementasi"),
             ctx.label("uji_coba"), ctx.label("inisiatif"), ctx.label("innovations_digital")]
-    rows = [[k, int(r.total), int(r.impl), int(r.trial), int(r.init), int(r.digital)]
-            for k, r in g.iterrows()]
-    n_dup = len(inn) - len(d)
-    attributed = d[d["unit_id"].notna()]
+    rows = [[k, *(int(r[c]) for c in ("total", "implementasi", "uji_coba", "inisiatif",
+                                     "digital"))]
+            for k, (_, r) in zip(owners, by_opd.iterrows(), strict=True)]
     text = ctx.t("explore.public.public_innovations_by_opd.summary",
-                 n_rows=len(inn), n_dup=n_dup, n=len(d), n_units=attributed['unit_id'].nunique(),
-                 top=g.index[0], top_n=int(g['total'].iloc[0]), digital=ctx.pct(d['digital'].mean()),
-                 implemented=ctx.pct((d['stage'] == 'implementasi').mean()))
+                 n_rows=len(inn), n_dup=len(inn) - len(d), n=len(d),
+                 n_units=d["unit_id"].nunique(), top=owners[0],
+                 top_n=int(by_opd["total"].iloc[0]), digital=ctx.pct(d["digital"].mean()),
+                 implemented=ctx.pct((d["stage"] == "implementasi").mean()))
     cap = ctx.t("explore.public.public_innovations_by_opd.caption")
-    return Result(ctx.t("explore.public.public_innovations_by_opd.2021_innovations_by_opd"), text, [],
-                  table_html(head, rows, ctx, cap, False), g.reset_index(), False,
+    return Result(title, text, [], table_html(head, rows, ctx, cap, False), by_opd, False,
                   {"profiles": len(inn), "kept": len(d), "digital_share":
                    float(d["digital"].mean())})
 
 
 def public_innovations_by_form(ctx: Context, innovations: pd.DataFrame,
-                               profiles: pd.DataFrame) -> Result:
-    """IID 2021 profiles (the notebook's selection ``profiles`` of ``innovations``) by form,
-    digital or not, and year of implementation."""
+                               profiles: pd.DataFrame, by_form: pd.DataFrame,
+                               by_year: pd.DataFrame) -> Result:
+    """The IID 2021 profiles (the notebook's selection ``profiles`` of ``innovations``) by
+    form and digital (``by_form``: index form; ``n``, ``digital``, ``digital_share``) and by
+    year of implementation and form (``by_year``: one row per year, one column per form), as
+    a figure, a table and words."""
     inn = require_public(innovations, "public_innovations_by_form")
-    d = require_public(profiles, "public_innovations_by_form").copy()
-    d["impl_year"] = d["implementation_date"].dt.year
-    dd = d.dropna(subset=["impl_year"]).astype({"impl_year": int})
-    if d.empty or dd.empty:
-        return _no_public_profiles(ctx, ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"),
-                                   len(inn))
-    fig = plots.counts_stacked(dd, lang=ctx.lang, simulated=False, category="form",
-                               year="impl_year")
+    d = require_public(profiles, "public_innovations_by_form")
+    title = ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation")
+    if d.empty or by_year.empty:
+        return _no_public_profiles(ctx, title, len(inn))
+    fig = plots.counts_stacked(by_year.stack().rename("count").reset_index(), lang=ctx.lang,
+                               simulated=False, category=by_year.columns.name,
+                               year=by_year.index.name)
     fig.axes[0].set_xlabel(ctx.t("explore.public.public_innovations_by_form.year_implementation"))
     fig.axes[0].set_title(ctx.t("explore.public.public_innovations_by_form.figure_title"))
-    g = d.groupby("form").agg(n=("innovation_id", "size"), digital=("digital", "sum"))
-    years = dd.groupby("impl_year").size()
+    years = by_year.sum(axis=1)
     head = [ctx.t("explore.public.public_innovations_by_form.form"), ctx.label("count"), ctx.label("innovations_digital"),
             ctx.t("explore.public.public_innovations_by_form.digital_share")]
-    rows = [[ctx.label(f), int(r.n), int(r.digital), ctx.pct(r.digital / r.n)]
-            for f, r in g.sort_values("n", ascending=False).iterrows()]
-    top = g["n"].idxmax()
+    rows = [[ctx.label(f), int(r.n), int(r.digital), ctx.pct(r.digital_share)]
+            for f, r in by_form.iterrows()]
+    top = by_form["n"].idxmax()
     text = ctx.t("explore.public.public_innovations_by_form.most_common_form_implementation",
-                 form=ctx.label(top).lower(), n_form=int(g.loc[top, 'n']), n=len(d),
+                 form=ctx.label(top).lower(), n_form=int(by_form.loc[top, 'n']), n=len(d),
                  y0=int(years.index.min()), y1=int(years.index.max()),
                  peak_year=int(years.idxmax()), peak_n=int(years.max()))
     cap = ctx.t("explore.public.public_innovations_by_form.caption")
-    return Result(ctx.t("explore.public.public_innovations_by_form.form_digital_year_implementation"), text, [fig],
-                  table_html(head, rows, ctx, cap, False), g.reset_index(), False,
+    return Result(title, text, [fig], table_html(head, rows, ctx, cap, False), by_form, False,
                   {"top_form": top, "peak_year": int(years.idxmax())})
 
 
-def public_ombudsman(ctx: Context, scores: pd.DataFrame, findings: pd.DataFrame) -> Result:
-    """Ombudsman compliance, cited: the notebook's selections of numeric ``scores`` (service
-    table) and category ``findings`` (reference rows without a number)."""
+def public_ombudsman(ctx: Context, scores: pd.DataFrame, findings: pd.DataFrame,
+                     table: pd.DataFrame) -> Result:
+    """Ombudsman compliance, cited, in words: the notebook's selections of numeric ``scores``
+    (service table) and category ``findings`` (reference rows without a number), and its
+    ``table`` of both (``year``, ``entity``, ``value``, ``source``; newest year first)."""
     svc = require_public(scores, "public_ombudsman")
     cat = require_public(findings, "public_ombudsman")
-    rows_df = pd.concat([
-        pd.DataFrame({"year": svc["year"], "entity": svc["entity"],
-                      "value": [ctx.num(x) for x in svc["value"]], "source": svc["source"]}),
-        pd.DataFrame({"year": cat["year"], "entity": cat["entity"], "value": cat["value"],
-                      "source": cat["source"]})]).sort_values(["year", "entity"],
-                                                              ascending=[False, True])
     head = [ctx.label("year"), ctx.t("explore.public.public_ombudsman.entity"), ctx.label("ombudsman_score"),
             ctx.t("explore.public.public_finance.source")]
-    rows = rows_df.to_numpy().tolist()
+    rows = [[r.year, r.entity, r.value if isinstance(r.value, str) else ctx.num(r.value),
+             r.source] for r in table.itertuples()]
     reg = svc[svc["unit_id"].isna()].set_index("year")["value"].sort_index()
     units = svc[svc["unit_id"].notna()]
     lines = []
@@ -197,23 +172,21 @@ def public_ombudsman(ctx: Context, scores: pd.DataFrame, findings: pd.DataFrame)
         lines.append(ctx.t("explore.public.public_ombudsman.no_ombudsman_record", span=ctx.span))
     cap = ctx.t("explore.public.public_ombudsman.compliance_with_public_service")
     return Result(ctx.t("explore.public.public_ombudsman.ombudsman_compliance"), bullets(lines), [],
-                  table_html(head, rows, ctx, cap, False), rows_df, False,
+                  table_html(head, rows, ctx, cap, False), table, False,
                   {"n_scores": len(svc)})
 
 
-def public_source_list(ctx: Context, *frames: pd.DataFrame) -> Result:
-    """Every source cited in the public record, with the number of rows it supports."""
-    for i, df in enumerate(frames):
-        require_public(df, f"public_source_list (table {i + 1})")
-    src = pd.concat([df["source"] for df in frames]).value_counts()
+def public_source_list(ctx: Context, sources: pd.Series) -> Result:
+    """The notebook's count of the rows each cited source supports (``sources``: index
+    source, value rows), in words."""
     head = [ctx.t("explore.public.public_finance.source"), ctx.t("explore.public.public_source_list.rows")]
-    rows = [[s, int(n)] for s, n in src.items()]
+    rows = [[s, int(n)] for s, n in sources.items()]
     text = ctx.t("explore.public.public_source_list.distinct_sources_support_figures",
-                 src=len(src))
+                 src=len(sources))
     cap = ctx.t("explore.public.public_source_list.sources_cited")
     return Result(ctx.t("explore.public.public_source_list.sources"), text, [], table_html(head, rows, ctx, cap, False),
-                  src.rename_axis("source").reset_index(name="rows"), False,
-                  {"n_sources": len(src)})
+                  sources.rename_axis("source").reset_index(name="rows"), False,
+                  {"n_sources": len(sources)})
 
 
 def public_conclusions(ctx: Context, *results: Result) -> Result:
