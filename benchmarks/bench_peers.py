@@ -55,13 +55,14 @@ def pemda_ids(n: int | None, data_dir: str) -> tuple[list[str], dict]:
 # ------------------------------------------------------------------------------- renderer
 
 def warm_run(template: Path, ids: list[str], params: dict, out: Path, workers: int,
-             titles: dict) -> tuple[float, dict]:
+             titles: dict, engine: str = "warm") -> tuple[float, dict]:
     code = (
         "import json, statistics, sys\n"
         "from analysis.publish.render import render_reports\n"
         "a = json.loads(sys.argv[1])\n"
         "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
-        "                   workers=a['workers'], force=True, progress=False, warm=True,\n"
+        "                   workers=a['workers'], force=True, progress=False,\n"
+        "                   engine=a['engine'],\n"
         "                   titles=a['titles'])\n"
         "print(json.dumps({'total': r.total_seconds, 'counts': r.counts,\n"
         "                  'workers': r.workers,\n"
@@ -70,7 +71,7 @@ def warm_run(template: Path, ids: list[str], params: dict, out: Path, workers: i
         "                  'median': statistics.median(x['seconds'] for x in r.rows)}))\n"
     )
     payload = json.dumps({"ids": ids, "template": str(template), "out": str(out),
-                          "params": params, "workers": workers,
+                          "params": params, "workers": workers, "engine": engine,
                           "titles": {u: titles[u] for u in ids}})
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, payload], capture_output=True, text=True)
@@ -138,8 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     out = work / "warm"
     f_walls, b_walls, ratios, f_sums, b_sums, per_ratios = [], [], [], [], [], []
-    for i in range(args.repeat):              # interleaved: floor, warm, floor, warm, ...
+    i_walls, i_ratios, i_sums, i_per = [], [], [], []
+    for i in range(args.repeat):      # interleaved: floor, inprocess, warm, floor, ...
         f_wall, f_sum, f_figs, f_med = floor(template, ids, params, w)
+        i_wall, info_i = warm_run(template, ids, params, work / "inproc", w, titles,
+                                  engine="inprocess")
+        i_walls.append(i_wall)
+        i_ratios.append(i_wall / f_wall)
+        i_sums.append(info_i["summed"] / n)
+        i_per.append(info_i["median"] / f_med)
+        print(f"run {i + 1}/{args.repeat}: inprocess {i_wall:.1f} s, inprocess/floor "
+              f"{i_wall / f_wall:.2f} (wall), {info_i['median'] / f_med:.2f} (median report: "
+              f"{info_i['median']:.2f} / {f_med:.2f} s)", flush=True)
         b_wall, info = warm_run(template, ids, params, out, w, titles)
         f_walls.append(f_wall)
         b_walls.append(b_wall)
@@ -154,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     f_wall, b_wall = statistics.median(f_walls), statistics.median(b_walls)
     rows.append((f"floor  in-process shell, {w} workers (median)", f_wall,
                  f"{statistics.median(f_sums):.3f} s/report in the workers (median)"))
+    rows.append((f"inproc render_reports --engine inprocess, {info_i['workers']} workers (median)",
+                 statistics.median(i_walls),
+                 f"{statistics.median(i_sums):.3f} s/report in the workers (median); "
+                 f"{info_i['counts']}, {info_i['bytes'] / n / 1024:.0f} KB/page"))
     rows.append((f"warm   render_reports --warm, {info['workers']} workers (median)", b_wall,
                  f"{statistics.median(b_sums):.3f} s/report in the workers (median); "
                  f"{info['counts']}, {info['bytes'] / n / 1024:.0f} KB/page"))
@@ -161,8 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_paired:
         pair = summarize(paired(template, ids, params, w, kernel))
         print(f"paired: {pair}", flush=True)
-    one = None
+    one = one_i = None
     if not args.skip_one_worker:
+        one_i, info1 = warm_run(template, ids, params, work / "inproc1", 1, titles,
+                                engine="inprocess")
+        rows.append(("inproc render_reports --engine inprocess, 1 worker", one_i,
+                     f"{info1['counts']}"))
         one, info1 = warm_run(template, ids, params, work / "warm1", 1, titles)
         rows.append(("warm   render_reports --warm, 1 worker", one, f"{info1['counts']}"))
     # the no-change re-run needs the index/units of a whole CLI run: make one first
@@ -183,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         k = args.plain_sample if name.startswith("plain") else n
         print(f"{name:<52} {secs:>8.2f} {secs / k:>9.3f}  {note}")
     print("-" * 100)
+    print(f"inprocess / floor (wall, same workers) = median {statistics.median(i_ratios):.2f} "
+          f"of {args.repeat} interleaved runs (min {min(i_ratios):.2f}, max {max(i_ratios):.2f};"
+          f" target <= 1.15)")
+    print(f"inprocess / floor (median report)     = median {statistics.median(i_per):.2f}")
     print(f"warm / floor (wall, same workers)     = median {statistics.median(ratios):.2f} of "
           f"{args.repeat} interleaved runs (min {min(ratios):.2f}, max {max(ratios):.2f}; "
           f"target <= 1.15)")
@@ -192,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     if pair is not None:
         print(f"warm / floor (per unit, paired)       = {pair}")
     if one is not None:
+        print(f"1 worker / {w} workers (inprocess)      = "
+              f"{one_i / statistics.median(i_walls):.2f}  (target >= 1.8)")
         print(f"1 worker / {w} workers (warm)           = {one / b_wall:.2f}  (target >= 1.8)")
     if plain is not None:
         print(f"plain / warm (per report)             = "

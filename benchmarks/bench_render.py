@@ -116,7 +116,7 @@ def api_run(
     out: Path,
     workers: int | None,
     force: bool,
-    warm: bool = False,
+    engine: str = "fresh",
 ) -> tuple[float, dict]:
     code = (
         "import json, statistics, sys\n"
@@ -124,7 +124,7 @@ def api_run(
         "a = json.loads(sys.argv[1])\n"
         "r = render_reports(a['ids'], a['template'], a['out'], parameters=a['params'],\n"
         "                   workers=a['workers'], force=a['force'], progress=False,\n"
-        "                   warm=a['warm'])\n"
+        "                   engine=a['engine'])\n"
         "done = [x['seconds'] for x in r.rows if x['status'] == 'ok']\n"
         "print(json.dumps({'total': r.total_seconds, 'counts': r.counts, 'workers': r.workers,\n"
         "                  'median': statistics.median(done) if done else None}))\n"
@@ -137,7 +137,7 @@ def api_run(
             "params": params,
             "workers": workers,
             "force": force,
-            "warm": warm,
+            "engine": engine,
         }
     )
     t0 = time.perf_counter()
@@ -170,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         help="worker counts for the b-warm rows, comma-separated (default: 2,3; '' = none)",
     )
     ap.add_argument("--skip-plain", action="store_true", help="skip (a), the slow CLI loop")
+    ap.add_argument("--skip-fresh", action="store_true",
+                    help="skip (b) and (c), the fresh-kernel engine")
     ap.add_argument("--skip-floor", action="store_true", help="skip (f), the in-process floor")
     ap.add_argument("--paired", action="store_true", help="add (p), paired floor/warm per unit")
     ap.add_argument("--keep", action="store_true", help="keep the output folder")
@@ -201,16 +203,28 @@ def main(argv: list[str] | None = None) -> int:
         a = plain_loop(template, ids, params, kernel, work / "plain")
         n_html = len(list((work / "plain").glob("*.html")))
         rows.append(("a  papermill CLI + nbconvert CLI loop", a, f"{n_html} html"))
-    b, info_b = api_run(template, ids, params, work / "api", args.workers, force=True)
-    rows.append((f"b  render_reports, {info_b['workers']} workers", b, f"{info_b['counts']}"))
-    c, info_c = api_run(template, ids, params, work / "api", args.workers, force=False)
-    rows.append(("c  render_reports again, nothing changed", c, f"{info_c['counts']}"))
+    b = info_b = c = info_c = None
+    if not args.skip_fresh:
+        b, info_b = api_run(template, ids, params, work / "api", args.workers, force=True)
+        rows.append((f"b  render_reports --engine fresh, {info_b['workers']} workers", b,
+                     f"{info_b['counts']}"))
+        c, info_c = api_run(template, ids, params, work / "api", args.workers, force=False)
+        rows.append(("c  render_reports again, nothing changed", c, f"{info_c['counts']}"))
     warm_rows = []
+    inproc_rows = []
     for w in [int(x) for x in args.warm_workers.split(",") if x.strip()]:
-        bw, info_w = api_run(template, ids, params, work / f"warm{w}", w, force=True, warm=True)
+        bi, info_i = api_run(template, ids, params, work / f"inproc{w}", w, force=True,
+                             engine="inprocess")
+        inproc_rows.append((w, bi, info_i))
+        rows.append(
+            (f"b-inproc --engine inprocess, {info_i['workers']} workers", bi,
+             f"{info_i['counts']}, median report {info_i['median']:.3f} s in its worker")
+        )
+        bw, info_w = api_run(template, ids, params, work / f"warm{w}", w, force=True,
+                             engine="warm")
         warm_rows.append((w, bw, info_w))
         rows.append(
-            (f"b-warm render_reports --warm, {info_w['workers']} workers", bw,
+            (f"b-warm --engine warm, {info_w['workers']} workers", bw,
              f"{info_w['counts']}, median report {info_w['median']:.3f} s in its worker")
         )
     f = None
@@ -226,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, secs, note in rows:
         print(f"{name:<46} {secs:>9.2f} {secs / n:>9.3f}  {note}")
     print("-" * 90)
-    if a is not None:
+    if a is not None and b is not None:
         print(f"ratio a/b = {a / b:.1f}x   (b/a = {b / a:.2f})")
     if args.paired:
         pw = warm_rows[0][0] if warm_rows else 2
@@ -234,12 +248,20 @@ def main(argv: list[str] | None = None) -> int:
               f"{summarize(paired(template, ids, params, pw, kernel))}")
     if f is not None:
         fw, bw, info_w = warm_rows[0]
-        print(f"b-warm / f ({fw} workers) = {bw / f:.2f} (wall), "
+        _, bi, info_i = inproc_rows[0]
+        print(f"b-inproc / f ({fw} workers) = {bi / f:.2f} (wall), "
+              f"{info_i['median'] / f_med:.2f} (median report in its worker)")
+        print(f"b-warm / f ({fw} workers)   = {bw / f:.2f} (wall), "
               f"{info_w['median'] / f_med:.2f} (median report in its worker; one run each: "
               "this VM drifts ~15 % between identical runs)")
-    print(
-        f"in-process totals from the manifest: b {info_b['total']:.2f} s, c {info_c['total']:.3f} s"
-    )
+        print("(b-* wall includes a fresh interpreter's start and imports; f does not)")
+    if info_b is not None:
+        print(f"in-process totals from the manifest: b {info_b['total']:.2f} s, "
+              f"c {info_c['total']:.3f} s")
+    for w, _bi, info_i in inproc_rows:
+        print(f"b-inproc {w} workers: manifest total {info_i['total']:.2f} s")
+    for w, _bw, info_w in warm_rows:
+        print(f"b-warm   {w} workers: manifest total {info_w['total']:.2f} s")
     if args.keep:
         print(f"outputs kept in {work}")
     else:

@@ -3,6 +3,7 @@ interface (``TaskExecutor``). ``make_executor`` is the one place that chooses.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -129,6 +130,153 @@ class ProcessPoolTaskExecutor:
         return _results()
 
 
+def _worker_died(task: dict, exitcode: int | None) -> dict:
+    from analysis.publish.inprocess import HUNG_EXIT
+
+    if exitcode == HUNG_EXIT:
+        exc: BaseException = TimeoutError(
+            "a cell ignored its timeout (blocked in native code): its worker was ended and "
+            "replaced")
+        res = _infra_failure(task, exc)
+        res["ename"] = "CellTimeoutError"
+        return res
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+    else:
+        how = f"exit status {exitcode}"
+    res = _infra_failure(task, RuntimeError(
+        f"the worker process died while rendering this unit ({how}); it was replaced"))
+    res["ename"] = "WorkerDied"
+    return res
+
+
+def _replacing_worker(conn, fn, parent_pid: int) -> None:
+    """A :class:`ReplacingPoolTaskExecutor` worker: run tasks from ``conn`` until told to stop
+    (None) or until this process should be retired (a cell was stopped by its timeout)."""
+    _worker_init(parent_pid)
+    from analysis.publish.inprocess import worker_should_retire
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            res = fn(task)
+        except Exception as exc:  # noqa: BLE001 - fn should not raise; keep the worker
+            res = _infra_failure(task, exc)
+        retire = worker_should_retire()
+        conn.send((res, retire))
+        if retire:
+            return
+
+
+class ReplacingPoolTaskExecutor:
+    """A fork pool of ``workers`` processes, one unit at a time each, that **replaces a worker
+    that dies** (a crash in a C extension, ``os._exit``, SIGKILL, a cell blocked past its
+    timeout) and records only that worker's unit as failed; the other units go on.
+
+    The engine that runs a report's cells in the worker itself (``inprocess``) needs this: in
+    ``concurrent.futures.ProcessPoolExecutor`` one dead worker breaks the pool and fails every
+    unit not yet finished. A worker also leaves (and is replaced) after a unit whose cell was
+    stopped by its timeout (``inprocess.worker_should_retire``)."""
+
+    name = "process-pool"
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._ctx = None
+        self._procs: dict = {}   # conn -> process
+
+    def __enter__(self):
+        import multiprocessing as mp
+
+        # Import the heavy modules once, before forking, so workers inherit them.
+        import nbconvert  # noqa: F401
+        import papermill  # noqa: F401
+
+        self._ctx = mp.get_context("fork")
+        return self
+
+    def _start(self, fn):
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_replacing_worker, args=(child, fn, os.getpid()),
+                                 daemon=True)
+        proc.start()
+        child.close()
+        self._procs[parent] = proc
+        return parent
+
+    def _stop(self, conn, graceful: bool) -> None:
+        proc = self._procs.pop(conn)
+        if graceful:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        else:
+            proc.terminate()
+        proc.join(WORKER_EXIT_WAIT)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(WORKER_EXIT_WAIT)
+        conn.close()
+
+    def __exit__(self, exc_type, *exc):
+        for conn in list(self._procs):
+            self._stop(conn, graceful=exc_type is None)
+
+    def run(self, fn, tasks):
+        from collections import deque
+        from multiprocessing.connection import wait
+
+        todo = deque(tasks)
+
+        def _results():
+            busy: dict = {}   # conn -> task
+            idle: list = []
+            while todo or busy:
+                while todo and (idle or len(self._procs) < self.workers):
+                    conn = idle.pop() if idle else self._start(fn)
+                    if not self._procs[conn].is_alive():   # died while idle: replace it
+                        self._stop(conn, graceful=False)
+                        continue
+                    task = todo.popleft()
+                    try:
+                        conn.send(task)
+                    except OSError:   # died just now: replace it
+                        self._stop(conn, graceful=False)
+                        todo.appendleft(task)
+                        continue
+                    busy[conn] = task
+                sentinels = {self._procs[c].sentinel: c for c in busy}
+                for ready in wait(list(busy) + list(sentinels)):
+                    conn = sentinels.get(ready, ready)
+                    if conn not in busy:
+                        continue   # both its pipe and its sentinel were ready
+                    task = busy.pop(conn)
+                    try:
+                        res, retire = conn.recv() if conn.poll() else (None, True)
+                    except (EOFError, OSError):
+                        res, retire = None, True
+                    if res is None:
+                        proc = self._procs[conn]
+                        proc.join(WORKER_EXIT_WAIT)
+                        res = _worker_died(task, proc.exitcode)
+                    if retire:
+                        self._stop(conn, graceful=False)
+                    else:
+                        idle.append(conn)
+                    yield task, res
+            for conn in idle:
+                self._stop(conn, graceful=True)
+
+        return _results()
+
+
 class DaskTaskExecutor:
     """A Dask ``distributed.Client``: ``"local"`` starts a LocalCluster of ``workers``
     single-threaded processes; any other value is a scheduler address (``tcp://host:8786``)."""
@@ -187,10 +335,14 @@ class DaskTaskExecutor:
         return _results()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> TaskExecutor:
-    """The one place that chooses how units run."""
+def make_executor(workers: int | None = None, scheduler: str | None = None,
+                  engine: str = "fresh") -> TaskExecutor:
+    """The one place that chooses how units run. The ``inprocess`` engine runs a report in
+    the worker itself, so a worker may die with its unit: the replacing pool."""
     n = workers or os.cpu_count() or 1
     if scheduler:
         return DaskTaskExecutor(scheduler, n)
+    if engine == "inprocess" and sys.platform.startswith("linux"):
+        return ReplacingPoolTaskExecutor(n)
     return ProcessPoolTaskExecutor(n)
 

@@ -42,7 +42,11 @@ from analysis.publish.render.hashing import (
 from analysis.publish.render.kinds import ReportKind, get_kind
 from analysis.publish.render.outdir import clean_stale_tmp, out_dir_lock
 from analysis.publish.render.units import unit_paths, validate_unit_ids
-from analysis.publish.render.worker import MAX_KERNEL_START_RETRIES, render_unit
+from analysis.publish.render.worker import ENGINES, MAX_KERNEL_START_RETRIES, render_unit
+
+DEFAULT_ENGINE = "fresh"
+"""The engine of ``render_reports`` and ``render`` when none is given (docs/rendering.md,
+"Engines")."""
 
 
 @dataclass
@@ -95,13 +99,21 @@ class Plan:
 
 def check_request(ids: Iterable[str], registry: Iterable[str] | None,
                   parameters: Mapping[str, Any] | None, scheduler: str | None,
-                  executor: TaskExecutor | None, warm: bool) -> tuple[list[str], dict]:
+                  executor: TaskExecutor | None, engine: str) -> tuple[list[str], dict]:
     """The checked unit ids and shared parameters, or an error before anything is written."""
-    if warm and (scheduler or isinstance(executor, DaskTaskExecutor)):
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
+    if engine == "warm" and (scheduler or isinstance(executor, DaskTaskExecutor)):
         raise ValueError(
             "warm kernels run on the local process pool only: drop --warm (warm=True) or "
             "--scheduler (scheduler=...); a Dask worker would keep a kernel per worker "
             "process that nothing shuts down"
+        )
+    if engine == "inprocess" and (scheduler or isinstance(executor, DaskTaskExecutor)):
+        raise ValueError(
+            "the inprocess engine runs on the local process pool only (it stops a cell with "
+            "SIGALRM in the worker's main thread and replaces a worker that dies): use "
+            "--engine fresh with --scheduler"
         )
     ids = validate_unit_ids(ids, registry)
     params = dict(parameters or {})
@@ -128,7 +140,7 @@ def read_template(template: str | os.PathLike) -> Template:
 def plan_units(ids: list[str], paths: Mapping[str, tuple[Path, Path]], template: Template,
                params: dict, fingerprint: str, titles: Mapping[str, str],
                previous: Mapping[str, dict], *, force: bool, kernel_name: str,
-               timeout: int | None, start_timeout: int, warm: bool) -> Plan:
+               timeout: int | None, start_timeout: int, engine: str) -> Plan:
     """Skip each unit whose report exists and whose content hash is unchanged (its sidecar, or
     the last manifest's row of a good report, says so), unless ``force``; make a task for
     every other unit."""
@@ -158,7 +170,7 @@ def plan_units(ids: list[str], paths: Mapping[str, tuple[Path, Path]], template:
                 "timeout": timeout,
                 "start_timeout": start_timeout,
                 "max_retries": MAX_KERNEL_START_RETRIES,
-                "warm": bool(warm),
+                "engine": engine,
             }
         )
     return Plan(rows=rows, tasks=tasks)
@@ -181,7 +193,7 @@ def _make_progress(total: int, enabled: bool):
 
 def run_tasks(plan: Plan, paths: Mapping[str, tuple[Path, Path]], *, workers: int | None,
               scheduler: str | None, executor: TaskExecutor | None, kernel_name: str,
-              progress: bool) -> tuple[str, int]:
+              progress: bool, engine: str = "fresh") -> tuple[str, int]:
     """Run the plan's tasks; each unit's files are written and its row added to
     ``plan.rows`` as it finishes. Returns (executor name, workers): ("none", 0) when there
     is nothing to run (no kernel is started, papermill is not imported)."""
@@ -189,7 +201,8 @@ def run_tasks(plan: Plan, paths: Mapping[str, tuple[Path, Path]], *, workers: in
         return "none", 0
     rows, tasks = plan.rows, plan.tasks
     ensure_kernel(kernel_name)
-    ex = executor or make_executor(min(workers or os.cpu_count() or 1, len(tasks)), scheduler)
+    ex = executor or make_executor(min(workers or os.cpu_count() or 1, len(tasks)), scheduler,
+                                   engine)
     ex_name, n_workers = ex.name, ex.workers
     bar = None
     try:
@@ -264,6 +277,7 @@ def render_reports(
     executor: TaskExecutor | None = None,
     warm: bool = False,
     kind: str | ReportKind = "opd",
+    engine: str | None = None,
 ) -> RunResult:
     """Render one HTML report per unit; return the manifest rows and the exit status.
 
@@ -281,9 +295,14 @@ def render_reports(
 
     ``kind`` (:mod:`analysis.publish.render.kinds`: ``"opd"`` or ``"pemda"``) gives the
     template and output folder when they are not given, and the index page's title.
+
+    ``engine``: ``"inprocess"`` (the cells in the worker process itself, no kernel),
+    ``"warm"`` (same as ``warm=True``) or ``"fresh"``; default ``DEFAULT_ENGINE``
+    (docs/rendering.md, "Engines").
     """
     t_start = time.perf_counter()
-    ids, params = check_request(unit_ids, registry, parameters, scheduler, executor, warm)
+    engine = engine or ("warm" if warm else DEFAULT_ENGINE)
+    ids, params = check_request(unit_ids, registry, parameters, scheduler, executor, engine)
     kind = get_kind(kind)
     lang = str(params.get("lang", "id"))
     tpl = read_template(template or kind.template())
@@ -298,10 +317,10 @@ def render_reports(
                                        cache=out / FINGERPRINT_CACHE)
         plan = plan_units(ids, paths, tpl, params, fingerprint, dict(titles or {}), previous,
                           force=force, kernel_name=kernel_name, timeout=timeout,
-                          start_timeout=start_timeout, warm=warm)
+                          start_timeout=start_timeout, engine=engine)
         ex_name, n_workers = run_tasks(plan, paths, workers=workers, scheduler=scheduler,
                                        executor=executor, kernel_name=kernel_name,
-                                       progress=progress)
+                                       progress=progress, engine=engine)
         settings = {
             "template": str(tpl.path),
             "template_sha256": hashlib.sha256(tpl.data).hexdigest(),
@@ -310,7 +329,7 @@ def render_reports(
             "package_version": __version__,
             "renderer_version": RENDERER_VERSION,
             "kernel": kernel_name,
-            "kernels": "warm" if warm else "fresh",
+            "kernels": engine,
             "executor": ex_name,
             "workers": n_workers,
         }

@@ -19,7 +19,7 @@ from typing import Any
 from analysis import __version__, config
 from analysis.data.store import atomic_write
 from analysis.publish.index import UnitTable
-from analysis.publish.render.batch import render_reports
+from analysis.publish.render.batch import DEFAULT_ENGINE, ENGINES, render_reports
 from analysis.publish.render.hashing import FINGERPRINT_CACHE, data_fingerprint
 from analysis.publish.render.kinds import DEFAULT_KIND, KINDS, get_kind, is_kind_loader
 from analysis.publish.render.opd import default_out_dir, default_template
@@ -85,6 +85,7 @@ def _cli_render(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     units = list(table.names) if wanted is None else wanted
+    engine_name = args.engine or ("warm" if args.warm else DEFAULT_ENGINE)
     try:
         result = render_reports(
             units,
@@ -100,7 +101,7 @@ def _cli_render(args) -> int:
             titles=table.names,
             banner=args.banner if args.banner is not None else table.banner,
             summary=table.summary,
-            warm=args.warm,
+            engine=engine_name,
             filter_column=table.filter_column,
             kind=kind,
         )
@@ -112,7 +113,7 @@ def _cli_render(args) -> int:
     print(
         f"{c['ok']} rendered, {c['skipped']} unchanged, {c['failed']} failed "
         f"in {result.total_seconds:.1f} s ({result.executor}, {result.workers} workers"
-        f"{', warm kernels' if args.warm and result.workers else ''}) "
+        f"{', engine ' + engine_name if result.workers else ''}) "
         f"-> {result.index_path}"
     )
     for r in result.failed:
@@ -167,8 +168,14 @@ def register_cli(subparsers, units_loader: Callable[..., UnitTable] | None = Non
     p.add_argument(
         "--warm",
         action="store_true",
-        help="faster: one persistent kernel per worker, reset between reports (imported "
-        "modules persist; process pool only, not with --scheduler). Default: a fresh kernel "
-        "per report",
+        help="same as --engine warm: one persistent kernel per worker, reset between reports "
+        "(imported modules persist; process pool only, not with --scheduler)",
+    )
+    p.add_argument(
+        "--engine", choices=list(ENGINES), default=None,
+        help="how a report's cells run: inprocess (in the worker process itself, no kernel), "
+        "warm (one kernel per worker), fresh (a new kernel per report); default "
+        f"{DEFAULT_ENGINE} (docs/rendering.md, 'Engines'); inprocess and warm: process pool "
+        "only, not with --scheduler",
     )
     p.set_defaults(func=_cli_render, units_loader=units_loader)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from analysis.publish import engine
+from analysis.publish import engine, inprocess
 from analysis.publish.html import notebook_to_html
 from analysis.publish.kernel import BATCH_KERNEL_ARGS, ensure_kernel
 from analysis.publish.render.manifest import now
@@ -58,6 +58,19 @@ _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 def _traceback_tail(lines: Iterable[str] | None, n: int = 30) -> str:
     text = "\n".join(_ANSI_RE.sub("", str(x)) for x in (lines or []))
     return "\n".join(text.splitlines()[-n:])
+
+
+ENGINES = ("inprocess", "warm", "fresh")
+"""The report engines (``render --engine``): the cells in the worker process itself, a warm
+kernel per worker, a fresh kernel per report."""
+
+
+def task_engine(task: Mapping[str, Any]) -> str:
+    """The engine a task asks for (``task["engine"]``; the older ``task["warm"]``)."""
+    mode = task.get("engine") or ("warm" if task.get("warm") else "fresh")
+    if mode not in ENGINES:
+        raise ValueError(f"unknown engine {mode!r}: one of {', '.join(ENGINES)}")
+    return mode
 
 
 def render_unit(task: Mapping[str, Any]) -> dict:
@@ -96,7 +109,11 @@ def render_unit(task: Mapping[str, Any]) -> dict:
         params = {"unit_id": task["unit_id"], **task["parameters"]}
         retries = int(task.get("max_retries", MAX_KERNEL_START_RETRIES))
         engine_args: dict[str, Any] = {}
-        if task.get("warm"):
+        mode = task_engine(task)
+        if mode == "inprocess":
+            inprocess.ensure_registered()
+            engine_args = {"engine_name": inprocess.INPROCESS_ENGINE}
+        elif mode == "warm":
             engine.ensure_registered()
             warm = engine.warm_kernel(kernel_name)
             engine_args = {"engine_name": engine.WARM_ENGINE, "warm_kernel": warm}
