@@ -34,15 +34,15 @@ data: $(STAMP) ## build the processed tables (public + simulated seed $(SEED) + 
 .PHONY: all
 all: data kernel ## the main job: build the data, then render every OPD report into reports/opd/
 	$(PY) -m analysis summary
-	$(PY) -m analysis render --warm
+	$(PY) -m analysis render --engine inprocess
 
 .PHONY: reports
-reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all; warm kernels)
-	$(PY) -m analysis render --warm $(if $(FORCE),--force,)
+reports: kernel ## render the per-OPD reports (incremental; FORCE=1 redoes all; in-process engine)
+	$(PY) -m analysis render --engine inprocess $(if $(FORCE),--force,)
 
 .PHONY: peers
 peers: data kernel ## render one peer report per kab/kota into reports/pemda/ (+ index filtering by province)
-	$(PY) -m analysis render --kind pemda --warm $(if $(FORCE),--force,)
+	$(PY) -m analysis render --kind pemda --engine inprocess $(if $(FORCE),--force,)
 
 .PHONY: test
 test: $(STAMP) ## run the whole test suite (lint, unit tests, notebooks, rendering, browser); CI runs this
