@@ -91,18 +91,23 @@ def _wait_gone(procs: list, seconds: float = 10.0) -> list:
     return left
 
 
-def _start_batch(out: Path, workers: int = 2) -> subprocess.Popen:
-    script = SCRIPT.replace("workers=1", f"workers={workers}")
+def _start_batch(out: Path, workers: int = 2, engine: str = "fresh") -> subprocess.Popen:
+    script = SCRIPT.replace("workers=1", f"workers={workers}, engine={engine!r}")
     return subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
                              str(FIXTURE)], start_new_session=True)
 
 
-def _wait_for_kernels(proc: subprocess.Popen, out: Path, timeout: float = 120) -> list:
-    """The batch's processes once its workers run their kernels (a unit being rendered)."""
+def _wait_for_kernels(proc: subprocess.Popen, out: Path, timeout: float = 120,
+                      engine: str = "fresh") -> list:
+    """The batch's processes once its workers run their kernels (a unit being rendered; the
+    in-process engine has no kernel: its two workers, once a report is being written)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         procs = _batch_descendants(proc.pid)
         kernels = [p for p in procs if "ipykernel" in " ".join(p.cmdline())]
+        if engine == "inprocess" and len(procs) >= 2 and (out.is_dir() and any(
+                p.name.endswith(".tmp") or p.suffix == ".html" for p in out.iterdir())):
+            return procs
         if kernels and len(procs) >= 3:
             return procs
         time.sleep(0.1)
@@ -111,14 +116,15 @@ def _wait_for_kernels(proc: subprocess.Popen, out: Path, timeout: float = 120) -
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
-def test_sigkill_of_the_renderer_alone_leaves_no_process_and_no_lock(tmp_path):
+@pytest.mark.parametrize("engine", ["fresh", "inprocess"])
+def test_sigkill_of_the_renderer_alone_leaves_no_process_and_no_lock(tmp_path, engine):
     """``kill -9`` of the renderer only (not its group): its pool workers die with it and
     their kernels follow, within 10 s; the next render takes the folder and completes."""
     kernel.ensure_kernel()
     out = tmp_path / "out"
-    proc = _start_batch(out)
+    proc = _start_batch(out, engine=engine)
     try:
-        procs = _wait_for_kernels(proc, out)
+        procs = _wait_for_kernels(proc, out, engine=engine)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
@@ -133,21 +139,22 @@ def test_sigkill_of_the_renderer_alone_leaves_no_process_and_no_lock(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX process groups")
-def test_ctrl_c_mid_batch_stops_workers_and_kernels(tmp_path):
+@pytest.mark.parametrize("engine", ["fresh", "inprocess"])
+def test_ctrl_c_mid_batch_stops_workers_and_kernels(tmp_path, engine):
     """Ctrl-C (SIGINT to the terminal's process group) stops the batch: the renderer exits
     without a traceback, and no worker or kernel of it is alive 10 s later."""
     kernel.ensure_kernel()
     out = tmp_path / "out"
     # the command line's handling (analysis.cli: "interrupted", exit 130) around the batch
     script = ("import sys\ntry:\n" + "".join(f"    {ln}\n" for ln in SCRIPT.replace(
-        "workers=1", "workers=2").strip().splitlines())
+        "workers=1", f"workers=2, engine={engine!r}").strip().splitlines())
               + "except KeyboardInterrupt:\n    print('interrupted', file=sys.stderr)\n"
                 "    sys.exit(130)\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
                              str(FIXTURE)], start_new_session=True, stderr=subprocess.PIPE,
                             text=True)
     try:
-        procs = _wait_for_kernels(proc, out)
+        procs = _wait_for_kernels(proc, out, engine=engine)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
