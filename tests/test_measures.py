@@ -95,3 +95,25 @@ def test_panel_of_the_bundled_build(built_tables):
     assert np.allclose(merged["acting_share"], merged["acting_share_truth"])
     cut = panel.drop_duplicates("unit_id").set_index("unit_id")["cut_2020"]
     assert np.allclose(cut, pd.Series(truth["cut_2020"]).reindex(cut.index))
+
+
+def test_a_ratio_of_parts_from_different_sources_is_not_a_number():
+    """An imported (user) budget over simulated spending is not a realisation rate anyone
+    measured: NaN and flagged "mixed" (issue 23, item 5); parts of one source give the ratio."""
+    import pandas as pd
+
+    from analysis.methods.measures import budget_measures
+
+    rows = []
+    for uid, prov_perubahan in (("a", "user"), ("b", "simulated")):
+        for stage, amount, prov in (("murni", 100.0, "simulated"),
+                                    ("perubahan", 110.0, prov_perubahan),
+                                    ("realisasi", 99.0, "simulated")):
+            rows.append({"region_code": "33.25", "unit_id": uid, "year": 2020, "stage": stage,
+                         "programme_class": "layanan", "spending_type": "barang_jasa",
+                         "amount_idr": amount, "provenance": prov})
+    m = budget_measures(pd.DataFrame(rows)).set_index("unit_id")
+    assert m.loc["a", "realisation_rate_mixed"] and pd.isna(m.loc["a", "realisation_rate"])
+    assert m.loc["a", "refocus_mixed"] and pd.isna(m.loc["a", "refocus"])
+    assert not m.loc["b", "realisation_rate_mixed"]
+    assert m.loc["b", "realisation_rate"] == pytest.approx(0.9)

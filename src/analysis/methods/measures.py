@@ -14,7 +14,8 @@ Definitions (also in ``DEFINITIONS``, shown in notebooks):
 - ``dlog_budget_real``: the same in constant prices (deflator: ``data/external/indonesia/
   deflator_cpi.csv``, replaceable).
 - ``refocus``: log(perubahan / murni), the mid-year revision (the 2020 refocusing).
-- ``realisation_rate``: realisasi / perubahan.
+- ``realisation_rate``: realisasi / perubahan (NaN with ``realisation_rate_mixed`` when the two
+  stages come from different provenances; ``refocus`` likewise with ``refocus_mixed``).
 - ``penunjang_share``: share of realisasi in the routine programme (program penunjang).
 - ``share_<type>``: share of realisasi by spending type.
 - ``cut_2020``: log(realisasi_2020) - log(realisasi_2019 x (1 + g)), g the unit's average
@@ -65,10 +66,23 @@ def budget_measures(budget: pd.DataFrame, deflator: pd.DataFrame | None = None) 
         out[f"share_{t}"] = by_type[t].reindex(out.index) / r
     out["realisation_rate"] = r / out["budget_perubahan"]
     out["refocus"] = np.log(out["budget_perubahan"] / out["budget_murni"])
+    # a ratio whose parts come from different sources (e.g. an imported budget over simulated
+    # spending) is not a number anyone measured: NaN, with a flag the views print as "mixed"
+    by_stage = b.groupby([*KEYS, "stage"])["provenance"].agg(
+        lambda s: "+".join(sorted(set(s)))).unstack("stage").reindex(
+        columns=["murni", "perubahan", "realisasi"]).reindex(out.index)
+    for col, num, den in (("realisation_rate", "realisasi", "perubahan"),
+                          ("refocus", "perubahan", "murni")):
+        mixed = (by_stage[num].notna() & by_stage[den].notna()
+                 & (by_stage[num] != by_stage[den]))
+        out[f"{col}_mixed"] = mixed.to_numpy(bool)
+        out.loc[mixed.to_numpy(bool), col] = np.nan
     prov = b.groupby(KEYS)["provenance"].agg(lambda s: "+".join(sorted(set(s))))
     out["provenance_budget"] = prov.reindex(out.index)
     out = out.reset_index()
     out = _complete_years(out)
+    for c in ("realisation_rate_mixed", "refocus_mixed"):
+        out[c] = out[c].astype("boolean").fillna(False).astype(bool)
     out["dlog_budget"] = _dlog(out, "budget_realisasi")
     if deflator is not None:
         idx = out["year"].map(deflator.set_index("year")["index"])

@@ -196,7 +196,9 @@ def budget_table(rep: UnitReport) -> str:
         rows.append([row.year, fmt.rupiah(row.budget_murni, lang),
                      fmt.rupiah(row.budget_perubahan, lang),
                      fmt.rupiah(row.budget_realisasi, lang),
-                     fmt.percent(row.realisation_rate, lang),
+                     (text("report.mixed_sources", lang)
+                      if bool(getattr(row, "realisation_rate_mixed", False))
+                      else fmt.percent(row.realisation_rate, lang)),
                      fmt.percent(np.expm1(row.dlog_budget), lang),
                      fmt.percent(np.expm1(r["dlog_budget"].get(row.year, np.nan)), lang)])
     return _html_table(head, rows, rep.simulated, lang)
