@@ -224,6 +224,12 @@ def _read_rows(grid, spec, amounts, where_file) -> pd.DataFrame:
             acc[1].append(f"{letter}{r}")
         for g, (v, cells) in sums.items():
             rows.append((no, code, jenis, g, v, r, "+".join(cells)))
+    return _amount_frame(rows, problems, blanks, dashes)
+
+
+def _amount_frame(rows: list, problems: list, blanks: int, dashes: int) -> pd.DataFrame:
+    """The amounts a reader collected, or one InputError listing every bad cell; the counts
+    of blank and "-" cells ride along in ``attrs`` (the build info reports them)."""
     if problems:
         raise InputError("pemda_sikd", problems)
     out = pd.DataFrame(rows, columns=["no", "djpk_code", "jenis_data", "group", "amount_idr",
@@ -267,13 +273,7 @@ def _read_transposed(grid, spec, amounts, layout, where_file) -> pd.DataFrame:
             acc[1].append(f"{letter}{r}")
         for g, (v, cells, r0) in sums.items():
             rows.append((no, "", jenis or "", g, v, r0, "+".join(cells)))
-    if problems:
-        raise InputError("pemda_sikd", problems)
-    out = pd.DataFrame(rows, columns=["no", "djpk_code", "jenis_data", "group", "amount_idr",
-                                      "source_row", "source_cells"])
-    out.attrs["blank_amount_cells"] = int(blanks)
-    out.attrs["dash_amount_cells"] = int(dashes)
-    return out
+    return _amount_frame(rows, problems, blanks, dashes)
 
 
 def code_map(frames: dict[str, pd.DataFrame], ndir: Path) -> dict[int, str]:

@@ -157,6 +157,11 @@ def build(model_results: pd.DataFrame | None, lag_results: pd.DataFrame | None,
     rows += _office_rows(resilience)
     df = pd.DataFrame(rows, columns=FINDINGS_COLUMNS)
     df["provenance"] = provenance
+    return _checked(df)
+
+
+def _checked(df: pd.DataFrame) -> pd.DataFrame:
+    """Every finding in a declared family, counts as integers."""
     unknown = set(df["family"]) - set(FAMILIES)
     if unknown:
         raise ValueError(f"findings in undeclared families: {sorted(unknown)} (declare them in "
@@ -213,12 +218,7 @@ def assemble(tables: dict, truth: dict | None = None) -> dict:
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:
         return {"findings": pd.DataFrame(columns=FINDINGS_COLUMNS)}
-    out = pd.concat(parts, ignore_index=True)
-    unknown = set(out["family"]) - set(FAMILIES)
-    if unknown:
-        raise ValueError(f"findings in undeclared families: {sorted(unknown)}")
-    for c in ("family_size", "n", "n_clusters"):
-        out[c] = out[c].astype("int64")
+    out = _checked(pd.concat(parts, ignore_index=True))
     return {"findings": out, "__info__": {f: int(n) for f, n in
                                           out["family"].value_counts().items()}}
 

@@ -20,6 +20,7 @@ import pandas as pd
 from analysis import config
 from analysis.data import store
 from analysis.methods import national_2020 as nat
+from analysis.methods import peers as calc
 from analysis.narrative import fmt
 from analysis.narrative.catalog import text
 
@@ -62,13 +63,12 @@ def load(data_dir=None, lang: str = "id", region: str = config.REGION_BATANG
     row = reg[reg["region_code"] == region]
     if row.empty:
         return None
-    prov_code = row["province_code"].iloc[0]
     kab = reg[(reg["kind"] != "provinsi")]
     py = py[py["region_code"].isin(kab["region_code"])]
     audited = nat.batang_audited(rf, shock, region, defl)
     return RealEvidence(lang, region, str(row["name"].iloc[0]), str(row["province"].iloc[0]),
                         audited, spending_path(region, sikd, py, audited),
-                        standing(region, prov_code, py),
+                        standing(region, kab, py),
                         shock.set_index("region_code").loc[region]
                         if region in set(shock["region_code"]) else None,
                         book[book["family"] == nat.FAMILY].reset_index(drop=True))
@@ -92,28 +92,25 @@ def spending_path(region: str, sikd: pd.DataFrame, py: pd.DataFrame, audited: di
     return pd.DataFrame(rows, columns=["year", "value_idr", "source"]).sort_values("year")
 
 
-def _rank(values: pd.Series, code: str, ascending: bool = False) -> tuple[int, int]:
-    v = values.dropna()
-    return int(v.rank(ascending=ascending, method="min")[code]), int(len(v))
-
-
-def standing(region: str, prov_code: str, py: pd.DataFrame) -> dict:
-    """The region's rank (1 = highest) on IPM in the last IPM year and on the capital share of
-    spending in its last complete year, in its province and among all kab/kota."""
+def standing(region: str, kab: pd.DataFrame, py: pd.DataFrame) -> dict:
+    """The region's rank (1 = highest) on IPM and on the capital share of spending in its last
+    complete year, in its province and among all kab/kota: the peers analysis's own
+    :func:`analysis.methods.peers.standing_table` (partial pemda-years not ranked)."""
+    year = calc.reference_year(py, region)
+    if year is None:
+        return {}
+    t = calc.standing_table(py, region, calc.peer_group_codes(kab, region, "province"), year)
     out = {}
     for measure in ("ipm", "share_modal"):
-        d = py if measure == "ipm" else py[py["partial"].fillna(True).astype(bool) == False]  # noqa: E712
-        d = d.dropna(subset=[measure])
-        mine = d[d["region_code"] == region]
-        if mine.empty:
+        rows = t[t["measure"] == measure].set_index("group")
+        if rows.empty or rows["rank"].isna().any():
             continue
-        year = int(mine["year"].max())
-        d = d[d["year"] == year].set_index("region_code")
-        rp, n_p = _rank(d.loc[d["province_code"] == prov_code, measure], region)
-        rn, n_n = _rank(d[measure], region)
-        out[measure] = {"value": float(d.at[region, measure]), "year": year,
-                        "rank_province": rp, "n_province": n_p, "rank_national": rn,
-                        "n_national": n_n}
+        out[measure] = {"value": float(rows.at["national", "value"]),
+                        "year": int(rows.at["national", "year"]),
+                        "rank_province": int(rows.at["peers", "rank"]),
+                        "n_province": int(rows.at["peers", "n"]),
+                        "rank_national": int(rows.at["national", "rank"]),
+                        "n_national": int(rows.at["national", "n"])}
     return out
 
 
