@@ -66,8 +66,13 @@ def _run(args) -> int:
 
     if args.command in REPORT_WRITERS:
         # they read processed/ (which an import or build swaps) and write reports/
-        with locking.data_lock(getattr(args, "data_dir", None), args.command), \
-                locking.reports_lock(args.command):
+        data_dir = getattr(args, "data_dir", None)
+        with locking.data_lock(data_dir, args.command), locking.reports_lock(args.command):
+            if not getattr(args, "no_refit", False):
+                # model refits an import deferred run first (the data lock is re-entrant)
+                from analysis import pipeline
+
+                pipeline.refit_deferred(data_dir, args.command)
             return int(args.func(args) or 0)
     return int(args.func(args) or 0)
 

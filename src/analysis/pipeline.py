@@ -42,13 +42,20 @@ class Step:
     ``optional``: a ValueError means "not estimable with this data": the build goes on
     without the step's tables and says so (``derived_notes``).
     ``data_dir``: the function takes the build's data folder as ``data_dir=`` (steps that
-    read their own input files)."""
+    read their own input files).
+    ``deferrable``: a build with ``defer=True`` (an import) may keep this step's tables from
+    the last build instead of running it, marked older than the data (the model fits: ~30 s
+    against ~3 s for the rest of a build); ``cached`` (``"module:function"``, given the
+    step's inputs) says whether running it now would only read a cache, in which case it
+    runs."""
     name: str
     func: str | Callable
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     optional: bool = False
     data_dir: bool = False
+    deferrable: bool = False
+    cached: str | None = None
 
     @property
     def target(self) -> str:
@@ -60,7 +67,7 @@ class Step:
     def spec(self) -> str:
         """What the build key hashes: name, function, inputs, outputs and flags."""
         flags = "".join((" optional" if self.optional else "", " data_dir" if self.data_dir
-                         else ""))
+                         else "", " deferrable" if self.deferrable else ""))
         return (f"{self.name} = {self.target}({', '.join(self.inputs)}) -> "
                 f"{', '.join(self.outputs)}{flags}")
 
@@ -69,6 +76,14 @@ class Step:
             return self.func
         mod, _, attr = self.func.partition(":")
         return getattr(importlib.import_module(mod), attr)
+
+    def is_cached(self, tables: dict) -> bool:
+        """Whether running the step on ``tables`` would only read its cache (``cached``)."""
+        if self.cached is None:
+            return False
+        mod, _, attr = self.cached.partition(":")
+        probe = getattr(importlib.import_module(mod), attr)
+        return bool(probe({k: tables[k] for k in self.inputs if k in tables}))
 
     def run(self, tables: dict, truth: dict, data_dir: Path | str | None = None) -> dict:
         fn = self.load()
@@ -90,7 +105,7 @@ STEPS: tuple[Step, ...] = (
          inputs=("panel",),
          outputs=("model_results", "event_study", "lag_results", "typology", "typology_k",
                   "resilience", "findings_regency"),
-         optional=True),
+         optional=True, deferrable=True, cached="analysis.methods.build_fits:fit_is_cached"),
     Step("summaries", "analysis.publish.summaries:summary_tables",
          inputs=("panel", "typology", "resilience", "budget"),
          outputs=("unit_summary", "regency_year")),
@@ -120,11 +135,40 @@ part of the build key (``manifest["code"]``). The steps themselves are (``spec``
 
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
-          force: bool = False, steps: tuple[Step, ...] = STEPS) -> data_build.BuildResult:
+          force: bool = False, steps: tuple[Step, ...] = STEPS, defer_fits: bool = False,
+          carry_from: Path | str | None = None) -> data_build.BuildResult:
     """The whole build (``python -m analysis build``): every processed table from the inputs,
-    through :data:`STEPS`; incremental and all-or-nothing (:func:`analysis.data.build.build`)."""
+    through :data:`STEPS`; incremental and all-or-nothing (:func:`analysis.data.build.build`).
+    ``defer_fits`` (what an import does): the model fits are kept from the last build (in
+    ``carry_from``, default this folder's ``processed/``) unless cached for the new panel,
+    and marked older than the data until the next build without it."""
     return data_build.build(data_dir, seed=seed, simulated=simulated, years=years,
-                            force=force, steps=steps, not_table_modules=NOT_TABLE_MODULES)
+                            force=force, steps=steps, not_table_modules=NOT_TABLE_MODULES,
+                            defer=defer_fits, carry_from=carry_from)
+
+
+def refit_deferred(data_dir: Path | str | None = None, what: str = "render") -> bool:
+    """Refit the models an import deferred (:func:`analysis.data.build.stale_fits`) before
+    ``what`` (render, present) shows them: the whole build with the last build's settings.
+    Returns whether it refitted. Reads only the manifest when nothing is deferred."""
+    import json
+    import sys
+
+    path = config.processed_dir(data_dir) / "manifest.json"
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False     # not built: the command itself says so
+    note = data_build.fits_note(man)
+    if note is None:
+        return False
+    print(f"refitting first: the model results were fitted on the data of {note['fitted_at']}; "
+          f"the data changed on {note['data_at']} (an import deferred the refits; ~30 s; "
+          f"--no-refit runs this {what} now with the older results, marked as such)",
+          file=sys.stderr, flush=True)
+    res = build(data_dir, **data_build.settings_of(man))
+    print(f"refitted in {res.seconds:.1f} s", file=sys.stderr, flush=True)
+    return True
 
 
 def import_files(kind: str, files, **kwargs):
@@ -153,7 +197,7 @@ def import_iid(files, **kwargs):
 
 def _cmd_build(args) -> int:
     res = build(args.data_dir, seed=args.seed, simulated=not args.no_simulated,
-                force=args.force)
+                force=args.force, defer_fits=args.defer_fits)
     if not res.built:
         print(f"up to date: nothing to build (last built {res.manifest.get('built_at')}, "
               f"same inputs, settings and code; --force rebuilds) -> {res.out_dir}")
@@ -182,6 +226,10 @@ def register_cli(sub) -> None:
     p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
     p.add_argument("--force", action="store_true",
                    help="build even when inputs, settings and code are unchanged")
+    p.add_argument("--defer-fits", action="store_true",
+                   help="keep the model results of the last build instead of refitting them "
+                        "(as an import does; they are marked older than the data until a "
+                        "build without this flag, a render or a present refits them)")
     p.set_defaults(func=_cmd_build)
     s = sub.add_parser("summary", help="print what the last build produced, per provenance")
     s.add_argument("--data-dir", default=None)

@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from analysis import __version__, config
@@ -56,8 +56,11 @@ class Step(Protocol):
     name: str
     spec: str
     optional: bool
+    deferrable: bool
 
     def run(self, tables: dict, truth: dict, data_dir: Path | str | None = None) -> dict: ...
+
+    def is_cached(self, tables: dict) -> bool: ...
 
 
 @dataclass
@@ -289,10 +292,13 @@ def build_key(inputs: dict, seed, simulated: bool, years, code: dict, libraries:
 
 def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
                      simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
-                     steps: Sequence[Step] = ()) -> tuple[dict | None, list[str]]:
+                     steps: Sequence[Step] = (), defer: bool = False
+                     ) -> tuple[dict | None, list[str]]:
     """``(manifest, [])`` when the last build's outputs are current, else ``(None, reasons)``.
     Reads the manifest and hashes the input files, the table modules and the outputs; imports
-    neither pandas nor any table module. ``steps``: the derived steps the build would run."""
+    neither pandas nor any table module. ``steps``: the derived steps the build would run.
+    A build whose deferrable steps were kept from an older build (:func:`stale_fits`) is not
+    current unless ``defer`` (the build asked for would defer them too)."""
     path = config.processed_dir(data_dir) / "manifest.json"
     try:
         man = json.loads(path.read_text(encoding="utf-8"))
@@ -322,6 +328,11 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
         reasons.append("library versions changed")
     if list(man.get("steps") or []) != [s.name for s in steps]:
         reasons.append("derived steps changed")
+    stale = stale_fits(man)
+    if stale and not defer:
+        reasons.append(f"the {', '.join(stale)} tables are older than the data (refits "
+                       f"deferred by an import; fitted on the data of "
+                       f"{_when(min(v['fitted_at'] for v in stale.values()))}): refitting")
     if reasons:
         return None, reasons
     if build_key(inputs, seed, simulated, years, code, libraries, steps) != man["build_key"]:
@@ -335,15 +346,33 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
 
 
 def run_steps(steps: Sequence[Step], tables: dict, truth: dict, notes: list[str] | None = None,
-              data_dir: Path | str | None = None, info: dict | None = None
-              ) -> dict[str, pd.DataFrame]:
+              data_dir: Path | str | None = None, info: dict | None = None,
+              carry: Callable[[Step], tuple[dict, dict, dict | None] | None] | None = None,
+              fits: dict | None = None) -> dict[str, pd.DataFrame]:
     """Run ``steps`` in order on the assembled ``tables`` (each step sees the tables of the
     steps before it); return the extra tables. A step whose ValueError means "not estimable
     with this data" (``optional``, e.g. the model fits with only user budget rows and no
     service indicators) is skipped and said so in ``notes`` (the manifest's
-    ``derived_notes``) instead of failing the build; reports then show what exists."""
+    ``derived_notes``) instead of failing the build; reports then show what exists.
+
+    ``carry`` (a deferring build, :func:`build` with ``defer=True``): for a ``deferrable``
+    step whose result is not cached for these tables, ``carry(step)`` returns the step's
+    tables from the last build, their state (``{"current": False, "fitted_at": ...}``) and
+    the step's info, or None when there is nothing to keep (then the step runs). ``fits``
+    receives the state of every deferrable step (the manifest's ``fits``)."""
     extra: dict = {}
     for step in steps:
+        deferrable = bool(getattr(step, "deferrable", False))
+        if deferrable and carry is not None and not step.is_cached({**tables, **extra}):
+            kept = carry(step)
+            if kept is not None:
+                kept_tables, state, step_info = kept
+                extra.update(kept_tables)
+                if fits is not None:
+                    fits[step.name] = state
+                if step_info is not None and info is not None:
+                    info[step.name] = step_info
+                continue
         try:
             out = dict(step.run({**tables, **extra}, truth, data_dir=data_dir))
         except ValueError as exc:
@@ -355,8 +384,92 @@ def run_steps(steps: Sequence[Step], tables: dict, truth: dict, notes: list[str]
         step_info = out.pop("__info__", None)
         if step_info is not None and info is not None:
             info[step.name] = step_info
+        if deferrable and fits is not None:
+            fits[step.name] = {"current": True, "fitted_at": _now()}
         extra.update(out)
     return extra
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _when(iso: str | None) -> str:
+    """``2026-12-07 09:41 UTC`` from an ISO time stamp (as written in the manifest)."""
+    return (str(iso or "?")[:16].replace("T", " ") + " UTC") if iso else "an unknown time"
+
+
+def stale_fits(manifest: dict) -> dict[str, dict]:
+    """The deferrable steps (the model fits) whose tables in this build were kept from an
+    older build instead of refitted (an import defers the refits): ``{step: {"current": False,
+    "fitted_at": ISO time of the build whose data they were fitted on}}``; empty when every
+    fit is current. Every view that shows model results says so when this is not empty
+    (:func:`fits_note`)."""
+    return {name: dict(state) for name, state in (manifest.get("fits") or {}).items()
+            if not state.get("current", True)}
+
+
+def fits_note(manifest: dict) -> dict | None:
+    """``{"fitted_at": ..., "data_at": ...}`` (readable UTC times) when the model results are
+    older than the data (:func:`stale_fits`), else None: what the views word as "the model
+    results were fitted on the data of X; the data changed on Y"."""
+    stale = stale_fits(manifest)
+    if not stale:
+        return None
+    return {"fitted_at": _when(min(v["fitted_at"] for v in stale.values())),
+            "data_at": _when(manifest.get("built_at")), "steps": sorted(stale)}
+
+
+def settings_of(manifest: dict) -> dict:
+    """The build settings (seed, simulated, years) a manifest was built with, as keyword
+    arguments of :func:`build` (a rebuild of the same data keeps them)."""
+    out: dict = {}
+    if manifest.get("seed") is not None:
+        out["seed"] = int(manifest["seed"])
+    if "simulated" in manifest:
+        out["simulated"] = bool(manifest["simulated"])
+    if manifest.get("years"):
+        out["years"] = tuple(int(y) for y in manifest["years"])
+    return out
+
+
+def _carrier(carry_from: Path):
+    """``carry(step)`` for :func:`run_steps`: the step's tables from the processed folder
+    ``carry_from`` (the last build), checked against that build's manifest (sha256 of each
+    file), with their fit state; None (the step runs) when that build has none of them, a
+    file differs, or it was made with other library versions or other estimator code
+    (``methods/``) than this one."""
+    import pandas as pd
+
+    try:
+        prev = json.loads((carry_from / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        prev = None
+
+    def carry(step):
+        if not prev or not isinstance(prev.get("outputs"), dict):
+            return None
+        # results of another estimator or library version are refitted, never kept
+        if prev.get("libraries") != library_versions():
+            return None
+        methods = {k: v for k, v in (prev.get("code") or {}).items()
+                   if k.startswith("methods/")}
+        if not methods or _module_digests(methods) != methods:
+            return None
+        files = {n: carry_from / f"{n}.parquet" for n in step.outputs
+                 if f"{n}.parquet" in prev["outputs"]}
+        if not files:
+            return None
+        for n, path in files.items():
+            if not path.is_file() or _file_digest(path) != prev["outputs"][path.name]:
+                return None
+        state = (prev.get("fits") or {}).get(step.name) or {}
+        state = {"current": False, "fitted_at": state.get("fitted_at") or prev.get("built_at")}
+        return ({n: pd.read_parquet(path) for n, path in files.items()}, state,
+                (prev.get("derived_info") or {}).get(step.name))
+    return carry
 
 
 def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
@@ -373,7 +486,8 @@ def provenance_counts(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, in
 def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
           simulated: bool = True, years: tuple[int, int] = config.DEFAULT_YEARS,
           force: bool = False, *, steps: Sequence[Step],
-          not_table_modules: Sequence[str] = ()) -> BuildResult:
+          not_table_modules: Sequence[str] = (), defer: bool = False,
+          carry_from: Path | str | None = None) -> BuildResult:
     """Build the processed tables: assemble and validate the inputs, run ``steps`` (the derived
     steps, given by ``analysis.pipeline``: ``pipeline.build`` is the whole build) and write
     everything; on any error nothing already written is touched. Runs under the data folder's
@@ -382,23 +496,34 @@ def build(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED,
     Incremental: when the inputs, settings, code and steps are those of the last build and its
     outputs are intact (``check_up_to_date``), nothing is written and the result has
     ``built=False`` and no tables. ``force=True`` builds anyway. ``not_table_modules``:
-    modules whose source is left out of the build key (they never compute a table)."""
+    modules whose source is left out of the build key (they never compute a table).
+
+    ``defer=True`` (an import): a ``deferrable`` step (the model fits, ~30 s) whose result is
+    not cached for the new tables is not run; its tables are kept from the last build in
+    ``carry_from`` (default: this data folder's ``processed/``) and the manifest marks them
+    older than the data (``fits``; :func:`stale_fits`). The next build without ``defer``
+    refits them; until then every view says so (:func:`fits_note`)."""
     from analysis.data import locking
 
     with locking.data_lock(data_dir, "build"):
         t0 = time.perf_counter()
         reasons: list[str] = []
         if not force:
-            man, reasons = check_up_to_date(data_dir, seed, simulated, years, steps)
+            man, reasons = check_up_to_date(data_dir, seed, simulated, years, steps, defer)
             if man is not None:
                 return BuildResult(config.processed_dir(data_dir), {},
                                    round(time.perf_counter() - t0, 2), man, built=False)
-        res = _build(data_dir, seed, simulated, years, steps, not_table_modules)
+        carry = None
+        if defer:
+            carry = _carrier(Path(carry_from) if carry_from is not None
+                             else config.processed_dir(data_dir))
+        res = _build(data_dir, seed, simulated, years, steps, not_table_modules, carry)
         res.reasons = reasons
         return res
 
 
-def _build(data_dir, seed, simulated, years, steps, not_table_modules) -> BuildResult:
+def _build(data_dir, seed, simulated, years, steps, not_table_modules, carry=None
+           ) -> BuildResult:
     import pandas as pd
 
     from analysis.data import store
@@ -407,10 +532,13 @@ def _build(data_dir, seed, simulated, years, steps, not_table_modules) -> BuildR
     tables, truth, inputs = assemble(data_dir, seed=seed, simulated=simulated, years=years)
     notes: list[str] = []
     info: dict = {}
-    tables.update(run_steps(steps, tables, truth, notes, data_dir=data_dir, info=info))
+    fits: dict = {}
+    tables.update(run_steps(steps, tables, truth, notes, data_dir=data_dir, info=info,
+                            carry=carry, fits=fits))
     manifest = {
         "derived_notes": notes,
         "derived_info": info,
+        "fits": fits,
         "package_version": __version__,
         "built_at": pd.Timestamp.now(tz="UTC").isoformat(),
         "seed": seed if simulated else None,
@@ -438,6 +566,12 @@ def format_summary(manifest: dict) -> str:
     prov = manifest["provenance"]
     kinds = ["public", "simulated", "user", "derived"]
     lines = [f"note: {n}" for n in manifest.get("derived_notes") or []]
+    note = fits_note(manifest)
+    if note:
+        lines.append(f"note: the model results ({', '.join(note['steps'])}) were fitted on the "
+                     f"data of {note['fitted_at']}; the data changed on {note['data_at']} (an "
+                     "import deferred the refits). They refit at the next `render` or "
+                     "`present`, or now with `python -m analysis build` (~30 s).")
     lines += [f"{'table':<16}" + "".join(f"{k:>11}" for k in kinds) + f"{'total':>11}"]
     for name, counts in prov.items():
         lines.append(f"{name:<16}" + "".join(f"{counts.get(k, 0):>11,}" for k in kinds)

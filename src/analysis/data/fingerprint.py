@@ -35,6 +35,11 @@ def _file_content_digest(path: Path) -> str:
             if isinstance(obj, dict):
                 for k in VOLATILE_MANIFEST_KEYS:
                     obj.pop(k, None)
+                if isinstance(obj.get("fits"), dict):
+                    # whether the model results are older than the data is content (the pages
+                    # say so); when they were fitted is not (a forced rebuild re-renders nothing)
+                    obj["fits"] = {k: bool(v.get("current", True)) if isinstance(v, dict)
+                                   else v for k, v in obj["fits"].items()}
                 data = json.dumps(obj, sort_keys=True).encode()
     return hashlib.sha256(data).hexdigest()
 
@@ -62,7 +67,7 @@ def data_fingerprint(
     a file rewritten or touched with the same bytes leaves the fingerprint unchanged. Names
     starting with a dot (locks, staging folders, caches) and folders in ``exclude`` are not
     walked. In ``processed/manifest.json`` the per-build keys ``VOLATILE_MANIFEST_KEYS`` are
-    ignored.
+    ignored, and of ``fits`` only whether each is current (not when it was fitted).
 
     ``cache``: a JSON file remembering (size, mtime_ns, sha256) per file, so only files whose
     size or mtime changed are read again (a file modified within the last 2 s is never taken

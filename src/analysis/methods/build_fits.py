@@ -88,6 +88,17 @@ def fit_all(tables: dict, truth: dict | None = None) -> dict[str, pd.DataFrame]:
     return _cached_fit(panel, _fit_all_panel)
 
 
+def fit_is_cached(tables: dict) -> bool:
+    """Whether :func:`fit_all` on ``tables`` would only read the fit cache (the build step's
+    ``cached`` probe: an import then runs it instead of keeping the older fits)."""
+    from analysis import config
+
+    panel = tables.get("panel")
+    if panel is None or len(panel) == 0:
+        return True      # nothing to fit: fit_all returns at once
+    return (config.fit_cache_dir() / f"fit_all-{_fit_key(panel)}.pkl").is_file()
+
+
 def _fit_key(panel: pd.DataFrame) -> str:
     """Content key of a fit: the panel's values and columns (not file times), with the source
     of every estimator module and the libraries' versions (``cache.key``)."""

@@ -29,8 +29,8 @@ def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
     p = res.panel
     context = {"lang": lang, "years": f"{int(p['year'].min())}–{int(p['year'].max())}",
                "made": f"{t('made', lang)} {_dt.date.today().isoformat()}",
-               "banner": (markup.banner(lang, note=t("brief.sim_note", lang))
-                          if res.simulated else ""),
+               "banner": markup.models_older(lang, res.models_older)
+               + (markup.banner(lang, note=t("brief.sim_note", lang)) if res.simulated else ""),
                "findings": findings.findings(res), "family": findings.family(res),
                "simulated": res.simulated}
     context.update(real_context(res))

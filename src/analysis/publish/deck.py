@@ -50,8 +50,10 @@ def fig_img(fig, alt: str = "", dpi: int = 130):
 
 
 def banner(res: Results):
-    """The SIMULATED banner when the deck's per-OPD numbers are simulated, else nothing."""
-    return markup.banner(res.lang) if res.simulated else ""
+    """The SIMULATED banner when the deck's per-OPD numbers are simulated, and the notice
+    when its model results are older than the data (``markup.models_older``); else nothing."""
+    return markup.models_older(res.lang, res.models_older) + (
+        markup.banner(res.lang) if res.simulated else "")
 
 
 def _slide(title: str, body, top="", foot="") -> str:

@@ -24,6 +24,7 @@ from analysis.methods.resilience import check_resilience
 from analysis.methods.scenario import scenario
 from analysis.narrative import fmt, sentences
 from analysis.narrative.catalog import category, text
+from analysis.publish import markup
 from analysis.publish import params as checks
 from analysis.publish.params import ParameterError
 
@@ -78,6 +79,9 @@ class Results:
     region_finance: pd.DataFrame
     dataset: str
     notes: list[str] = field(default_factory=list)
+    models_older: dict | None = None
+    """The build's ``fits_note``: set when an import deferred the refits and the model
+    results are older than the data (every page then says so: ``markup.models_older``)."""
 
     @property
     def simulated(self) -> bool:
@@ -119,7 +123,8 @@ def load(data_dir: str | Path | None = None, lang: str = "id",
     return Results(p["lang"], data_dir, p["scenario_cut_pct"], p["scenario_unit"],
                    tables["units"], panel, tables["unit_summary"], tables["regency_year"], mr,
                    tables["event_study"], tables["typology"], tables["typology_k"],
-                   tables["resilience"], tables["region_finance"], dataset)
+                   tables["resilience"], tables["region_finance"], dataset,
+                   models_older=markup.models_note(data_dir))
 
 
 def short_name(units: pd.DataFrame, unit_id: str) -> str:

@@ -82,6 +82,30 @@ def banner(lang: str, note: str = "", text: str | None = None, inline: bool = Fa
                   note=note, inline=inline)
 
 
+def models_older(lang: str, note: dict | None) -> Markup:
+    """The notice that the model results are older than the data (an import deferred the
+    refits: ``analysis.data.build.fits_note`` of the build's manifest, given as ``note``);
+    empty when ``note`` is None. It carries its own style, so it reads the same on every
+    page (report, index, brief, deck, notebook)."""
+    if not note:
+        return Markup("")
+    return render("models_older.html.j2",
+                  text=catalog.text("models_older", lang, fitted_at=note["fitted_at"],
+                                    data_at=note["data_at"]),
+                  note=catalog.text("models_older_note", lang))
+
+
+def models_note(data_dir=None) -> dict | None:
+    """``analysis.data.build.fits_note`` of the processed manifest in ``data_dir``: None when
+    the model results are current (or nothing is built)."""
+    from analysis.data import build, store
+
+    try:
+        return build.fits_note(store.load_manifest(data_dir))
+    except (store.NotBuiltError, ValueError):
+        return None
+
+
 def table(head, rows, caption: str = "", cls: str = "batang-table", num_cols=(),
           caption_style: str = "") -> Markup:
     """A table: ``head`` (column titles), ``rows`` (lists of cells; a cell is text, or a

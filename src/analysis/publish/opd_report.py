@@ -51,6 +51,7 @@ class UnitReport:
     provenances: set[str] = field(default_factory=set)
     model_years: int = 0           # years in the panel the models were fitted on
     indicators: pd.DataFrame | None = None   # imported performance indicators (never simulated)
+    models_older: dict | None = None   # the build's fits_note: model results older than the data
 
     @property
     def simulated(self) -> bool:
@@ -96,7 +97,7 @@ def load(unit_id: str, data_dir: str | Path | None = None, years=config.DEFAULT_
                       .reset_index(names="unit_id").iloc[0], lang, (y0, y1), panel,
                       summary, regency[regency["year"].between(y0, y1)], inn, lead,
                       svc[svc["provenance"] == "public"], provs,
-                      int(regency["year"].nunique()), ind)
+                      int(regency["year"].nunique()), ind, markup.models_note(data_dir))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,10 +108,14 @@ def heading(key: str, lang: str) -> str:
 
 
 def banner_html(rep: UnitReport) -> str:
-    """The page banner: says plainly when any part of the report is simulated."""
+    """The page banner: says plainly when any part of the report is simulated, and when its
+    model results (peers' typology, resilience) are older than its data (an import deferred
+    the refits and the report was rendered with ``--no-refit``)."""
+    older = str(markup.models_older(rep.lang, rep.models_older))
     if not rep.simulated:
-        return ""
-    return str(markup.banner(rep.lang, note=text("report.banner_note", rep.lang), inline=True))
+        return older
+    return older + str(markup.banner(rep.lang, note=text("report.banner_note", rep.lang),
+                                     inline=True))
 
 
 def title_html(rep: UnitReport) -> str:

@@ -308,6 +308,9 @@ def register_cli(subparsers) -> None:
                    help=f"output folder (default: {config.reports_dir()})")
     p.add_argument("--data-dir", default=None, help="data folder (default: config.data_dir())")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF of the brief")
+    p.add_argument("--no-refit", action="store_true",
+                   help="do not refit the models an import deferred first: the deck and the "
+                        "brief then say their model results are older than the data")
     p.add_argument("--chromium", default=None,
                    help="browser executable for the PDF (default: $BATANG_CHROMIUM or chromium "
                    "on the PATH)")

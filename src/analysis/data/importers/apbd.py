@@ -73,7 +73,7 @@ def import_apbd(kind: str, files: list[str | Path], data_dir: str | Path | None 
     ``rebuild``: the whole build (``analysis.pipeline.build``; needed unless ``dry_run``),
     as ``analysis.pipeline.import_apbd`` passes it."""
     from analysis.data import locking, national
-    from analysis.data.importers.commit import _build_settings, check_rebuild
+    from analysis.data.importers.commit import rebuild_settings, check_rebuild
 
     if kind not in LEVELS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(LEVELS)}")
@@ -126,7 +126,7 @@ def import_apbd(kind: str, files: list[str | Path], data_dir: str | Path | None 
     if dry_run:
         return report
     with locking.data_lock(data_dir, f"import {kind}"):
-        _stage_build_commit(data_dir, staged, rebuild, _build_settings(data_dir))
+        _stage_build_commit(data_dir, staged, rebuild, rebuild_settings(data_dir))
     report.written = True
     return report
 

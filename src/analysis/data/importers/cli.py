@@ -39,6 +39,15 @@ def _cmd_import(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report.format())
+    if args.fit and not args.dry_run and getattr(report, "written", False):
+        from analysis.data import build as data_build
+        from analysis.data import store
+
+        man = store.load_manifest(args.data_dir)
+        if data_build.fits_note(man):
+            print("refitting the models now (--fit; ~30 s) ...", flush=True)
+            res = args.rebuild(args.data_dir, **data_build.settings_of(man))
+            print(f"models refitted in {res.seconds:.1f} s")
     return 0
 
 
@@ -68,4 +77,8 @@ def register_cli(sub, rebuild=None) -> None:
     p.add_argument("--dry-run", action="store_true",
                    help="check and show what would change; write nothing")
     p.add_argument("--data-dir", default=None, help="data folder (default: the project's data/)")
+    p.add_argument("--fit", action="store_true",
+                   help="refit the models right after the import (~30 s); by default an import "
+                        "rebuilds the tables in seconds and the models refit at the next "
+                        "render, present or build")
     p.set_defaults(func=_cmd_import, rebuild=rebuild)

@@ -50,8 +50,9 @@ REPLACE_KEYS = {
 KINDS = list(kinds.CONVERTERS)
 
 Rebuild = Callable[..., object]
-"""``rebuild(data_dir, seed=..., simulated=..., years=...)``: the whole build into
-``data_dir`` (``analysis.pipeline.build``)."""
+"""``rebuild(data_dir, seed=..., simulated=..., years=..., defer_fits=..., carry_from=...)``:
+the whole build into ``data_dir`` (``analysis.pipeline.build``); an import defers the model
+refits (:func:`rebuild_settings`)."""
 
 
 def check_rebuild(rebuild: Rebuild | None, dry_run: bool) -> None:
@@ -115,19 +116,38 @@ def merge(old: pd.DataFrame | None, new: pd.DataFrame, table: str
     return merged, changes
 
 
-def _build_settings(data_dir: Path) -> dict:
+def rebuild_settings(data_dir: Path) -> dict:
+    """Keyword arguments of the rebuild an import runs: the last build's settings (seed,
+    simulated, years: ``build.settings_of``) and ``defer_fits=True`` with the data folder's
+    ``processed/`` to keep the model results from. The import's rebuild then takes seconds:
+    the models are refitted at the next ``render``, ``present`` or ``build`` (or now with
+    ``import --fit``), and until then every view says the model results are older than the
+    data (``build.fits_note``)."""
+    from analysis.data.build import settings_of
+
     try:
         man = store.load_manifest(data_dir)
     except (store.NotBuiltError, ValueError):
-        return {}
-    out: dict = {}
-    if man.get("seed") is not None:
-        out["seed"] = int(man["seed"])
-    if "simulated" in man:
-        out["simulated"] = bool(man["simulated"])
-    if man.get("years"):
-        out["years"] = tuple(int(y) for y in man["years"])
-    return out
+        man = {}
+    return {**settings_of(man), "defer_fits": True,
+            "carry_from": config.processed_dir(data_dir)}
+
+
+def deferred_note(stage: Path) -> str | None:
+    """The import report's note when the rebuild in ``stage`` kept older model results."""
+    from analysis.data.build import fits_note
+
+    try:
+        man = store.load_manifest(stage)
+    except (store.NotBuiltError, ValueError):
+        return None
+    note = fits_note(man)
+    if note is None:
+        return None
+    return (f"models not refitted yet: the tables and the reports' data are current; the "
+            f"model results are still those fitted on the data of {note['fitted_at']}, and "
+            "every view says so. They refit at the next `render` or `present`, or now with "
+            "`python -m analysis build` (~30 s).")
 
 
 def _stage(data_dir: Path, table: str, merged: pd.DataFrame) -> Path:
@@ -427,10 +447,13 @@ def _merge_and_write(report: Report, new: pd.DataFrame, table: str, data_dir: Pa
     stage = _stage(data_dir, table, merged)
     try:
         try:
-            rebuild(stage, **_build_settings(data_dir))
+            rebuild(stage, **rebuild_settings(data_dir))
         except InputError as exc:
             report.problems += exc.problems
             raise _fail(report, table) from None
+        note = deferred_note(stage)
+        if note:
+            report.notes.append(note)
         _commit(data_dir, stage, table)
         report.written = True
     finally:

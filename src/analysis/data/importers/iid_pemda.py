@@ -224,7 +224,7 @@ def import_iid(files: list[str | Path], data_dir: str | Path | None = None,
     whole build (``analysis.pipeline.build``; needed unless ``dry_run``)."""
     from analysis.data import locking, national
     from analysis.data.importers.apbd import _stage_build_commit
-    from analysis.data.importers.commit import _build_settings, check_rebuild
+    from analysis.data.importers.commit import rebuild_settings, check_rebuild
 
     check_rebuild(rebuild, dry_run)
     data_dir = Path(data_dir).expanduser().resolve() if data_dir else config.data_dir()
@@ -274,6 +274,6 @@ def import_iid(files: list[str | Path], data_dir: str | Path | None = None,
         merged.to_csv(staged, index=False)
         with locking.data_lock(data_dir, "import iid-pemda"):
             _stage_build_commit(data_dir, {USER_FILE: staged}, rebuild,
-                                _build_settings(data_dir))
+                                rebuild_settings(data_dir))
     report.written = True
     return report

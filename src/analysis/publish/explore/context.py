@@ -132,7 +132,33 @@ def validate_params(data_dir: str | Path | None = "", region: str = config.REGIO
     if max_lag is not None:
         options["max_lag"] = checks.check_whole(max_lag, "max_lag", 0, 3)
     plots.use_style()
+    announce_models_older(dd, lang)
     return Context(dd, region, (y0, y1), lang, unit_id, options)
+
+
+def announce_models_older(data_dir: str | None, lang: str) -> str:
+    """Show the notice when the build's model results are older than its data (an import
+    deferred the refits: ``markup.models_older``) in the notebook (HTML) or on stderr outside
+    IPython; return its text ("" when the models are current)."""
+    note = markup.models_note(data_dir)
+    if note is None:
+        return ""
+    words = " ".join([catalog.text("models_older", lang, **note),
+                      catalog.text("models_older_note", lang)])
+    try:
+        from IPython import get_ipython
+        from IPython.display import HTML, display
+
+        in_ipython = get_ipython() is not None
+    except ImportError:   # pragma: no cover - IPython is a dependency
+        in_ipython = False
+    if in_ipython:
+        display(HTML(str(markup.models_older(lang, note))))
+    else:
+        import sys
+
+        print(words, file=sys.stderr)
+    return words
 
 
 def _check_cut(x, name: str) -> float:

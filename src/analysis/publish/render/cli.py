@@ -165,6 +165,9 @@ def register_cli(subparsers, units_loader: Callable[..., UnitTable] | None = Non
     )
     p.add_argument("--banner", default=None, help="banner text at the top of the index page")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-refit", action="store_true",
+                   help="do not refit the models an import deferred before rendering: the "
+                        "reports then say their model results are older than the data")
     p.add_argument(
         "--warm",
         action="store_true",

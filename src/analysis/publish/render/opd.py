@@ -74,10 +74,14 @@ def load_opd_units(lang: str = "id", data_dir: str | None = None) -> UnitTable:
     try:
         built = json.loads(
             (config.processed_dir(data_dir) / "manifest.json").read_text(encoding="utf-8"))
-        if built.get("simulated"):
-            from analysis.narrative.catalog import text
+        from analysis.data.build import fits_note
+        from analysis.narrative.catalog import text
 
+        if built.get("simulated"):
             banner = text("index.banner", lang)
+        older = fits_note(built)
+        if older:   # an import deferred the refits and the reports were rendered --no-refit
+            banner = " ".join(filter(None, [text("models_older", lang, **older), banner]))
     except (OSError, ValueError):
         pass
     return UnitTable(names=names, banner=banner, summary=opd_report.index_summary(data_dir, lang))
