@@ -150,7 +150,10 @@ def test_inprocess_cells_equal_a_fresh_kernels(tmp_path):
 
     tpl = _template(tmp_path, 'from IPython.display import display, HTML\n'
                               'display(HTML("<b>x</b>"))\n"last value"',
-                    "import warnings\nwarnings.warn('careful', RuntimeWarning)")
+                    "import warnings\nwarnings.warn('careful', RuntimeWarning)",
+                    # below Python (a C extension's output): a kernel here does not put it on
+                    # the page (ipykernel leaves fd 1 to the process), nor does this engine
+                    "import os\nos.write(1, b'fd-level line\\n');")
     inprocess.ensure_registered()
 
     def run(**kw):
