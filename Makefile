@@ -11,10 +11,20 @@ SEED ?= 20200
 TEST_WORKERS ?= 2
 PYTEST_XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
-$(STAMP): pyproject.toml
+# The exact versions of every dependency (with the extras dev and dask) are pinned in
+# requirements.lock, made from pyproject.toml by `make lock` (tests/test_environment.py keeps
+# the two in step); the package itself is installed on top without resolving anything again.
+LOCK := requirements.lock
+# the lowest Python the lock is resolved for (--universal: one file, with markers, for every
+# platform and Python from this one up; soupsieve, pulled in by nbconvert, needs >= 3.11.5)
+LOCK_PYTHON := 3.11.5
+UV := $(VENV)/bin/uv
+
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,dask]"
+	$(PY) -m pip install --quiet -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	$(VENV)/bin/nbstripout --install --keep-id 2>/dev/null || $(VENV)/bin/nbstripout --install || true
 	@touch $(STAMP)
 
@@ -26,6 +36,14 @@ help: ## list the targets
 
 .PHONY: install
 install: $(STAMP) ## create .venv and install the package with its dependencies
+
+.PHONY: lock
+lock: ## refresh requirements.lock from pyproject.toml with uv (keeps pins that still fit; UPGRADE=1 takes the newest)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install --quiet uv
+	$(UV) pip compile pyproject.toml --extra dev --extra dask --universal \
+	  --python-version $(LOCK_PYTHON) --custom-compile-command "make lock" --quiet \
+	  $(if $(UPGRADE),--upgrade,) -o $(LOCK)
 
 .PHONY: data
 data: $(STAMP) ## build the processed tables (public + simulated seed $(SEED) + user data)

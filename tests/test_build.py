@@ -54,6 +54,57 @@ def test_build_writes_every_table_and_a_manifest(built_data_dir, built_result):
     assert len(back) == len(res.tables["innovations"])
 
 
+def test_every_processed_table_names_the_versions_that_made_it(built_data_dir):
+    """Each Parquet file of a build records (schema metadata) the package, Python and library
+    versions, the same as the build's manifest."""
+    import platform
+
+    from analysis.data import versions
+
+    man = store.load_manifest(built_data_dir)
+    files = sorted((built_data_dir / "processed").glob("*.parquet"))
+    assert {p.stem for p in files} == set(man["tables"]) and len(files) > 20
+    assert set(man["libraries"]) == set(versions.BUILD_LIBRARIES)
+    assert man["python"] == platform.python_version()
+    for p in files:
+        made = store.table_versions(p.stem, built_data_dir)
+        assert made == {"package": "analysis", "package_version": man["package_version"],
+                        "python": man["python"], "libraries": man["libraries"]}, p.name
+
+
+def test_the_versions_stamp_leaves_what_pandas_reads_unchanged(tmp_path):
+    """write_processed writes what ``df.to_parquet(index=False)`` writes (same columns, types,
+    pandas metadata and attrs), plus the versions key; a file without it is refused by name."""
+    import pyarrow.parquet as pq
+
+    df = pd.DataFrame({
+        "unit_id": pd.Series(["dinkes", None], dtype="str"), "n": [1, 2],
+        "share": [0.5, float("nan")], "k": pd.array([3, None], dtype="Int64"),
+        "kind": pd.Categorical(["a", "b"]), "flag": [True, False],
+        "at": pd.to_datetime(["2020-01-01", "2021-06-30"]).tz_localize("UTC")})
+    df.attrs = {"note": "kept"}
+    store.write_processed({"t": df}, {}, tmp_path / "processed",
+                          made_with={"package": "analysis", "libraries": {"pandas": "x"}})
+    df.to_parquet(tmp_path / "plain.parquet", index=False)
+    ours, plain = tmp_path / "processed" / "t.parquet", tmp_path / "plain.parquet"
+    back = pd.read_parquet(ours)
+    pd.testing.assert_frame_equal(back, pd.read_parquet(plain))
+    pd.testing.assert_frame_equal(back, df)
+    assert back.attrs == {"note": "kept"}
+    s_ours, s_plain = pq.read_schema(ours), pq.read_schema(plain)
+    assert s_ours.remove_metadata().equals(s_plain.remove_metadata())
+    assert ({k: v for k, v in s_ours.metadata.items() if k != store.VERSIONS_KEY}
+            == dict(s_plain.metadata))
+    assert store.table_versions("t", tmp_path) == {"package": "analysis",
+                                                   "libraries": {"pandas": "x"}}
+    plain.rename(ours)   # a table written before the files carried their versions
+    with pytest.raises(store.NotBuiltError, match=r"t\.parquet does not record the versions.*"
+                                                  r"build --force"):
+        store.table_versions("t", tmp_path)
+    with pytest.raises(store.NotBuiltError, match="'nope' not found"):
+        store.table_versions("nope", tmp_path)
+
+
 def test_public_only_build(public_result):
     res = public_result      # the session's public-only build (tests/conftest.py)
     assert res.built
@@ -174,10 +225,17 @@ def test_a_crash_while_writing_leaves_previous_tables(public_data_copy, monkeypa
     data_dir = public_data_copy      # built (public only)
     before = snapshot(data_dir)
 
-    def boom(self, *a, **k):
-        raise OSError("disk full (simulated)")
+    import pyarrow.parquet as pq
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    real, calls = pq.write_table, []
+
+    def boom(*a, **k):   # the third table fails half way through the build's write
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk full (simulated)")
+        return real(*a, **k)
+
+    monkeypatch.setattr(pq, "write_table", boom)
     with pytest.raises(OSError, match="disk full"):
         pipeline.build(data_dir, simulated=False, force=True)   # unchanged: force the write
     assert snapshot(data_dir) == before

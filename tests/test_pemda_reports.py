@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from analysis import config
-from analysis.publish import pemda_report
+from analysis.publish import pemda_report, versions
 from analysis.publish.explore import ParameterError
 from analysis.publish.index import build_index_html
 
@@ -49,6 +49,7 @@ def test_render_pemda_reports_light_and_indexed(public_data_dir, tmp_path):
         assert len(page.encode()) < 300_000
         assert "data:image/png;base64" in page and "SIMULATED" not in page
         assert "Standing among kab/kota" in page
+        assert versions.made_with(d, "en") in page   # the versions line ends every report
     assert "<h1>Kab. Batang</h1>" in (out / "3325.html").read_text(encoding="utf-8")
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="rowfilter"' in index and ">Jawa Tengah</option>" in index

@@ -15,7 +15,7 @@ import pytest
 
 from analysis.data import store
 from analysis.narrative import fmt
-from analysis.publish import deck_figures, findings, kernel, plots, present
+from analysis.publish import deck_figures, findings, kernel, plots, present, versions
 
 CHROMIUM = present.find_chromium()
 NEED_PDF = CHROMIUM is not None or bool(os.environ.get("CI"))
@@ -55,8 +55,34 @@ def _slides(page: str) -> list[str]:
     return [p for p in parts[1:]]
 
 
+@pytest.mark.parametrize("lang,expected", [
+    ("en", "Made with analysis 0.1.0, Python 3.11.7, pandas 3.1.1, numpy 2.4.6, pyfixest "
+           "0.60.0, extra 1.0 (tables built 2026-05-01); rendered with papermill {papermill}, "
+           "nbconvert {nbconvert}, matplotlib {matplotlib}."),
+    ("id", "Dibuat dengan analysis 0.1.0, Python 3.11.7, pandas 3.1.1, numpy 2.4.6, pyfixest "
+           "0.60.0, extra 1.0 (tabel dibangun 2026-05-01); dirender dengan papermill "
+           "{papermill}, nbconvert {nbconvert}, matplotlib {matplotlib}."),
+])
+def test_the_versions_line_reads_the_manifest_and_the_rendering_libraries(tmp_path, lang,
+                                                                         expected):
+    """One wording for every page: the tables' versions from the processed manifest (build
+    libraries in their declared order), the rendering libraries as installed."""
+    import json
+    from importlib.metadata import version
+
+    (tmp_path / "processed").mkdir()
+    (tmp_path / "processed" / "manifest.json").write_text(json.dumps({
+        "package_version": "0.1.0", "python": "3.11.7", "built_at": "2026-05-01T03:04:05+00:00",
+        "libraries": {"pyfixest": "0.60.0", "extra": "1.0", "numpy": "2.4.6",
+                      "pandas": "3.1.1"}}))
+    want = expected.format(**{lib: version(lib) for lib in versions.RENDER_LIBRARIES})
+    assert versions.made_with(tmp_path, lang) == want
+    html = str(versions.footer_html(tmp_path, lang))
+    assert html.startswith('<p class="batang-versions" style=') and want in html
+
+
 @pytest.mark.slow
-def test_present_writes_deck_figures_brief_and_manifest(rendered_id):
+def test_present_writes_deck_figures_brief_and_manifest(rendered_id, built):
     status, out = rendered_id
     assert status == 0
     for name in ("deck.id.html", "brief.id.html", "present.id.json",
@@ -64,6 +90,12 @@ def test_present_writes_deck_figures_brief_and_manifest(rendered_id):
         assert (out / name).is_file(), name
     if NEED_PDF:
         assert (out / "brief.id.pdf").is_file()
+    # the deck's title slide and the brief's footer name the versions they were made with
+    line = versions.made_with(built, "id")
+    deck = (out / "deck.id.html").read_text(encoding="utf-8")
+    assert line in _slides(deck)[0]
+    brief = (out / "brief.id.html").read_text(encoding="utf-8")
+    assert line in brief.split("<footer>", 1)[1]
 
 
 @pytest.mark.slow
@@ -208,6 +240,7 @@ def test_english_deck_brief_and_figures(rendered_en):
     assert "What is real" in brief and "Per-office findings: not yet" in brief
     assert "The 2020 cut across Indonesia" in deck and "Batang in real figures" in deck
     assert 'lang="en"' in deck and "DATA SIMULASI" not in brief
+    assert "Made with analysis " in deck and "; rendered with papermill " in brief
     assert sorted(p.name for p in (out / "figures").glob("*.en.png"))
     assert not (out / "brief.en.pdf").exists()  # --no-pdf
 

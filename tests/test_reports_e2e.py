@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from analysis.publish import kernel, render
+from analysis.publish import kernel, render, versions
 
 UNITS = ["dinkes", "kec-bandar", "bpkpad"]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -42,7 +42,7 @@ def rendered(built_data_dir, tmp_path_factory):
 
 @pytest.mark.slow
 def test_real_template_renders_every_unit_with_banner_and_figures(rendered):
-    res, out, _ = rendered
+    res, out, data = rendered
     assert res.exit_status == 0, res.rows
     for uid in UNITS:
         page = (out / f"{uid}.html").read_text(encoding="utf-8")
@@ -57,6 +57,9 @@ def test_real_template_renders_every_unit_with_banner_and_figures(rendered):
         assert "class=\"jp-InputArea" not in page and "from analysis" not in page
         assert "report.load(" not in page and "display(HTML(" not in page
         assert "Catatan publik" in page
+        # the last line names the versions the tables and the page were made with
+        assert versions.made_with(data, "id") in page
+        assert page.index("Dibuat dengan analysis ") > page.index("Catatan dan keterbatasan")
 
 
 @pytest.mark.slow
@@ -68,6 +71,7 @@ def test_report_in_english(rendered, tmp_path):
     page = (tmp_path / "dinkes.html").read_text(encoding="utf-8")
     assert res.exit_status == 0
     assert "SIMULATED DATA" in page and "Public record" in page
+    assert versions.made_with(data, "en") in page and "(tables built 20" in page
     # every table caption in the page's language (was hard-coded Indonesian), the sector
     # translated, and no Indonesian caption of the catalog on the English page (unit names
     # such as "Dinas Kesehatan" are proper names and stay as they are)

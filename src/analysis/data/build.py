@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from analysis import __version__, config
+from analysis.data import versions
 
 # pandas, pandera and the table modules are imported when a build runs: the "up to date"
 # check of an unchanged build needs none of them.
@@ -206,8 +207,9 @@ def assemble(data_dir: Path | str | None = None, seed: int = config.DEFAULT_SEED
 # writes nothing ("up to date: nothing to build"). ``--force`` (force=True) builds anyway.
 
 INPUT_FOLDERS = ("external", "user")
-BUILD_LIBRARIES = ("pandas", "numpy", "pyarrow", "pandera", "scipy", "statsmodels",
-                   "scikit-learn", "pyfixest")
+# The libraries that shape the tables (``BUILD_LIBRARIES``) and their versions
+# (``library_versions``) are declared in ``analysis.data.versions``: the build key, the manifest
+# and every processed Parquet file (``store.write_processed``) read them from there.
 # Which package modules never compute a table (their source is left out of the build key) is
 # declared with the steps, in ``analysis.pipeline.NOT_TABLE_MODULES``, and passed to build().
 
@@ -269,18 +271,6 @@ def _module_digests(files) -> dict[str, str]:
     return out
 
 
-def library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for lib in BUILD_LIBRARIES:
-        try:
-            out[lib] = version(lib)
-        except PackageNotFoundError:
-            out[lib] = "absent"
-    return out
-
-
 def build_key(inputs: dict, seed, simulated: bool, years, code: dict, libraries: dict,
               steps: Sequence[Step]) -> str:
     payload = {"inputs": inputs, "seed": seed if simulated else None,
@@ -323,7 +313,7 @@ def check_up_to_date(data_dir: Path | str | None = None, seed: int = config.DEFA
     if code != man.get("code"):
         reasons.append("package code changed: " + ", ".join(
             sorted(k for k in code if code[k] != man["code"].get(k))))
-    libraries = library_versions()
+    libraries = versions.library_versions()
     if libraries != man.get("libraries"):
         reasons.append("library versions changed")
     if list(man.get("steps") or []) != [s.name for s in steps]:
@@ -548,15 +538,18 @@ def _build(data_dir, seed, simulated, years, steps, not_table_modules, carry=Non
         "tables": {n: len(df) for n, df in tables.items()},
         "provenance": provenance_counts(tables),
     }
-    code, libraries = table_modules(not_table_modules), library_versions()
-    manifest.update(code=code, libraries=libraries, steps=[s.name for s in steps],
+    code, libraries = table_modules(not_table_modules), versions.library_versions()
+    # what made the tables: the manifest and every Parquet file's metadata say the same
+    made = versions.made_with(libraries, package_version=__version__)
+    manifest.update(code=code, libraries=libraries, python=made["python"],
+                    steps=[s.name for s in steps],
                     build_key=build_key(inputs, seed, simulated, years, code, libraries, steps))
     files: dict[str, object] = {store.MANIFEST: manifest}
     if truth:
         files[TRUTH_FILE] = truth
     out_dir = config.processed_dir(data_dir)
     # the manifest records the sha256 of every other file it is written with ("outputs")
-    store.write_processed(tables, files, out_dir, record_outputs=store.MANIFEST)
+    store.write_processed(tables, files, out_dir, record_outputs=store.MANIFEST, made_with=made)
     manifest["seconds"] = round(time.perf_counter() - t0, 2)
     return BuildResult(out_dir, tables, manifest["seconds"], manifest)
 

@@ -22,8 +22,8 @@ from analysis.data.store import atomic_write
 # Keys of a build manifest (processed/manifest.json) that say when and from what a build ran,
 # not what it produced (the time, the input and code hashes, the build key): left out of its
 # content hash, so a rebuild with byte-identical tables re-renders nothing.
-VOLATILE_MANIFEST_KEYS = ("built_at", "seconds", "inputs", "code", "libraries", "steps",
-                          "build_key")
+VOLATILE_MANIFEST_KEYS = ("built_at", "seconds", "inputs", "code", "libraries", "python",
+                          "steps", "build_key")
 _RACY_NS = 2_000_000_000   # a file modified this recently is hashed again next time
 
 

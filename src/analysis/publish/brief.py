@@ -16,7 +16,7 @@ import datetime as _dt
 import pandas as pd
 
 from analysis.narrative import fmt, sentences
-from analysis.publish import findings, markup, real_evidence
+from analysis.publish import findings, markup, real_evidence, versions
 from analysis.publish.findings import Results, t
 
 BRIEF_ROWS = 5
@@ -24,7 +24,8 @@ BRIEF_ROWS = 5
 
 
 def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
-    """The whole one-page brief: title, banner, five findings, resilience table, footnote."""
+    """The whole one-page brief: title, banner, five findings, resilience table, footnote
+    (ending with the versions the tables and the page were made with)."""
     lang = res.lang
     p = res.panel
     context = {"lang": lang, "years": f"{int(p['year'].min())}–{int(p['year'].max())}",
@@ -32,7 +33,8 @@ def brief_html(res: Results, rows: int = BRIEF_ROWS) -> str:
                "banner": markup.models_older(lang, res.models_older)
                + (markup.banner(lang, note=t("brief.sim_note", lang)) if res.simulated else ""),
                "findings": findings.findings(res), "family": findings.family(res),
-               "simulated": res.simulated}
+               "simulated": res.simulated,
+               "versions": versions.made_with(res.data_dir, lang)}
     context.update(real_context(res))
     context.update(resilience_tables(res, rows))
     return str(markup.render("brief.html.j2", **context))

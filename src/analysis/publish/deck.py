@@ -22,7 +22,7 @@ import io as _io
 
 from analysis.narrative import fmt
 from analysis.narrative.labels import label
-from analysis.publish import deck_figures, findings, markup, real_evidence
+from analysis.publish import deck_figures, findings, markup, real_evidence, versions
 from analysis.publish.findings import Results, t
 
 
@@ -68,7 +68,8 @@ def slide_title(res: Results) -> str:
     sim = t("slide.data_simulated", lang) if res.simulated else ""
     made = f"{t('made', lang)} {_dt.date.today().isoformat()}"
     return str(_m("title_slide", banner(res), t("deck_title", lang), t("deck_sub", lang),
-                  t("question", lang), data, sim, made, t("nav_hint", lang)))
+                  t("question", lang), data, sim, made, t("nav_hint", lang),
+                  versions.made_with(res.data_dir, lang)))
 
 
 def slide_real(res: Results) -> str:
