@@ -442,7 +442,7 @@ def _carrier(carry_from: Path):
         if not prev or not isinstance(prev.get("outputs"), dict):
             return None
         # results of another estimator or library version are refitted, never kept
-        if prev.get("libraries") != library_versions():
+        if prev.get("libraries") != versions.library_versions():
             return None
         methods = {k: v for k, v in (prev.get("code") or {}).items()
                    if k.startswith("methods/")}
