@@ -67,6 +67,17 @@ def test_sigkill_mid_batch_leaves_no_partial_html_and_next_run_completes(tmp_pat
         u: "ok" for u in UNITS if u not in finished}
 
 
+def _as_from_a_terminal() -> None:
+    """``preexec_fn`` of a batch started by these tests: SIGINT at its default, as a shell
+    starts a command (Python then raises KeyboardInterrupt on Ctrl-C), whatever the test
+    process's own dispositions (a child inherits them). In one `make test` run (2026-12-07)
+    both interrupt tests saw the batch run to its end, exit 0 and nothing on stderr, although
+    SIGINT was sent to its group; an inherited ignored SIGINT is the one way we know to get
+    that. It was not reproduced in 6 targeted runs nor in a whole-suite run that checked the
+    disposition after every test, so the cause is not confirmed."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _batch_descendants(pid: int) -> list:
     import psutil
 
@@ -94,7 +105,8 @@ def _wait_gone(procs: list, seconds: float = 10.0) -> list:
 def _start_batch(out: Path, workers: int = 2, engine: str = "fresh") -> subprocess.Popen:
     script = SCRIPT.replace("workers=1", f"workers={workers}, engine={engine!r}")
     return subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
-                             str(FIXTURE)], start_new_session=True)
+                             str(FIXTURE)], start_new_session=True,
+                            preexec_fn=_as_from_a_terminal)
 
 
 def _wait_for_kernels(proc: subprocess.Popen, out: Path, timeout: float = 120,
@@ -152,7 +164,7 @@ def test_ctrl_c_mid_batch_stops_workers_and_kernels(tmp_path, engine):
                 "    sys.exit(130)\n")
     proc = subprocess.Popen([sys.executable, "-c", script, str(out), ",".join(UNITS),
                              str(FIXTURE)], start_new_session=True, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_as_from_a_terminal)
     try:
         procs = _wait_for_kernels(proc, out, engine=engine)
         os.killpg(proc.pid, signal.SIGINT)
