@@ -5,11 +5,13 @@ languages. Random ids (cell ids, pandas Styler ids) aside; nothing else is norma
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 
 import pytest
 
-from analysis.publish.render import render_reports
 from analysis.publish.render.kinds import get_kind
 
 _IDS = re.compile(r"\b(?:cell-id|id)=\"[^\"]*\"|#T_[0-9a-f_]+|T_[0-9a-f]{5}\w*")
@@ -36,10 +38,23 @@ def test_inprocess_pages_equal_fresh_kernel_pages(built_data_dir, tmp_path, kind
     params = {"data_dir": str(built_data_dir), "lang": lang}
     pages = {}
     for engine in ("fresh", "inprocess"):
-        # one worker: the second unit runs after the first in the same in-process shell
-        res = render_reports(ids, None, tmp_path / engine, parameters=params, workers=1,
-                             progress=False, kind=kind, engine=engine)
-        assert res.exit_status == 0, [(r["unit_id"], r["ename"], r["evalue"]) for r in res.rows]
+        # one worker: the second unit runs after the first in the same in-process shell; in a
+        # fresh interpreter, as `render` runs: a pool worker forked from this long-lived test
+        # process would inherit whatever earlier tests left in it (once, in a whole-suite run,
+        # the in-process pages came out with no outputs at all; not reproduced alone)
+        code = ("import json, sys\n"
+                "from analysis.publish.render import render_reports\n"
+                "a = json.loads(sys.argv[1])\n"
+                "res = render_reports(a['ids'], None, a['out'], parameters=a['params'], "
+                "workers=1, progress=False, kind=a['kind'], engine=a['engine'])\n"
+                "print(json.dumps([(r['unit_id'], r.get('ename'), r.get('evalue')) "
+                "for r in res.rows if r['status'] == 'failed']))\n"
+                "sys.exit(res.exit_status)\n")
+        args = {"ids": ids, "out": str(tmp_path / engine), "params": params, "kind": kind,
+                "engine": engine}
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(args)],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-2000:])
         pages[engine] = {u: (tmp_path / engine / f"{u}.html").read_text(encoding="utf-8")
                          for u in ids}
     for uid in ids:
